@@ -1,0 +1,15 @@
+"""The JSON API under /api/v1/, one ninja router per app; OpenAPI at /api/docs."""
+
+from ninja import NinjaAPI
+from ninja.security import django_auth
+
+from gridgov.grids.api import router as grids_router
+
+api = NinjaAPI(
+    title="gridgov API",
+    version="1",
+    urls_namespace="api",
+    docs_url="/docs",
+    auth=django_auth,
+)
+api.add_router("/v1/", grids_router)

@@ -1,0 +1,95 @@
+"""JSON API of the grid network (mounted at /api/v1/)."""
+
+import json
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from ninja import Query, Router, Schema
+from ninja.errors import HttpError
+
+from . import selectors
+from .codes import CodeError, Level, validate_code
+from .models import Region
+from .presenters import grid_payload, region_payload
+from .schemas import ErrorOut, GridOut, LocationOut, RegionOut, RegionSummary
+
+router = Router(tags=["grids"])
+
+
+def _region_or_404(code: str) -> Region:
+    try:
+        validate_code(code)
+    except CodeError as error:
+        raise HttpError(400, str(error)) from error
+    return get_object_or_404(Region.objects.select_related("parent"), code=code)
+
+
+@router.get("/regions", response=list[RegionSummary], summary="Top-level units (districts)")
+def list_top_regions(request: HttpRequest):
+    return list(selectors.top_regions())
+
+
+@router.get("/regions/{code}", response={200: RegionOut, 400: ErrorOut, 404: ErrorOut}, summary="One unit with its children")
+def get_region(request: HttpRequest, code: str):
+    return region_payload(_region_or_404(code))
+
+
+@router.get(
+    "/regions/{code}/children.geojson",
+    summary="The children's boundaries as a GeoJSON FeatureCollection",
+    response={200: dict, 400: ErrorOut, 404: ErrorOut},
+)
+def children_geojson(request: HttpRequest, code: str):
+    region = _region_or_404(code)
+    return _feature_collection(selectors.children_of(region))
+
+
+@router.get(
+    "/regions/{code}/boundary.geojson",
+    summary="The unit's own boundary as a GeoJSON Feature",
+    response={200: dict, 400: ErrorOut, 404: ErrorOut},
+)
+def boundary_geojson(request: HttpRequest, code: str):
+    return _feature_collection([_region_or_404(code)])
+
+
+@router.get("/grids/{code}", response={200: GridOut, 400: ErrorOut, 404: ErrorOut}, summary="A grid with its staff, party organisation and service centres")
+def get_grid(request: HttpRequest, code: str):
+    region = _region_or_404(code)
+    if region.level != Level.GRID:
+        raise HttpError(400, f"{code} is a {region.level}, not a grid")
+    return grid_payload(selectors.grid_detail(code))
+
+
+class LocateQuery(Schema):
+    lat: float
+    lng: float
+
+
+@router.get("/locate", response={200: LocationOut, 400: ErrorOut, 404: ErrorOut}, summary="The grid a point lies in")
+def locate(request: HttpRequest, point: Query[LocateQuery]):
+    if not (-90 <= point.lat <= 90 and -180 <= point.lng <= 180):
+        raise HttpError(400, f"lat {point.lat}, lng {point.lng} is not a longitude-latitude point")
+    location = selectors.locate_point(point.lat, point.lng)
+    if location is None:
+        return 404, {"detail": f"point lat {point.lat}, lng {point.lng} is outside every grid of the network"}
+    return {"lat": point.lat, "lng": point.lng, **location.__dict__}
+
+
+@router.get("/search", response=list[RegionSummary], summary="Units whose code starts with q or whose name contains q")
+def search(request: HttpRequest, q: str = "", limit: int = 20):
+    return list(selectors.search_regions(q, limit=max(1, min(limit, 100))))
+
+
+def _feature_collection(regions) -> HttpResponse:
+    """Boundaries are stored as GeoJSON text; splice them in rather than parse and re-dump."""
+    features = []
+    for region in regions:
+        properties = json.dumps(
+            {"code": region.code, "name": region.name, "level": region.level, "area_km2": round(region.area_m2 / 1e6, 4)},
+            ensure_ascii=False,
+        )
+        geometry = region.boundary or "null"
+        features.append(f'{{"type":"Feature","id":"{region.code}","properties":{properties},"geometry":{geometry}}}')
+    body = '{"type":"FeatureCollection","features":[' + ",".join(features) + "]}"
+    return HttpResponse(body, content_type="application/geo+json")

@@ -1,0 +1,133 @@
+"""Read queries over the grid network, and the per-process point → grid index."""
+
+import threading
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from .codes import Level
+from .models import NetworkRevision, Region, ServiceCentre
+from .spatial import GridIndex, from_geojson
+
+
+def current_revision() -> int:
+    return NetworkRevision.objects.filter(pk=1).values_list("number", flat=True).first() or 0
+
+
+class _IndexCache:
+    """One GridIndex per process, rebuilt when the network revision moves on."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._revision: int | None = None
+        self._index: GridIndex | None = None
+
+    def get(self) -> GridIndex:
+        revision = current_revision()
+        with self._lock:
+            if self._index is None or revision != self._revision:
+                self._index = build_grid_index()
+                self._revision = revision
+            return self._index
+
+    def clear(self) -> None:
+        with self._lock:
+            self._index = None
+            self._revision = None
+
+
+_index_cache = _IndexCache()
+
+
+def build_grid_index() -> GridIndex:
+    rows = Region.objects.filter(level=Level.GRID).exclude(boundary="").values_list("code", "boundary")
+    codes, boundaries = [], []
+    for code, boundary in rows.iterator(chunk_size=2000):
+        codes.append(code)
+        boundaries.append(from_geojson(boundary))
+    return GridIndex(codes, boundaries)
+
+
+def grid_index() -> GridIndex:
+    return _index_cache.get()
+
+
+def clear_grid_index_cache() -> None:
+    _index_cache.clear()
+
+
+@dataclass(frozen=True)
+class Location:
+    grid: Region
+    community: Region
+    street: Region
+    district: Region
+
+
+def locate_point(lat: float, lng: float) -> Location | None:
+    """The grid a point lies in with its ancestors, or None outside every grid."""
+    code = grid_index().locate(lng, lat)
+    if code is None:
+        return None
+    grid = Region.objects.select_related("parent__parent__parent").get(code=code)
+    community = grid.parent
+    return Location(grid=grid, community=community, street=community.parent, district=community.parent.parent)
+
+
+def locate_points(lats, lngs) -> list[str | None]:
+    """Grid codes for arrays of points (None outside the network)."""
+    return grid_index().locate_many(lngs, lats)
+
+
+def regions_in_scope(root: Region | None) -> QuerySet[Region]:
+    """The region and everything below it (all regions for a district-wide user)."""
+    if root is None:
+        return Region.objects.all()
+    return Region.objects.filter(code__startswith=root.code)
+
+
+def top_regions() -> QuerySet[Region]:
+    return Region.objects.filter(parent__isnull=True).order_by("code")
+
+
+def children_of(region: Region) -> QuerySet[Region]:
+    return region.children.order_by("code").annotate(child_count=Count("children"))
+
+
+def ancestors_of(region: Region) -> list[Region]:
+    """From the district down to the region's parent."""
+    chain = []
+    node = region.parent
+    while node is not None:
+        chain.append(node)
+        node = node.parent
+    return list(reversed(chain))
+
+
+def search_regions(query: str, limit: int = 20) -> QuerySet[Region]:
+    query = query.strip()
+    if not query:
+        return Region.objects.none()
+    return Region.objects.filter(Q(code__startswith=query) | Q(name__icontains=query)).order_by("code")[:limit]
+
+
+def grid_totals(region: Region) -> dict:
+    """Households, residents and grid count at or below a region, summed in SQL."""
+    grids = Region.objects.filter(level=Level.GRID, code__startswith=region.code)
+    totals = grids.aggregate(grids=Count("id"), households=Sum("households"), residents=Sum("residents"))
+    return {key: value or 0 for key, value in totals.items()}
+
+
+def grid_detail(code: str) -> Region:
+    """A grid with everything its detail page shows, in a fixed number of queries."""
+    return (
+        Region.objects.select_related("parent__parent__parent", "party_organization")
+        .prefetch_related("staff", "party_members")
+        .get(code=code, level=Level.GRID)
+    )
+
+
+def service_centres_for(region: Region) -> QuerySet[ServiceCentre]:
+    """The centres serving a region: its own and those of its ancestors, nearest first."""
+    codes = [region.code[:n] for n in (12, 9) if len(region.code) >= n]
+    return ServiceCentre.objects.filter(region__code__in=codes).select_related("region").order_by("-region__code")

@@ -1,0 +1,29 @@
+import pytest
+
+from gridgov.grids.selectors import clear_grid_index_cache
+
+from .factories import build_small_network
+
+
+@pytest.fixture(autouse=True)
+def _fresh_grid_index():
+    """The point → grid index is per process; tests change the network under it."""
+    clear_grid_index_cache()
+    yield
+    clear_grid_index_cache()
+
+
+@pytest.fixture
+def network(db):
+    return build_small_network()
+
+
+@pytest.fixture
+def staff_user(db, django_user_model):
+    return django_user_model.objects.create_user("dispatcher", password="pw-for-tests-only", role="dispatcher")
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    client.force_login(staff_user)
+    return client
