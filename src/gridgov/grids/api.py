@@ -10,7 +10,7 @@ from ninja.errors import HttpError
 from . import selectors
 from .codes import CodeError, Level, validate_code
 from .models import Region
-from .presenters import grid_payload, region_payload
+from .presenters import grid_payload, region_payload, region_summary
 from .schemas import ErrorOut, GridOut, LocationOut, RegionOut, RegionSummary
 
 router = Router(tags=["grids"])
@@ -26,7 +26,7 @@ def _region_or_404(code: str) -> Region:
 
 @router.get("/regions", response=list[RegionSummary], summary="Top-level units (districts)")
 def list_top_regions(request: HttpRequest):
-    return list(selectors.top_regions())
+    return [region_summary(r) for r in selectors.top_regions()]
 
 
 @router.get("/regions/{code}", response={200: RegionOut, 400: ErrorOut, 404: ErrorOut}, summary="One unit with its children")
@@ -72,13 +72,14 @@ def locate(request: HttpRequest, point: Query[LocateQuery]):
         raise HttpError(400, f"lat {point.lat}, lng {point.lng} is not a longitude-latitude point")
     location = selectors.locate_point(point.lat, point.lng)
     if location is None:
-        return 404, {"detail": f"point lat {point.lat}, lng {point.lng} is outside every grid of the network"}
-    return {"lat": point.lat, "lng": point.lng, **location.__dict__}
+        raise HttpError(404, f"point lat {point.lat}, lng {point.lng} is outside every grid of the network")
+    units = {level: region_summary(getattr(location, level)) for level in ("grid", "community", "street", "district")}
+    return {"lat": point.lat, "lng": point.lng, **units}
 
 
 @router.get("/search", response=list[RegionSummary], summary="Units whose code starts with q or whose name contains q")
 def search(request: HttpRequest, q: str = "", limit: int = 20):
-    return list(selectors.search_regions(q, limit=max(1, min(limit, 100))))
+    return [region_summary(r) for r in selectors.search_regions(q, limit=max(1, min(limit, 100)))]
 
 
 def _feature_collection(regions) -> HttpResponse:

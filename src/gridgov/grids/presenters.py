@@ -14,10 +14,10 @@ def mask_phone(phone: str) -> str:
 
 def region_payload(region: Region) -> dict:
     return {
-        **_summary_fields(region),
+        **region_summary(region),
         "parent_code": region.parent.code if region.parent_id else None,
-        "ancestors": selectors.ancestors_of(region),
-        "children": list(selectors.children_of(region)),
+        "ancestors": [region_summary(r) for r in selectors.ancestors_of(region)],
+        "children": [region_summary(r) for r in selectors.children_of(region)],
         "totals": selectors.grid_totals(region),
     }
 
@@ -53,7 +53,7 @@ def grid_payload(grid: Region) -> dict:
     }
 
 
-def _summary_fields(region: Region) -> dict:
+def region_summary(region: Region) -> dict:
     return {
         "code": region.code,
         "level": region.level,

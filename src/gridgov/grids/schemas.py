@@ -12,18 +12,6 @@ class RegionSummary(Schema):
     bbox: tuple[float, float, float, float] | None  # (min_lng, min_lat, max_lng, max_lat)
     is_sample: bool
 
-    @staticmethod
-    def resolve_area_km2(region) -> float:
-        return round(region.area_m2 / 1e6, 4)
-
-    @staticmethod
-    def resolve_label(region):
-        return None if region.label_lng is None else (region.label_lng, region.label_lat)
-
-    @staticmethod
-    def resolve_bbox(region):
-        return region.bbox
-
 
 class Totals(Schema):
     grids: int
