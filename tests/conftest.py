@@ -13,6 +13,12 @@ def _fresh_grid_index():
     clear_grid_index_cache()
 
 
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings):
+    """The manifest storage needs collectstatic; tests render templates straight from the source."""
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+
+
 @pytest.fixture
 def network(db):
     return build_small_network()

@@ -131,3 +131,8 @@ def service_centres_for(region: Region) -> QuerySet[ServiceCentre]:
     """The centres serving a region: its own and those of its ancestors, nearest first."""
     codes = [region.code[:n] for n in (12, 9) if len(region.code) >= n]
     return ServiceCentre.objects.filter(region__code__in=codes).select_related("region").order_by("-region__code")
+
+
+def region_by_code(code: str) -> Region:
+    """One unit with its ancestors joined, for pages that show them; raises Region.DoesNotExist."""
+    return Region.objects.select_related("parent__parent__parent").get(code=code)
