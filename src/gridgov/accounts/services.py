@@ -1,6 +1,6 @@
 """State changes of accounts: audit events and demo users."""
 
-from django.db import models
+from django.db import models, transaction
 
 from .models import AuditEvent, User
 
@@ -14,3 +14,30 @@ def record_audit(actor: User | None, action: str, target: models.Model | None = 
         target_id=str(target.pk) if target is not None else "",
         detail=detail,
     )
+
+
+@transaction.atomic
+def ensure_user(
+    username: str,
+    *,
+    role: str,
+    region=None,
+    password: str,
+    first_name: str = "",
+    is_staff: bool = False,
+    is_superuser: bool = False,
+    actor: User | None = None,
+) -> User:
+    """Create the user, or bring an existing one back to the given role, scope and password."""
+    user, created = User.objects.get_or_create(username=username)
+    user.role = role
+    user.region = region
+    user.first_name = first_name
+    user.is_staff = is_staff
+    user.is_superuser = is_superuser
+    user.is_active = True
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    record_audit(actor, "accounts.user_created" if created else "accounts.user_reset", user, username=username, role=role)
+    return user

@@ -1,0 +1,79 @@
+"""``gridgov serve``: the production web server (gunicorn), static files through WhiteNoise."""
+
+from django.core.management import BaseCommand, call_command
+from django.db import connections
+from django.utils.translation import gettext as _
+from gunicorn.app.base import BaseApplication
+
+
+class GridgovServer(BaseApplication):
+    """gunicorn driven through its Python API, serving ``gridgov.wsgi.application``."""
+
+    def __init__(self, options: dict):
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+        # gunicorn ≥ 25.1 opens a control socket at one fixed path per user; two servers (or a
+        # server and the tests) would fight over it, and gridgov does not use it.
+        if "control_socket_disable" in self.cfg.settings:
+            self.cfg.set("control_socket_disable", True)
+
+    def load(self):
+        from gridgov.wsgi import application
+
+        return application
+
+
+def server_options(host: str, port: int, workers: int, threads: int) -> dict:
+    return {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "threads": threads,
+        "worker_class": "gthread" if threads > 1 else "sync",
+        "timeout": 60,
+        "graceful_timeout": 10,
+        "accesslog": "-",
+        "errorlog": "-",
+        "proc_name": "gridgov",
+    }
+
+
+def collect_static_files() -> None:
+    """WhiteNoise serves the collected, compressed and fingerprinted copies."""
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def serve_forever(host: str, port: int, workers: int, threads: int) -> None:
+    # Workers are forked from this process; they must not share its database connection.
+    connections.close_all()
+    GridgovServer(server_options(host, port, workers, threads)).run()
+
+
+def add_server_arguments(parser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help=_("address to listen on (default 127.0.0.1)"))
+    parser.add_argument("--port", type=int, default=8000, help=_("port to listen on (default 8000)"))
+    parser.add_argument("--workers", type=int, default=2, help=_("worker processes (default 2)"))
+    parser.add_argument("--threads", type=int, default=4, help=_("threads per worker (default 4)"))
+
+
+class Command(BaseCommand):
+    help = _("Run the production web server (gunicorn) with static files served by WhiteNoise.")
+    requires_migrations_checks = True
+
+    def add_arguments(self, parser):
+        add_server_arguments(parser)
+        parser.add_argument(
+            "--no-collectstatic",
+            action="store_true",
+            help=_("skip collecting static files (when they were collected at deployment)"),
+        )
+
+    def handle(self, *args, host, port, workers, threads, no_collectstatic, **options):
+        if not no_collectstatic:
+            collect_static_files()
+        self.stdout.write(_("Serving gridgov on http://%(host)s:%(port)s/ (%(workers)d workers)") % {"host": host, "port": port, "workers": workers})
+        self.stdout.flush()
+        serve_forever(host, port, workers, threads)
