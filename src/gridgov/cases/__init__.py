@@ -1,0 +1,1 @@
+"""Cases: intake, workflow and the SLA clock (DESIGN.md section 4)."""
