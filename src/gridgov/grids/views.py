@@ -28,7 +28,7 @@ def map_page(request):
         {
             "is_sample": any(region.is_sample for region in top_regions),
             "has_regions": bool(top_regions),
-            "map_config": _map_config(),
+            "map_config": {**_map_config(), "homeCode": _home_code(request.user)},
         },
     )
 
@@ -88,6 +88,14 @@ def _unit_map(region: Region, *, with_children: bool) -> dict:
         "tileUrl": settings.GRIDGOV_TILE_URL,
         "tileAttribution": settings.GRIDGOV_TILE_ATTRIBUTION,
     }
+
+
+def _home_code(user) -> str | None:
+    """The unit the map opens on: the user's own, or for grid staff the community around it."""
+    region = user.region
+    if region is None:
+        return None
+    return region.parent.code if region.level == Level.GRID else region.code
 
 
 def _map_config() -> dict:

@@ -365,5 +365,6 @@
     if (!event.target.closest(".search")) hideResults();
   });
 
-  show(location.hash.slice(1) || null);
+  // Without a unit in the URL, open where the user works (their data scope).
+  show(location.hash.slice(1) || config.homeCode || null);
 })();
