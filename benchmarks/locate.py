@@ -11,9 +11,7 @@ chosen variant (``GridIndex.locate_indices``) against PostGIS on the grids in th
 """
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from synthetic import random_points, voronoi_grids  # noqa: E402
 
+from gridgov.benchmarking import median_seconds, per_point_loop  # noqa: E402
 from gridgov.grids.spatial import GridIndex  # noqa: E402
 
 
@@ -65,24 +64,6 @@ def per_polygon_intersects_xy(index: GridIndex, xs, ys) -> np.ndarray:
     return result
 
 
-def per_point_loop(index: GridIndex, xs, ys) -> np.ndarray:
-    result = np.full(xs.shape[0], -1, dtype=np.int64)
-    for n, (x, y) in enumerate(zip(xs.tolist(), ys.tolist(), strict=True)):
-        hits = index.tree.query(shapely.Point(x, y), predicate="intersects")
-        if hits.size:
-            result[n] = hits.min()
-    return result
-
-
-def timed(action, repeat):
-    times, result = [], None
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = action()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), result
-
-
 def grids_from_database():
     import os
 
@@ -122,7 +103,7 @@ def main() -> None:
         print(f"| {name} | {build} | {seconds:.3f} | {count / seconds:,.0f} | {agrees} |", flush=True)
 
     loop_n = min(args.loop_sample, n)
-    seconds, answers = timed(lambda: per_point_loop(exact_index, xs[:loop_n], ys[:loop_n]), args.repeat)
+    seconds, answers = median_seconds(lambda: per_point_loop(exact_index, xs[:loop_n], ys[:loop_n]), args.repeat)
     row(f"per-point loop, STRtree.query per point ({loop_n:,} points)", "–", seconds, loop_n, answers, expected[:loop_n])
     for name, variant in [
         ("STRtree.query(predicate='intersects') + lexsort (first version)", strtree_predicate_lexsort),
@@ -130,12 +111,12 @@ def main() -> None:
         ("STRtree.query (bbox) + intersects_xy on pairs", strtree_bbox_then_intersects_xy),
         ("per grid: intersects_xy on x-sorted points in its bbox", per_polygon_intersects_xy),
     ]:
-        seconds, answers = timed(lambda variant=variant: variant(exact_index, xs, ys), args.repeat)
+        seconds, answers = median_seconds(lambda variant=variant: variant(exact_index, xs, ys), args.repeat)
         row(name, "–", seconds, n, answers, expected)
     for cells_per_grid in (64, 256, 1024, 4096):
-        build, index = timed(lambda c=cells_per_grid: GridIndex(keys, geometries, cells_per_grid=c).prepare_bulk(), args.repeat)
+        build, index = median_seconds(lambda c=cells_per_grid: GridIndex(keys, geometries, cells_per_grid=c).prepare_bulk(), args.repeat)
         raster = index._raster
-        seconds, answers = timed(lambda index=index: index.locate_indices(xs, ys), args.repeat)
+        seconds, answers = median_seconds(lambda index=index: index.locate_indices(xs, ys), args.repeat)
         memory = (raster.state.nbytes + raster.starts.nbytes + raster.candidates.nbytes) / 2**20
         name = (
             f"raster, {cells_per_grid} cells per grid ({raster.frame.nx}×{raster.frame.ny} cells, "

@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from shapely.errors import GEOSException
 from shapely.geometry.base import BaseGeometry
 
+from gridgov.admin_mixins import ReadOnlyAdminMixin
+
 from . import services
 from .codes import CodeError, Level, level_of
 from .models import GridStaff, NetworkRevision, PartyMember, PartyOrganization, Region, ServiceCentre
@@ -185,19 +187,10 @@ class ServiceCentreAdmin(admin.ModelAdmin):
 
 
 @admin.register(NetworkRevision)
-class NetworkRevisionAdmin(admin.ModelAdmin):
+class NetworkRevisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: the revision moves only when boundaries change through the services."""
 
     list_display = ("number", "changed_at")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 admin.site.site_header = _("gridgov One Net administration")

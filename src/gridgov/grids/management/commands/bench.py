@@ -11,7 +11,6 @@ The figure lines are technical output and stay in English; help and errors are t
 """
 
 import json
-import statistics
 import time
 import uuid
 from collections.abc import Callable
@@ -22,6 +21,7 @@ import shapely
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from gridgov.benchmarking import median_seconds, per_point_loop
 from gridgov.grids.selectors import build_grid_index
 from gridgov.grids.spatial import GridIndex
 
@@ -42,16 +42,6 @@ class Command(BaseCommand):
         figures = benchmark.run(options, say)
         if options["json"]:
             self.stdout.write(json.dumps(figures, indent=2))
-
-
-def median_seconds(action: Callable[[], object], repeat: int) -> tuple[float, object]:
-    """The median wall time of ``repeat`` runs of ``action``, and the last run's result."""
-    times, result = [], None
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = action()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), result
 
 
 @dataclass
@@ -99,17 +89,6 @@ def compare(index: GridIndex, lngs, lats, expected: np.ndarray, answers: np.ndar
 
 def _key(index: GridIndex, position: int) -> str | None:
     return str(index.keys[position]) if position >= 0 else None
-
-
-def per_point_loop(index: GridIndex, lngs, lats) -> np.ndarray:
-    """The plain way: one STRtree query per point, in a Python loop."""
-    answers = np.full(len(lngs), -1, dtype=np.int64)
-    tree = index.tree
-    for n, (lng, lat) in enumerate(zip(lngs.tolist(), lats.tolist(), strict=True)):
-        hits = tree.query(shapely.Point(lng, lat), predicate="intersects")
-        if hits.size:
-            answers[n] = hits.min()
-    return answers
 
 
 class LocateBenchmark:
