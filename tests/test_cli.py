@@ -64,7 +64,6 @@ def test_locate_from_the_console_exits_non_zero_outside(network, capsys):
 @pytest.mark.django_db
 def test_demo_no_serve_builds_once_and_prints_the_accounts(tmp_path, settings):
     settings.STATIC_ROOT = tmp_path / "static"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     first = run_command("demo", "--no-serve", "--seed", "3")
     assert "http://127.0.0.1:8000/" in first
     assert DEMO_PASSWORD in first
@@ -84,7 +83,6 @@ def test_demo_no_serve_builds_once_and_prints_the_accounts(tmp_path, settings):
 @pytest.mark.django_db
 def test_demo_rebuild_replaces_the_district(tmp_path, settings):
     settings.STATIC_ROOT = tmp_path / "static"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     run_command("demo", "--no-serve", "--seed", "3")
     before = Region.objects.get(code=DEMO_DISTRICT_CODE).boundary
     run_command("demo", "--no-serve", "--seed", "4", "--rebuild")

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "ninja",
     "gridgov.accounts",
     "gridgov.grids",
+    "gridgov.cases",
 ]
 
 MIDDLEWARE = [

@@ -23,6 +23,22 @@ class Role(models.TextChoices):
     AUDIT_ADMIN = "audit_admin", _("Audit administrator")
 
 
+class Department(models.Model):
+    """A functional department (专业部门) that handles cases dispatched to it."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    is_sample = models.BooleanField(_("sample data"), default=False)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class User(AbstractUser):
     role = models.CharField(_("role"), max_length=32, choices=Role.choices, default=Role.RESIDENT)
     # The org unit the user belongs to; they see that unit and everything below it.
@@ -30,6 +46,15 @@ class User(AbstractUser):
     region = models.ForeignKey(
         "grids.Region",
         verbose_name=_("org unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    # Department handlers belong to a department; they see the cases dispatched to it.
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,

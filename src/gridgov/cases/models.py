@@ -1,0 +1,285 @@
+"""Cases reported in the grid, from intake to the resident's rating (DESIGN.md section 4).
+
+The workflow itself (which action moves which state, and who may take it) is the table in
+``workflow.py``; rows here only hold the current state and the history of steps.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CaseKind(models.TextChoices):
+    EVENT = "event", _("Event")
+    COMPONENT = "component", _("Component")
+
+
+class LimitUnit(models.TextChoices):
+    WORKING_HOURS = "hours", _("working hours")
+    WORKING_DAYS = "days", _("working days")
+
+
+class Category(models.Model):
+    """A GB/T 30428.2 sub-class: kind + two-digit top class + two-digit sub-class.
+
+    ``code`` is the four digits (top + sub); with the kind it is unique. The per-step limits are
+    what the SLA clock uses: intake (accept and file), dispatch, handling and verification.
+    """
+
+    kind = models.CharField(_("kind"), max_length=16, choices=CaseKind.choices)
+    code = models.CharField(_("code"), max_length=4)
+    top_name = models.CharField(_("top class"), max_length=50)
+    name = models.CharField(_("name"), max_length=100)
+    default_department = models.ForeignKey(
+        "accounts.Department",
+        verbose_name=_("default department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="categories",
+    )
+    handled_in_grid = models.BooleanField(
+        _("can be handled in the grid"), default=False, help_text=_("Dispatch proposes the grid's own staff first.")
+    )
+    filing_condition = models.TextField(_("filing condition"), blank=True)
+    closing_condition = models.TextField(_("closing condition"), blank=True)
+    intake_hours = models.DecimalField(_("intake limit (working hours)"), max_digits=6, decimal_places=2, default=1)
+    dispatch_hours = models.DecimalField(_("dispatch limit (working hours)"), max_digits=6, decimal_places=2, default=1)
+    handle_limit = models.DecimalField(_("handling limit"), max_digits=6, decimal_places=2)
+    handle_unit = models.CharField(_("handling limit unit"), max_length=8, choices=LimitUnit.choices)
+    verify_hours = models.DecimalField(_("verification limit (working hours)"), max_digits=6, decimal_places=2, default=4)
+    duplicate_radius_m = models.PositiveIntegerField(_("duplicate radius (m)"), default=250)
+    duplicate_window_hours = models.PositiveIntegerField(_("duplicate window (hours)"), default=72)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["kind", "code"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        constraints = [models.UniqueConstraint(fields=["kind", "code"], name="category_kind_code_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.code} {self.top_name}/{self.name}"
+
+    @property
+    def top_code(self) -> str:
+        return self.code[:2]
+
+
+class Source(models.TextChoices):
+    PATROL = "patrol", _("Grid worker patrol")
+    RESIDENT = "resident", _("Resident")
+    OPEN311 = "open311", _("Open311 client")
+    HOTLINE = "hotline", _("12345 hotline")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    DEPARTMENT = "department", _("Department self-report")
+    SENSOR = "sensor", _("Sensor")
+
+
+class State(models.TextChoices):
+    REPORTED = "reported", _("Reported")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+    FILED = "filed", _("Filed")
+    VOIDED = "voided", _("Voided")
+    MERGED = "merged", _("Merged as duplicate")
+    DISPATCHED = "dispatched", _("Dispatched")
+    HANDLING = "handling", _("Handling")
+    HANDLED = "handled", _("Handled")
+    VERIFYING = "verifying", _("Verifying")
+    CLOSED = "closed", _("Closed")
+    RATED = "rated", _("Rated")
+
+
+class SolvedLevel(models.TextChoices):
+    GRID = "grid", _("Grid")
+    COMMUNITY = "community", _("Community")
+    STREET = "street", _("Street")
+    DISTRICT = "district", _("District department")
+
+
+class Rating(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")
+    BASICALLY = "basically", _("Basically satisfied")
+    NOT_SATISFIED = "not_satisfied", _("Not satisfied")
+
+
+class Case(models.Model):
+    number = models.CharField(_("case number"), max_length=20, unique=True)
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="cases")
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.REPORTED, db_index=True)
+    # Bumped by every step; a step taken against a stale version is refused (no lost update).
+    version = models.PositiveIntegerField(default=1)
+    description = models.TextField(_("description"), max_length=4000)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    lat = models.FloatField(_("latitude"))
+    lng = models.FloatField(_("longitude"))
+    grid = models.ForeignKey("grids.Region", verbose_name=_("grid"), on_delete=models.PROTECT, related_name="cases")
+    # Denormalised from the grid's code so scope filters are one indexed prefix match.
+    grid_code = models.CharField(_("grid code"), max_length=15, db_index=True)
+
+    # Who reported it. Never shown in a public response.
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="reported_cases"
+    )
+    reporter_name = models.CharField(_("reporter name"), max_length=50, blank=True)
+    reporter_phone = models.CharField(_("reporter phone"), max_length=20, blank=True)
+    reporter_email = models.EmailField(_("reporter e-mail"), blank=True)
+    external_id = models.CharField(_("external number"), max_length=64, blank=True, db_index=True)
+
+    # Who holds it now: a department, or a unit of the grid network (grid staff, community, street).
+    assigned_department = models.ForeignKey(
+        "accounts.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_cases"
+    )
+    assigned_region = models.ForeignKey(
+        "grids.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_cases"
+    )
+    co_departments = models.ManyToManyField(
+        "accounts.Department", blank=True, related_name="co_handled_cases", verbose_name=_("co-handling departments")
+    )
+    escalation_level = models.CharField(
+        _("escalation level"), max_length=16, choices=SolvedLevel.choices, default=SolvedLevel.GRID
+    )
+    solved_level = models.CharField(_("solved at"), max_length=16, choices=SolvedLevel.choices, blank=True)
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates")
+
+    # The SLA clock: the deadline of the step the case waits on, and whether the clock is stopped.
+    deadline = models.DateTimeField(_("deadline"), null=True, blank=True, db_index=True)
+    suspended_at = models.DateTimeField(_("suspended since"), null=True, blank=True)
+    supervised = models.BooleanField(_("supervised (督办)"), default=False)
+    reminded_due_soon_at = models.DateTimeField(null=True, blank=True)
+    reminded_overdue_at = models.DateTimeField(null=True, blank=True)
+
+    rework_count = models.PositiveSmallIntegerField(_("reworks"), default=0)
+    return_count = models.PositiveSmallIntegerField(_("returns"), default=0)
+    reopen_count = models.PositiveSmallIntegerField(_("reopenings"), default=0)
+    rating = models.CharField(_("rating"), max_length=16, choices=Rating.choices, blank=True)
+
+    created_at = models.DateTimeField(_("reported at"), db_index=True)
+    updated_at = models.DateTimeField(_("updated"), db_index=True)
+    filed_at = models.DateTimeField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        indexes = [
+            models.Index(fields=["state", "deadline"]),
+            models.Index(fields=["grid_code", "state"]),
+            models.Index(fields=["category", "state", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class CaseCounter(models.Model):
+    """The last sequence number handed out on a day; case numbers are day + sequence."""
+
+    day = models.DateField(unique=True)
+    last = models.PositiveIntegerField(default=0)
+
+
+class Step(models.Model):
+    """One recorded step of a case: who did what, when, and the deadline it set."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="steps")
+    action = models.CharField(_("action"), max_length=32)
+    from_state = models.CharField(_("from"), max_length=16, choices=State.choices, blank=True)
+    to_state = models.CharField(_("to"), max_length=16, choices=State.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_role = models.CharField(_("role"), max_length=32, blank=True)
+    at = models.DateTimeField(_("time"), db_index=True)
+    note = models.TextField(_("note"), max_length=4000, blank=True)
+    deadline = models.DateTimeField(_("deadline set"), null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("step")
+        verbose_name_plural = _("steps")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.action} {self.from_state}→{self.to_state}"
+
+
+class PhotoPhase(models.TextChoices):
+    BEFORE = "before", _("Before")
+    AFTER = "after", _("After")
+
+
+class Photo(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="photos")
+    step = models.ForeignKey(Step, null=True, blank=True, on_delete=models.SET_NULL, related_name="photos")
+    phase = models.CharField(_("phase"), max_length=8, choices=PhotoPhase.choices, default=PhotoPhase.BEFORE)
+    image = models.ImageField(_("image"), upload_to="cases/%Y/%m/")
+    thumbnail = models.ImageField(_("thumbnail"), upload_to="cases/%Y/%m/thumbs/")
+    content_type = models.CharField(max_length=32)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+
+
+class ExtensionRequest(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        DENIED = "denied", _("Denied")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="extension_requests")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    hours = models.DecimalField(_("extra working hours"), max_digits=6, decimal_places=2)
+    reason = models.TextField(_("reason"), max_length=2000)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["case"], condition=models.Q(status="pending"), name="one_pending_extension_per_case")
+        ]
+
+
+class CalendarDay(models.Model):
+    """An exception to the Monday–Friday rule: a day off or a make-up working day. Editable."""
+
+    class Kind(models.TextChoices):
+        DAY_OFF = "day_off", _("Day off")
+        WORKDAY = "workday", _("Make-up working day")
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=50, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()}"
+
+
+class Notification(models.Model):
+    """An in-app message to one user (a reminder, an assignment)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=32)
+    text = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

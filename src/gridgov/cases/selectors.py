@@ -1,0 +1,141 @@
+"""Read queries over cases: data scope, inboxes, lists and duplicate suggestions."""
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from gridgov.accounts.models import Role, User
+
+from .models import Case, Category, State
+from .workflow import OPEN_STATES, TRANSITIONS
+
+EARTH_RADIUS_M = 6_371_008.8
+
+
+def scope_filter(user: User) -> Q:
+    """The cases a user may see: their own unit and below, their department's, or their reports."""
+    if user.role == Role.RESIDENT:
+        return Q(reporter=user)
+    if user.role == Role.DEPARTMENT_HANDLER:
+        if user.department_id is None:
+            return Q(pk__in=[])
+        return Q(assigned_department_id=user.department_id) | Q(co_departments=user.department_id)
+    if user.region_id is None:
+        return Q()
+    return Q(grid_code__startswith=user.region.code)
+
+
+def visible_cases(user: User) -> QuerySet[Case]:
+    cases = Case.objects.filter(scope_filter(user))
+    if user.role == Role.DEPARTMENT_HANDLER:
+        cases = cases.distinct()
+    return cases
+
+
+def can_act_on(user: User, case: Case) -> bool:
+    return visible_cases(user).filter(pk=case.pk).exists()
+
+
+def holds_case(user: User, case: Case) -> bool:
+    """Whether the case is with the user: their department (lead or co-handler) or their unit."""
+    if user.role == Role.DEPARTMENT_HANDLER:
+        return user.department_id is not None and (
+            case.assigned_department_id == user.department_id or case.co_departments.filter(pk=user.department_id).exists()
+        )
+    region = case.assigned_region
+    return region is not None and user.region_id is not None and region.code.startswith(user.region.code)
+
+
+def _waiting_on(user: User) -> Q:
+    """The cases whose next step is this user's to take."""
+    role = user.role
+    waiting = Q(pk__in=[])
+    if role in (Role.INTAKE_CLERK, Role.SHIFT_LEAD):
+        waiting |= Q(state__in=[State.REPORTED, State.ACCEPTED])
+    if role in (Role.DISPATCHER, Role.SHIFT_LEAD):
+        waiting |= Q(state=State.FILED)
+    if role in (Role.VERIFIER, Role.SHIFT_LEAD):
+        waiting |= Q(state__in=[State.HANDLED, State.VERIFYING])
+    if role == Role.SHIFT_LEAD:
+        waiting |= Q(extension_requests__status="pending")
+    if role == Role.DEPARTMENT_HANDLER and user.department_id:
+        at_handler = Q(state__in=[State.DISPATCHED, State.HANDLING])
+        waiting |= at_handler & (Q(assigned_department_id=user.department_id) | Q(co_departments=user.department_id))
+    if role in (Role.GRID_WORKER, Role.GRID_CHIEF, Role.COMMUNITY_STAFF, Role.STREET_STAFF) and user.region_id:
+        waiting |= Q(state__in=[State.DISPATCHED, State.HANDLING], assigned_region__code__startswith=user.region.code)
+    if role == Role.RESIDENT:
+        waiting |= Q(state=State.CLOSED, reporter=user)
+    if role == Role.LEADER:
+        waiting |= Q(state__in=OPEN_STATES) & (Q(supervised=True) | Q(deadline__lt=timezone.now()))
+    return waiting
+
+
+def inbox(user: User) -> QuerySet[Case]:
+    """What waits on the user, soonest deadline first (cases without a deadline last)."""
+    return (
+        visible_cases(user)
+        .filter(_waiting_on(user))
+        .distinct()
+        .select_related("category", "grid")
+        .order_by(F("deadline").asc(nulls_last=True), "created_at")
+    )
+
+
+@dataclass(frozen=True)
+class ClockStatus:
+    overdue: bool
+    due_soon: bool
+
+
+def clock_status(case: Case, now: datetime | None = None, due_soon_within: timedelta = timedelta(hours=2)) -> ClockStatus:
+    """Overdue and due-soon flags; a suspended clock is neither."""
+    if case.deadline is None or case.suspended_at is not None or case.state not in OPEN_STATES:
+        return ClockStatus(False, False)
+    now = now or timezone.now()
+    return ClockStatus(case.deadline < now, now <= case.deadline < now + due_soon_within)
+
+
+def allowed_actions(user: User, case: Case) -> list[str]:
+    """The actions this user could take on this case now (for the buttons a page shows)."""
+    if not user.is_authenticated or not can_act_on(user, case):
+        return []
+    actions = []
+    for action, transition in TRANSITIONS.items():
+        if case.state not in transition.sources or user.role not in transition.roles:
+            continue
+        if transition.holder_only and not holds_case(user, case):
+            continue
+        actions.append(action)
+    return actions
+
+
+def duplicate_candidates(category: Category, lat: float, lng: float, at: datetime | None = None, limit: int = 10) -> list[Case]:
+    """Open cases of the same category within the category's radius and time window, nearest first."""
+    at = at or timezone.now()
+    radius = category.duplicate_radius_m
+    dlat = math.degrees(radius / EARTH_RADIUS_M)
+    dlng = dlat / max(math.cos(math.radians(lat)), 1e-6)
+    nearby = Case.objects.filter(
+        category=category,
+        state__in=OPEN_STATES,
+        created_at__gte=at - timedelta(hours=category.duplicate_window_hours),
+        lat__range=(lat - dlat, lat + dlat),
+        lng__range=(lng - dlng, lng + dlng),
+    ).only("id", "number", "lat", "lng", "state", "created_at", "description")
+    within = [(distance_m(lat, lng, c.lat, c.lng), c) for c in nearby]
+    return [case for distance, case in sorted(within, key=lambda pair: pair[0]) if distance <= radius][:limit]
+
+
+def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def case_timeline(case: Case):
+    return case.steps.select_related("actor").prefetch_related("photos").order_by("at", "id")

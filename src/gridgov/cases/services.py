@@ -1,0 +1,425 @@
+"""Every change to a case: intake, and each workflow step, in one transaction with its
+recorded step, audit event and notifications."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from gridgov.accounts.models import Department, Role, User
+from gridgov.accounts.services import record_audit
+from gridgov.grids import selectors as grid_selectors
+from gridgov.grids.models import Region
+
+from . import sla
+from .calendar import WorkingCalendar
+from .models import Case, CaseCounter, Category, ExtensionRequest, Notification, Rating, SolvedLevel, Source, State, Step
+from .selectors import can_act_on, holds_case
+from .workflow import CaseChanged, IllegalTransition, NotAllowed, WorkflowError, check_role, check_state, transition_for
+
+MAX_DESCRIPTION = 4000
+LEVEL_ABOVE = {SolvedLevel.GRID: SolvedLevel.COMMUNITY, SolvedLevel.COMMUNITY: SolvedLevel.STREET, SolvedLevel.STREET: SolvedLevel.DISTRICT}
+
+
+class IntakeError(ValueError):
+    """A report that cannot be taken in; the message names the field and the problem."""
+
+
+@dataclass(frozen=True)
+class Report:
+    category: Category
+    lat: float
+    lng: float
+    description: str
+    source: str
+    address: str = ""
+    reporter: User | None = None
+    reporter_name: str = ""
+    reporter_phone: str = ""
+    reporter_email: str = ""
+    external_id: str = ""
+
+
+def clean_description(text: str) -> str:
+    """Plain text, at most 4,000 characters; stored as given (templates escape it on output)."""
+    text = (text or "").replace("\x00", "").strip()
+    if not text:
+        raise IntakeError("description: required")
+    if len(text) > MAX_DESCRIPTION:
+        raise IntakeError(f"description: {len(text)} characters; at most {MAX_DESCRIPTION}")
+    return text
+
+
+def _locate_grid(lat: float, lng: float) -> Region:
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        raise IntakeError(f"location: lat {lat}, lng {lng} is not a longitude-latitude point")
+    location = grid_selectors.locate_point(lat, lng)
+    if location is None:
+        raise IntakeError(f"location: lat {lat}, lng {lng} is outside the district; no grid covers it")
+    return location.grid
+
+
+def _next_number(day) -> str:
+    """Case numbers read as the day and its sequence: 20261126000123."""
+    counter, _ = CaseCounter.objects.get_or_create(day=day)
+    CaseCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
+    counter.refresh_from_db()
+    return f"{day:%Y%m%d}{counter.last:06d}"
+
+
+@transaction.atomic
+def report_case(report: Report, *, photos: Sequence = (), at: datetime | None = None, calendar: WorkingCalendar | None = None) -> Case:
+    """Take in one report: locate its grid, number it, start the intake clock."""
+    if report.source not in Source.values:
+        raise IntakeError(f"source: {report.source!r} is not one of {', '.join(Source.values)}")
+    if not report.category.is_active:
+        raise IntakeError(f"category: {report.category} is no longer in use")
+    description = clean_description(report.description)
+    grid = _locate_grid(report.lat, report.lng)
+    now = at or timezone.now()
+    calendar = calendar or sla.working_calendar()
+    case = Case.objects.create(
+        number=_next_number(timezone.localdate(now)),
+        category=report.category,
+        source=report.source,
+        description=description,
+        address=report.address.strip()[:200],
+        lat=report.lat,
+        lng=report.lng,
+        grid=grid,
+        grid_code=grid.code,
+        reporter=report.reporter if report.reporter and report.reporter.pk else None,
+        reporter_name=report.reporter_name.strip()[:50],
+        reporter_phone=report.reporter_phone.strip()[:20],
+        reporter_email=report.reporter_email.strip(),
+        external_id=report.external_id,
+        deadline=sla.intake_deadline(calendar, report.category, now),
+        created_at=now,
+        updated_at=now,
+    )
+    step = Step.objects.create(
+        case=case, action="report", to_state=State.REPORTED, actor=case.reporter,
+        actor_role=case.reporter.role if case.reporter else "", at=now, deadline=case.deadline,
+        data={"source": report.source},
+    )  # fmt: skip
+    _attach_photos(case, step, photos, phase="before")
+    record_audit(case.reporter, "cases.reported", case, number=case.number, source=report.source)
+    return case
+
+
+def _attach_photos(case: Case, step: Step, photos: Sequence, phase: str) -> None:
+    if photos:
+        from .photos import save_photos
+
+        save_photos(case, step, photos, phase=phase)
+
+
+# --- workflow steps ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Context:
+    case: Case
+    actor: User | None
+    note: str
+    params: dict
+    now: datetime
+    calendar: WorkingCalendar
+    step_data: dict
+
+
+def take_action(
+    case_id: int,
+    action: str,
+    actor: User | None,
+    *,
+    expected_version: int | None = None,
+    note: str = "",
+    photos: Sequence = (),
+    at: datetime | None = None,
+    calendar: WorkingCalendar | None = None,
+    system: bool = False,
+    **params,
+) -> Case:
+    """Take one workflow step on a case, or raise a WorkflowError saying why not.
+
+    ``expected_version`` is the version the actor saw; if the case has moved on since, the step
+    is refused with CaseChanged instead of silently acting on a state the actor never saw.
+    ``system`` marks steps the platform takes itself (no role or scope check).
+    """
+    transition = transition_for(action)
+    with transaction.atomic():
+        case = Case.objects.select_for_update().select_related("category").get(pk=case_id)
+        if expected_version is not None and case.version != expected_version:
+            raise CaseChanged(f"case {case.number} changed since you opened it (version {expected_version} → {case.version}); reload it")
+        check_state(transition, case.state)
+        if not system:
+            _check_actor(transition, case, actor)
+        note = (note or "").strip()
+        if transition.needs_note and not note:
+            raise WorkflowError(f"{action}: a note is required")
+        if len(note) > MAX_DESCRIPTION:
+            raise WorkflowError(f"note: {len(note)} characters; at most {MAX_DESCRIPTION}")
+        now = at or timezone.now()
+        context = _Context(case, actor, note, params, now, calendar or sla.working_calendar(), {})
+        from_state = case.state
+        _HANDLERS[action](context)
+        if transition.target is not None:
+            case.state = transition.target
+        case.version += 1
+        case.updated_at = now
+        case.save()
+        step = Step.objects.create(
+            case=case, action=action, from_state=from_state, to_state=case.state, actor=actor if actor and actor.pk else None,
+            actor_role="system" if system else actor.role, at=now, note=note, deadline=case.deadline, data=context.step_data,
+        )  # fmt: skip
+        _attach_photos(case, step, photos, phase="after" if action == "finish" else "before")
+        record_audit(actor, f"cases.{action}", case, number=case.number, version=case.version)
+        if action == "rate" and case.rating == Rating.NOT_SATISFIED:
+            return take_action(case.pk, "reopen", None, note="resident not satisfied", at=now, calendar=context.calendar, system=True)
+        return case
+
+
+def _check_actor(transition, case: Case, actor: User | None) -> None:
+    if actor is None or not actor.is_authenticated:
+        raise NotAllowed(f"{transition.action}: sign in first")
+    check_role(transition, actor.role)
+    if not can_act_on(actor, case):
+        raise NotAllowed(f"case {case.number} is outside your unit")
+    if transition.holder_only and not holds_case(actor, case):
+        raise NotAllowed(f"case {case.number} is not assigned to you or your unit")
+
+
+# Each handler changes the case (not saved) and records what the step decided in step_data.
+
+
+def _accept(ctx: _Context) -> None:
+    pass  # the intake deadline covers accept and file
+
+
+def _file(ctx: _Context) -> None:
+    ctx.case.filed_at = ctx.now
+    ctx.case.deadline = sla.dispatch_deadline(ctx.calendar, ctx.case.category, ctx.now)
+
+
+def _close_without_handling(ctx: _Context) -> None:
+    ctx.case.deadline = None
+    ctx.case.closed_at = ctx.now
+
+
+def _merge(ctx: _Context) -> None:
+    target_number = ctx.params.get("into")
+    target = Case.objects.filter(number=target_number).first() if target_number else None
+    if target is None or target.pk == ctx.case.pk:
+        raise WorkflowError(f"merge: name the case to merge into (got {target_number!r})")
+    if target.state in (State.MERGED, State.REJECTED, State.VOIDED):
+        raise WorkflowError(f"merge: case {target.number} is {target.state}; merge into a live case")
+    ctx.case.duplicate_of = target
+    ctx.step_data["into"] = target.number
+    _close_without_handling(ctx)
+
+
+def _assignee(ctx: _Context) -> tuple[Department | None, Region | None]:
+    department_code = ctx.params.get("department")
+    region_code = ctx.params.get("region")
+    if bool(department_code) == bool(region_code):
+        raise WorkflowError("dispatch: choose either a department or a unit of the grid network")
+    if department_code:
+        department = Department.objects.filter(code=department_code).first()
+        if department is None:
+            raise WorkflowError(f"no department with code {department_code!r}")
+        return department, None
+    region = Region.objects.filter(code=region_code).first()
+    if region is None or not ctx.case.grid_code.startswith(region.code) or region.level == "district":
+        raise WorkflowError(f"unit {region_code!r} is not the case's grid, community or street")
+    return None, region
+
+
+def _assign(ctx: _Context, department: Department | None, region: Region | None) -> None:
+    case = ctx.case
+    case.assigned_department, case.assigned_region = department, region
+    case.escalation_level = SolvedLevel(region.level) if region is not None else SolvedLevel.DISTRICT
+    case.dispatched_at = ctx.now
+    case.deadline = sla.handle_deadline(ctx.calendar, case.category, ctx.now)
+    ctx.step_data.update(
+        {"department": department.code if department else None, "region": region.code if region else None, "level": case.escalation_level}
+    )
+
+
+def _dispatch(ctx: _Context) -> None:
+    _assign(ctx, *_assignee(ctx))
+
+
+def _return(ctx: _Context) -> None:
+    case = ctx.case
+    ctx.step_data["returned_by"] = case.assigned_department.code if case.assigned_department else case.assigned_region.code
+    case.return_count += 1
+    case.assigned_department = case.assigned_region = None
+    case.deadline = sla.dispatch_deadline(ctx.calendar, case.category, ctx.now)
+
+
+def _start(ctx: _Context) -> None:
+    pass
+
+
+def _finish(ctx: _Context) -> None:
+    ctx.case.handled_at = ctx.now
+    ctx.case.deadline = sla.verify_deadline(ctx.calendar, ctx.case.category, ctx.now)
+
+
+def _verify(ctx: _Context) -> None:
+    pass
+
+
+def _pass(ctx: _Context) -> None:
+    ctx.case.solved_level = ctx.case.escalation_level
+    ctx.case.deadline = None
+    ctx.case.closed_at = ctx.now
+    ctx.step_data["solved_level"] = ctx.case.solved_level
+
+
+def _rework(ctx: _Context) -> None:
+    ctx.case.rework_count += 1
+    ctx.case.dispatched_at = ctx.now
+    ctx.case.deadline = sla.handle_deadline(ctx.calendar, ctx.case.category, ctx.now)
+
+
+def _rate(ctx: _Context) -> None:
+    rating = ctx.params.get("rating")
+    if rating not in Rating.values:
+        raise WorkflowError(f"rate: rating must be one of {', '.join(Rating.values)}")
+    if ctx.actor is not None and ctx.actor.role == Role.RESIDENT and ctx.case.reporter_id != ctx.actor.pk:
+        raise NotAllowed(f"only the resident who reported case {ctx.case.number} may rate it")
+    ctx.case.rating = rating
+    ctx.step_data["rating"] = rating
+
+
+def _reopen(ctx: _Context) -> None:
+    case = ctx.case
+    case.reopen_count += 1
+    case.solved_level = ""
+    case.closed_at = None
+    case.assigned_department = case.assigned_region = None
+    case.deadline = sla.dispatch_deadline(ctx.calendar, case.category, ctx.now)
+
+
+def _escalate(ctx: _Context) -> None:
+    """One level up the grid network: grid → community → street → the category's department."""
+    case = ctx.case
+    level = SolvedLevel(case.escalation_level)
+    if level == SolvedLevel.DISTRICT:
+        raise IllegalTransition(f"case {case.number} is already with a district department")
+    above = LEVEL_ABOVE[level]
+    if above == SolvedLevel.DISTRICT:
+        department = case.category.default_department
+        if department is None:
+            raise WorkflowError(f"category {case.category} has no default department to escalate to")
+        _assign(ctx, department, None)
+    else:
+        code = case.grid_code[: {SolvedLevel.COMMUNITY: 12, SolvedLevel.STREET: 9}[above]]
+        _assign(ctx, None, Region.objects.get(code=code))
+
+
+def _whistle(ctx: _Context) -> None:
+    """The street summons departments to one case: one leads, the others co-handle (吹哨报到)."""
+    lead_code = ctx.params.get("lead")
+    co_codes = [code for code in ctx.params.get("co", []) if code and code != lead_code]
+    departments = {d.code: d for d in Department.objects.filter(code__in=[lead_code, *co_codes])}
+    missing = [code for code in [lead_code, *co_codes] if code not in departments]
+    if not lead_code or missing:
+        raise WorkflowError(f"whistle: unknown or missing departments {missing or ['lead']}")
+    _assign(ctx, departments[lead_code], None)
+    ctx.case.co_departments.set([departments[code] for code in co_codes])
+    ctx.step_data.update({"lead": lead_code, "co": co_codes})
+
+
+def _request_extension(ctx: _Context) -> None:
+    try:
+        hours = Decimal(str(ctx.params.get("hours")))
+    except (InvalidOperation, ValueError):
+        hours = Decimal(0)
+    if not hours.is_finite() or hours <= 0 or hours > 2000:
+        raise WorkflowError(f"request_extension: hours must be a number between 0 and 2000, got {ctx.params.get('hours')!r}")
+    if ExtensionRequest.objects.filter(case=ctx.case, status=ExtensionRequest.Status.PENDING).exists():
+        raise WorkflowError(f"case {ctx.case.number} already has an extension request waiting")
+    ExtensionRequest.objects.create(case=ctx.case, requested_by=ctx.actor, hours=hours, reason=ctx.note, created_at=ctx.now)
+    ctx.step_data["hours"] = str(hours)
+
+
+def _pending_extension(ctx: _Context) -> ExtensionRequest:
+    pending = ExtensionRequest.objects.filter(case=ctx.case, status=ExtensionRequest.Status.PENDING).first()
+    if pending is None:
+        raise WorkflowError(f"case {ctx.case.number} has no extension request waiting")
+    return pending
+
+
+def _decide_extension(ctx: _Context, status: str) -> ExtensionRequest:
+    request = _pending_extension(ctx)
+    request.status, request.decided_by, request.decided_at = status, ctx.actor, ctx.now
+    request.save()
+    ctx.step_data["hours"] = str(request.hours)
+    return request
+
+
+def _approve_extension(ctx: _Context) -> None:
+    request = _decide_extension(ctx, ExtensionRequest.Status.APPROVED)
+    ctx.case.deadline = sla.extended_deadline(ctx.calendar, ctx.case.deadline, request.hours)
+
+
+def _deny_extension(ctx: _Context) -> None:
+    _decide_extension(ctx, ExtensionRequest.Status.DENIED)
+
+
+def _suspend(ctx: _Context) -> None:
+    if ctx.case.suspended_at is not None:
+        raise IllegalTransition(f"case {ctx.case.number} is already suspended")
+    ctx.case.suspended_at = ctx.now
+
+
+def _resume(ctx: _Context) -> None:
+    case = ctx.case
+    if case.suspended_at is None:
+        raise IllegalTransition(f"case {case.number} is not suspended")
+    case.deadline = sla.resumed_deadline(ctx.calendar, case.deadline, case.suspended_at, ctx.now)
+    ctx.step_data["suspended_at"] = case.suspended_at.isoformat()
+    case.suspended_at = None
+
+
+def _supervise(ctx: _Context) -> None:
+    if ctx.case.supervised:
+        raise IllegalTransition(f"case {ctx.case.number} is already supervised")
+    ctx.case.supervised = True
+
+
+_HANDLERS = {
+    "accept": _accept,
+    "reject": _close_without_handling,
+    "file": _file,
+    "void": _close_without_handling,
+    "merge": _merge,
+    "dispatch": _dispatch,
+    "return": _return,
+    "start": _start,
+    "finish": _finish,
+    "verify": _verify,
+    "pass": _pass,
+    "rework": _rework,
+    "rate": _rate,
+    "reopen": _reopen,
+    "escalate": _escalate,
+    "whistle": _whistle,
+    "request_extension": _request_extension,
+    "approve_extension": _approve_extension,
+    "deny_extension": _deny_extension,
+    "suspend": _suspend,
+    "resume": _resume,
+    "supervise": _supervise,
+}
+
+
+def notify(user: User, case: Case | None, kind: str, text: str) -> Notification:
+    return Notification.objects.create(user=user, case=case, kind=kind, text=text[:300])

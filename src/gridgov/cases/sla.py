@@ -1,0 +1,60 @@
+"""The SLA clock: deadlines of each step on the district's working calendar.
+
+The calendar is the official holiday schedule (``holidays.py``) as edited in the
+``CalendarDay`` table, which a data migration seeds; office hours come from settings
+(``GRIDGOV_WORK_PERIODS``) or default to 08:30–12:00 and 13:30–17:30.
+"""
+
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+
+from .calendar import DISTRICT_OFFICE_HOURS, WorkingCalendar
+from .models import CalendarDay, Category, LimitUnit
+
+DUE_SOON_SHARE = Decimal("0.2")  # due soon: less than a fifth of the step's limit left
+
+
+def work_periods() -> tuple[tuple[time, time], ...]:
+    configured = getattr(settings, "GRIDGOV_WORK_PERIODS", None)
+    if not configured:
+        return DISTRICT_OFFICE_HOURS
+    return tuple((time.fromisoformat(start), time.fromisoformat(end)) for start, end in configured)
+
+
+def working_calendar() -> WorkingCalendar:
+    """The calendar as currently edited (one small query)."""
+    days_off, workdays = set(), set()
+    for day, kind in CalendarDay.objects.values_list("date", "kind"):
+        (days_off if kind == CalendarDay.Kind.DAY_OFF else workdays).add(day)
+    return WorkingCalendar(work_periods=work_periods(), holidays=days_off, makeup_workdays=workdays)
+
+
+def intake_deadline(calendar: WorkingCalendar, category: Category, start: datetime) -> datetime:
+    return calendar.add_working_hours(start, category.intake_hours)
+
+
+def dispatch_deadline(calendar: WorkingCalendar, category: Category, start: datetime) -> datetime:
+    return calendar.add_working_hours(start, category.dispatch_hours)
+
+
+def handle_deadline(calendar: WorkingCalendar, category: Category, start: datetime) -> datetime:
+    if category.handle_unit == LimitUnit.WORKING_DAYS:
+        return calendar.add_working_days(start, int(category.handle_limit))
+    return calendar.add_working_hours(start, category.handle_limit)
+
+
+def verify_deadline(calendar: WorkingCalendar, category: Category, start: datetime) -> datetime:
+    return calendar.add_working_hours(start, category.verify_hours)
+
+
+def resumed_deadline(calendar: WorkingCalendar, deadline: datetime, suspended_at: datetime, resumed_at: datetime) -> datetime:
+    """The deadline after a suspension: the working time that was left when the clock stopped,
+    counted again from the moment it restarts."""
+    left = calendar.working_time_between(suspended_at, deadline) if deadline > suspended_at else timedelta(0)
+    return calendar.add_working_time(resumed_at, left)
+
+
+def extended_deadline(calendar: WorkingCalendar, deadline: datetime, hours: Decimal) -> datetime:
+    return calendar.add_working_hours(deadline, hours)
