@@ -18,7 +18,9 @@ def make_department(code: str = "cgj", name: str = "城管局") -> Department:
 
 
 def make_category(code: str = "0101", *, handled_in_grid: bool = True, hours: str = "4", unit: str = LimitUnit.WORKING_HOURS) -> Category:
-    return Category.objects.get_or_create(
+    # update_or_create: the data migration seeds the real catalogue, whose row for this code
+    # must take the values the test asks for.
+    return Category.objects.update_or_create(
         kind="event",
         code=code,
         defaults={

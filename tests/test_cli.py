@@ -64,7 +64,7 @@ def test_locate_from_the_console_exits_non_zero_outside(network, capsys):
 @pytest.mark.django_db
 def test_demo_no_serve_builds_once_and_prints_the_accounts(tmp_path, settings):
     settings.STATIC_ROOT = tmp_path / "static"
-    first = run_command("demo", "--no-serve", "--seed", "3")
+    first = run_command("demo", "--no-serve", "--no-cases", "--seed", "3")
     assert "http://127.0.0.1:8000/" in first
     assert DEMO_PASSWORD in first
     for role in Role:
@@ -83,9 +83,9 @@ def test_demo_no_serve_builds_once_and_prints_the_accounts(tmp_path, settings):
 @pytest.mark.django_db
 def test_demo_rebuild_replaces_the_district(tmp_path, settings):
     settings.STATIC_ROOT = tmp_path / "static"
-    run_command("demo", "--no-serve", "--seed", "3")
+    run_command("demo", "--no-serve", "--no-cases", "--seed", "3")
     before = Region.objects.get(code=DEMO_DISTRICT_CODE).boundary
-    run_command("demo", "--no-serve", "--seed", "4", "--rebuild")
+    run_command("demo", "--no-serve", "--no-cases", "--seed", "4", "--rebuild")
     assert Region.objects.get(code=DEMO_DISTRICT_CODE).boundary != before
     assert Region.objects.filter(level=Level.GRID).count() == 1360
     assert User.objects.get(username="demo_grid_worker").region.level == Level.GRID

@@ -3,6 +3,7 @@
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
+from gridgov.cases.api import router as cases_router
 from gridgov.grids.api import router as grids_router
 
 api = NinjaAPI(
@@ -13,3 +14,4 @@ api = NinjaAPI(
     auth=django_auth,
 )
 api.add_router("/v1/", grids_router)
+api.add_router("/v1/cases/", cases_router)

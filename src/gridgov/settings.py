@@ -64,9 +64,11 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "ninja",
+    "django_tasks",
     "gridgov.accounts",
     "gridgov.grids",
     "gridgov.cases",
+    "gridgov.open311",
 ]
 
 MIDDLEWARE = [
@@ -156,6 +158,18 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # Map settings passed to the page; no base map is needed.
 GRIDGOV_TILE_URL = os.environ.get("GRIDGOV_TILE_URL", "")
 GRIDGOV_TILE_ATTRIBUTION = os.environ.get("GRIDGOV_TILE_ATTRIBUTION", "")
+
+# Background tasks (django-tasks). The immediate backend runs a task in the caller; a deployment
+# that wants a queue installs django-tasks-db and sets "django_tasks_db.DatabaseBackend" here.
+# Reminders do not need a queue: run `gridgov remind` from cron every 5 minutes.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Where reminders and other notices go: classes with send(user, case, kind, text).
+GRIDGOV_NOTIFICATION_CHANNELS = ["gridgov.cases.notifications.InAppChannel"]
+# Mark cases overdue by more than their step's time limit as supervised (督办).
+GRIDGOV_AUTO_SUPERVISE = True
+
+# Public intake (resident form, Open311 POST) per client; "" turns the limit off. See cases/ratelimit.py.
+GRIDGOV_INTAKE_RATE = os.environ.get("GRIDGOV_INTAKE_RATE", "20/h")
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

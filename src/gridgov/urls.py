@@ -1,11 +1,20 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.http import JsonResponse
 from django.urls import include, path
 from django.views.generic import RedirectView
 
 from gridgov.api import api
+from gridgov.cases.urls import public_urls as case_public_urls
+
+
+def healthz(request):
+    """Liveness for load balancers, and the ceiling of the stack in `gridgov bench intake`."""
+    return JsonResponse({"status": "ok"})
+
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("", RedirectView.as_view(pattern_name="grids:map", permanent=False)),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -13,4 +22,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("grids/", include("gridgov.grids.urls")),
+    path("cases/", include("gridgov.cases.urls")),
+    path("report/", include(case_public_urls)),
+    path("open311/v2/", include("gridgov.open311.urls")),
 ]

@@ -283,3 +283,19 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+
+class RateCounter(models.Model):
+    """Requests one client made in one fixed window (public intake rate limiting, ratelimit.py).
+
+    Kept in the database so every worker process shares the count; ``key`` is a hash of the
+    scope and the client, never the raw address or API key.
+    """
+
+    key = models.CharField(max_length=64)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="rate_counter_key_window_unique")]
+        indexes = [models.Index(fields=["window_start"])]

@@ -166,8 +166,12 @@ def take_action(
             raise WorkflowError(f"note: {len(note)} characters; at most {MAX_DESCRIPTION}")
         now = at or timezone.now()
         context = _Context(case, actor, note, params, now, calendar or sla.working_calendar(), {})
-        from_state = case.state
+        from_state, previous_deadline = case.state, case.deadline
         _HANDLERS[action](context)
+        if case.deadline != previous_deadline:  # a new deadline earns new reminders
+            case.reminded_due_soon_at = case.reminded_overdue_at = None
+        if case.suspended_at is not None and transition.target is not None and case.deadline != previous_deadline:
+            _keep_new_clock_stopped(context)
         if transition.target is not None:
             case.state = transition.target
         case.version += 1
@@ -182,6 +186,13 @@ def take_action(
         if action == "rate" and case.rating == Rating.NOT_SATISFIED:
             return take_action(case.pk, "reopen", None, note="resident not satisfied", at=now, calendar=context.calendar, system=True)
         return case
+
+
+def _keep_new_clock_stopped(ctx: _Context) -> None:
+    """A step taken while the clock is stopped starts a new deadline: that clock stays stopped
+    from the step's own start (resuming then gives the new step its whole limit, not the time
+    since the old suspension); a step that ends the clock ends the suspension too."""
+    ctx.case.suspended_at = ctx.now if ctx.case.deadline is not None else None
 
 
 def _check_actor(transition, case: Case, actor: User | None) -> None:
@@ -242,6 +253,7 @@ def _assignee(ctx: _Context) -> tuple[Department | None, Region | None]:
 def _assign(ctx: _Context, department: Department | None, region: Region | None) -> None:
     case = ctx.case
     case.assigned_department, case.assigned_region = department, region
+    case.co_departments.clear()  # a whistle sets its own; nobody else keeps handling the case
     case.escalation_level = SolvedLevel(region.level) if region is not None else SolvedLevel.DISTRICT
     case.dispatched_at = ctx.now
     case.deadline = sla.handle_deadline(ctx.calendar, case.category, ctx.now)
@@ -259,6 +271,7 @@ def _return(ctx: _Context) -> None:
     ctx.step_data["returned_by"] = case.assigned_department.code if case.assigned_department else case.assigned_region.code
     case.return_count += 1
     case.assigned_department = case.assigned_region = None
+    case.co_departments.clear()
     case.deadline = sla.dispatch_deadline(ctx.calendar, case.category, ctx.now)
 
 
@@ -304,6 +317,7 @@ def _reopen(ctx: _Context) -> None:
     case.solved_level = ""
     case.closed_at = None
     case.assigned_department = case.assigned_region = None
+    case.co_departments.clear()
     case.deadline = sla.dispatch_deadline(ctx.calendar, case.category, ctx.now)
 
 

@@ -18,6 +18,7 @@ from gridgov.grids.models import GridStaff, PartyMember, PartyOrganization, Regi
 from gridgov.grids.services import bump_network_revision
 
 from . import DEFAULT_SEED, DEMO_DISTRICT_CODE
+from .cases import build_case_history, remove_case_history
 from .district import DemoDistrict, generate_district
 from .people import CentrePlan, GridPeople, generate_people, plan_service_centres
 from .users import demo_username
@@ -36,6 +37,7 @@ class BuildSummary:
     staff: int
     party_members: int
     service_centres: int
+    cases: int
     seconds: float
 
 
@@ -56,8 +58,11 @@ def feature_records(district: DemoDistrict, people: list[GridPeople]) -> list[Fe
 
 
 @transaction.atomic
-def build_demo_district(seed: int = DEFAULT_SEED, *, actor: User | None = None, progress: bool = False) -> BuildSummary:
-    """Generate the district from ``seed`` and write it, with its people and centres."""
+def build_demo_district(
+    seed: int = DEFAULT_SEED, *, actor: User | None = None, progress: bool = False, cases: bool = True
+) -> BuildSummary:
+    """Generate the district from ``seed`` and write it, with its people, centres and (unless
+    ``cases`` is false) a year of case history."""
     started = time.perf_counter()
     if demo_district_exists():
         raise DemoError(f"district {DEMO_DISTRICT_CODE} already exists; remove it first")
@@ -68,6 +73,7 @@ def build_demo_district(seed: int = DEFAULT_SEED, *, actor: User | None = None, 
     ids = dict(Region.objects.filter(code__startswith=DEMO_DISTRICT_CODE).values_list("code", "id"))
     staff, members = _write_grid_people(people, ids)
     _write_centres(centres, ids)
+    case_count = build_case_history(seed) if cases else 0
     summary = BuildSummary(
         seed=seed,
         streets=len(district.streets),
@@ -76,6 +82,7 @@ def build_demo_district(seed: int = DEFAULT_SEED, *, actor: User | None = None, 
         staff=staff,
         party_members=members,
         service_centres=len(centres),
+        cases=case_count,
         seconds=time.perf_counter() - started,
     )
     record_audit(actor, "demo.built", Region.objects.get(code=DEMO_DISTRICT_CODE), seed=seed, grids=summary.grids)
@@ -145,6 +152,7 @@ def remove_demo_district(*, actor: User | None = None) -> int:
     if others.exists():
         names = ", ".join(others.values_list("username", flat=True)[:10])
         raise DemoError(f"accounts scoped to the demo district must be moved or removed first: {names}")
+    remove_case_history(DEMO_DISTRICT_CODE)
     removed = 0
     for level in (Level.GRID, Level.COMMUNITY, Level.STREET, Level.DISTRICT):
         removed += Region.objects.filter(level=level, code__startswith=DEMO_DISTRICT_CODE).delete()[1].get("grids.Region", 0)

@@ -10,12 +10,14 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from gridgov.accounts.models import Role, User
+from gridgov.accounts.models import Department, Role, User
 from gridgov.accounts.services import ensure_user
 from gridgov.grids.codes import Level
 from gridgov.grids.models import Region
 
 from . import DEMO_DISTRICT_CODE, DEMO_PASSWORD
+
+DEMO_DEPARTMENT = "cgj"  # 城市管理局: the department of the demo department handler
 
 SCOPE_LEVEL = {
     Role.RESIDENT: Level.GRID,
@@ -63,9 +65,19 @@ def create_demo_users(password: str = DEMO_PASSWORD, actor: User | None = None) 
             is_superuser=role == Role.SYSTEM_ADMIN,
             actor=actor,
         )
+        if role == Role.DEPARTMENT_HANDLER:
+            _join_demo_department(user)
         scope = region or district
         accounts.append(DemoAccount(user.username, role.value, str(role.label), f"{scope.code} {scope.name}"))
     return accounts
+
+
+def _join_demo_department(user: User) -> None:
+    """The demo handler works for the 城市管理局, so the cases dispatched there reach them."""
+    department = Department.objects.filter(code=DEMO_DEPARTMENT).first()
+    if department is not None and user.department_id != department.pk:
+        user.department = department
+        user.save(update_fields=["department"])
 
 
 def demo_users() -> "list[User]":

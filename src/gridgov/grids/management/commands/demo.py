@@ -16,21 +16,24 @@ class Command(BaseCommand):
         add_server_arguments(parser)
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=_("random seed of the district"))
         parser.add_argument("--no-serve", action="store_true", help=_("only build the demo; do not serve it"))
+        parser.add_argument("--no-cases", action="store_true", help=_("build the district without its year of cases"))
         parser.add_argument(
             "--rebuild", action="store_true", help=_("remove the demo district and its accounts, then build it again")
         )
 
-    def handle(self, *args, host, port, workers, threads, seed, no_serve, rebuild, **options):
+    def handle(self, *args, host, port, workers, threads, seed, no_serve, rebuild, no_cases, **options):
         verbosity = options["verbosity"]
         call_command("migrate", interactive=False, verbosity=0)
-        self._build(seed, rebuild, progress=verbosity > 1)
+        built = self._build(seed, rebuild, progress=verbosity > 1, cases=not no_cases)
         accounts = self._accounts()
+        if built and not no_cases:
+            self._live_cases()
         collect_static_files()
         self._print_accounts(accounts, host, port)
         if not no_serve:
             serve_forever(host, port, workers, threads)
 
-    def _build(self, seed: int, rebuild: bool, progress: bool) -> None:
+    def _build(self, seed: int, rebuild: bool, progress: bool, cases: bool) -> bool:
         from gridgov.demo.build import DemoError, build_demo_district, demo_district_exists, remove_demo_district
 
         try:
@@ -39,9 +42,9 @@ class Command(BaseCommand):
                 self.stdout.write(_("Removed the previous demo district."))
             if demo_district_exists():
                 self.stdout.write(_("The demo district is already built (use --rebuild to build it again)."))
-                return
+                return False
             self.stdout.write(_("Building the demo district (seed %(seed)d)…") % {"seed": seed})
-            summary = build_demo_district(seed, progress=progress)
+            summary = build_demo_district(seed, progress=progress, cases=cases)
         except DemoError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(
@@ -59,6 +62,14 @@ class Command(BaseCommand):
                 "seconds": summary.seconds,
             }
         )
+        self.stdout.write(_("Wrote a year of case history: %(cases)d cases.") % {"cases": summary.cases})
+        return True
+
+    def _live_cases(self) -> None:
+        from gridgov.demo.cases import create_live_cases
+
+        count = create_live_cases()
+        self.stdout.write(_("Put %(count)d live cases in the demo accounts' inboxes.") % {"count": count})
 
     def _accounts(self):
         from gridgov.demo.users import create_demo_users

@@ -27,7 +27,7 @@ class GridgovServer(BaseApplication):
         return application
 
 
-def server_options(host: str, port: int, workers: int, threads: int) -> dict:
+def server_options(host: str, port: int, workers: int, threads: int, access_log: bool = True) -> dict:
     return {
         "bind": f"{host}:{port}",
         "workers": workers,
@@ -35,7 +35,7 @@ def server_options(host: str, port: int, workers: int, threads: int) -> dict:
         "worker_class": "gthread" if threads > 1 else "sync",
         "timeout": 60,
         "graceful_timeout": 10,
-        "accesslog": "-",
+        "accesslog": "-" if access_log else None,
         "errorlog": "-",
         "proc_name": "gridgov",
     }
@@ -46,10 +46,10 @@ def collect_static_files() -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
 
 
-def serve_forever(host: str, port: int, workers: int, threads: int) -> None:
+def serve_forever(host: str, port: int, workers: int, threads: int, access_log: bool = True) -> None:
     # Workers are forked from this process; they must not share its database connection.
     connections.close_all()
-    GridgovServer(server_options(host, port, workers, threads)).run()
+    GridgovServer(server_options(host, port, workers, threads, access_log)).run()
 
 
 def add_server_arguments(parser) -> None:
@@ -57,6 +57,7 @@ def add_server_arguments(parser) -> None:
     parser.add_argument("--port", type=int, default=8000, help=_("port to listen on (default 8000)"))
     parser.add_argument("--workers", type=int, default=2, help=_("worker processes (default 2)"))
     parser.add_argument("--threads", type=int, default=4, help=_("threads per worker (default 4)"))
+    parser.add_argument("--no-access-log", dest="access_log", action="store_false", help=_("do not log every request"))
 
 
 class Command(BaseCommand):
@@ -71,9 +72,9 @@ class Command(BaseCommand):
             help=_("skip collecting static files (when they were collected at deployment)"),
         )
 
-    def handle(self, *args, host, port, workers, threads, no_collectstatic, **options):
+    def handle(self, *args, host, port, workers, threads, access_log, no_collectstatic, **options):
         if not no_collectstatic:
             collect_static_files()
         self.stdout.write(_("Serving gridgov on http://%(host)s:%(port)s/ (%(workers)d workers)") % {"host": host, "port": port, "workers": workers})
         self.stdout.flush()
-        serve_forever(host, port, workers, threads)
+        serve_forever(host, port, workers, threads, access_log)

@@ -1,0 +1,153 @@
+"""JSON API of cases (mounted at /api/v1/cases/), session-authenticated like the grids API.
+
+Every read is limited to the caller's scope (``selectors.visible_cases``); every change goes
+through ``services``. A stale ``version`` gets 409, a step the caller may not take 403.
+"""
+
+import json
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from ninja import Query, Router, Schema, Status
+from ninja.errors import HttpError
+
+from gridgov.accounts.models import Role
+
+from . import presenters, selectors, services
+from .forms import CaseFilter
+from .models import Case, CaseKind, Category, Source
+from .schemas import ActionIn, CaseIn, CaseOut, CasePage, CategoryOut, ErrorOut, SimilarOut
+from .workflow import OPEN_STATES, TRANSITIONS, CaseChanged, NotAllowed, WorkflowError
+
+router = Router(tags=["cases"])
+MAX_PAGE_SIZE = 200
+GRID_STAFF = frozenset({Role.GRID_WORKER, Role.GRID_CHIEF})
+
+
+class ListQuery(Schema):
+    q: str = ""
+    state: str = ""
+    category: int | None = None
+    source: str = ""
+    region: str = ""
+    overdue: bool = False
+    supervised: bool = False
+    date_from: str = ""
+    date_to: str = ""
+    page: int = 1
+    page_size: int = 50
+
+
+@router.get("/", response={200: CasePage, 400: ErrorOut}, summary="Cases in your scope, filtered and paginated")
+def list_cases(request: HttpRequest, query: Query[ListQuery]):
+    values = {key: value for key, value in query.dict().items() if key not in ("page", "page_size") and value not in ("", None, False)}
+    filters = CaseFilter(values)
+    if not filters.is_valid():
+        raise HttpError(400, "; ".join(f"{field}: {' '.join(errors)}" for field, errors in filters.errors.items()))
+    cases = filters.apply(selectors.visible_cases(request.user).select_related("category")).order_by("-created_at", "-id")
+    page_size = max(1, min(query.page_size, MAX_PAGE_SIZE))
+    page = Paginator(cases, page_size).get_page(query.page)
+    now = timezone.now()
+    return {"count": page.paginator.count, "page": page.number, "page_size": page_size, "results": [presenters.case_summary(c, now) for c in page]}
+
+
+@router.post("/", response={201: CaseOut, 400: ErrorOut}, summary="Take in a report (staff intake)")
+def create_case(request: HttpRequest, payload: CaseIn):
+    user = request.user
+    category = Category.objects.filter(pk=payload.category).first()
+    if category is None:
+        raise HttpError(400, f"category: no category with id {payload.category}")
+    source = _intake_source(user, payload.source)
+    try:
+        case = services.report_case(
+            services.Report(
+                category=category, lat=payload.lat, lng=payload.lng, description=payload.description, source=source,
+                address=payload.address, reporter=user, reporter_name=payload.reporter_name,
+                reporter_phone=payload.reporter_phone, reporter_email=payload.reporter_email, external_id=payload.external_id,
+            )
+        )  # fmt: skip
+    except ValueError as error:
+        raise HttpError(400, str(error)) from error
+    return Status(201, presenters.case_payload(_visible_or_404(user, case.number), user))
+
+
+def _intake_source(user, requested: str | None) -> str:
+    """Residents report as residents and grid staff from patrol; other staff name the source."""
+    if user.role == Role.RESIDENT:
+        return Source.RESIDENT
+    if user.role in GRID_STAFF:
+        return requested or Source.PATROL
+    if requested and requested not in Source.values:
+        raise HttpError(400, f"source: {requested!r} is not one of {', '.join(Source.values)}")
+    return requested or Source.SUPERVISOR
+
+
+@router.get("/categories", response=list[CategoryOut], summary="Active categories, for intake forms")
+def list_categories(request: HttpRequest):
+    kinds = dict(CaseKind.choices)
+    return [
+        {"id": c.pk, "kind": c.kind, "kind_label": str(kinds[c.kind]), "code": c.code, "top_name": c.top_name, "name": c.name,
+         "handled_in_grid": c.handled_in_grid}
+        for c in Category.objects.filter(is_active=True).order_by("kind", "code")
+    ]  # fmt: skip
+
+
+@router.get("/duplicates", response={200: list[SimilarOut], 400: ErrorOut, 404: ErrorOut}, summary="Open cases like this one nearby")
+def duplicates(request: HttpRequest, category: int, lat: float, lng: float):
+    found = get_object_or_404(Category, pk=category)
+    candidates = selectors.duplicate_candidates(found, lat, lng)
+    return [presenters.similar_case(c, selectors.distance_m(lat, lng, c.lat, c.lng)) for c in candidates]
+
+
+@router.get("/open.geojson", response=dict, summary="Open cases in your scope as GeoJSON points, for the map")
+def open_geojson(request: HttpRequest):
+    cases = selectors.visible_cases(request.user).filter(state__in=OPEN_STATES).select_related("category")[:5000]
+    now = timezone.now()
+    features = []
+    for case in cases:
+        summary = presenters.case_summary(case, now)
+        properties = {key: summary[key] for key in ("number", "state", "state_label", "category", "overdue", "due_soon", "supervised", "url")}
+        features.append({"type": "Feature", "id": case.number, "properties": properties, "geometry": {"type": "Point", "coordinates": [case.lng, case.lat]}})
+    body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
+    return HttpResponse(body, content_type="application/geo+json")
+
+
+def _visible_or_404(user, number: str) -> Case:
+    related = ("category", "grid", "assigned_department", "assigned_region", "duplicate_of")
+    return get_object_or_404(selectors.visible_cases(user).select_related(*related), number=number)
+
+
+@router.get("/{number}", response={200: CaseOut, 404: ErrorOut}, summary="One case with its timeline and the actions open to you")
+def get_case(request: HttpRequest, number: str):
+    return presenters.case_payload(_visible_or_404(request.user, number), request.user)
+
+
+@router.post(
+    "/{number}/actions/{action}",
+    response={200: CaseOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Take one workflow step; 409 when the case changed since `version`",
+)
+def act(request: HttpRequest, number: str, action: str, payload: ActionIn):
+    user = request.user
+    if action not in TRANSITIONS:
+        raise HttpError(400, f"unknown action {action!r}; one of {', '.join(TRANSITIONS)}")
+    case = selectors.visible_cases(user).filter(number=number).first()
+    if case is None:
+        # Out of scope and missing look the same from here, but say which one the caller may act on.
+        if Case.objects.filter(number=number).exists():
+            raise HttpError(403, f"case {number} is outside your unit")
+        raise HttpError(404, f"no case {number}")
+    params = {key: value for key, value in payload.params.items() if key not in ("photos", "at", "calendar", "system", "expected_version", "note")}
+    try:
+        services.take_action(case.pk, action, user, expected_version=payload.version, note=payload.note, **params)
+    except CaseChanged as error:
+        raise HttpError(409, str(error)) from error
+    except NotAllowed as error:
+        raise HttpError(403, str(error)) from error
+    except (WorkflowError, ValueError, TypeError) as error:
+        raise HttpError(400, str(error)) from error
+    # The step may have moved the case out of the caller's scope; show them the result anyway.
+    related = ("category", "grid", "assigned_department", "assigned_region", "duplicate_of")
+    return Status(200, presenters.case_payload(Case.objects.select_related(*related).get(pk=case.pk), user))

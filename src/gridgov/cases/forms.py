@@ -1,0 +1,178 @@
+"""Forms of the case pages: intake, look-up, rating, list filters and the workflow actions.
+
+``CaseFilter`` and ``action_params`` are shared by the HTML views and the JSON API, so both
+filter and act the same way.
+"""
+
+import re
+from datetime import datetime, time, timedelta
+
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from gridgov.accounts.models import Department
+
+from .models import Case, CaseKind, Category, Rating, Source, State
+from .workflow import OPEN_STATES
+
+MAX_PHOTOS = 3
+PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,18}[0-9]$")
+
+
+def normalise_phone(phone: str) -> str:
+    return "".join(ch for ch in phone or "" if ch.isdigit())
+
+
+def grouped_categories() -> list[tuple[str, list[tuple[int, str]]]]:
+    """Active categories grouped by kind and top class, for a <select> with optgroups."""
+    groups: dict[str, list[tuple[int, str]]] = {}
+    kinds = dict(CaseKind.choices)
+    for category in Category.objects.filter(is_active=True).order_by("kind", "code"):
+        label = f"{kinds[category.kind]} · {category.top_name}"
+        groups.setdefault(label, []).append((category.pk, category.name))
+    return list(groups.items())
+
+
+class CategoryField(forms.TypedChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(coerce=int, **kwargs)
+
+    def clean(self, value):
+        pk = super().clean(value)
+        return Category.objects.get(pk=pk) if pk not in (None, "") else None
+
+
+class ReportForm(forms.Form):
+    category = CategoryField(label=_("Category"))
+    lat = forms.FloatField(widget=forms.HiddenInput, min_value=-90, max_value=90)
+    lng = forms.FloatField(widget=forms.HiddenInput, min_value=-180, max_value=180)
+    description = forms.CharField(label=_("Description"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
+    address = forms.CharField(label=_("Address or landmark"), max_length=200, required=False)
+    reporter_name = forms.CharField(label=_("Your name"), max_length=50, required=False)
+    reporter_phone = forms.CharField(
+        label=_("Your phone"), max_length=20, required=False, help_text=_("Needed to look the case up later.")
+    )
+
+    def __init__(self, *args, phone_required: bool = True, sources: list | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", "——"), *grouped_categories()]
+        self.fields["reporter_phone"].required = phone_required
+        if sources:
+            self.fields["source"] = forms.ChoiceField(label=_("Source"), choices=sources)
+        self.photos: list = []
+
+    def clean_reporter_phone(self):
+        phone = self.cleaned_data["reporter_phone"].strip()
+        if phone and not PHONE.match(phone):
+            raise forms.ValidationError(_("Enter a phone number of digits only, e.g. 13800001234."))
+        return phone
+
+    def clean(self):
+        cleaned = super().clean()
+        if ("lat" in self.errors or "lng" in self.errors) or cleaned.get("lat") is None:
+            self.errors.pop("lat", None)
+            self.errors.pop("lng", None)
+            raise forms.ValidationError(_("Drop a pin on the map where the problem is."))
+        return cleaned
+
+    def set_photos(self, files: list) -> None:
+        if len(files) > MAX_PHOTOS:
+            self.add_error(None, _("At most %(count)d photos.") % {"count": MAX_PHOTOS})
+        self.photos = files[:MAX_PHOTOS]
+
+
+class LookupForm(forms.Form):
+    number = forms.CharField(label=_("Case number"), max_length=20)
+    phone = forms.CharField(label=_("Phone used when reporting"), max_length=20)
+
+    def find(self) -> Case | None:
+        """The case when number and phone match, else None (the page does not say which was wrong)."""
+        number = self.cleaned_data["number"].strip()
+        phone = normalise_phone(self.cleaned_data["phone"])
+        case = Case.objects.select_related("category").filter(number=number).first()
+        if case is None or not phone or normalise_phone(case.reporter_phone) != phone:
+            return None
+        return case
+
+
+class RateForm(LookupForm):
+    rating = forms.ChoiceField(label=_("How satisfied are you?"), choices=Rating.choices, widget=forms.RadioSelect)
+
+
+class CaseFilter(forms.Form):
+    """Filters and search of the case list; ``apply`` narrows an already scope-limited queryset."""
+
+    q = forms.CharField(label=_("Search"), required=False)
+    state = forms.ChoiceField(label=_("State"), required=False, choices=[("", _("All")), ("open", _("Open")), *State.choices])
+    category = forms.TypedChoiceField(label=_("Category"), required=False, coerce=int, empty_value=None)
+    source = forms.ChoiceField(label=_("Source"), required=False, choices=[("", _("All")), *Source.choices])
+    region = forms.RegexField(label=_("Unit code"), regex=r"^\d{1,15}$", required=False)
+    overdue = forms.BooleanField(label=_("Overdue"), required=False)
+    supervised = forms.BooleanField(label=_("Supervised"), required=False)
+    date_from = forms.DateField(label=_("Reported from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("Reported to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", _("All")), *grouped_categories()]
+
+    def apply(self, cases: QuerySet[Case]) -> QuerySet[Case]:
+        if not self.is_valid():
+            return cases.none()
+        data = self.cleaned_data
+        if data["q"].strip():
+            text = data["q"].strip()
+            cases = cases.filter(Q(number__startswith=text) | Q(description__icontains=text) | Q(address__icontains=text))
+        if data["state"] == "open":
+            cases = cases.filter(state__in=OPEN_STATES)
+        elif data["state"]:
+            cases = cases.filter(state=data["state"])
+        if data["category"]:
+            cases = cases.filter(category_id=data["category"])
+        if data["source"]:
+            cases = cases.filter(source=data["source"])
+        if data["region"]:
+            cases = cases.filter(grid_code__startswith=data["region"])
+        if data["overdue"]:
+            cases = cases.filter(state__in=OPEN_STATES, suspended_at__isnull=True, deadline__lt=timezone.now())
+        if data["supervised"]:
+            cases = cases.filter(supervised=True)
+        if data["date_from"]:
+            cases = cases.filter(created_at__gte=_start_of(data["date_from"]))
+        if data["date_to"]:
+            cases = cases.filter(created_at__lt=_start_of(data["date_to"] + timedelta(days=1)))
+        return cases
+
+
+def _start_of(day) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+class ActionError(ValueError):
+    """Bad input to an action form (before the workflow sees it)."""
+
+
+def action_params(action: str, data) -> dict:
+    """The keyword parameters take_action needs for this action, read from a form's POST data."""
+    if action == "dispatch":
+        assignee = data.get("assignee", "")
+        kind, _sep, code = assignee.partition(":")
+        if kind not in ("region", "department") or not code:
+            raise ActionError(_("Choose who handles the case."))
+        return {kind: code}
+    if action == "whistle":
+        lead = data.get("lead", "")
+        return {"lead": lead, "co": [code for code in data.getlist("co") if code != lead]}
+    if action == "request_extension":
+        return {"hours": data.get("hours", "")}
+    if action == "merge":
+        return {"into": data.get("into", "").strip()}
+    if action == "rate":
+        return {"rating": data.get("rating", "")}
+    return {}
+
+
+def department_choices() -> list[tuple[str, str]]:
+    return [(d.code, d.name) for d in Department.objects.order_by("code")]

@@ -1,0 +1,183 @@
+"""Plain-data views of cases shared by the JSON API and the HTML pages.
+
+Two audiences: staff (``case_payload``, ``step_payload``) and the public (``public_case``,
+``public_step``). Public shapes never carry the reporter's name, phone or e-mail, nor who
+on the staff took a step.
+"""
+
+from datetime import datetime
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from gridgov.accounts.models import Role
+from gridgov.grids.presenters import mask_phone
+
+from .models import Case, Category, Step
+from .selectors import allowed_actions, case_timeline, clock_status
+from .workflow import TRANSITIONS
+
+ACTION_LABELS = {
+    "report": pgettext_lazy("case action", "Report"),
+    "accept": pgettext_lazy("case action", "Accept"),
+    "reject": pgettext_lazy("case action", "Reject"),
+    "file": pgettext_lazy("case action", "File"),
+    "void": pgettext_lazy("case action", "Void"),
+    "merge": pgettext_lazy("case action", "Merge as duplicate"),
+    "dispatch": pgettext_lazy("case action", "Dispatch"),
+    "return": pgettext_lazy("case action", "Return (wrong handler)"),
+    "start": pgettext_lazy("case action", "Start handling"),
+    "finish": pgettext_lazy("case action", "Finish handling"),
+    "verify": pgettext_lazy("case action", "Verify"),
+    "pass": pgettext_lazy("case action", "Pass and close"),
+    "rework": pgettext_lazy("case action", "Send back for rework"),
+    "rate": pgettext_lazy("case action", "Rate"),
+    "reopen": pgettext_lazy("case action", "Reopen"),
+    "escalate": pgettext_lazy("case action", "Escalate"),
+    "whistle": pgettext_lazy("case action", "Blow the whistle (summon departments)"),
+    "request_extension": pgettext_lazy("case action", "Request an extension"),
+    "approve_extension": pgettext_lazy("case action", "Approve the extension"),
+    "deny_extension": pgettext_lazy("case action", "Deny the extension"),
+    "suspend": pgettext_lazy("case action", "Suspend (park)"),
+    "resume": pgettext_lazy("case action", "Resume"),
+    "supervise": pgettext_lazy("case action", "Mark as supervised"),
+}
+
+# Steps whose note is written for the resident (a reason or a result); other notes are internal.
+PUBLIC_NOTE_ACTIONS = frozenset({"reject", "void", "merge", "finish", "pass", "rate"})
+
+
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))
+
+
+def needs_note(action: str) -> bool:
+    transition = TRANSITIONS.get(action)
+    return bool(transition and transition.needs_note)
+
+
+def category_label(category: Category) -> str:
+    return f"{category.top_name} / {category.name}"
+
+
+def clock_flags(case: Case, now: datetime | None = None) -> dict:
+    status = clock_status(case, now)
+    return {"overdue": status.overdue, "due_soon": status.due_soon}
+
+
+def case_summary(case: Case, now: datetime | None = None) -> dict:
+    """One row of a list or inbox (staff only)."""
+    return {
+        "number": case.number,
+        "state": case.state,
+        "state_label": str(case.get_state_display()),
+        "category": category_label(case.category),
+        "category_id": case.category_id,
+        "source": case.source,
+        "grid_code": case.grid_code,
+        "lat": case.lat,
+        "lng": case.lng,
+        "created_at": case.created_at,
+        "deadline": case.deadline,
+        "supervised": case.supervised,
+        "version": case.version,
+        "url": reverse("cases:detail", args=[case.number]),
+        **clock_flags(case, now),
+    }
+
+
+def reporter_phone_for(user, case: Case) -> str:
+    """The command centre calls reporters back; everyone else in scope sees the number masked."""
+    if user.role in (Role.INTAKE_CLERK, Role.DISPATCHER, Role.SHIFT_LEAD, Role.VERIFIER):
+        return case.reporter_phone
+    return mask_phone(case.reporter_phone) if case.reporter_phone else ""
+
+
+def case_payload(case: Case, user) -> dict:
+    """The whole case for staff in scope: facts, holder, timeline and the actions open to the user."""
+    return {
+        **case_summary(case),
+        "description": case.description,
+        "address": case.address,
+        "grid_name": case.grid.name,
+        "reporter_name": case.reporter_name,
+        "reporter_phone": reporter_phone_for(user, case),
+        "assigned_department": case.assigned_department.code if case.assigned_department_id else None,
+        "assigned_region": case.assigned_region.code if case.assigned_region_id else None,
+        "co_departments": [d.code for d in case.co_departments.all()],
+        "escalation_level": case.escalation_level,
+        "solved_level": case.solved_level,
+        "rating": case.rating,
+        "duplicate_of": case.duplicate_of.number if case.duplicate_of_id else None,
+        "suspended": case.suspended_at is not None,
+        "timeline": [step_payload(step) for step in case_timeline(case)],
+        "allowed_actions": allowed_actions(user, case),
+    }
+
+
+def actor_label(step: Step) -> str:
+    if step.actor is None:
+        return str(_("System")) if step.actor_role == "system" else str(_("Reporter"))
+    return step.actor.get_full_name() or step.actor.get_username()
+
+
+def step_payload(step: Step) -> dict:
+    role = Role(step.actor_role).label if step.actor_role in Role.values else step.actor_role
+    return {
+        "action": step.action,
+        "action_label": action_label(step.action),
+        "from_state": step.from_state,
+        "to_state": step.to_state,
+        "to_state_label": str(step.get_to_state_display()),
+        "actor": actor_label(step),
+        "actor_role": str(role),
+        "at": step.at,
+        "note": step.note,
+        "deadline": step.deadline,
+        "data": step.data,
+        "photos": [photo_payload(photo) for photo in step.photos.all()],
+    }
+
+
+def photo_payload(photo) -> dict:
+    return {
+        "id": photo.pk,
+        "phase": photo.phase,
+        "url": reverse("cases:photo", args=[photo.pk, "full"]),
+        "thumbnail_url": reverse("cases:photo", args=[photo.pk, "thumb"]),
+    }
+
+
+def public_step(step: Step) -> dict:
+    """A step as the resident sees it: what happened and when, never who on the staff."""
+    return {
+        "action": step.action,
+        "action_label": action_label(step.action),
+        "to_state_label": str(step.get_to_state_display()),
+        "at": step.at,
+        "note": step.note if step.action in PUBLIC_NOTE_ACTIONS else "",
+    }
+
+
+def public_case(case: Case) -> dict:
+    return {
+        "number": case.number,
+        "state": case.state,
+        "state_label": str(case.get_state_display()),
+        "category": category_label(case.category),
+        "created_at": case.created_at,
+        "rating": case.rating,
+        "rating_label": str(case.get_rating_display()) if case.rating else "",
+    }
+
+
+def similar_case(case: Case, distance_m: float) -> dict:
+    """A duplicate suggestion shown to whoever is reporting (public): no personal data."""
+    return {
+        "number": case.number,
+        "state_label": str(case.get_state_display()),
+        "created_at": case.created_at.isoformat(),
+        "distance_m": round(distance_m),
+        "description": case.description[:140],
+    }

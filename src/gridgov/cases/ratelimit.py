@@ -1,0 +1,149 @@
+"""Per-client rate limiting of public intake (the resident form and Open311 POST).
+
+Fixed windows counted in the database (``RateCounter``), so every worker process of the server
+shares one count and nothing beyond the database is needed. A client is its IP address, plus
+the API key when the request carries one (one office behind one address may run several
+clients). Settings:
+
+- ``GRIDGOV_INTAKE_RATE``: ``"20/h"`` by default; ``N/s``, ``N/m``, ``N/h``, ``N/d`` or with a
+  multiplier (``"5/10m"``). An empty value turns the limit off.
+- ``GRIDGOV_TRUSTED_PROXY``: how many reverse proxies of our own stand in front of the server
+  (``0``/unset: use REMOTE_ADDR). With ``1``, the client is the address the proxy appended to
+  X-Forwarded-For, i.e. its last entry; entries before it were sent by the client and can be
+  forged, so they are never used as the key.
+"""
+
+import functools
+import hashlib
+import math
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import RateCounter
+
+DEFAULT_INTAKE_RATE = "20/h"
+UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+class RateLimited(Exception):
+    def __init__(self, retry_after_seconds: int, limit: "Rate | None" = None):
+        self.retry_after_seconds = retry_after_seconds
+        self.limit = limit
+        super().__init__(_("Too many requests; try again in %(seconds)d seconds.") % {"seconds": retry_after_seconds})
+
+
+@dataclass(frozen=True)
+class Rate:
+    count: int
+    seconds: int
+
+    def __str__(self) -> str:
+        return f"{self.count}/{self.seconds}s"
+
+
+def parse_rate(text: str) -> Rate:
+    """``"20/h"`` → Rate(20, 3600); ``"5/10m"`` → Rate(5, 600)."""
+    match = _RATE.match(text or "")
+    if not match:
+        raise ValueError(f"rate {text!r} is not like '20/h' (N per s, m, h or d, optionally '5/10m')")
+    count, multiplier, unit = int(match[1]), int(match[2] or 1), match[3]
+    if count < 1 or multiplier < 1:
+        raise ValueError(f"rate {text!r} must allow at least one request per window of at least one unit")
+    return Rate(count, multiplier * UNIT_SECONDS[unit])
+
+
+def client_address(request) -> str:
+    proxies = int(getattr(settings, "GRIDGOV_TRUSTED_PROXY", 0) or 0)
+    remote = request.META.get("REMOTE_ADDR", "") or "unknown"
+    if proxies <= 0:
+        return remote
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    # Each of our proxies appends the address it saw; the n-th from the end was added by the
+    # outermost one, so it is the real client whatever the client wrote before it.
+    return hops[-proxies] if len(hops) >= proxies else remote
+
+
+def client_key(request, scope: str) -> str:
+    api_key = request.POST.get("api_key", "") if request.method == "POST" else ""
+    api_key = api_key or request.headers.get("X-Api-Key", "")
+    raw = f"{scope}\x00{client_address(request)}\x00{api_key}"
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _window_start(now: datetime, rate: Rate) -> datetime:
+    elapsed = (now.astimezone(UTC) - EPOCH).total_seconds()
+    return EPOCH + timedelta(seconds=math.floor(elapsed / rate.seconds) * rate.seconds)
+
+
+def _count_hit(key: str, window_start: datetime) -> int:
+    """Add one request to the window and return the window's count, atomically."""
+    with transaction.atomic():
+        bumped = RateCounter.objects.filter(key=key, window_start=window_start).update(count=F("count") + 1)
+        if not bumped:
+            try:
+                with transaction.atomic():
+                    RateCounter.objects.create(key=key, window_start=window_start, count=1)
+                # First hit of a new window: this client's older windows are no longer needed.
+                RateCounter.objects.filter(key=key, window_start__lt=window_start).delete()
+                return 1
+            except IntegrityError:  # another worker created it first
+                RateCounter.objects.filter(key=key, window_start=window_start).update(count=F("count") + 1)
+        return RateCounter.objects.filter(key=key, window_start=window_start).values_list("count", flat=True).get()
+
+
+def configured_rate(setting: str = "GRIDGOV_INTAKE_RATE", default: str = DEFAULT_INTAKE_RATE) -> Rate | None:
+    text = getattr(settings, setting, default)
+    return parse_rate(text) if text else None
+
+
+def check_rate(request, scope: str = "intake", limit: str | Rate | None = None, *, now: datetime | None = None) -> None:
+    """Count this request against the client's limit; raise RateLimited once it is over."""
+    rate = parse_rate(limit) if isinstance(limit, str) else (limit or configured_rate())
+    if rate is None:
+        return
+    now = now or timezone.now()
+    window_start = _window_start(now, rate)
+    if _count_hit(client_key(request, scope), window_start) > rate.count:
+        window_end = window_start + timedelta(seconds=rate.seconds)
+        raise RateLimited(max(1, math.ceil((window_end - now).total_seconds())), rate)
+
+
+def too_many_requests(error: RateLimited) -> HttpResponse:
+    response = HttpResponse(str(error), status=429, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(error.retry_after_seconds)
+    return response
+
+
+def rate_limited(scope: str = "intake", limit: str | None = None, methods=("POST",), respond=too_many_requests):
+    """View decorator: requests with one of ``methods`` count against the limit; over it the
+    view is not called and the client gets 429 with Retry-After (``respond`` builds it, so an
+    API can answer in its own error format)."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method in methods:
+                try:
+                    check_rate(request, scope, limit)
+                except RateLimited as error:
+                    return respond(error)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def purge_rate_counters(before: datetime) -> int:
+    """Delete windows that started before ``before`` (for a periodic task)."""
+    return RateCounter.objects.filter(window_start__lt=before).delete()[0]

@@ -1,0 +1,210 @@
+"""Due-soon and overdue reminders, and automatic supervision (督办) of long-overdue cases.
+
+One pass (``run_reminders``) looks at the open cases whose clock runs (not suspended):
+
+- due soon: less than a fifth (``sla.DUE_SOON_SHARE``) of the current step's limit is left,
+  measured in working time — 12 working minutes of a 1-hour intake limit, 48 of a 4-hour
+  handling limit, a working day of a 5-day limit;
+- overdue: the deadline has passed.
+
+Each reminder goes once per deadline: the case is claimed by setting ``reminded_due_soon_at`` /
+``reminded_overdue_at`` with a conditional update (so two overlapping runs never both send), and a
+step that sets a new deadline clears both marks (``services.take_action``). A second run right
+after the first sends nothing.
+
+Recipients are the people who hold the case in its current state: intake clerks for reported and
+accepted cases, dispatchers for filed ones, the department's handlers or the grid-network staff
+of the assigned unit (that unit and the units above it) while it is being handled, verifiers
+once it is handled; shift leads in every command-centre state; district leaders as well when
+the case is supervised. Only users whose data scope covers the case are notified.
+
+Auto-supervision: a case still open after twice its step's limit (overdue by at least the limit
+itself) is marked supervised by the platform (a ``supervise`` step by "system"), and its holders
+and the leaders are told. Severely overdue cases being escalated to 督办 is standard practice in
+digital city management; turn it off with ``GRIDGOV_AUTO_SUPERVISE = False``.
+
+Running it: ``gridgov remind`` is one pass, for cron (``*/5 * * * * gridgov remind``);
+``gridgov remind --every 300`` loops in the foreground for a process supervisor (systemd, a
+container); ``gridgov.cases.tasks.send_reminders`` is the same pass as a django-tasks task.
+"""
+
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gridgov.accounts.models import Role, User
+
+from . import sla
+from .calendar import WorkingCalendar
+from .models import Case, Category, LimitUnit, State
+from .notifications import Channel, Delivery, deliver
+from .workflow import AT_HANDLER, OPEN_STATES, REGION_HANDLERS, WorkflowError
+
+INTAKE_STATES = frozenset({State.REPORTED, State.ACCEPTED})
+VERIFY_STATES = frozenset({State.HANDLED, State.VERIFYING})
+
+
+@dataclass
+class ReminderRun:
+    due_soon: int = 0
+    overdue: int = 0
+    supervised: int = 0
+    sent: int = 0
+    failed: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+# --- the clock of the current step ---------------------------------------------------------
+
+
+def working_day_length(calendar: WorkingCalendar) -> timedelta:
+    day = date(2000, 1, 3)
+    return sum((datetime.combine(day, end) - datetime.combine(day, start) for start, end in calendar.work_periods), timedelta())
+
+
+def step_limit(case: Case, calendar: WorkingCalendar) -> timedelta:
+    """The working time the category allows for the step the case waits on."""
+    category = case.category
+    if case.state in INTAKE_STATES:
+        hours = category.intake_hours
+    elif case.state == State.FILED:
+        hours = category.dispatch_hours
+    elif case.state in VERIFY_STATES:
+        hours = category.verify_hours
+    elif category.handle_unit == LimitUnit.WORKING_DAYS:
+        return working_day_length(calendar) * int(category.handle_limit)
+    else:
+        hours = category.handle_limit
+    return timedelta(hours=float(hours))
+
+
+def due_soon_window(case: Case, calendar: WorkingCalendar) -> timedelta:
+    return step_limit(case, calendar) * float(sla.DUE_SOON_SHARE)
+
+
+def _longest_window(calendar: WorkingCalendar) -> timedelta:
+    """The widest due-soon window of any category: bounds the due-soon query."""
+    longest = timedelta(0)
+    for category in Category.objects.filter(is_active=True):
+        for hours in (category.intake_hours, category.dispatch_hours, category.verify_hours):
+            longest = max(longest, timedelta(hours=float(hours)))
+        if category.handle_unit == LimitUnit.WORKING_DAYS:
+            longest = max(longest, working_day_length(calendar) * int(category.handle_limit))
+        else:
+            longest = max(longest, timedelta(hours=float(category.handle_limit)))
+    return longest * float(sla.DUE_SOON_SHARE)
+
+
+# --- who is told -----------------------------------------------------------------------------
+
+
+def _unit_codes(code: str) -> list[str]:
+    """A unit's code and the codes of the units above it (district 6, street 9, community 12 digits)."""
+    return [code[:length] for length in (6, 9, 12, 15) if length <= len(code)]
+
+
+def recipients(case: Case) -> list[User]:
+    """The active users who hold the case in its current state (see the module docstring)."""
+    wanted = Q(pk__in=[])
+    if case.state in INTAKE_STATES:
+        wanted |= Q(role__in=[Role.INTAKE_CLERK, Role.SHIFT_LEAD])
+    elif case.state == State.FILED:
+        wanted |= Q(role__in=[Role.DISPATCHER, Role.SHIFT_LEAD])
+    elif case.state in VERIFY_STATES:
+        wanted |= Q(role__in=[Role.VERIFIER, Role.SHIFT_LEAD])
+    elif case.state in AT_HANDLER:
+        if case.assigned_department_id:
+            departments = [case.assigned_department_id, *case.co_departments.values_list("pk", flat=True)]
+            wanted |= Q(role=Role.DEPARTMENT_HANDLER, department_id__in=departments)
+        if case.assigned_region_id:
+            wanted |= Q(role__in=REGION_HANDLERS, region__code__in=_unit_codes(case.assigned_region.code))
+    if case.supervised:
+        wanted |= Q(role=Role.LEADER)
+    in_scope = Q(role=Role.DEPARTMENT_HANDLER) | Q(region__isnull=True) | Q(region__code__in=_unit_codes(case.grid_code))
+    return list(User.objects.filter(wanted, in_scope, is_active=True).order_by("pk"))
+
+
+def _text(case: Case, kind: str) -> str:
+    values = {
+        "number": case.number,
+        "category": case.category.name,
+        "deadline": timezone.localtime(case.deadline).strftime("%Y-%m-%d %H:%M") if case.deadline else "",
+    }
+    if kind == "due_soon":
+        return _("Case %(number)s (%(category)s) is due soon: deadline %(deadline)s.") % values
+    if kind == "overdue":
+        return _("Case %(number)s (%(category)s) is overdue: the deadline was %(deadline)s.") % values
+    return _("Case %(number)s (%(category)s) is now supervised: it is overdue by more than its time limit.") % values
+
+
+# --- the pass ---------------------------------------------------------------------------------
+
+
+def _running_clocks():
+    return (
+        Case.objects.filter(state__in=OPEN_STATES, suspended_at__isnull=True, deadline__isnull=False)
+        .select_related("category", "assigned_region")
+        .order_by("deadline", "pk")
+    )
+
+
+def _claim(case: Case, mark: str, now: datetime) -> bool:
+    """Set the reminder mark unless someone else did or the case moved on; True when we did."""
+    claimed = Case.objects.filter(
+        pk=case.pk, state=case.state, deadline=case.deadline, suspended_at__isnull=True, **{f"{mark}__isnull": True}
+    ).update(**{mark: now})
+    return claimed == 1
+
+
+def _remind(case: Case, kind: str, channels: list[Channel] | None) -> Delivery:
+    return deliver(recipients(case), case, kind, _text(case, kind), channels)
+
+
+def run_reminders(
+    now: datetime | None = None, calendar: WorkingCalendar | None = None, channels: list[Channel] | None = None
+) -> ReminderRun:
+    """One reminder pass; safe to run as often as wanted (see the module docstring)."""
+    now = now or timezone.now()
+    calendar = calendar or sla.working_calendar()
+    run = ReminderRun()
+    horizon = calendar.add_working_time(now, _longest_window(calendar))
+    due_soon = _running_clocks().filter(reminded_due_soon_at__isnull=True, deadline__gte=now, deadline__lte=horizon)
+    for case in due_soon:
+        if calendar.working_time_between(now, case.deadline) <= due_soon_window(case, calendar) and _claim(case, "reminded_due_soon_at", now):
+            run.due_soon += 1
+            _count(run, _remind(case, "due_soon", channels))
+    for case in _running_clocks().filter(reminded_overdue_at__isnull=True, deadline__lt=now):
+        if _claim(case, "reminded_overdue_at", now):
+            run.overdue += 1
+            _count(run, _remind(case, "overdue", channels))
+    if getattr(settings, "GRIDGOV_AUTO_SUPERVISE", True):
+        _auto_supervise(run, now, calendar, channels)
+    return run
+
+
+def _count(run: ReminderRun, delivery: Delivery) -> None:
+    run.sent += delivery.sent
+    run.failed += delivery.failed
+
+
+def _auto_supervise(run: ReminderRun, now: datetime, calendar: WorkingCalendar, channels) -> None:
+    from .services import take_action  # services imports selectors; keep this module light to import
+
+    for case in _running_clocks().filter(supervised=False, deadline__lt=now):
+        if calendar.working_time_between(case.deadline, now) < step_limit(case, calendar):
+            continue
+        try:
+            supervised = take_action(
+                case.pk, "supervise", None, expected_version=case.version, system=True, at=now, calendar=calendar,
+                note="overdue by more than its time limit (automatic)",
+            )  # fmt: skip
+        except WorkflowError:
+            continue  # the case moved on since we read it; the next pass looks again
+        run.supervised += 1
+        _count(run, _remind(supervised, "supervised", channels))

@@ -1,0 +1,28 @@
+"""URLs of the case pages: staff pages under /cases/ (namespace ``cases``) and the public
+intake and look-up under /report/ (namespace ``report``, ``public_urls``)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "cases"
+urlpatterns = [
+    path("", views.case_list, name="list"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("map/", views.case_map, name="map"),
+    path("photos/<int:pk>/<str:size>/", views.photo, name="photo"),
+    path("<str:number>/", views.case_detail, name="detail"),
+    path("<str:number>/act/<str:action>/", views.case_action, name="act"),
+]
+
+public_urls = (
+    [
+        path("", views.report, name="new"),
+        path("done/", views.report_done, name="done"),
+        path("similar/", views.similar, name="similar"),
+        path("lookup/", views.lookup, name="lookup"),
+        path("rate/", views.rate, name="rate"),
+        path("mine/<str:number>/", views.my_case, name="mine"),
+    ],
+    "report",
+)

@@ -1,0 +1,29 @@
+from django.contrib import admin
+
+from .models import ApiKey, Submission
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    """Read-only: keys are created and revoked with ``gridgov apikey`` so the plain key is shown once."""
+
+    list_display = ["name", "prefix", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["name", "prefix", "created_at", "last_used_at", "revoked_at"]
+    exclude = ["hashed_key"]
+    search_fields = ["name", "prefix"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Submission)
+class SubmissionAdmin(admin.ModelAdmin):
+    list_display = ["case", "api_key", "created_at"]
+    list_select_related = ["case", "api_key"]
+    readonly_fields = ["case", "api_key", "token", "media_url", "device_id", "account_id", "created_at"]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,140 @@
+"""Read queries behind the Open311 endpoints. Every query selects only public columns' owners;
+reporter identity is never loaded into a response (see serializers.py)."""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from gridgov.cases.models import Case, Category, State, Step
+from gridgov.cases.workflow import OPEN_STATES
+
+# Status map (GeoReport v2 knows only open and closed): every state a case can still move on
+# from is "open"; closed, rated, rejected, voided and merged are "closed". The internal state
+# itself is the extension's ``detailed_status``.
+CLOSED_STATES = frozenset(State) - OPEN_STATES
+DEFAULT_WINDOW = timedelta(days=90)  # spec: "a span of 90 days or first 1000 requests"
+MAX_PAGE_SIZE = 1000
+
+
+def open311_status(state: str) -> str:
+    return "open" if state in OPEN_STATES else "closed"
+
+
+def service_code(category: Category) -> str:
+    """Stable service code: the category's kind and four-digit GB/T 30428.2 code, e.g. ``event-0101``."""
+    return f"{category.kind}-{category.code}"
+
+
+def parse_service_code(code: str) -> tuple[str, str] | None:
+    kind, _, number = code.partition("-")
+    return (kind, number) if kind and number else None
+
+
+def active_services() -> QuerySet[Category]:
+    return Category.objects.filter(is_active=True).order_by("kind", "code")
+
+
+def category_for_code(code: str, *, active_only: bool = False) -> Category | None:
+    parsed = parse_service_code(code)
+    if parsed is None:
+        return None
+    categories = Category.objects.filter(kind=parsed[0], code=parsed[1])
+    if active_only:
+        categories = categories.filter(is_active=True)
+    return categories.first()
+
+
+@dataclass
+class RequestQuery:
+    """GET requests parameters, already checked (views.py parses them)."""
+
+    service_request_ids: list[str] = field(default_factory=list)
+    categories: list[Category] = field(default_factory=list)
+    start_date: datetime | None = None
+    end_date: datetime | None = None
+    statuses: list[str] = field(default_factory=list)
+    updated_after: datetime | None = None
+    updated_before: datetime | None = None
+    page: int = 1
+    page_size: int = MAX_PAGE_SIZE
+    extensions: bool = False
+
+
+def _latest_note() -> Subquery:
+    notes = Step.objects.filter(case=OuterRef("pk")).exclude(note="").order_by("-at", "-id").values("note")[:1]
+    return Subquery(notes)
+
+
+def _public_cases(extensions: bool) -> QuerySet[Case]:
+    cases = Case.objects.select_related("category", "assigned_department", "assigned_region", "open311_submission").annotate(
+        status_notes=_latest_note()
+    )
+    if extensions:
+        steps = Step.objects.only("id", "case_id", "action", "to_state", "at", "note").order_by("at", "id")
+        cases = cases.prefetch_related(Prefetch("steps", queryset=steps), "photos")
+    return cases
+
+
+def _window(query: RequestQuery, now: datetime) -> Q:
+    if query.service_request_ids:
+        return Q()  # spec: service_request_id overrides all other arguments
+    window = Q()
+    no_dates = not any([query.start_date, query.end_date, query.updated_after, query.updated_before])
+    if no_dates:
+        window &= Q(created_at__gte=now - DEFAULT_WINDOW)
+    if query.start_date:
+        window &= Q(created_at__gte=query.start_date)
+    if query.end_date:
+        window &= Q(created_at__lte=query.end_date)
+    if query.updated_after:
+        window &= Q(updated_at__gt=query.updated_after)
+    if query.updated_before:
+        window &= Q(updated_at__lt=query.updated_before)
+    if query.categories:
+        window &= Q(category__in=query.categories)
+    if query.statuses and set(query.statuses) != {"open", "closed"}:
+        states = OPEN_STATES if query.statuses == ["open"] else CLOSED_STATES
+        window &= Q(state__in=list(states))
+    return window
+
+
+def service_requests(query: RequestQuery, now: datetime | None = None) -> list[Case]:
+    """One page of requests, newest first."""
+    cases = _public_cases(query.extensions).filter(_window(query, now or timezone.now()))
+    if query.service_request_ids:
+        cases = cases.filter(number__in=query.service_request_ids)
+    start = (query.page - 1) * query.page_size
+    return list(cases.order_by("-created_at", "-id")[start : start + query.page_size])
+
+
+def service_request(number: str, *, extensions: bool = False) -> Case | None:
+    return _public_cases(extensions).filter(number=number).first()
+
+
+def number_for_token(token: str) -> str | None:
+    return Case.objects.filter(open311_submission__token=token).values_list("number", flat=True).first()
+
+
+@dataclass
+class UpdateQuery:
+    start_date: datetime | None = None
+    end_date: datetime | None = None
+    page: int = 1
+    page_size: int = MAX_PAGE_SIZE
+
+
+def request_updates(query: UpdateQuery, now: datetime | None = None) -> list[Step]:
+    """Steps after the report itself, oldest first (mySociety's servicerequestupdates)."""
+    steps = Step.objects.exclude(action="report").select_related("case").only(
+        "id", "action", "to_state", "at", "note", "case__number"
+    )
+    if query.start_date is None and query.end_date is None:
+        steps = steps.filter(at__gte=(now or timezone.now()) - DEFAULT_WINDOW)
+    if query.start_date:
+        steps = steps.filter(at__gte=query.start_date)
+    if query.end_date:
+        steps = steps.filter(at__lte=query.end_date)
+    start = (query.page - 1) * query.page_size
+    return list(steps.order_by("at", "id")[start : start + query.page_size])

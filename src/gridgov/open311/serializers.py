@@ -1,0 +1,150 @@
+"""GeoReport v2 payloads (plain dicts and lists, in the specification's field order).
+
+Privacy: a request payload is built only from the fields below. The reporter's name, phone,
+e-mail, device_id and account_id are never read here, so no GET response can carry them.
+"""
+
+from datetime import datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gridgov.cases.models import Case, Category, LimitUnit, Step
+
+from .selectors import open311_status, service_code
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+FORMATS = {"json": "application/json", "xml": "text/xml"}
+
+
+def w3c(moment: datetime | None) -> str | None:
+    """W3C datetime with the local offset, e.g. 2026-11-26T09:30:00+08:00."""
+    return timezone.localtime(moment).isoformat(timespec="seconds") if moment else None
+
+
+def discovery(base_url: str, changeset: datetime) -> dict:
+    return {
+        "changeset": w3c(changeset),
+        "contact": _("The district command centre of the grid network"),
+        "key_service": _("API keys are issued by the system administrator (gridgov apikey create NAME)."),
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": base_url,
+                "changeset": w3c(changeset),
+                "type": "production",
+                "formats": [FORMATS["xml"], FORMATS["json"]],
+            }
+        ],
+    }
+
+
+def service(category: Category) -> dict:
+    return {
+        "service_code": service_code(category),
+        "service_name": category.name,
+        "description": category.filing_condition or f"{category.top_name} / {category.name}",
+        "metadata": False,
+        "type": "realtime",
+        "keywords": ", ".join([str(category.get_kind_display()), category.top_name, category.name]),
+        "group": category.top_name,
+    }
+
+
+def service_definition(category: Category) -> dict:
+    return {"service_code": service_code(category), "attributes": []}
+
+
+def service_notice(category: Category) -> str:
+    unit = _("working hours") if category.handle_unit == LimitUnit.WORKING_HOURS else _("working days")
+    return _("Handled within %(limit)s %(unit)s of dispatch.") % {"limit": f"{category.handle_limit.normalize():f}", "unit": unit}
+
+
+def created(case: Case) -> dict:
+    return {"service_request_id": case.number, "service_notice": service_notice(case.category), "account_id": None}
+
+
+def _agency(case: Case) -> str:
+    if case.assigned_department is not None:
+        return case.assigned_department.name
+    if case.assigned_region is not None:
+        return case.assigned_region.name
+    return ""
+
+
+def _submitted_media_url(case: Case) -> str:
+    submission = getattr(case, "open311_submission", None)
+    return submission.media_url if submission is not None else ""
+
+
+def service_request(case: Case, *, extensions: bool = False, absolute=lambda url: url) -> dict:
+    """One request. ``case`` comes from selectors (status_notes annotated, relations joined)."""
+    payload = {
+        "service_request_id": case.number,
+        "status": open311_status(case.state),
+        "status_notes": getattr(case, "status_notes", None) or "",
+        "service_name": case.category.name,
+        "service_code": service_code(case.category),
+        "description": case.description,
+        "agency_responsible": _agency(case),
+        "service_notice": service_notice(case.category),
+        "requested_datetime": w3c(case.created_at),
+        "updated_datetime": w3c(case.updated_at),
+        "expected_datetime": w3c(case.deadline),
+        "address": case.address,
+        "address_id": "",
+        "zipcode": "",
+        "lat": case.lat,
+        "long": case.lng,
+        "media_url": _submitted_media_url(case),
+    }
+    if extensions:
+        payload["extended_attributes"] = _extended_attributes(case, absolute)
+        payload["notes"] = [_note(step) for step in case.steps.all()]
+    return payload
+
+
+def _extended_attributes(case: Case, absolute) -> dict:
+    """City of Chicago's ``extensions=true`` shape, with the internal state as detailed_status."""
+    from django.urls import reverse
+
+    return {
+        "detailed_status": case.state,
+        "detailed_status_name": str(case.get_state_display()),
+        "channel": case.source,
+        "grid_code": case.grid_code,
+        "media_urls": [absolute(reverse("cases:photo", args=[photo.pk, "full"])) for photo in case.photos.all()],
+    }
+
+
+def _note(step: Step) -> dict:
+    """A step as a Chicago-style note; the actor is never named."""
+    return {
+        "datetime": w3c(step.at),
+        "summary": step.action,
+        "description": step.note,
+        "type": "opened" if step.action == "report" else "activity",
+        "status": open311_status(step.to_state),
+        "detailed_status": step.to_state,
+    }
+
+
+def token(case_number: str, token_id: str) -> dict:
+    return {"service_request_id": case_number, "token": token_id}
+
+
+def request_update(step: Step) -> dict:
+    """mySociety's servicerequestupdates ``request_update`` (status in its OPEN / CLOSED spelling)."""
+    return {
+        "update_id": str(step.pk),
+        "service_request_id": step.case.number,
+        "status": open311_status(step.to_state).upper(),
+        "updated_datetime": w3c(step.at),
+        "description": step.note,
+        "media_url": "",
+        "external_status_code": step.to_state,
+    }
+
+
+def error(code: int, description: str) -> dict:
+    return {"code": code, "description": description}

@@ -1,0 +1,231 @@
+"""GeoReport v2 endpoints under /open311/v2/ (DESIGN.md section 6).
+
+API endpoints: no session, no CSRF; POST is authenticated by ``api_key`` alone. Every error is
+a list of ``{code, description}`` in the requested format with the matching HTTP status.
+"""
+
+import functools
+from datetime import datetime
+
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.views.decorators.csrf import csrf_exempt
+
+from gridgov.cases.models import Category
+from gridgov.cases.ratelimit import RateLimited, check_rate
+
+from . import selectors, serializers
+from .renderers import CONTENT_TYPES, render
+from .services import Open311Error, authenticate, submit_request
+
+DEFAULT_FORMAT = "json"  # used to answer a request for a format we do not serve
+# Discovery's changeset: when this endpoint's surface last changed. Bump it with the surface.
+CHANGESET = datetime(2026, 11, 26, tzinfo=timezone.get_fixed_timezone(480))
+MAX_PAGE = 1_000_000
+MAX_SERVICE_CODES = 100
+
+
+def error_response(fmt: str, status: int, description: str) -> HttpResponse:
+    return render(fmt, "errors", [serializers.error(status, description)], status=status)
+
+
+def open311_endpoint(*methods: str):
+    """Check the format and method, and turn Open311Error into an error list."""
+
+    def decorate(view):
+        @csrf_exempt
+        @functools.wraps(view)
+        def wrapper(request, *args, fmt: str, **kwargs):
+            if fmt not in CONTENT_TYPES:
+                return error_response(DEFAULT_FORMAT, 404, f"format {fmt!r} is not served; use .json or .xml")
+            allowed = {*methods, "HEAD"} if "GET" in methods else set(methods)
+            if request.method not in allowed:
+                response = error_response(fmt, 405, f"method {request.method} is not allowed here; use {' or '.join(methods)}")
+                response["Allow"] = ", ".join(methods)
+                return response
+            try:
+                return view(request, *args, fmt=fmt, **kwargs)
+            except Open311Error as error:
+                return error_response(fmt, error.status, error.description)
+
+        return wrapper
+
+    return decorate
+
+
+# --- parameters --------------------------------------------------------------------------------
+
+
+def _w3c_param(request, name: str) -> datetime | None:
+    raw = request.GET.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        # An unescaped '+' of an offset arrives as a space.
+        moment = parse_datetime(raw) or parse_datetime(raw.replace(" ", "+"))
+        if moment is None and (day := parse_date(raw)) is not None:
+            moment = datetime(day.year, day.month, day.day)
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise Open311Error(400, f"{name}: {raw!r} is not a W3C datetime such as 2026-01-01T00:00:00+08:00")
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+
+
+def _date_range(request, start: str, end: str) -> tuple[datetime | None, datetime | None]:
+    start_value, end_value = _w3c_param(request, start), _w3c_param(request, end)
+    if start_value and end_value and start_value > end_value:
+        raise Open311Error(400, f"{start} is after {end}")
+    return start_value, end_value
+
+
+def _positive_int(request, name: str, default: int, maximum: int | None = None) -> int:
+    raw = request.GET.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1 or (maximum is not None and int(raw) > maximum):
+        bound = f" between 1 and {maximum}" if maximum else " of at least 1"
+        raise Open311Error(400, f"{name}: {raw!r} must be a whole number{bound}")
+    return int(raw)
+
+
+def _comma_list(request, name: str) -> list[str]:
+    return [item.strip() for value in request.GET.getlist(name) for item in value.split(",") if item.strip()]
+
+
+def _categories(request) -> list[Category]:
+    codes = _comma_list(request, "service_code")
+    if len(codes) > MAX_SERVICE_CODES:
+        raise Open311Error(400, f"service_code: at most {MAX_SERVICE_CODES} codes at once")
+    categories = []
+    for code in codes:
+        category = selectors.category_for_code(code)
+        if category is None:
+            raise Open311Error(404, f"service_code {code!r} was not found")
+        categories.append(category)
+    return categories
+
+
+def _statuses(request) -> list[str]:
+    statuses = sorted(set(_comma_list(request, "status")))
+    unknown = [status for status in statuses if status not in ("open", "closed")]
+    if unknown:
+        raise Open311Error(400, f"status: {', '.join(unknown)} is not open or closed")
+    return statuses
+
+
+def _extensions(request) -> bool:
+    return request.GET.get("extensions", "").strip().lower() in ("true", "1")
+
+
+def _request_query(request) -> selectors.RequestQuery:
+    ids = _comma_list(request, "service_request_id")
+    if len(ids) > selectors.MAX_PAGE_SIZE:
+        raise Open311Error(400, f"service_request_id: at most {selectors.MAX_PAGE_SIZE} ids at once")
+    start, end = _date_range(request, "start_date", "end_date")
+    updated_after, updated_before = _date_range(request, "updated_after", "updated_before")
+    return selectors.RequestQuery(
+        service_request_ids=ids,
+        categories=_categories(request),
+        start_date=start,
+        end_date=end,
+        statuses=_statuses(request),
+        updated_after=updated_after,
+        updated_before=updated_before,
+        page=_positive_int(request, "page", 1, MAX_PAGE),
+        page_size=_positive_int(request, "page_size", selectors.MAX_PAGE_SIZE, selectors.MAX_PAGE_SIZE),
+        extensions=_extensions(request),
+    )
+
+
+# --- endpoints ---------------------------------------------------------------------------------
+
+
+@open311_endpoint("GET")
+def discovery(request, fmt):
+    base_url = request.build_absolute_uri(reverse("open311:root"))
+    return render(fmt, "discovery", serializers.discovery(base_url, CHANGESET))
+
+
+@open311_endpoint("GET")
+def services(request, fmt):
+    return render(fmt, "services", [serializers.service(category) for category in selectors.active_services()])
+
+
+@open311_endpoint("GET")
+def service_definition(request, service_code, fmt):
+    category = selectors.category_for_code(service_code, active_only=True)
+    if category is None:
+        raise Open311Error(404, f"service_code {service_code!r} was not found")
+    return render(fmt, "service_definition", serializers.service_definition(category))
+
+
+@open311_endpoint("GET", "POST")
+def requests(request, fmt):
+    if request.method == "POST":
+        return _post_request(request, fmt)
+    query = _request_query(request)
+    cases = selectors.service_requests(query)
+    payload = [serializers.service_request(case, extensions=query.extensions, absolute=request.build_absolute_uri) for case in cases]
+    return render(fmt, "service_requests", payload)
+
+
+def _post_request(request, fmt):
+    try:
+        check_rate(request, "open311")
+    except RateLimited as error:
+        response = error_response(fmt, 429, str(error))
+        response["Retry-After"] = str(error.retry_after_seconds)
+        return response
+    api_key = authenticate(request.POST.get("api_key", "").strip())
+    created = submit_request(api_key, request.POST, request.headers.get("Idempotency-Key", "").strip())
+    response = render(fmt, "service_requests", created.payload, status=created.status)
+    # The spec returns either a service_request_id or a token; we create the case at once and
+    # return its id, and hand the token over in a header for clients that poll tokens/{id}.
+    response["X-Open311-Token"] = created.token
+    if created.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+@open311_endpoint("GET")
+def service_request(request, service_request_id, fmt):
+    extensions = _extensions(request)
+    case = selectors.service_request(service_request_id, extensions=extensions)
+    if case is None:
+        raise Open311Error(404, f"service_request_id {service_request_id!r} was not found")
+    payload = [serializers.service_request(case, extensions=extensions, absolute=request.build_absolute_uri)]
+    return render(fmt, "service_requests", payload)
+
+
+@open311_endpoint("GET")
+def token(request, token_id, fmt):
+    number = selectors.number_for_token(token_id)
+    if number is None:
+        raise Open311Error(404, f"token {token_id!r} was not found")
+    return render(fmt, "service_requests", [serializers.token(number, token_id)])
+
+
+@open311_endpoint("GET")
+def request_updates(request, fmt):
+    start, end = _date_range(request, "start_date", "end_date")
+    after, before = _date_range(request, "updated_after", "updated_before")  # aliases some clients send
+    query = selectors.UpdateQuery(
+        start_date=start or after,
+        end_date=end or before,
+        page=_positive_int(request, "page", 1, MAX_PAGE),
+        page_size=_positive_int(request, "page_size", selectors.MAX_PAGE_SIZE, selectors.MAX_PAGE_SIZE),
+    )
+    payload = [serializers.request_update(step) for step in selectors.request_updates(query)]
+    return render(fmt, "service_request_updates", payload)
+
+
+@csrf_exempt
+def not_found(request, rest=""):
+    return error_response(DEFAULT_FORMAT, 404, f"no Open311 endpoint at {request.path}")
+
+
+def root(request):
+    return error_response(DEFAULT_FORMAT, 404, "see discovery.json or discovery.xml")

@@ -1,0 +1,168 @@
+"""The cases JSON API at /api/v1/cases/: scope, filters, intake, actions and their errors."""
+
+import pytest
+
+from gridgov.cases.models import Case, Source, State
+from gridgov.cases.services import take_action
+
+from .case_factories import WEST_POINT, make_category, make_team, report
+from .factories import EAST_GRID, WEST_GRID
+
+pytestmark = pytest.mark.django_db
+
+BASE = "/api/v1/cases/"
+EAST_POINT = (41.79, 123.435)
+
+
+@pytest.fixture
+def team(network):
+    return make_team()
+
+
+def as_user(client, user):
+    client.force_login(user)
+    return client
+
+
+def act(client, case, action, version=None, note="", **params):
+    body = {"version": case.version if version is None else version, "note": note, "params": params}
+    return client.post(f"{BASE}{case.number}/actions/{action}", body, content_type="application/json")
+
+
+def test_the_api_needs_a_session(client, network):
+    assert client.get(BASE).status_code == 401
+
+
+def test_list_is_limited_to_the_users_scope(client, team):
+    west, east = report(), report(point=EAST_POINT)
+    everything = as_user(client, team["intake"]).get(BASE).json()
+    assert everything["count"] == 2
+    west_only = as_user(client, team["grid_worker"]).get(BASE).json()
+    assert [row["number"] for row in west_only["results"]] == [west.number]
+    assert east.number not in str(west_only)
+
+
+def test_list_filters_search_and_pages(client, team):
+    west = report(description="井盖缺失")
+    east = report(point=EAST_POINT, description="垃圾满溢")
+    take_action(west.pk, "accept", team["intake"])
+    as_user(client, team["intake"])
+
+    def numbers(**query):
+        return {row["number"] for row in client.get(BASE, query).json()["results"]}
+
+    assert numbers(state="accepted") == {west.number}
+    assert numbers(state="open") == {west.number, east.number}
+    assert numbers(region=EAST_GRID[:12]) == {east.number}
+    assert numbers(q="井盖") == {west.number}
+    assert numbers(source=Source.HOTLINE) == set()
+    first = client.get(BASE, {"page_size": 1}).json()
+    second = client.get(BASE, {"page_size": 1, "page": 2}).json()
+    assert first["count"] == 2 and {first["results"][0]["number"], second["results"][0]["number"]} == {west.number, east.number}
+    assert client.get(BASE, {"region": "abc"}).status_code == 400
+
+
+def test_detail_has_the_timeline_and_the_allowed_actions(client, team):
+    case = report(reporter_name="李四")
+    take_action(case.pk, "accept", team["intake"], note="核实属实")
+    body = as_user(client, team["intake"]).get(f"{BASE}{case.number}").json()
+    assert [step["action"] for step in body["timeline"]] == ["report", "accept"]
+    assert body["timeline"][1]["note"] == "核实属实" and body["timeline"][1]["actor"] == team["intake"].username
+    assert set(body["allowed_actions"]) == {"file", "void", "merge"}
+    assert body["version"] == 2
+
+
+def test_detail_outside_scope_is_not_found(client, team):
+    east = report(point=EAST_POINT)
+    assert as_user(client, team["grid_worker"]).get(f"{BASE}{east.number}").status_code == 404
+
+
+def test_staff_intake_creates_a_case(client, team):
+    category = make_category()
+    lat, lng = WEST_POINT
+    payload = {"category": category.pk, "lat": lat, "lng": lng, "description": "热线来电：路灯不亮", "source": "hotline", "reporter_phone": "13800009999"}
+    response = as_user(client, team["intake"]).post(BASE, payload, content_type="application/json")
+    assert response.status_code == 201, response.content
+    case = Case.objects.get(number=response.json()["number"])
+    assert (case.source, case.grid_code, case.reporter) == (Source.HOTLINE, WEST_GRID, team["intake"])
+
+
+def test_intake_outside_the_district_is_a_400(client, team):
+    category = make_category()
+    payload = {"category": category.pk, "lat": 41.9, "lng": 123.5, "description": "x"}
+    response = as_user(client, team["intake"]).post(BASE, payload, content_type="application/json")
+    assert response.status_code == 400 and "outside the district" in response.json()["detail"]
+
+
+def test_an_action_returns_the_moved_case(client, team):
+    case = report()
+    response = act(as_user(client, team["intake"]), case, "accept")
+    assert response.status_code == 200
+    assert (response.json()["state"], response.json()["version"]) == (State.ACCEPTED, 2)
+
+
+def test_dispatch_with_params(client, team):
+    case = report()
+    take_action(case.pk, "accept", team["intake"])
+    case = take_action(case.pk, "file", team["intake"])
+    response = act(as_user(client, team["dispatcher"]), case, "dispatch", region=WEST_GRID)
+    assert response.status_code == 200 and response.json()["assigned_region"] == WEST_GRID
+
+
+def test_a_stale_version_is_a_409(client, team):
+    case = report()
+    stale = case.version
+    take_action(case.pk, "accept", team["intake"])
+    response = act(as_user(client, team["shift_lead"]), case, "file", version=stale)
+    assert response.status_code == 409
+    assert "changed" in response.json()["detail"]
+    assert Case.objects.get(pk=case.pk).state == State.ACCEPTED
+
+
+def test_acting_outside_scope_is_a_403(client, team):
+    east = report(point=EAST_POINT)
+    take_action(east.pk, "accept", team["intake"])
+    take_action(east.pk, "file", team["intake"])
+    east = take_action(east.pk, "dispatch", team["dispatcher"], region=EAST_GRID)
+    response = act(as_user(client, team["grid_worker"]), east, "start")
+    assert response.status_code == 403
+    assert Case.objects.get(pk=east.pk).state == State.DISPATCHED
+
+
+def test_a_role_that_may_not_act_is_a_403_and_an_illegal_step_a_400(client, team):
+    case = report()
+    assert act(as_user(client, team["verifier"]), case, "accept").status_code == 403
+    illegal = act(as_user(client, team["dispatcher"]), case, "dispatch", region=WEST_GRID)
+    assert illegal.status_code == 400 and "reported" in illegal.json()["detail"]
+    assert act(client, case, "fly").status_code == 400
+    assert Case.objects.get(pk=case.pk).version == case.version
+
+
+def test_duplicates_lists_open_cases_nearby(client, team):
+    category = make_category()
+    existing = report(category)
+    lat, lng = WEST_POINT
+    found = as_user(client, team["intake"]).get(f"{BASE}duplicates", {"category": category.pk, "lat": lat, "lng": lng + 0.001}).json()
+    assert [c["number"] for c in found] == [existing.number]
+    assert client.get(f"{BASE}duplicates", {"category": category.pk, "lat": lat, "lng": lng + 0.01}).json() == []
+
+
+def test_open_geojson_holds_open_cases_in_scope(client, team):
+    open_case = report()
+    rejected = report()
+    take_action(rejected.pk, "reject", team["intake"], note="重复")
+    report(point=EAST_POINT)
+    collection = as_user(client, team["grid_worker"]).get(f"{BASE}open.geojson").json()
+    assert [f["id"] for f in collection["features"]] == [open_case.number]
+    feature = collection["features"][0]
+    assert feature["geometry"]["coordinates"] == [open_case.lng, open_case.lat]
+    assert {"overdue", "due_soon", "url"} <= set(feature["properties"])
+
+
+def test_categories_list_active_ones(client, team):
+    category = make_category()
+    ids = {c["id"] for c in as_user(client, team["intake"]).get(f"{BASE}categories").json()}
+    assert category.pk in ids
+    category.is_active = False
+    category.save()
+    assert category.pk not in {c["id"] for c in client.get(f"{BASE}categories").json()}

@@ -1,0 +1,207 @@
+"""Two people acting on one case at the same moment, on real, separate database connections.
+
+Each thread opens its own connection (Django keeps one per thread) and closes it when done. The
+threads meet at a barrier after both have loaded the case, so both act on the same version: on
+PostgreSQL the row lock of ``select_for_update`` makes the second wait for the first; SQLite
+ignores that lock, and there the write lock taken at BEGIN IMMEDIATE and the version check must
+do the same job.
+"""
+
+import sqlite3
+import threading
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+
+from gridgov.accounts.models import Role
+from gridgov.cases.models import Case, State
+from gridgov.cases.services import take_action
+from gridgov.cases.workflow import CaseChanged, IllegalTransition
+
+from . import case_factories
+from .case_factories import make_category, make_user, report
+from .factories import WEST_GRID, build_small_network
+
+# pytest-django runs transactional tests after all others, so the flush that ends each of these
+# (which also empties the rows the data migrations seed) cannot starve a later ordinary test.
+# serialized_rollback is not used: after another module's flush re-created the content types,
+# restoring its snapshot collides with them.
+pytestmark = pytest.mark.django_db(transaction=True)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+WEDNESDAY_9 = datetime(2025, 3, 12, 9, 0, tzinfo=SHANGHAI)
+THREAD_TIMEOUT = 60
+
+
+@pytest.fixture(autouse=True)
+def _sqlite_in_a_file(transactional_db, tmp_path):
+    """Run on SQLite as deployed: a file in WAL mode, not pytest's in-memory database.
+
+    The in-memory test database is a shared-cache one, whose table locks fail at once with
+    "database table is locked" instead of waiting out the busy timeout, so two writers there
+    say nothing about production. The test database is copied into a file for these tests and
+    every connection (each thread's too) is pointed at that file; the memory one is left as it was.
+    """
+    memory = connections[DEFAULT_DB_ALIAS]
+    if memory.vendor != "sqlite" or not memory.is_in_memory_db():
+        yield
+        return
+    memory.ensure_connection()
+    copy = sqlite3.connect(tmp_path / "gridgov.sqlite3")
+    memory.connection.backup(copy)
+    copy.close()
+    connections.settings[DEFAULT_DB_ALIAS] = {**memory.settings_dict, "NAME": str(tmp_path / "gridgov.sqlite3")}
+    in_file = connections.create_connection(DEFAULT_DB_ALIAS)
+    connections[DEFAULT_DB_ALIAS] = in_file
+    try:
+        yield
+    finally:
+        in_file.close()
+        connections.settings[DEFAULT_DB_ALIAS] = memory.settings_dict
+        connections[DEFAULT_DB_ALIAS] = memory
+
+
+@pytest.fixture
+def filed_case():
+    build_small_network(with_people=False)
+    category = make_category()
+    if connection.vendor == "sqlite":  # the deployed configuration, not the test runner's
+        assert connection.cursor().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    intake = make_user(Role.INTAKE_CLERK)
+    case = report(category, at=WEDNESDAY_9)
+    for action in ("accept", "file"):
+        case = take_action(case.pk, action, intake, at=WEDNESDAY_9)
+    return case
+
+
+def _run_together(*calls):
+    """Run each call in its own thread, all released at once; return what each returned or raised."""
+    barrier = threading.Barrier(len(calls), timeout=THREAD_TIMEOUT)
+    outcomes: list = [None] * len(calls)
+
+    def run(index, call):
+        try:
+            barrier.wait()
+            outcomes[index] = call()
+        except BaseException as error:  # noqa: BLE001 - handed back to the test
+            outcomes[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(THREAD_TIMEOUT)
+    assert not any(thread.is_alive() for thread in threads), "a thread is still waiting (deadlock?)"
+    return outcomes
+
+
+def _two_dispatchers():
+    return make_user(Role.DISPATCHER, username="dispatcher-1"), make_user(Role.DISPATCHER, username="dispatcher-2")
+
+
+def _dispatch(case_id, dispatcher, seen_version, **params):
+    return lambda: take_action(case_id, "dispatch", dispatcher, expected_version=seen_version, at=WEDNESDAY_9, **params)
+
+
+def _assert_one_dispatch(case_before, outcomes, loser_error):
+    winners = [outcome for outcome in outcomes if isinstance(outcome, Case)]
+    losers = [outcome for outcome in outcomes if not isinstance(outcome, Case)]
+    assert len(winners) == 1, outcomes
+    assert len(losers) == 1 and isinstance(losers[0], loser_error), outcomes
+    case = Case.objects.get(pk=case_before.pk)
+    assert case.state == State.DISPATCHED
+    assert case.version == case_before.version + 1
+    assert case.steps.filter(action="dispatch").count() == 1
+    assert case.steps.count() == 4  # report, accept, file, dispatch
+    assert winners[0].version == case.version
+    return case, case.steps.get(action="dispatch")
+
+
+def test_two_dispatches_with_the_seen_version_one_wins_the_other_is_told(filed_case):
+    first, second = _two_dispatchers()
+    seen = Case.objects.get(pk=filed_case.pk).version  # both opened the case at this version
+    outcomes = _run_together(
+        _dispatch(filed_case.pk, first, seen, region=WEST_GRID),
+        _dispatch(filed_case.pk, second, seen, department=case_factories.make_department().code),
+    )
+    case, step = _assert_one_dispatch(filed_case, outcomes, CaseChanged)
+    if step.actor_id == first.pk:
+        assert (case.assigned_region.code, case.assigned_department) == (WEST_GRID, None)
+    else:
+        assert (case.assigned_region, case.assigned_department.code) == (None, "cgj")
+
+
+def test_two_dispatches_without_a_version_the_second_finds_the_case_dispatched(filed_case):
+    first, second = _two_dispatchers()
+    outcomes = _run_together(
+        _dispatch(filed_case.pk, first, None, region=WEST_GRID),
+        _dispatch(filed_case.pk, second, None, region=WEST_GRID),
+    )
+    _assert_one_dispatch(filed_case, outcomes, IllegalTransition)
+
+
+def test_the_second_step_reads_the_case_only_after_the_first_has_committed(filed_case, monkeypatch):
+    """The protection does not depend on the barrier's luck: while the first dispatch is held
+    inside its transaction (after reading the case, before writing it), the second cannot read
+    the old version; once the first commits, the second is refused."""
+    from gridgov.cases import services
+
+    first, second = _two_dispatchers()
+    inside_first, release_first = threading.Event(), threading.Event()
+    real_dispatch = services._HANDLERS["dispatch"]
+
+    def held_dispatch(ctx):
+        if ctx.actor.pk == first.pk:
+            inside_first.set()
+            assert release_first.wait(THREAD_TIMEOUT)
+        real_dispatch(ctx)
+
+    monkeypatch.setitem(services._HANDLERS, "dispatch", held_dispatch)
+    seen = filed_case.version
+    outcomes: dict = {}
+
+    def run(name, call):
+        try:
+            outcomes[name] = call()
+        except BaseException as error:  # noqa: BLE001
+            outcomes[name] = error
+        finally:
+            connection.close()
+
+    first_thread = threading.Thread(target=run, args=("first", _dispatch(filed_case.pk, first, seen, region=WEST_GRID)))
+    first_thread.start()
+    assert inside_first.wait(THREAD_TIMEOUT)
+    second_thread = threading.Thread(target=run, args=("second", _dispatch(filed_case.pk, second, seen, region=WEST_GRID)))
+    second_thread.start()
+    second_thread.join(1.0)
+    blocked_while_first_held = second_thread.is_alive()
+    release_first.set()
+    first_thread.join(THREAD_TIMEOUT)
+    second_thread.join(THREAD_TIMEOUT)
+    assert not first_thread.is_alive() and not second_thread.is_alive()
+    assert blocked_while_first_held, f"the second dispatch finished while the first held the case: {outcomes}"
+    assert isinstance(outcomes["first"], Case), outcomes
+    assert isinstance(outcomes["second"], CaseChanged), outcomes
+    _assert_one_dispatch(filed_case, [outcomes["first"], outcomes["second"]], CaseChanged)
+
+
+def test_two_reports_on_the_same_day_get_distinct_numbers(filed_case):
+    category = make_category()
+    same_day = datetime(2025, 3, 12, 15, 0, tzinfo=SHANGHAI)
+    outcomes = _run_together(*[lambda: report(category, at=same_day) for _ in range(2)])
+    assert all(isinstance(outcome, Case) for outcome in outcomes), outcomes
+    numbers = sorted(outcome.number for outcome in outcomes)
+    # filed_case took 20250312000001; the two new ones follow it, whichever came first.
+    assert numbers == ["20250312000002", "20250312000003"]
+    assert Case.objects.filter(number__startswith="20250312").count() == 3
+
+
+def test_two_first_reports_of_a_new_day_both_create_the_counter_safely(filed_case):
+    category = make_category()
+    new_day = datetime(2025, 3, 13, 9, 0, tzinfo=SHANGHAI)
+    outcomes = _run_together(*[lambda: report(category, at=new_day) for _ in range(2)])
+    assert all(isinstance(outcome, Case) for outcome in outcomes), outcomes
+    assert sorted(outcome.number for outcome in outcomes) == ["20250313000001", "20250313000002"]

@@ -1,0 +1,180 @@
+"""Photo checks with images made by Pillow at test time."""
+
+import io
+import struct
+import zlib
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import RequestFactory
+from PIL import Image, PngImagePlugin
+
+from gridgov.accounts.models import Role
+from gridgov.cases.models import Case, Photo
+from gridgov.cases.photos import PhotoError, media_view, save_photos, validate_photo
+
+from .case_factories import make_category, make_user, report
+
+pytestmark = pytest.mark.django_db
+GPS_IFD, ORIENTATION, MAKE = 0x8825, 0x0112, 0x010F
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def _image_bytes(fmt="JPEG", size=(40, 20), colour=(200, 30, 30), **save):
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, fmt, **save)
+    return out.getvalue()
+
+
+def _jpeg_with_exif(orientation=6, size=(40, 20)):
+    exif = Image.Exif()
+    exif[MAKE] = "TestCam"
+    exif[ORIENTATION] = orientation
+    exif.get_ifd(GPS_IFD).update({1: "N", 2: (41.0, 47.0, 24.0), 3: "E", 4: (123.0, 24.0, 18.0)})
+    return _image_bytes("JPEG", size, exif=exif.tobytes())
+
+
+def _upload(data, name="photo.jpg"):
+    return SimpleUploadedFile(name, data, content_type="image/jpeg")
+
+
+def _png_claiming(width, height):
+    """A PNG whose header claims a huge size (the pixel data is never decoded)."""
+    png = bytearray(_image_bytes("PNG", (1, 1)))
+    ihdr = struct.pack(">II", width, height) + bytes(png[24:29])
+    png[16:29] = ihdr
+    png[29:33] = struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
+    return bytes(png)
+
+
+def test_jpeg_loses_exif_and_gps_but_keeps_its_orientation():
+    original = _jpeg_with_exif(orientation=6)
+    assert Image.open(io.BytesIO(original)).getexif().get_ifd(GPS_IFD)  # the fixture really has GPS
+    photo = validate_photo(_upload(original))
+    saved = Image.open(io.BytesIO(photo.content))
+    assert saved.format == "JPEG" and photo.content_type == "image/jpeg"
+    assert len(saved.getexif()) == 0 and not saved.getexif().get_ifd(GPS_IFD)
+    assert b"Exif" not in photo.content and b"TestCam" not in photo.content
+    assert saved.size == (20, 40) == (photo.width, photo.height)  # orientation 6: turned upright
+
+
+def test_png_text_chunks_are_dropped_and_webp_is_accepted():
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", "home address 幸福路 1 号")
+    out = io.BytesIO()
+    Image.new("RGBA", (30, 30), (0, 0, 255, 128)).save(out, "PNG", pnginfo=info)
+    png = validate_photo(_upload(out.getvalue(), "a.png"))
+    assert png.format == "PNG" and Image.open(io.BytesIO(png.content)).mode == "RGBA"
+    assert "幸福路".encode() not in png.content and b"Comment" not in png.content
+    webp = validate_photo(_upload(_image_bytes("WEBP"), "b.webp"))
+    assert (webp.format, webp.extension) == ("WEBP", "webp")
+
+
+def test_the_thumbnail_is_a_small_jpeg():
+    photo = validate_photo(_upload(_image_bytes("PNG", (1000, 500)), "wide.png"))
+    thumb = Image.open(io.BytesIO(photo.thumbnail))
+    assert thumb.format == "JPEG" and thumb.size == (320, 160)
+
+
+@pytest.mark.parametrize(
+    "data, name, message",
+    [
+        (_image_bytes("GIF"), "cat.jpg", "a GIF image; only JPEG, PNG or WebP"),
+        (_image_bytes("BMP"), "x.png", "a BMP image; only JPEG, PNG or WebP"),
+        ("这不是图片，只是文字".encode(), "notes.jpg", "not an image"),
+        (b"", "empty.jpg", "empty"),
+        (_image_bytes("JPEG")[:200], "cut.jpg", "damaged or incomplete"),
+    ],
+)
+def test_content_decides_not_the_name(data, name, message):
+    with pytest.raises(PhotoError, match=message):
+        validate_photo(_upload(data, name))
+
+
+def test_an_oversized_file_is_refused_naming_its_size(settings):
+    settings.GRIDGOV_PHOTO_MAX_BYTES = 1024 * 1024
+    data = _image_bytes("PNG", (300, 300)) + b"\0" * (1536 * 1024)
+    with pytest.raises(PhotoError, match=r"1\.\d MB is larger than the 1\.0 MB allowed"):
+        validate_photo(_upload(data))
+
+
+def test_a_huge_pixel_header_is_refused_before_decoding():
+    with pytest.raises(PhotoError, match="too many pixels|more than the 40 million"):
+        validate_photo(_upload(_png_claiming(100_000, 100_000), "bomb.png"))
+    with pytest.raises(PhotoError, match="8000 × 6000 pixels is more than the 40 million"):
+        validate_photo(_upload(_png_claiming(8000, 6000), "big.png"))
+
+
+def test_save_photos_stores_image_and_thumbnail_under_media_root(network, _media):
+    case = report()
+    step = case.steps.get()
+    photos = save_photos(case, step, [_upload(_jpeg_with_exif()), _upload(_image_bytes("WEBP"), "b.webp")], phase="before")
+    assert [p.content_type for p in photos] == ["image/jpeg", "image/webp"]
+    for photo in photos:
+        stored = _media / photo.image.name
+        assert Image.open(stored).format == photo.content_type.split("/")[1].upper()
+        assert Image.open(_media / photo.thumbnail.name).format == "JPEG"
+        assert photo.image.name.startswith("cases/") and "photo" not in photo.image.name  # no client file name
+    assert b"TestCam" not in (_media / photos[0].image.name).read_bytes()
+
+
+def test_at_most_three_photos_per_step_counting_those_already_saved(network):
+    case = report()
+    step = case.steps.get()
+    with pytest.raises(PhotoError, match="4 photos; at most 3 per step"):
+        save_photos(case, step, [_upload(_image_bytes()) for _ in range(4)], phase="before")
+    save_photos(case, step, [_upload(_image_bytes()) for _ in range(2)], phase="before")
+    with pytest.raises(PhotoError, match="4 photos; at most 3 per step"):
+        save_photos(case, step, [_upload(_image_bytes()) for _ in range(2)], phase="before")
+    assert Photo.objects.filter(step=step).count() == 2
+
+
+def test_a_bad_photo_names_its_number_and_the_report_is_not_taken(network):
+    from gridgov.cases.services import Report, report_case
+
+    files = [_upload(_image_bytes()), _upload(_image_bytes("GIF"), "2.jpg")]
+    with pytest.raises(PhotoError, match="^photo 2: a GIF image; only JPEG, PNG or WebP$"):
+        report_case(Report(category=make_category(), lat=41.79, lng=123.405, description="x", source="resident"), photos=files)
+    assert not Case.objects.exists() and not Photo.objects.exists()
+
+
+def test_report_case_keeps_before_photos(network):
+    from gridgov.cases.services import Report, report_case
+
+    category = make_category()
+    case = report_case(
+        Report(category=category, lat=41.79, lng=123.405, description="井盖缺失", source="resident"),
+        photos=[_upload(_jpeg_with_exif())],
+    )
+    assert [(p.phase, p.step.action) for p in case.photos.all()] == [("before", "report")]
+
+
+def test_media_is_served_to_staff_only(network, _media):
+    case = report()
+    photo = save_photos(case, case.steps.get(), [_upload(_image_bytes())], phase="before")[0]
+    rf = RequestFactory()
+
+    def get(user, path):
+        request = rf.get(f"/media/{path}")
+        request.user = user
+        return media_view(request, path)
+
+    from django.contrib.auth.models import AnonymousUser
+
+    assert get(AnonymousUser(), photo.image.name).status_code == 302
+    assert get(make_user(Role.RESIDENT, username="resident-a"), photo.image.name).status_code == 302
+    staff = make_user(Role.DISPATCHER, username="dispatcher-a")
+    response = get(staff, photo.image.name)
+    assert response.status_code == 200 and response["X-Content-Type-Options"] == "nosniff"
+    from django.core.exceptions import SuspiciousFileOperation
+    from django.http import Http404
+
+    with pytest.raises(SuspiciousFileOperation):  # Django answers 400
+        get(staff, "../../etc/passwd")
+    with pytest.raises(Http404):
+        get(staff, "cases/no-such-file.jpg")
