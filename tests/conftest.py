@@ -1,5 +1,6 @@
 import pytest
 
+from gridgov.cases.sla import forget_calendar
 from gridgov.grids.selectors import clear_grid_index_cache
 
 from .factories import build_small_network
@@ -7,10 +8,12 @@ from .factories import build_small_network
 
 @pytest.fixture(autouse=True)
 def _fresh_grid_index():
-    """The point → grid index is per process; tests change the network under it."""
+    """The point → grid index and the working calendar are cached per process; tests change both."""
     clear_grid_index_cache()
+    forget_calendar()
     yield
     clear_grid_index_cache()
+    forget_calendar()
 
 
 @pytest.fixture(autouse=True)

@@ -6,3 +6,12 @@ class CasesConfig(AppConfig):
     name = "gridgov.cases"
     label = "cases"
     verbose_name = _("Cases")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from .models import CalendarDay
+        from .sla import forget_calendar
+
+        post_save.connect(forget_calendar, sender=CalendarDay, dispatch_uid="forget_calendar_on_save")
+        post_delete.connect(forget_calendar, sender=CalendarDay, dispatch_uid="forget_calendar_on_delete")

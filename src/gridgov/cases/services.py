@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -54,21 +54,26 @@ def clean_description(text: str) -> str:
     return text
 
 
-def _locate_grid(lat: float, lng: float) -> Region:
+def _locate_grid(lat: float, lng: float) -> grid_selectors.GridRef:
     if not (-90 <= lat <= 90 and -180 <= lng <= 180):
         raise IntakeError(f"location: lat {lat}, lng {lng} is not a longitude-latitude point")
-    location = grid_selectors.locate_point(lat, lng)
-    if location is None:
+    grid = grid_selectors.locate_grid(lat, lng)
+    if grid is None:
         raise IntakeError(f"location: lat {lat}, lng {lng} is outside the district; no grid covers it")
-    return location.grid
+    return grid
 
 
 def _next_number(day) -> str:
     """Case numbers read as the day and its sequence: 20261126000123."""
-    counter, _ = CaseCounter.objects.get_or_create(day=day)
-    CaseCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
-    counter.refresh_from_db()
-    return f"{day:%Y%m%d}{counter.last:06d}"
+    counter = CaseCounter.objects.filter(day=day)
+    if not counter.update(last=F("last") + 1):
+        try:
+            with transaction.atomic():
+                CaseCounter.objects.create(day=day, last=1)
+        except IntegrityError:  # another report created the day's counter first
+            counter.update(last=F("last") + 1)
+    last = counter.values_list("last", flat=True).get()
+    return f"{day:%Y%m%d}{last:06d}"
 
 
 @transaction.atomic
@@ -90,7 +95,7 @@ def report_case(report: Report, *, photos: Sequence = (), at: datetime | None = 
         address=report.address.strip()[:200],
         lat=report.lat,
         lng=report.lng,
-        grid=grid,
+        grid_id=grid.id,
         grid_code=grid.code,
         reporter=report.reporter if report.reporter and report.reporter.pk else None,
         reporter_name=report.reporter_name.strip()[:50],

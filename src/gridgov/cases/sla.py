@@ -7,6 +7,7 @@ The calendar is the official holiday schedule (``holidays.py``) as edited in the
 
 from datetime import datetime, time, timedelta
 from decimal import Decimal
+from time import monotonic
 
 from django.conf import settings
 
@@ -23,8 +24,31 @@ def work_periods() -> tuple[tuple[time, time], ...]:
     return tuple((time.fromisoformat(start), time.fromisoformat(end)) for start, end in configured)
 
 
+CALENDAR_TTL_SECONDS = 60.0
+_cached_calendar: tuple[float, WorkingCalendar] | None = None
+
+
 def working_calendar() -> WorkingCalendar:
-    """The calendar as currently edited (one small query)."""
+    """The calendar as currently edited, cached per process.
+
+    An edit in this process (admin, seeding) drops the cache at once through a signal (see
+    ``apps.py``); other server processes pick it up within ``CALENDAR_TTL_SECONDS``.
+    """
+    global _cached_calendar
+    cached = _cached_calendar
+    if cached is not None and monotonic() - cached[0] < CALENDAR_TTL_SECONDS:
+        return cached[1]
+    calendar = _load_calendar()
+    _cached_calendar = (monotonic(), calendar)
+    return calendar
+
+
+def forget_calendar(**_signal_arguments) -> None:
+    global _cached_calendar
+    _cached_calendar = None
+
+
+def _load_calendar() -> WorkingCalendar:
     days_off, workdays = set(), set()
     for day, kind in CalendarDay.objects.values_list("date", "kind"):
         (days_off if kind == CalendarDay.Kind.DAY_OFF else workdays).add(day)

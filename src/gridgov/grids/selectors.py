@@ -14,46 +14,71 @@ def current_revision() -> int:
     return NetworkRevision.objects.filter(pk=1).values_list("number", flat=True).first() or 0
 
 
+@dataclass(frozen=True)
+class GridRef:
+    """A grid as the lookup knows it, without a query."""
+
+    id: int
+    code: str
+
+
 class _IndexCache:
-    """One GridIndex per process, rebuilt when the network revision moves on."""
+    """One GridIndex per process (with each grid's id), rebuilt when the network revision moves on."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._revision: int | None = None
         self._index: GridIndex | None = None
+        self._ids: dict[str, int] = {}
 
-    def get(self) -> GridIndex:
+    def get(self) -> tuple[GridIndex, dict[str, int]]:
         revision = current_revision()
         with self._lock:
             if self._index is None or revision != self._revision:
-                self._index = build_grid_index()
+                codes, ids, boundaries = _load_grids()
+                self._index = GridIndex(codes, boundaries)
+                self._ids = dict(zip(codes, ids, strict=True))
                 self._revision = revision
-            return self._index
+            return self._index, self._ids
 
     def clear(self) -> None:
         with self._lock:
             self._index = None
             self._revision = None
+            self._ids = {}
 
 
 _index_cache = _IndexCache()
 
 
-def build_grid_index() -> GridIndex:
-    rows = Region.objects.filter(level=Level.GRID).exclude(boundary="").values_list("code", "boundary")
-    codes, boundaries = [], []
-    for code, boundary in rows.iterator(chunk_size=2000):
+def _load_grids() -> tuple[list[str], list[int], list]:
+    rows = Region.objects.filter(level=Level.GRID).exclude(boundary="").values_list("code", "id", "boundary")
+    codes, ids, boundaries = [], [], []
+    for code, region_id, boundary in rows.iterator(chunk_size=2000):
         codes.append(code)
+        ids.append(region_id)
         boundaries.append(from_geojson(boundary))
+    return codes, ids, boundaries
+
+
+def build_grid_index() -> GridIndex:
+    codes, _, boundaries = _load_grids()
     return GridIndex(codes, boundaries)
 
 
 def grid_index() -> GridIndex:
-    return _index_cache.get()
+    return _index_cache.get()[0]
 
 
 def clear_grid_index_cache() -> None:
     _index_cache.clear()
+
+
+def locate_grid(lat: float, lng: float) -> GridRef | None:
+    """The grid a point lies in, answered from the in-process index (one tiny revision query)."""
+    index, ids = _index_cache.get()
+    code = index.locate(lng, lat)
+    return None if code is None else GridRef(ids[code], code)
 
 
 @dataclass(frozen=True)

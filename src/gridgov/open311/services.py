@@ -8,6 +8,7 @@ a retry gets that answer back, and the same key with a different body is refused
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
@@ -86,8 +87,19 @@ def authenticate(plain: str) -> ApiKey:
         raise Open311Error(403, "api_key is not valid")
     if api_key.revoked_at is not None:
         raise Open311Error(403, "api_key has been revoked")
-    ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=timezone.now())
+    _note_use(api_key)
     return api_key
+
+
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def _note_use(api_key: ApiKey) -> None:
+    """Record when a key was last used, to the minute: one write per request would be a write
+    per intake for a figure nobody reads to the second."""
+    now = timezone.now()
+    if api_key.last_used_at is None or now - api_key.last_used_at >= LAST_USED_RESOLUTION:
+        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
 
 
 # --- POST requests -----------------------------------------------------------------------------

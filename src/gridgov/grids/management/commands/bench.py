@@ -22,6 +22,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from gridgov.benchmarking import median_seconds, per_point_loop
+from gridgov.benchmarking.intake import IntakeBenchmark
 from gridgov.grids.selectors import build_grid_index
 from gridgov.grids.spatial import GridIndex
 
@@ -311,4 +312,4 @@ class PostgisLocate:
         return answers
 
 
-BENCHMARKS = {"locate": LocateBenchmark}
+BENCHMARKS = {"locate": LocateBenchmark, "intake": IntakeBenchmark}

@@ -1,0 +1,349 @@
+"""``gridgov bench intake``: cases per second through the Open311 POST path, and how request
+latency grows with the size of the case table.
+
+The benchmark builds its own database in a temporary data directory (the demo district's grids,
+the seeded category catalogue, an API key), starts the production server (``gridgov serve``)
+on a free port, and drives it from client processes over keep-alive HTTP connections:
+
+1. throughput, with ``--clients`` processes for ``--seconds`` each, of ``GET /healthz`` (no
+   database: the ceiling of the whole stack) and of ``POST /open311/v2/requests.json``;
+2. latency (p50 / p99, one client, ``--samples`` requests each) of intake and of the GET
+   requests a client makes (one request, and a page of one service's requests), once with the
+   case table filled to each of ``--sizes`` (default 10,000 and 1,000,000).
+
+Targets from the issue: intake ≥ 50 % of the trivial endpoint's throughput, and latency at the
+largest size within 1.3× of that at the smallest. The filler writes cases straight into the
+table (they carry no steps), which is what GET requests read; intake writes through the services.
+"""
+
+import json
+import multiprocessing
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from collections.abc import Callable
+from http.client import HTTPConnection
+from pathlib import Path
+
+CHILD = "from gridgov.benchmarking.intake import child_main; child_main()"
+
+
+class BenchError(RuntimeError):
+    pass
+
+
+# --- the parent: orchestration ----------------------------------------------------------------
+
+
+class IntakeBenchmark:
+    help = "Time Open311 intake against the stack's ceiling, and latency as the case table grows."
+
+    @staticmethod
+    def add_arguments(parser):
+        parser.add_argument("--clients", type=int, default=4, help="client processes for the throughput runs (default 4)")
+        parser.add_argument("--seconds", type=float, default=8.0, help="length of each throughput run (default 8)")
+        parser.add_argument("--workers", type=int, default=2, help="server worker processes (default 2)")
+        parser.add_argument("--threads", type=int, default=4, help="threads per server worker (default 4)")
+        parser.add_argument("--samples", type=int, default=300, help="requests per latency figure (default 300)")
+        parser.add_argument(
+            "--sizes", default="10000,1000000", help="case-table sizes for the latency runs, comma-separated"
+        )
+        parser.add_argument("--keep", action="store_true", help="keep the temporary data directory")
+
+    def run(self, options: dict, say: Callable[[str], None]) -> dict:
+        sizes = sorted(int(size) for size in options["sizes"].split(","))
+        data_dir = Path(tempfile.mkdtemp(prefix="gridgov-bench-intake-"))
+        env = _child_env(data_dir)
+        figures: dict = {"sizes": sizes}
+        say(f"gridgov bench intake: data in {data_dir} (SQLite), {options['workers']} workers × {options['threads']} threads")
+        started = time.perf_counter()
+        setup = _child(env, "setup")
+        say(f"  set-up (migrate, demo grids, catalogue, API key): {time.perf_counter() - started:.1f} s")
+        port = _free_port()
+        server = _start_server(env, port, options["workers"], options["threads"])
+        try:
+            base = f"127.0.0.1:{port}"
+            _wait_until_up(base)
+            filled = _child(env, "fill", str(sizes[0]))
+            setup["sample_ids"] = filled["sample_ids"]
+            say(f"  filled the case table to {sizes[0]:,} in {filled['seconds']:.1f} s")
+            figures["throughput"] = _throughput(base, setup, options, say)
+            figures["latency"] = {}
+            for size in sizes:
+                if size != sizes[0]:
+                    filled = _child(env, "fill", str(size))
+                    setup["sample_ids"] = filled["sample_ids"]
+                    say(f"  filled the case table to {size:,} in {filled['seconds']:.1f} s")
+                figures["latency"][size] = _latencies(base, setup, options["samples"], say, size)
+            _say_latency_ratios(figures["latency"], sizes, say)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+            if not options["keep"]:
+                _remove_tree(data_dir)
+        return figures
+
+
+def _throughput(base: str, setup: dict, options: dict, say) -> dict:
+    clients, seconds = options["clients"], options["seconds"]
+    trivial = _run_clients(base, "healthz", setup, clients, seconds)
+    intake = _run_clients(base, "intake", setup, clients, seconds)
+    ratio = intake["per_second"] / trivial["per_second"] if trivial["per_second"] else 0.0
+    say(f"  throughput with {clients} clients for {seconds:g} s each:")
+    say(f"    GET /healthz (no database):          {trivial['per_second']:8.1f} req/s ({trivial['errors']} errors)")
+    say(f"    POST /open311/v2/requests.json:       {intake['per_second']:8.1f} cases/s ({intake['errors']} errors)")
+    verdict = "meets" if ratio >= 0.5 else "misses"
+    say(f"    intake / trivial: {ratio:.1%} ({verdict} the target of ≥ 50 %)")
+    return {"trivial_per_s": trivial["per_second"], "intake_per_s": intake["per_second"], "ratio": ratio}
+
+
+def _latencies(base: str, setup: dict, samples: int, say, size: int) -> dict:
+    result = _client_latency(base, setup, samples)
+    say(f"  latency with {size:,} cases (one client, {samples} requests each), p50 / p99 in ms:")
+    for name, values in result.items():
+        say(f"    {name:<38} {values['p50_ms']:7.1f} / {values['p99_ms']:7.1f}")
+    return result
+
+
+def _say_latency_ratios(latency: dict, sizes: list[int], say) -> None:
+    if len(sizes) < 2:
+        return
+    small, large = latency[sizes[0]], latency[sizes[-1]]
+    say(f"  latency at {sizes[-1]:,} / at {sizes[0]:,} (p50; target ≤ 1.3×):")
+    for name in small:
+        ratio = large[name]["p50_ms"] / small[name]["p50_ms"] if small[name]["p50_ms"] else 0.0
+        verdict = "meets" if ratio <= 1.3 else "misses"
+        say(f"    {name:<38} {ratio:5.2f}× ({verdict})")
+        large[name]["ratio_to_smallest"] = ratio
+
+
+# --- client processes ---------------------------------------------------------------------------
+
+
+def _intake_body(setup: dict, n: int) -> str:
+    rng = random.Random(n)
+    lat, lng = rng.choice(setup["points"])
+    return urllib.parse.urlencode(
+        {
+            "api_key": setup["api_key"],
+            "service_code": rng.choice(setup["service_codes"]),
+            "lat": f"{lat:.6f}",
+            "long": f"{lng:.6f}",
+            "description": f"benchmark report {n}: rubbish by the road",
+        }
+    )
+
+
+def _request(connection: HTTPConnection, kind: str, setup: dict, n: int) -> int:
+    if kind == "healthz":
+        connection.request("GET", "/healthz")
+    elif kind == "intake":
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        connection.request("POST", "/open311/v2/requests.json", body=_intake_body(setup, n), headers=headers)
+    elif kind == "get_one":
+        connection.request("GET", f"/open311/v2/requests/{setup['sample_ids'][n % len(setup['sample_ids'])]}.json")
+    elif kind == "get_page":
+        code = setup["service_codes"][n % len(setup["service_codes"])]
+        connection.request("GET", f"/open311/v2/requests.json?service_code={code}&page_size=50")
+    response = connection.getresponse()
+    response.read()
+    return response.status
+
+
+def _client_loop(args) -> tuple[int, int]:
+    base, kind, setup, seconds, client = args
+    host, port = base.split(":")
+    connection = HTTPConnection(host, int(port), timeout=30)
+    done = errors = 0
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        status = _request(connection, kind, setup, client * 10_000_000 + done)
+        done += 1
+        errors += status >= 400
+    connection.close()
+    return done, errors
+
+
+def _run_clients(base: str, kind: str, setup: dict, clients: int, seconds: float) -> dict:
+    with multiprocessing.get_context("spawn").Pool(clients) as pool:
+        started = time.perf_counter()
+        results = pool.map(_client_loop, [(base, kind, setup, seconds, c) for c in range(clients)])
+        elapsed = time.perf_counter() - started
+    done = sum(r[0] for r in results)
+    return {"requests": done, "errors": sum(r[1] for r in results), "per_second": done / max(elapsed, seconds)}
+
+
+def _client_latency(base: str, setup: dict, samples: int) -> dict:
+    host, port = base.split(":")
+    connection = HTTPConnection(host, int(port), timeout=30)
+    names = {
+        "intake": "POST requests.json (intake)",
+        "get_one": "GET requests/{id}.json",
+        "get_page": "GET requests.json?service_code=…",
+    }
+    result = {}
+    for kind, name in names.items():
+        times = []
+        for n in range(samples):
+            started = time.perf_counter()
+            status = _request(connection, kind, setup, 900_000_000 + n)
+            times.append((time.perf_counter() - started) * 1000)
+            if status >= 400:
+                raise BenchError(f"{name} answered {status} (request {n})")
+        times.sort()
+        result[name] = {"p50_ms": statistics.median(times), "p99_ms": times[min(len(times) - 1, int(len(times) * 0.99))]}
+    connection.close()
+    return result
+
+
+# --- the server and the child process that prepares the database --------------------------------
+
+
+def _child_env(data_dir: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "GRIDGOV_PROFILE")}
+    env.update({"GRIDGOV_DATA_DIR": str(data_dir), "DJANGO_SETTINGS_MODULE": "gridgov.settings", "GRIDGOV_INTAKE_RATE": "1000000000/h"})
+    return env
+
+
+def _child(env: dict, *args: str) -> dict:
+    result = subprocess.run([sys.executable, "-c", CHILD, *args], env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise BenchError(f"benchmark set-up step {args[0]} failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _start_server(env: dict, port: int, workers: int, threads: int) -> subprocess.Popen:
+    command = [sys.executable, "-m", "gridgov", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--workers", str(workers), "--threads", str(threads), "--no-access-log"]
+    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _wait_until_up(base: str, timeout: float = 60) -> None:
+    host, port = base.split(":")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            connection = HTTPConnection(host, int(port), timeout=2)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise BenchError(f"the server on {base} did not come up within {timeout:.0f} s")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _remove_tree(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def child_main() -> None:
+    """Runs inside the benchmark's own data directory (see ``_child``); prints one JSON line."""
+    import django
+
+    django.setup()
+    step, *args = sys.argv[1:]
+    if step == "setup":
+        print(json.dumps(_setup_database()))
+    elif step == "fill":
+        started = time.perf_counter()
+        fillers = fill_cases(int(args[0]))
+        seconds = time.perf_counter() - started
+        print(json.dumps({"seconds": seconds, "sample_ids": sample_numbers(fillers)}))
+
+
+def _setup_database() -> dict:
+    from django.core.management import call_command
+
+    from gridgov.cases.models import Category
+    from gridgov.demo.build import build_demo_district
+    from gridgov.grids.models import Region
+    from gridgov.open311.selectors import service_code
+    from gridgov.open311.services import create_api_key
+
+    call_command("migrate", verbosity=0)
+    build_demo_district(cases=False)
+    _, key = create_api_key("bench")
+    grids = Region.objects.filter(level="grid").order_by("code").values_list("label_lat", "label_lng")
+    categories = list(Category.objects.filter(is_active=True))
+    return {
+        "api_key": key,
+        "points": list(grids[::7]),  # label points lie inside their grid
+        "service_codes": [service_code(c) for c in categories[:20]],
+    }
+
+
+def sample_numbers(size: int, count: int = 500, seed: int = 7) -> list[str]:
+    """Request ids spread over the whole filled table, for the GET-one latency."""
+    rng = random.Random(seed)
+    return [filler_number(rng.randrange(size)) for _ in range(count)]
+
+
+def filler_number(n: int) -> str:
+    """Fourteen digits like real numbers, but starting 19: never a day the services number."""
+    return f"19{n:012d}"
+
+
+def fill_cases(target: int, seed: int = 1, batch: int = 20_000) -> int:
+    """Top the case table up to ``target`` rows with plausible cases spread over a year.
+
+    Returns how many filler cases there are; they are numbered ``filler_number(0 … n-1)``."""
+    import datetime as dt
+
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from gridgov.cases.models import Case, Category, State
+    from gridgov.grids.models import Region
+
+    have = Case.objects.count()
+    fillers = Case.objects.filter(number__startswith="19").count()
+    grids = list(Region.objects.filter(level="grid").values_list("id", "code", "label_lat", "label_lng"))
+    categories = list(Category.objects.values_list("id", flat=True))
+    states = [State.CLOSED] * 6 + [State.RATED] * 6 + [State.DISPATCHED, State.HANDLING, State.FILED, State.REPORTED]
+    rng = random.Random(seed + fillers)
+    now = timezone.now()
+    fields = [Case._meta.get_field(name) for name in _FILL_FIELDS]
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(Case._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    wanted = fillers + max(0, target - have)
+    for start in range(fillers, wanted, batch):
+        rows = []
+        for n in range(start, min(wanted, start + batch)):
+            grid_id, grid_code, lat, lng = rng.choice(grids)
+            created = now - dt.timedelta(minutes=rng.randrange(365 * 24 * 60))
+            values = {
+                "number": filler_number(n), "category": rng.choice(categories), "source": "patrol", "state": rng.choice(states),
+                "version": 1, "description": "benchmark filler case", "address": "", "lat": lat, "lng": lng,
+                "grid": grid_id, "grid_code": grid_code, "reporter_name": "", "reporter_phone": "", "reporter_email": "",
+                "external_id": "", "escalation_level": "grid", "solved_level": "", "supervised": False,
+                "rework_count": 0, "return_count": 0, "reopen_count": 0, "rating": "",
+                "created_at": created, "updated_at": created, "deadline": created + dt.timedelta(days=1),
+            }  # fmt: skip
+            rows.append([f.get_db_prep_save(values[f.name], connection) for f in fields])
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
+    return wanted
+
+
+_FILL_FIELDS = [
+    "number", "category", "source", "state", "version", "description", "address", "lat", "lng", "grid", "grid_code",
+    "reporter_name", "reporter_phone", "reporter_email", "external_id", "escalation_level", "solved_level",
+    "supervised", "rework_count", "return_count", "reopen_count", "rating", "created_at", "updated_at", "deadline",
+]  # fmt: skip
