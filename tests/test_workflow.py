@@ -150,3 +150,27 @@ def test_whistle_summons_departments_with_one_lead(team):
     assert sorted(case.co_departments.values_list("code", flat=True)) == ["jtj", "sw"]
     case = _act(case, "start", team["handler"])
     assert case.state == State.HANDLING
+
+
+def test_a_pending_extension_does_not_outlive_its_step(team):
+    case = report(at=WEDNESDAY_9)
+    for action, actor, params in [("accept", "intake", {}), ("file", "intake", {}), ("dispatch", "dispatcher", {"region": WEST_GRID})]:
+        case = _act(case, action, team[actor], **params)
+    case = _act(case, "start", team["grid_worker"])
+    case = _act(case, "request_extension", team["grid_worker"], hours="8", note="需要设备")
+    case = _act(case, "finish", team["grid_worker"])
+    case = _act(case, "verify", team["verifier"])
+    case = _act(case, "rework", team["verifier"], note="未清理干净")
+    # The request was for the first handling deadline; the rework's deadline is not stretched by it.
+    assert case.extension_requests.get().status == "superseded"
+    with pytest.raises(WorkflowError, match="no extension request waiting"):
+        _act(case, "approve_extension", team["shift_lead"])
+
+
+def test_clock_flags_follow_working_time_like_the_reminders(team):
+    from gridgov.cases.selectors import ClockStatus, clock_status
+
+    case = report(at=WEDNESDAY_9)  # intake limit 1 working hour: due 10:00
+    assert clock_status(case, datetime(2025, 3, 12, 9, 47, tzinfo=SHANGHAI)) == ClockStatus(False, False)
+    assert clock_status(case, datetime(2025, 3, 12, 9, 48, tzinfo=SHANGHAI)) == ClockStatus(False, True)  # 12 min = a fifth
+    assert clock_status(case, datetime(2025, 3, 12, 10, 1, tzinfo=SHANGHAI)) == ClockStatus(True, False)

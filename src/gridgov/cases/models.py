@@ -234,6 +234,7 @@ class ExtensionRequest(models.Model):
         PENDING = "pending", _("Pending")
         APPROVED = "approved", _("Approved")
         DENIED = "denied", _("Denied")
+        SUPERSEDED = "superseded", _("Superseded by a new step")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="extension_requests")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

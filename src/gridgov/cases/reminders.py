@@ -29,7 +29,7 @@ container); ``gridgov.cases.tasks.send_reminders`` is the same pass as a django-
 """
 
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Q
@@ -39,13 +39,12 @@ from django.utils.translation import gettext as _
 from gridgov.accounts.models import Role, User
 
 from . import sla
+from .sla import INTAKE_STATES, VERIFY_STATES
 from .calendar import WorkingCalendar
 from .models import Case, Category, LimitUnit, State
 from .notifications import Channel, Delivery, deliver
 from .workflow import AT_HANDLER, OPEN_STATES, REGION_HANDLERS, WorkflowError
 
-INTAKE_STATES = frozenset({State.REPORTED, State.ACCEPTED})
-VERIFY_STATES = frozenset({State.HANDLED, State.VERIFYING})
 
 
 @dataclass
@@ -63,31 +62,6 @@ class ReminderRun:
 # --- the clock of the current step ---------------------------------------------------------
 
 
-def working_day_length(calendar: WorkingCalendar) -> timedelta:
-    day = date(2000, 1, 3)
-    return sum((datetime.combine(day, end) - datetime.combine(day, start) for start, end in calendar.work_periods), timedelta())
-
-
-def step_limit(case: Case, calendar: WorkingCalendar) -> timedelta:
-    """The working time the category allows for the step the case waits on."""
-    category = case.category
-    if case.state in INTAKE_STATES:
-        hours = category.intake_hours
-    elif case.state == State.FILED:
-        hours = category.dispatch_hours
-    elif case.state in VERIFY_STATES:
-        hours = category.verify_hours
-    elif category.handle_unit == LimitUnit.WORKING_DAYS:
-        return working_day_length(calendar) * int(category.handle_limit)
-    else:
-        hours = category.handle_limit
-    return timedelta(hours=float(hours))
-
-
-def due_soon_window(case: Case, calendar: WorkingCalendar) -> timedelta:
-    return step_limit(case, calendar) * float(sla.DUE_SOON_SHARE)
-
-
 def _longest_window(calendar: WorkingCalendar) -> timedelta:
     """The widest due-soon window of any category: bounds the due-soon query."""
     longest = timedelta(0)
@@ -95,7 +69,7 @@ def _longest_window(calendar: WorkingCalendar) -> timedelta:
         for hours in (category.intake_hours, category.dispatch_hours, category.verify_hours):
             longest = max(longest, timedelta(hours=float(hours)))
         if category.handle_unit == LimitUnit.WORKING_DAYS:
-            longest = max(longest, working_day_length(calendar) * int(category.handle_limit))
+            longest = max(longest, sla.working_day_length(calendar) * int(category.handle_limit))
         else:
             longest = max(longest, timedelta(hours=float(category.handle_limit)))
     return longest * float(sla.DUE_SOON_SHARE)
@@ -176,7 +150,7 @@ def run_reminders(
     horizon = calendar.add_working_time(now, _longest_window(calendar))
     due_soon = _running_clocks().filter(reminded_due_soon_at__isnull=True, deadline__gte=now, deadline__lte=horizon)
     for case in due_soon:
-        if calendar.working_time_between(now, case.deadline) <= due_soon_window(case, calendar) and _claim(case, "reminded_due_soon_at", now):
+        if calendar.working_time_between(now, case.deadline) <= sla.due_soon_window(case, calendar) and _claim(case, "reminded_due_soon_at", now):
             run.due_soon += 1
             _count(run, _remind(case, "due_soon", channels))
     for case in _running_clocks().filter(reminded_overdue_at__isnull=True, deadline__lt=now):
@@ -197,7 +171,7 @@ def _auto_supervise(run: ReminderRun, now: datetime, calendar: WorkingCalendar, 
     from .services import take_action  # services imports selectors; keep this module light to import
 
     for case in _running_clocks().filter(supervised=False, deadline__lt=now):
-        if calendar.working_time_between(case.deadline, now) < step_limit(case, calendar):
+        if calendar.working_time_between(case.deadline, now) < sla.step_limit(case, calendar):
             continue
         try:
             supervised = take_action(

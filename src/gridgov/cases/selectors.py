@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from gridgov.accounts.models import Role, User
 
+from . import sla
+from .calendar import WorkingCalendar
 from .models import Case, Category, State
 from .workflow import OPEN_STATES, TRANSITIONS
 
@@ -90,12 +92,16 @@ class ClockStatus:
     due_soon: bool
 
 
-def clock_status(case: Case, now: datetime | None = None, due_soon_within: timedelta = timedelta(hours=2)) -> ClockStatus:
-    """Overdue and due-soon flags; a suspended clock is neither."""
+def clock_status(case: Case, now: datetime | None = None, calendar: WorkingCalendar | None = None) -> ClockStatus:
+    """Overdue, or due soon (less than a fifth of the step's working time left, the rule the
+    reminders use); a suspended clock is neither."""
     if case.deadline is None or case.suspended_at is not None or case.state not in OPEN_STATES:
         return ClockStatus(False, False)
     now = now or timezone.now()
-    return ClockStatus(case.deadline < now, now <= case.deadline < now + due_soon_within)
+    if case.deadline < now:
+        return ClockStatus(True, False)
+    calendar = calendar or sla.working_calendar()
+    return ClockStatus(False, calendar.working_time_between(now, case.deadline) <= sla.due_soon_window(case, calendar))
 
 
 def allowed_actions(user: User, case: Case) -> list[str]:

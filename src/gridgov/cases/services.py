@@ -175,6 +175,8 @@ def take_action(
         _HANDLERS[action](context)
         if case.deadline != previous_deadline:  # a new deadline earns new reminders
             case.reminded_due_soon_at = case.reminded_overdue_at = None
+        if transition.new_clock:
+            _supersede_pending_extension(context)
         if case.suspended_at is not None and transition.target is not None and case.deadline != previous_deadline:
             _keep_new_clock_stopped(context)
         if transition.target is not None:
@@ -191,6 +193,15 @@ def take_action(
         if action == "rate" and case.rating == Rating.NOT_SATISFIED:
             return take_action(case.pk, "reopen", None, note="resident not satisfied", at=now, calendar=context.calendar, system=True)
         return case
+
+
+def _supersede_pending_extension(ctx: _Context) -> None:
+    """An extension asked for one step's deadline must not stretch the next step's."""
+    superseded = ExtensionRequest.objects.filter(case=ctx.case, status=ExtensionRequest.Status.PENDING).update(
+        status=ExtensionRequest.Status.SUPERSEDED, decided_at=ctx.now
+    )
+    if superseded:
+        ctx.step_data["extension_superseded"] = True
 
 
 def _keep_new_clock_stopped(ctx: _Context) -> None:

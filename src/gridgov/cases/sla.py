@@ -5,16 +5,18 @@ The calendar is the official holiday schedule (``holidays.py``) as edited in the
 (``GRIDGOV_WORK_PERIODS``) or default to 08:30–12:00 and 13:30–17:30.
 """
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from time import monotonic
 
 from django.conf import settings
 
 from .calendar import DISTRICT_OFFICE_HOURS, WorkingCalendar
-from .models import CalendarDay, Category, LimitUnit
+from .models import CalendarDay, Case, Category, LimitUnit, State
 
 DUE_SOON_SHARE = Decimal("0.2")  # due soon: less than a fifth of the step's limit left
+INTAKE_STATES = frozenset({State.REPORTED, State.ACCEPTED})
+VERIFY_STATES = frozenset({State.HANDLED, State.VERIFYING})
 
 
 def work_periods() -> tuple[tuple[time, time], ...]:
@@ -82,3 +84,32 @@ def resumed_deadline(calendar: WorkingCalendar, deadline: datetime, suspended_at
 
 def extended_deadline(calendar: WorkingCalendar, deadline: datetime, hours: Decimal) -> datetime:
     return calendar.add_working_hours(deadline, hours)
+
+
+# --- the clock of the step a case waits on ------------------------------------------------------
+
+
+def working_day_length(calendar: WorkingCalendar) -> timedelta:
+    day = date(2000, 1, 3)
+    return sum((datetime.combine(day, end) - datetime.combine(day, start) for start, end in calendar.work_periods), timedelta())
+
+
+def step_limit(case: Case, calendar: WorkingCalendar) -> timedelta:
+    """The working time the category allows for the step the case waits on."""
+    category = case.category
+    if case.state in INTAKE_STATES:
+        hours = category.intake_hours
+    elif case.state == State.FILED:
+        hours = category.dispatch_hours
+    elif case.state in VERIFY_STATES:
+        hours = category.verify_hours
+    elif category.handle_unit == LimitUnit.WORKING_DAYS:
+        return working_day_length(calendar) * int(category.handle_limit)
+    else:
+        hours = category.handle_limit
+    return timedelta(hours=float(hours))
+
+
+def due_soon_window(case: Case, calendar: WorkingCalendar) -> timedelta:
+    """Due soon: less than a fifth of the current step's working time is left."""
+    return step_limit(case, calendar) * float(DUE_SOON_SHARE)

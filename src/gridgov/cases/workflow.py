@@ -49,6 +49,7 @@ class Transition:
     roles: frozenset[str]
     holder_only: bool = False  # the actor must hold the case (see module docstring)
     needs_note: bool = False
+    new_clock: bool = False  # the step ends the current step's clock (and starts the next one's)
 
 
 def _t(action, sources, target, roles, **flags) -> Transition:
@@ -59,21 +60,21 @@ TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in [
         _t("accept", {State.REPORTED}, State.ACCEPTED, INTAKE),
-        _t("reject", {State.REPORTED}, State.REJECTED, INTAKE, needs_note=True),
-        _t("file", {State.ACCEPTED}, State.FILED, INTAKE),
-        _t("void", {State.ACCEPTED}, State.VOIDED, INTAKE, needs_note=True),
-        _t("merge", {State.REPORTED, State.ACCEPTED, State.FILED}, State.MERGED, INTAKE | DISPATCH),
-        _t("dispatch", {State.FILED}, State.DISPATCHED, DISPATCH),
-        _t("return", {State.DISPATCHED}, State.FILED, HANDLERS, holder_only=True, needs_note=True),
+        _t("reject", {State.REPORTED}, State.REJECTED, INTAKE, needs_note=True, new_clock=True),
+        _t("file", {State.ACCEPTED}, State.FILED, INTAKE, new_clock=True),
+        _t("void", {State.ACCEPTED}, State.VOIDED, INTAKE, needs_note=True, new_clock=True),
+        _t("merge", {State.REPORTED, State.ACCEPTED, State.FILED}, State.MERGED, INTAKE | DISPATCH, new_clock=True),
+        _t("dispatch", {State.FILED}, State.DISPATCHED, DISPATCH, new_clock=True),
+        _t("return", {State.DISPATCHED}, State.FILED, HANDLERS, holder_only=True, needs_note=True, new_clock=True),
         _t("start", {State.DISPATCHED}, State.HANDLING, HANDLERS, holder_only=True),
-        _t("finish", {State.HANDLING}, State.HANDLED, HANDLERS, holder_only=True),
+        _t("finish", {State.HANDLING}, State.HANDLED, HANDLERS, holder_only=True, new_clock=True),
         _t("verify", {State.HANDLED}, State.VERIFYING, VERIFY),
-        _t("pass", {State.VERIFYING}, State.CLOSED, VERIFY),
-        _t("rework", {State.VERIFYING}, State.DISPATCHED, VERIFY, needs_note=True),
+        _t("pass", {State.VERIFYING}, State.CLOSED, VERIFY, new_clock=True),
+        _t("rework", {State.VERIFYING}, State.DISPATCHED, VERIFY, needs_note=True, new_clock=True),
         _t("rate", {State.CLOSED}, State.RATED, REPORTER),
-        _t("reopen", {State.RATED}, State.FILED, LEAD, needs_note=True),
-        _t("escalate", AT_HANDLER, State.DISPATCHED, REGION_HANDLERS | DISPATCH, needs_note=True),
-        _t("whistle", {State.FILED, *AT_HANDLER}, State.DISPATCHED, {Role.STREET_STAFF, *LEAD}, needs_note=True),
+        _t("reopen", {State.RATED}, State.FILED, LEAD, needs_note=True, new_clock=True),
+        _t("escalate", AT_HANDLER, State.DISPATCHED, REGION_HANDLERS | DISPATCH, needs_note=True, new_clock=True),
+        _t("whistle", {State.FILED, *AT_HANDLER}, State.DISPATCHED, {Role.STREET_STAFF, *LEAD}, needs_note=True, new_clock=True),
         _t("request_extension", AT_HANDLER, None, HANDLERS, holder_only=True, needs_note=True),
         _t("approve_extension", AT_HANDLER, None, LEAD),
         _t("deny_extension", AT_HANDLER, None, LEAD, needs_note=True),
