@@ -112,7 +112,7 @@ def test_postgis_path_agrees_with_the_bulk_path(network):
 def test_disagreements_are_told_apart_by_whether_the_point_is_on_a_boundary():
     from shapely.geometry import box
 
-    from gridgov.grids.management.commands.bench import compare
+    from gridgov.benchmarking.locate import compare
     from gridgov.grids.spatial import GridIndex
 
     index = GridIndex(["a", "b"], [box(0, 0, 1, 1), box(1, 0, 2, 1)])
@@ -128,7 +128,7 @@ def test_disagreements_are_told_apart_by_whether_the_point_is_on_a_boundary():
 def test_a_server_without_postgis_gets_a_clear_error():
     import psycopg
 
-    from gridgov.grids.management.commands.bench import PostgisLocate
+    from gridgov.benchmarking.locate import PostgisLocate
 
     class ServerWithoutPostgis:
         def execute(self, sql):
@@ -142,3 +142,23 @@ def test_a_server_without_postgis_gets_a_clear_error():
 def test_nonsense_sizes_are_refused(network, option):
     with pytest.raises(CommandError, match="at least 1"):
         run_bench(*SMALL_RUN, *option)
+
+
+def test_bench_intake_runs_end_to_end_on_its_own_database(tmp_path):
+    """A tiny run: its own data directory, a real server, real Open311 POSTs and GETs."""
+    out = StringIO()
+    call_command(
+        "bench", "intake", "--json", "--sizes", "40,80", "--seconds", "0.5", "--samples", "3",
+        "--clients", "1", "--workers", "1", "--threads", "2", stdout=out,
+    )  # fmt: skip
+    figures = json.loads(out.getvalue())
+    assert figures["throughput"]["trivial_per_s"] > 0
+    assert figures["throughput"]["intake_per_s"] > 0
+    assert figures["throughput"]["ratio"] == pytest.approx(
+        figures["throughput"]["intake_per_s"] / figures["throughput"]["trivial_per_s"]
+    )
+    latency = figures["latency"]
+    assert set(latency) == {"40", "80"}  # JSON object keys
+    for size in latency.values():
+        assert set(size) == {"POST requests.json (intake)", "GET requests/{id}.json", "GET requests.json?service_code=…"}
+        assert all(0 < figure["p50_ms"] <= figure["p99_ms"] for figure in size.values())

@@ -7,7 +7,7 @@ from gridgov.cases.models import Case, Rating, SolvedLevel, State
 from gridgov.cases.services import IntakeError, take_action
 from gridgov.cases.workflow import CaseChanged, IllegalTransition, NotAllowed, WorkflowError
 
-from .case_factories import make_category, make_team, report
+from .case_factories import make_team, report
 from .factories import WEST_GRID
 
 pytestmark = pytest.mark.django_db

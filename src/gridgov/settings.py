@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "gridgov.accounts",
     "gridgov.grids",
     "gridgov.cases",
+    "gridgov.ops",
     "gridgov.open311",
 ]
 

@@ -1,16 +1,7 @@
-"""``gridgov bench BENCHMARK``: performance measurements, one subcommand per benchmark.
+"""``gridgov bench locate``: bulk point → grid lookup over the grids in the database, against a
+per-point shapely loop and, with ``--postgis URL``, PostGIS with GiST indexes on the same data.
+The figure lines are technical output and stay in English; help and errors are translated."""
 
-``gridgov bench locate`` times point → grid lookup over the grids in the database for the
-project's bulk path (``GridIndex.locate_indices``), a per-point shapely loop and, with
-``--postgis URL``, PostGIS with a GiST index on the same grids and points.
-
-A further benchmark (``gridgov bench intake``, say) is one more entry in ``BENCHMARKS``: a class
-with ``help``, ``add_arguments(parser)`` and ``run(options, say) -> dict``, where ``say`` prints
-one human-readable line and the returned figures are what ``--json`` prints.
-The figure lines are technical output and stay in English; help and errors are translated.
-"""
-
-import json
 import time
 import uuid
 from collections.abc import Callable
@@ -18,31 +9,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from gridgov.benchmarking import median_seconds, per_point_loop
-from gridgov.benchmarking.intake import IntakeBenchmark
 from gridgov.grids.selectors import build_grid_index
 from gridgov.grids.spatial import GridIndex
-
-
-class Command(BaseCommand):
-    help = _("Run a performance benchmark and print its figures (e.g. `gridgov bench locate`).")
-
-    def add_arguments(self, parser):
-        subcommands = parser.add_subparsers(dest="benchmark", metavar="BENCHMARK", required=True)
-        for name, benchmark in BENCHMARKS.items():
-            subparser = subcommands.add_parser(name, help=benchmark.help, description=benchmark.help)
-            subparser.add_argument("--json", action="store_true", help=_("print the figures as JSON only"))
-            benchmark.add_arguments(subparser)
-
-    def handle(self, *args, **options):
-        benchmark = BENCHMARKS[options["benchmark"]]()
-        say = (lambda line: None) if options["json"] else self.stdout.write
-        figures = benchmark.run(options, say)
-        if options["json"]:
-            self.stdout.write(json.dumps(figures, indent=2))
 
 
 @dataclass
@@ -310,6 +282,3 @@ class PostgisLocate:
             np.minimum.at(answers, ids, positions)
         answers[answers == np.iinfo(np.int64).max] = -1
         return answers
-
-
-BENCHMARKS = {"locate": LocateBenchmark, "intake": IntakeBenchmark}

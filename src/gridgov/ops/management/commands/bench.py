@@ -1,0 +1,38 @@
+"""``gridgov bench BENCHMARK``: performance measurements, one subcommand per benchmark.
+
+- ``locate``: bulk point → grid lookup against a per-point loop and PostGIS
+  (``gridgov.benchmarking.locate``);
+- ``intake``: Open311 intake against the stack's ceiling, and latency as the case table grows
+  (``gridgov.benchmarking.intake``).
+
+A benchmark is a class with ``help``, ``add_arguments(parser)`` and ``run(options, say) -> dict``,
+where ``say`` prints one human-readable line and the returned figures are what ``--json`` prints.
+"""
+
+import json
+
+from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+
+from gridgov.benchmarking.intake import IntakeBenchmark
+from gridgov.benchmarking.locate import LocateBenchmark
+
+BENCHMARKS = {"locate": LocateBenchmark, "intake": IntakeBenchmark}
+
+
+class Command(BaseCommand):
+    help = _("Run a performance benchmark and print its figures (e.g. `gridgov bench locate`).")
+
+    def add_arguments(self, parser):
+        subcommands = parser.add_subparsers(dest="benchmark", metavar="BENCHMARK", required=True)
+        for name, benchmark in BENCHMARKS.items():
+            subparser = subcommands.add_parser(name, help=benchmark.help, description=benchmark.help)
+            subparser.add_argument("--json", action="store_true", help=_("print the figures as JSON only"))
+            benchmark.add_arguments(subparser)
+
+    def handle(self, *args, **options):
+        benchmark = BENCHMARKS[options["benchmark"]]()
+        say = (lambda line: None) if options["json"] else self.stdout.write
+        figures = benchmark.run(options, say)
+        if options["json"]:
+            self.stdout.write(json.dumps(figures, indent=2))
