@@ -170,7 +170,8 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["state", "deadline"]),
             models.Index(fields=["grid_code", "state"]),
-            models.Index(fields=["category", "state", "created_at"]),
+            # Lists of one category, newest first (Open311 ?service_code=, the case list filter).
+            models.Index(fields=["category", "created_at"]),
         ]
 
     def __str__(self) -> str:
