@@ -207,7 +207,7 @@ def test_losing_a_race_rolls_back_and_returns_the_winner(client, key):
     assert Case.objects.count() == 1 and Submission.objects.count() == 1
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keep the seeded catalogue
+@pytest.mark.django_db(transaction=True)  # runs after the non-transactional tests (pytest-django)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need a server database")
 def test_concurrent_identical_posts_create_one_case(category):
     key = create_api_key("racer")[1]
