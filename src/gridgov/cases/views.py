@@ -21,7 +21,6 @@ from django.views.decorators.http import require_GET, require_POST
 from gridgov.accounts.models import Role
 from gridgov.grids import selectors as grid_selectors
 from gridgov.grids.codes import Level
-from gridgov.grids.models import Region
 
 from . import dispatching, presenters, selectors, services
 from .forms import MAX_PHOTOS, ActionError, CaseFilter, LookupForm, RateForm, ReportForm, action_params, department_choices
@@ -121,7 +120,7 @@ def _report_map(user) -> dict:
     if user.is_authenticated and user.role in GRID_STAFF and user.region_id:
         regions = [user.region]
     else:
-        regions = list(Region.objects.filter(level=Level.COMMUNITY).order_by("code")) or list(grid_selectors.top_regions())
+        regions = list(grid_selectors.regions_at_level(Level.COMMUNITY)) or list(grid_selectors.top_regions())
     return {
         "outlines": [{"code": r.code, "name": r.name, "geometry": json.loads(r.boundary)} for r in regions if r.boundary],
         "similarUrl": reverse("report:similar"),

@@ -111,6 +111,10 @@ def regions_in_scope(root: Region | None) -> QuerySet[Region]:
     return Region.objects.filter(code__startswith=root.code)
 
 
+def regions_at_level(level: Level) -> QuerySet[Region]:
+    return Region.objects.filter(level=level).order_by("code")
+
+
 def top_regions() -> QuerySet[Region]:
     return Region.objects.filter(parent__isnull=True).order_by("code")
 
