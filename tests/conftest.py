@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 
 from gridgov.cases.sla import forget_calendar
 from gridgov.grids.selectors import clear_grid_index_cache
@@ -20,6 +21,14 @@ def _fresh_grid_index():
 def _plain_static_storage(settings):
     """The manifest storage needs collectstatic; tests render templates straight from the source."""
     settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Messages raised by services and commands follow the active language, which defaults to
+    Chinese; tests read them in English. Requests still choose their own language (middleware)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)
