@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.utils import translation
 
 from gridgov.accounts.models import Role
 from gridgov.cases.models import Case, State
@@ -205,3 +206,36 @@ def test_two_first_reports_of_a_new_day_both_create_the_counter_safely(filed_cas
     outcomes = _run_together(*[lambda: report(category, at=new_day) for _ in range(2)])
     assert all(isinstance(outcome, Case) for outcome in outcomes), outcomes
     assert sorted(outcome.number for outcome in outcomes) == ["20250313000001", "20250313000002"]
+
+
+def test_two_imports_of_one_hotline_file_take_each_work_order_in_once(filed_case, tmp_path, monkeypatch):
+    """Both imports check the file before either inserts, so both see every row as new; the
+    database's one-case-per-work-order constraint decides, and the loser reports the row."""
+    from gridgov.cases import hotline
+
+    make_category("0101")  # named in the file
+    path = tmp_path / "orders.csv"
+    rows = [f"GD{n},2025-03-12 09:30:00,门口堆放垃圾,,123.405,41.79,event-0101" for n in range(1, 4)]
+    path.write_text("工单编号,受理时间,诉求内容,诉求地址,经度,纬度,问题分类\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    both_checked = threading.Barrier(2, timeout=THREAD_TIMEOUT)
+    check_records = hotline.check_records
+
+    def check_then_wait(records, **options):
+        checked = check_records(records, **options)
+        both_checked.wait()
+        return checked
+
+    monkeypatch.setattr(hotline, "check_records", check_then_wait)
+
+    def import_in_english():  # each thread starts in the default language
+        with translation.override("en"):
+            return hotline.import_hotline(path)
+
+    outcomes = _run_together(import_in_english, import_in_english)
+
+    assert all(isinstance(outcome, hotline.ImportResult) for outcome in outcomes), outcomes
+    imported = sorted(external_id for result in outcomes for _row, external_id, _number in result.imported)
+    refused = sorted(problem.external_id for result in outcomes for problem in result.refused)
+    assert imported == refused == ["GD1", "GD2", "GD3"]
+    assert all("another import running at the same time" in p.reason for result in outcomes for p in result.refused)
+    assert sorted(Case.objects.filter(source="hotline").values_list("external_id", flat=True)) == ["GD1", "GD2", "GD3"]

@@ -5,14 +5,18 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import IntegrityError, transaction
 from openpyxl import Workbook
 
-from gridgov.accounts.models import AuditEvent
+from gridgov.accounts.models import AuditEvent, Role
+from gridgov.cases import hotline
 from gridgov.cases.hotline import HotlineFileError, import_hotline
 from gridgov.cases.models import Case, Source
 
+from .case_factories import make_category, make_user, report
 from .factories import WEST_GRID, WEST_MIDDLE_GRID
 
 pytestmark = pytest.mark.django_db
@@ -143,3 +147,63 @@ def test_command_prints_counts_and_refused_rows_and_writes_the_report(network, t
     assert rows[0] == ["row", "工单编号", "reason"] and rows[1][:2] == ["3", "'=HYPERLINK(1)"]
     with pytest.raises(CommandError, match="1 rows refused"):
         call_command("import_hotline", str(path), "--dry-run")
+
+
+# --- one case per work order, enforced by the database ---------------------------------------------
+
+
+def test_the_database_holds_one_hotline_case_per_work_order(network):
+    category = make_category()
+    report(category, source=Source.HOTLINE, external_id="GD1")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        report(category, source=Source.HOTLINE, external_id="GD1")
+    # Empty numbers repeat freely, and other sources may carry any external reference.
+    report(category, source=Source.HOTLINE)
+    report(category, source=Source.HOTLINE)
+    report(category, source=Source.SUPERVISOR, external_id="GD1")
+    report(category, source=Source.SUPERVISOR, external_id="GD1")
+    assert Case.objects.filter(external_id="GD1").count() == 3
+
+
+def _another_import_takes_in(*external_ids):
+    """check_records, then another import commits these work orders before this one inserts."""
+
+    check_records = hotline.check_records
+
+    def check_then_lose_the_race(records, **options):
+        checked = check_records(records, **options)
+        for external_id in external_ids:
+            report(make_category(), source=Source.HOTLINE, external_id=external_id)
+        return checked
+
+    return check_then_lose_the_race
+
+
+def test_a_row_another_import_took_in_meanwhile_is_refused_not_duplicated(network, tmp_path, monkeypatch):
+    path = _csv(tmp_path, [_row(), _row(**{"工单编号": "GD2"})])
+    monkeypatch.setattr(hotline, "check_records", _another_import_takes_in("GD2025031200001"))
+    result = import_hotline(path)
+    assert [(p.row, p.external_id) for p in result.refused] == [(2, "GD2025031200001")]
+    assert "another import running at the same time" in result.refused[0].reason
+    assert [external_id for _row_number, external_id, _number in result.imported] == ["GD2"]
+    assert Case.objects.filter(source=Source.HOTLINE, external_id="GD2025031200001").count() == 1
+
+
+def test_strict_import_losing_the_race_imports_nothing(network, tmp_path, monkeypatch):
+    path = _csv(tmp_path, [_row(**{"工单编号": "GD2"}), _row()])
+    monkeypatch.setattr(hotline, "check_records", _another_import_takes_in("GD2025031200001"))
+    result = import_hotline(path, strict=True)
+    assert not result.imported and [p.row for p in result.refused] == [3]
+    assert not Case.objects.filter(external_id="GD2").exists()
+
+
+def test_staff_intake_of_a_work_order_already_taken_in_is_a_conflict(network, client):
+    category = make_category()
+    existing = report(category, source=Source.HOTLINE, external_id="GD7")
+    client.force_login(make_user(Role.SHIFT_LEAD))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # pages and the API default to Chinese
+    payload = {"category": category.pk, "lat": 41.79, "lng": 123.405, "description": "垃圾", "source": "hotline", "external_id": "GD7"}
+    response = client.post("/api/v1/cases/", payload, content_type="application/json")
+    assert response.status_code == 409
+    assert response.json()["detail"] == f"external_id: hotline work order GD7 is already case {existing.number}"
+    assert Case.objects.filter(external_id="GD7").count() == 1

@@ -10,6 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
+from django.utils import translation
 
 from gridgov.accounts.models import AuditEvent
 from gridgov.cases.models import Case, Source
@@ -236,7 +237,9 @@ def test_concurrent_identical_posts_create_one_case(category):
 
 def run(*args) -> str:
     out = StringIO()
-    call_command("apikey", *args, stdout=out)
+    # A request made through the test client leaves its own language (Chinese) active afterwards.
+    with translation.override("en"):
+        call_command("apikey", *args, stdout=out)
     return out.getvalue()
 
 

@@ -3,15 +3,21 @@
 import io
 import struct
 import zlib
+from datetime import timedelta
+from io import StringIO
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import transaction
 from django.test import RequestFactory
+from django.utils import timezone
 from PIL import Image, PngImagePlugin
 
 from gridgov.accounts.models import Role
 from gridgov.cases.models import Case, Photo
-from gridgov.cases.photos import PhotoError, media_view, save_photos, validate_photo
+from gridgov.cases.photos import ORPHAN_GRACE, PhotoError, media_view, save_photos, sweep_orphan_files, validate_photo
 
 from .case_factories import make_category, make_user, report
 
@@ -178,3 +184,78 @@ def test_media_is_served_to_staff_only(network, _media):
         get(staff, "../../etc/passwd")
     with pytest.raises(Http404):
         get(staff, "cases/no-such-file.jpg")
+
+
+# --- files left behind by a transaction that rolled back ----------------------------------------
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def _files_under(root) -> set[str]:
+    return {path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file()}
+
+
+def _report_with_photos(count=1):
+    from gridgov.cases.services import Report, report_case
+
+    report_ = Report(category=make_category(), lat=41.79, lng=123.405, description="井盖缺失", source="resident")
+    return report_case(report_, photos=[_upload(_image_bytes()) for _ in range(count)])
+
+
+def test_a_rolled_back_report_leaves_no_photo_files_after_the_sweep(network, _media):
+    kept = _report_with_photos()
+    kept_files = {name for photo in kept.photos.all() for name in (photo.image.name, photo.thumbnail.name)}
+    with pytest.raises(_RolledBack), transaction.atomic():
+        _report_with_photos(count=2)
+        raise _RolledBack  # e.g. a later step of the same transaction failed
+    assert Case.objects.count() == 1 and Photo.objects.count() == 1
+    assert len(_files_under(_media) - kept_files) == 4  # storage is not transactional: 2 images, 2 thumbnails
+
+    removed = sweep_orphan_files(older_than=timedelta(0))
+
+    assert len(removed) == 4 and _files_under(_media) == kept_files
+
+
+def test_the_sweep_leaves_files_younger_than_the_grace_period(network, _media):
+    with pytest.raises(_RolledBack), transaction.atomic():
+        _report_with_photos()
+        raise _RolledBack
+    orphans = _files_under(_media)
+    assert len(orphans) == 2
+    assert sweep_orphan_files() == [] and _files_under(_media) == orphans  # their transaction might still commit
+    a_day_later = timezone.now() + ORPHAN_GRACE + timedelta(minutes=1)
+    assert sweep_orphan_files(now=a_day_later, dry_run=True) == sorted(orphans) and _files_under(_media) == orphans
+    assert sweep_orphan_files(now=a_day_later) == sorted(orphans) and _files_under(_media) == set()
+
+
+def test_save_photos_deletes_the_files_it_wrote_when_it_fails_part_way(network, _media, monkeypatch):
+    case = report()
+    saves = []
+
+    def fail_on_second_row(photo, *args, **kwargs):
+        saves.append(photo)
+        if len(saves) == 2:
+            raise OSError("disk full")
+        return original_save(photo, *args, **kwargs)
+
+    original_save = Photo.save
+    monkeypatch.setattr(Photo, "save", fail_on_second_row)
+    with pytest.raises(OSError, match="disk full"), transaction.atomic():
+        save_photos(case, case.steps.get(), [_upload(_image_bytes()), _upload(_image_bytes())], phase="before")
+    assert _files_under(_media) == set()
+
+
+def test_sweep_photos_command_reports_what_it_deleted(network, _media):
+    with pytest.raises(_RolledBack), transaction.atomic():
+        _report_with_photos()
+        raise _RolledBack
+    out = StringIO()
+    call_command("sweep_photos", "--older-than", "0", "--dry-run", stdout=out)
+    assert "2 unreferenced photo files would be deleted." in out.getvalue() and len(_files_under(_media)) == 2
+    out = StringIO()
+    call_command("sweep_photos", "--older-than", "0", stdout=out)
+    assert "2 unreferenced photo files deleted." in out.getvalue() and _files_under(_media) == set()
+    with pytest.raises(CommandError, match="--older-than must be zero or a positive number"):
+        call_command("sweep_photos", "--older-than", "-1")

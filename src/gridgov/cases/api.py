@@ -7,9 +7,11 @@ through ``services``. A stale ``version`` gets 409, a step the caller may not ta
 import json
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.db import IntegrityError
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 
@@ -17,7 +19,7 @@ from gridgov.accounts.models import Role
 
 from . import presenters, selectors, services
 from .forms import CaseFilter
-from .models import Case, CaseKind, Category, Source
+from .models import Case, CaseKind, Source
 from .schemas import ActionIn, CaseIn, CaseOut, CasePage, CategoryOut, ErrorOut, SimilarOut
 from .workflow import OPEN_STATES, TRANSITIONS, CaseChanged, NotAllowed, WorkflowError
 
@@ -53,10 +55,10 @@ def list_cases(request: HttpRequest, query: Query[ListQuery]):
     return {"count": page.paginator.count, "page": page.number, "page_size": page_size, "results": [presenters.case_summary(c, now) for c in page]}
 
 
-@router.post("/", response={201: CaseOut, 400: ErrorOut}, summary="Take in a report (staff intake)")
+@router.post("/", response={201: CaseOut, 400: ErrorOut, 409: ErrorOut}, summary="Take in a report (staff intake)")
 def create_case(request: HttpRequest, payload: CaseIn):
     user = request.user
-    category = Category.objects.filter(pk=payload.category).first()
+    category = selectors.category_by_id(payload.category)
     if category is None:
         raise HttpError(400, f"category: no category with id {payload.category}")
     source = _intake_source(user, payload.source)
@@ -70,6 +72,13 @@ def create_case(request: HttpRequest, payload: CaseIn):
         )  # fmt: skip
     except ValueError as error:
         raise HttpError(400, str(error)) from error
+    except IntegrityError:
+        # The database holds one case per hotline work order; any other integrity error is ours (500).
+        existing = selectors.hotline_case(payload.external_id) if source == Source.HOTLINE else None
+        if existing is None:
+            raise
+        message = _("external_id: hotline work order %(order)s is already case %(number)s")
+        raise HttpError(409, message % {"order": payload.external_id, "number": existing.number}) from None
     return Status(201, presenters.case_payload(_visible_or_404(user, case.number), user))
 
 
@@ -90,13 +99,15 @@ def list_categories(request: HttpRequest):
     return [
         {"id": c.pk, "kind": c.kind, "kind_label": str(kinds[c.kind]), "code": c.code, "top_name": c.top_name, "name": c.name,
          "handled_in_grid": c.handled_in_grid}
-        for c in Category.objects.filter(is_active=True).order_by("kind", "code")
+        for c in selectors.active_categories()
     ]  # fmt: skip
 
 
 @router.get("/duplicates", response={200: list[SimilarOut], 400: ErrorOut, 404: ErrorOut}, summary="Open cases like this one nearby")
 def duplicates(request: HttpRequest, category: int, lat: float, lng: float):
-    found = get_object_or_404(Category, pk=category)
+    found = selectors.category_by_id(category)
+    if found is None:
+        raise Http404
     candidates = selectors.duplicate_candidates(found, lat, lng)
     return [presenters.similar_case(c, selectors.distance_m(lat, lng, c.lat, c.lng)) for c in candidates]
 
@@ -136,7 +147,7 @@ def act(request: HttpRequest, number: str, action: str, payload: ActionIn):
     case = selectors.visible_cases(user).filter(number=number).first()
     if case is None:
         # Out of scope and missing look the same from here, but say which one the caller may act on.
-        if Case.objects.filter(number=number).exists():
+        if selectors.case_exists(number):
             raise HttpError(403, f"case {number} is outside your unit")
         raise HttpError(404, f"no case {number}")
     params = {key: value for key, value in payload.params.items() if key not in ("photos", "at", "calendar", "system", "expected_version", "note")}
@@ -149,5 +160,4 @@ def act(request: HttpRequest, number: str, action: str, payload: ActionIn):
     except (WorkflowError, ValueError, TypeError) as error:
         raise HttpError(400, str(error)) from error
     # The step may have moved the case out of the caller's scope; show them the result anyway.
-    related = ("category", "grid", "assigned_department", "assigned_region", "duplicate_of")
-    return Status(200, presenters.case_payload(Case.objects.select_related(*related).get(pk=case.pk), user))
+    return Status(200, presenters.case_payload(selectors.case_with_relations(case.pk), user))

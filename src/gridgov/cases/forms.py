@@ -14,15 +14,12 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.accounts.models import Department
 
+from . import selectors
 from .models import Case, CaseKind, Category, Rating, Source, State
 from .workflow import OPEN_STATES
 
 MAX_PHOTOS = 3
 PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,18}[0-9]$")
-
-
-def normalise_phone(phone: str) -> str:
-    return "".join(ch for ch in phone or "" if ch.isdigit())
 
 
 def grouped_categories() -> list[tuple[str, list[tuple[int, str]]]]:
@@ -89,12 +86,7 @@ class LookupForm(forms.Form):
 
     def find(self) -> Case | None:
         """The case when number and phone match, else None (the page does not say which was wrong)."""
-        number = self.cleaned_data["number"].strip()
-        phone = normalise_phone(self.cleaned_data["phone"])
-        case = Case.objects.select_related("category").filter(number=number).first()
-        if case is None or not phone or normalise_phone(case.reporter_phone) != phone:
-            return None
-        return case
+        return selectors.case_by_number_and_phone(self.cleaned_data["number"].strip(), self.cleaned_data["phone"])
 
 
 class RateForm(LookupForm):

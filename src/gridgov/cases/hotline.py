@@ -2,7 +2,9 @@
 
 The file is read and every row checked first; each row then becomes a case or is reported back
 with its row number and the reason. Rows already imported (same work-order number) are skipped,
-so importing the same export twice creates nothing new. By default each good row is imported in
+so importing the same export twice creates nothing new; the database holds one case per work
+order, so when two imports of the same file run at once, the rows the other one took in first are
+refused with that reason (nothing is duplicated). By default each good row is imported in
 its own transaction, so one bad row never blocks the others; ``strict`` imports all rows in one
 transaction and only when no row was refused.
 
@@ -20,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,6 +30,7 @@ from gridgov.accounts.services import record_audit
 from gridgov.grids import selectors as grid_selectors
 from gridgov.grids.gcj02 import gcj02_to_wgs84
 
+from . import selectors
 from .models import Case, CaseKind, Category, Source
 from .services import IntakeError, Report, clean_description, report_case
 
@@ -276,9 +279,7 @@ def check_records(records: list[tuple[int, dict]], *, gcj02: bool = False, now: 
             continue
         seen[external_id] = number
         candidates.append(_Valid(number, report, received_at))
-    imported_before = set(
-        Case.objects.filter(source=Source.HOTLINE, external_id__in=[v.report.external_id for v in candidates]).values_list("external_id", flat=True)
-    )
+    imported_before = selectors.imported_work_orders([v.report.external_id for v in candidates])
     fresh = []
     for valid in candidates:
         if valid.report.external_id in imported_before:
@@ -306,7 +307,20 @@ def check_records(records: list[tuple[int, dict]], *, gcj02: bool = False, now: 
 
 
 def _import_one(valid: _Valid) -> Case:
-    return report_case(valid.report, at=valid.received_at)
+    """Take one checked row in as a case.
+
+    Rows already imported were skipped when the file was checked, but another import of the same
+    work order may commit between that check and this insert. The database then refuses the
+    second case (constraint ``case_hotline_external_id_unique``); that row is refused with the
+    reason instead of the import crashing. Any other integrity error is a bug and propagates.
+    """
+    try:
+        return report_case(valid.report, at=valid.received_at)
+    except IntegrityError:
+        # report_case is its own (inner) transaction, rolled back by now, so the database can be asked.
+        if selectors.hotline_case(valid.report.external_id) is None:
+            raise
+        raise IntakeError(_("imported meanwhile by another import running at the same time")) from None
 
 
 def import_hotline(path, *, gcj02: bool = False, dry_run: bool = False, strict: bool = False, actor=None, now=None) -> ImportResult:

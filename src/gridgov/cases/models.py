@@ -173,6 +173,16 @@ class Case(models.Model):
             # Lists of one category, newest first (Open311 ?service_code=, the case list filter).
             models.Index(fields=["category", "created_at"]),
         ]
+        constraints = [
+            # One case per 12345 work order, so two imports of the same export running at once
+            # cannot both take it in (hotline.py reports the row that loses as refused). Only
+            # hotline cases: other sources may carry any external reference, repeated or not.
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=models.Q(source=Source.HOTLINE) & ~models.Q(external_id=""),
+                name="case_hotline_external_id_unique",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number

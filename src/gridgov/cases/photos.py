@@ -8,24 +8,42 @@ picture still stands the right way up. A thumbnail (320 px on the long side, JPE
 Settings: ``GRIDGOV_PHOTO_MAX_BYTES`` (default 8 MiB), ``GRIDGOV_PHOTO_MAX_PIXELS`` (default
 40 million; a decompression-bomb guard checked from the header before any pixel is decoded).
 
-Files are written through Django's default storage (MEDIA_ROOT). ``save_photos`` runs inside the
-caller's transaction; if that transaction rolls back, the rows go but the files stay on disk
-(storage is not transactional) — a periodic sweep of unreferenced files can remove them.
+Files are written through Django's default storage (MEDIA_ROOT) by ``save_photos``, inside the
+caller's transaction (a report or a workflow step). Storage is not transactional: when that
+transaction rolls back, the Photo rows go but the files stay. Two things clean up after it:
+
+- ``save_photos`` deletes the files it wrote when it fails itself (a storage or database error
+  part-way through a step's photos);
+- ``sweep_orphan_files`` (``gridgov sweep-photos``, for cron) deletes every photo file that no
+  Photo row refers to once it is older than a grace period.
+
+The sweep is what guarantees a clean MEDIA_ROOT; deleting "on rollback" cannot. Django has
+``transaction.on_commit`` but no rollback hook, and the transaction that rolls back is usually
+not ours (``services.report_case`` / ``take_action``, or an outer block around them), so no code
+here runs when it does; nor would any hook run when the process is killed between writing the
+files and committing. The sweep only asks what the database says after the fact, so it also
+catches those, and the files of cases deleted later (rows cascade, files do not). The grace period
+(default 24 hours) keeps it away from files whose transaction has not committed yet.
 """
 
 import io
+import posixpath
 import uuid
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.decorators import user_passes_test
 from django.core.files.base import ContentFile
+from django.core.files.storage import Storage
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.static import serve
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from . import selectors
 from .models import Case, Photo, Step
 
 MAX_PHOTOS_PER_STEP = 3
@@ -33,6 +51,9 @@ DEFAULT_MAX_BYTES = 8 * 1024 * 1024
 DEFAULT_MAX_PIXELS = 40_000_000
 THUMBNAIL_SIDE = 320
 ACCEPTED = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
+# Where Photo.image and Photo.thumbnail store their files (their upload_to start with it).
+PHOTO_DIRECTORY = "cases"
+ORPHAN_GRACE = timedelta(hours=24)
 FORMAT_NAMES = {"GIF": "GIF", "BMP": "BMP", "TIFF": "TIFF", "ICO": "ICO", "MPO": "JPEG (multi-picture)"}
 
 
@@ -185,17 +206,66 @@ def save_photos(case: Case, step: Step | None, files: Sequence, phase: str) -> l
     if not files:
         return []
     already = step.photos.count() if step is not None and step.pk else 0
-    saved = []
-    for validated in validate_photos(files, already):
-        name = uuid.uuid4().hex
-        photo = Photo(
-            case=case, step=step, phase=phase, content_type=validated.content_type, width=validated.width, height=validated.height
-        )
-        photo.image.save(f"{name}.{validated.extension}", ContentFile(validated.content), save=False)
-        photo.thumbnail.save(f"{name}.jpg", ContentFile(validated.thumbnail), save=False)
-        photo.save()
-        saved.append(photo)
-    return saved
+    validated_photos = validate_photos(files, already)
+    written: list[str] = []
+    try:
+        return [_store_photo(case, step, phase, validated, written) for validated in validated_photos]
+    except BaseException:
+        _delete_files(written)
+        raise
+
+
+def _store_photo(case: Case, step: Step | None, phase: str, validated: ValidatedPhoto, written: list[str]) -> Photo:
+    """Write one photo's files (noting each name in ``written`` as it lands) and insert its row."""
+    name = uuid.uuid4().hex
+    photo = Photo(case=case, step=step, phase=phase, content_type=validated.content_type, width=validated.width, height=validated.height)
+    photo.image.save(f"{name}.{validated.extension}", ContentFile(validated.content), save=False)
+    written.append(photo.image.name)
+    photo.thumbnail.save(f"{name}.jpg", ContentFile(validated.thumbnail), save=False)
+    written.append(photo.thumbnail.name)
+    photo.save()
+    return photo
+
+
+def _photo_storage() -> Storage:
+    return Photo._meta.get_field("image").storage
+
+
+def _delete_files(names: Sequence[str]) -> None:
+    storage = _photo_storage()
+    for name in names:
+        storage.delete(name)
+
+
+# --- sweeping files no photo refers to -----------------------------------------------------------
+
+
+def _stored_files(storage: Storage, directory: str) -> Iterator[str]:
+    """Every file under ``directory`` of the storage, as the names Photo rows store."""
+    if not storage.exists(directory):
+        return
+    subdirectories, files = storage.listdir(directory)
+    for file_name in files:
+        yield posixpath.join(directory, file_name)
+    for subdirectory in subdirectories:
+        yield from _stored_files(storage, posixpath.join(directory, subdirectory))
+
+
+def sweep_orphan_files(*, older_than: timedelta = ORPHAN_GRACE, now: datetime | None = None, dry_run: bool = False) -> list[str]:
+    """Delete the photo files (images and thumbnails) no Photo row refers to and that were last
+    written before ``now - older_than``; return their names. See the module docstring for why
+    this, not a rollback hook, is how rolled-back photos are removed."""
+    storage = _photo_storage()
+    cutoff = (now or timezone.now()) - older_than
+    referenced = selectors.photo_file_names()
+    orphans = [
+        name
+        for name in sorted(_stored_files(storage, PHOTO_DIRECTORY))
+        if name not in referenced and storage.get_modified_time(name) < cutoff
+    ]
+    if not dry_run:
+        _delete_files(orphans)
+    return orphans
 
 
 def _is_staff_member(user) -> bool:

@@ -1,4 +1,4 @@
-"""Read queries over cases: data scope, inboxes, lists and duplicate suggestions."""
+"""Read queries over cases: data scope, inboxes, lists, look-ups and duplicate suggestions."""
 
 import math
 from dataclasses import dataclass
@@ -11,7 +11,7 @@ from gridgov.accounts.models import Role, User
 
 from . import sla
 from .calendar import WorkingCalendar
-from .models import Case, Category, State
+from .models import Case, Category, ExtensionRequest, Photo, Source, State
 from .workflow import OPEN_STATES, TRANSITIONS
 
 EARTH_RADIUS_M = 6_371_008.8
@@ -145,3 +145,83 @@ def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
 
 def case_timeline(case: Case):
     return case.steps.select_related("actor").prefetch_related("photos").order_by("at", "id")
+
+
+def pending_extension(case: Case) -> ExtensionRequest | None:
+    return case.extension_requests.filter(status=ExtensionRequest.Status.PENDING).first()
+
+
+# --- look-ups by key -------------------------------------------------------------------------
+
+
+def category_by_id(pk: int) -> Category | None:
+    """Any category, in use or not (intake refuses the ones switched off, with a reason)."""
+    return Category.objects.filter(pk=pk).first()
+
+
+def active_category(pk: int) -> Category | None:
+    return Category.objects.filter(pk=pk, is_active=True).first()
+
+
+def active_categories() -> QuerySet[Category]:
+    return Category.objects.filter(is_active=True).order_by("kind", "code")
+
+
+def case_exists(number: str) -> bool:
+    """Whether a case has this number, in anyone's scope (to tell "not yours" from "no such case")."""
+    return Case.objects.filter(number=number).exists()
+
+
+def case_with_relations(pk: int) -> Case:
+    """One case with what its detail payload shows, regardless of scope."""
+    related = ("category", "grid", "assigned_department", "assigned_region", "duplicate_of")
+    return Case.objects.select_related(*related).get(pk=pk)
+
+
+def normalise_phone(phone: str) -> str:
+    return "".join(ch for ch in phone or "" if ch.isdigit())
+
+
+def case_by_number_and_phone(number: str, phone: str) -> Case | None:
+    """The case when number and reporter's phone match (digits only), else None."""
+    phone = normalise_phone(phone)
+    case = Case.objects.select_related("category").filter(number=number).first()
+    if case is None or not phone or normalise_phone(case.reporter_phone) != phone:
+        return None
+    return case
+
+
+def own_case(user: User, number: str) -> Case | None:
+    """A case the signed-in user reported themselves."""
+    return Case.objects.select_related("category").filter(number=number, reporter=user).first()
+
+
+def visible_photo(user: User, pk: int) -> Photo | None:
+    """A photo whose case the user may see, else None (missing and out of scope look the same)."""
+    photo = Photo.objects.select_related("case").filter(pk=pk).first()
+    if photo is None or not can_act_on(user, photo.case):
+        return None
+    return photo
+
+
+def photo_file_names() -> set[str]:
+    """Every stored file name (image and thumbnail) a photo row refers to."""
+    names = set()
+    for image, thumbnail in Photo.objects.values_list("image", "thumbnail").iterator():
+        names.update(name for name in (image, thumbnail) if name)
+    return names
+
+
+# --- hotline work orders -----------------------------------------------------------------------
+
+
+def imported_work_orders(external_ids: list[str]) -> set[str]:
+    """The hotline work-order numbers among these that already have a case."""
+    cases = Case.objects.filter(source=Source.HOTLINE, external_id__in=external_ids)
+    return set(cases.values_list("external_id", flat=True))
+
+
+def hotline_case(external_id: str) -> Case | None:
+    if not external_id:
+        return None
+    return Case.objects.filter(source=Source.HOTLINE, external_id=external_id).first()

@@ -20,11 +20,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from gridgov.accounts.models import Role
 from gridgov.grids import selectors as grid_selectors
-from gridgov.grids.codes import Level
 
 from . import dispatching, presenters, selectors, services
 from .forms import MAX_PHOTOS, ActionError, CaseFilter, LookupForm, RateForm, ReportForm, action_params, department_choices
-from .models import Case, Category, Photo, Source, State
+from .models import Case, Source, State
 from .ratelimit import RateLimited, check_rate, configured_rate, too_many_requests
 from .workflow import CaseChanged, NotAllowed, WorkflowError
 
@@ -116,20 +115,24 @@ def _inside_own_unit(user, lat: float, lng: float) -> bool:
 
 
 def _report_map(user) -> dict:
-    """Outlines the intake map draws (no base tiles needed): the user's own unit, or the communities."""
+    """What the intake map needs (no base tiles needed): where to fetch the outlines it draws (the
+    user's own unit, or the communities, from a cacheable endpoint) and the area to show meanwhile."""
+    api_root = reverse("api:api-root")
     if user.is_authenticated and user.role in GRID_STAFF and user.region_id:
-        regions = [user.region]
+        outlines_url = f"{api_root}v1/regions/{user.region.code}/boundary.geojson"
+        bounds = user.region.bbox
     else:
-        regions = list(grid_selectors.regions_at_level(Level.COMMUNITY)) or list(grid_selectors.top_regions())
+        outlines_url = f"{api_root}v1/outlines.geojson"
+        bounds = grid_selectors.network_bounds()
     return {
-        "outlines": [{"code": r.code, "name": r.name, "geometry": json.loads(r.boundary)} for r in regions if r.boundary],
+        "outlinesUrl": outlines_url,
+        "bounds": bounds,  # (min_lng, min_lat, max_lng, max_lat) or None
         "similarUrl": reverse("report:similar"),
         "tileUrl": settings.GRIDGOV_TILE_URL,
         "tileAttribution": settings.GRIDGOV_TILE_ATTRIBUTION,
         "text": {
             "pinHere": _("The problem is here"),
             "similar": _("Similar reports nearby — is yours one of them? You can still submit."),
-            "metres": _("m away"),
         },
     }
 
@@ -145,9 +148,11 @@ def report_done(request):
 def similar(request):
     """Open cases like the one being reported (same category, nearby, recent). Public: no PII."""
     try:
-        category = Category.objects.get(pk=int(request.GET["category"]), is_active=True)
+        category = selectors.active_category(int(request.GET["category"]))
         lat, lng = float(request.GET["lat"]), float(request.GET["lng"])
-    except (KeyError, ValueError, Category.DoesNotExist):
+    except (KeyError, ValueError):
+        category = None
+    if category is None:
         return HttpResponseBadRequest(json.dumps({"detail": "category, lat and lng are required"}), content_type="application/json")
     candidates = selectors.duplicate_candidates(category, lat, lng)
     return JsonResponse(
@@ -183,7 +188,9 @@ def lookup(request):
 @login_required
 def my_case(request, number):
     """A signed-in resident's own case, without typing the phone."""
-    case = get_object_or_404(Case.objects.select_related("category"), number=number, reporter=request.user)
+    case = selectors.own_case(request.user, number)
+    if case is None:
+        raise Http404
     return _public_case_page(request, None, case)
 
 
@@ -212,7 +219,7 @@ def rate(request):
 
 
 def _own_case(request) -> Case | None:
-    return Case.objects.filter(number=request.POST.get("number", "").strip(), reporter=request.user).first()
+    return selectors.own_case(request.user, request.POST.get("number", "").strip())
 
 
 def _public_case_page(request, form, case: Case | None, error: str = "", phone: str = ""):
@@ -293,7 +300,7 @@ def _detail_page(request, case: Case, *, error: str = "", status: int = 200):
                           "tileUrl": settings.GRIDGOV_TILE_URL, "tileAttribution": settings.GRIDGOV_TILE_ATTRIBUTION},
             "co_departments": list(case.co_departments.all()),
             "reporter_phone": presenters.reporter_phone_for(user, case),
-            "pending_extension": case.extension_requests.filter(status="pending").first(),
+            "pending_extension": selectors.pending_extension(case),
         },
         status=status,
     )  # fmt: skip
@@ -373,8 +380,8 @@ def case_map(request):
 @login_required
 def photo(request, pk, size):
     """A case photo, for whoever may see the case (photos are not public media)."""
-    photo = get_object_or_404(Photo.objects.select_related("case"), pk=pk)
-    if not selectors.visible_cases(request.user).filter(pk=photo.case_id).exists():
+    photo = selectors.visible_photo(request.user, pk)
+    if photo is None:
         raise Http404
     if size == "thumb" and photo.thumbnail:
         response = FileResponse(photo.thumbnail.open("rb"), content_type="image/jpeg")  # thumbnails are always JPEG

@@ -4,6 +4,8 @@ import json
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date, quote_etag
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
@@ -94,3 +96,26 @@ def _feature_collection(regions) -> HttpResponse:
         features.append(f'{{"type":"Feature","id":"{region.code}","properties":{properties},"geometry":{geometry}}}')
     body = '{"type":"FeatureCollection","features":[' + ",".join(features) + "]}"
     return HttpResponse(body, content_type="application/geo+json")
+
+
+@router.get(
+    "/outlines.geojson",
+    auth=None,
+    summary="Every community's outline (the districts' if there are no communities), for public maps",
+    description="Public and cacheable: answers with an ETag and Last-Modified, and `304 Not Modified` "
+    "to a matching If-None-Match / If-Modified-Since, so browsers revalidate instead of downloading again.",
+    response={200: dict, 304: None},
+)
+def public_outlines_geojson(request: HttpRequest):
+    regions = selectors.public_outlines()
+    stamp = selectors.outlines_stamp(regions)
+    etag = quote_etag(stamp.etag)
+    last_modified = int(stamp.last_modified.timestamp()) if stamp.last_modified else None
+    response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if response is None:
+        response = _feature_collection(regions)
+    response.headers["ETag"] = etag
+    if last_modified is not None:
+        response.headers["Last-Modified"] = http_date(last_modified)
+    patch_cache_control(response, public=True, no_cache=True)
+    return response

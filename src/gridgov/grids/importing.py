@@ -23,6 +23,7 @@ import shapely
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from shapely.geometry.base import BaseGeometry
 from tqdm import tqdm
 
@@ -91,7 +92,7 @@ class ImportRefused(Exception):
         super().__init__(self.report())
 
     def report(self) -> str:
-        lines = [f"Import refused with {len(self.problems)} problem(s); nothing was written."]
+        lines = [_("Import refused with %(count)d problem(s); nothing was written.") % {"count": len(self.problems)}]
         lines += [f"  - {problem}" for problem in self.problems]
         return "\n".join(lines)
 
@@ -108,11 +109,11 @@ class ImportReport:
     dry_run: bool = False
 
     def summary(self) -> str:
-        verb = "would create" if self.dry_run else "created"
-        return (
-            f"{verb} {len(self.created)}, {'would update' if self.dry_run else 'updated'} {len(self.updated)}, "
-            f"derived {len(self.derived)} boundaries from children"
-        )
+        if self.dry_run:
+            message = _("would create %(created)d, would update %(updated)d, would derive %(derived)d boundaries from children")
+        else:
+            message = _("created %(created)d, updated %(updated)d, derived %(derived)d boundaries from children")
+        return message % {"created": len(self.created), "updated": len(self.updated), "derived": len(self.derived)}
 
 
 @dataclass
@@ -649,7 +650,7 @@ def read_features(
 
 def _read_layer(path, layer):
     try:
-        meta, _, wkb, field_data = pyogrio.raw.read(str(path), layer=layer, force_2d=True)
+        meta, _fids, wkb, field_data = pyogrio.raw.read(str(path), layer=layer, force_2d=True)
     except Exception as error:  # pyogrio raises several error types; every one means "unreadable"
         raise SourceError(f"cannot read {path}: {error}") from error
     if wkb is None:

@@ -1,9 +1,12 @@
 """Read queries over the grid network, and the per-process point → grid index."""
 
+import hashlib
 import threading
 from dataclasses import dataclass
+from datetime import datetime
+from time import monotonic
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 
 from .codes import Level
 from .models import NetworkRevision, Region, ServiceCentre
@@ -22,30 +25,40 @@ class GridRef:
     code: str
 
 
+REVISION_CHECK_SECONDS = 1.0
+
+
 class _IndexCache:
-    """One GridIndex per process (with each grid's id), rebuilt when the network revision moves on."""
+    """One GridIndex per process (with each grid's id), rebuilt when the network revision moves on.
+
+    The revision is read at most once every ``REVISION_CHECK_SECONDS`` (a query per located
+    point was a fifth of an Open311 intake); a change made in this process clears the cache at
+    once (``bump_network_revision``), one made in another is seen within that time."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._revision: int | None = None
-        self._index: GridIndex | None = None
-        self._ids: dict[str, int] = {}
+        self._checked_at = float("-inf")
+        self._current: tuple[GridIndex, dict[str, int]] | None = None  # replaced whole, read without the lock
 
     def get(self) -> tuple[GridIndex, dict[str, int]]:
+        current = self._current
+        if current is not None and monotonic() - self._checked_at < REVISION_CHECK_SECONDS:
+            return current
         revision = current_revision()
         with self._lock:
-            if self._index is None or revision != self._revision:
+            if self._current is None or revision != self._revision:
                 codes, ids, boundaries = _load_grids()
-                self._index = GridIndex(codes, boundaries)
-                self._ids = dict(zip(codes, ids, strict=True))
+                self._current = (GridIndex(codes, boundaries), dict(zip(codes, ids, strict=True)))
                 self._revision = revision
-            return self._index, self._ids
+            self._checked_at = monotonic()
+            return self._current
 
     def clear(self) -> None:
         with self._lock:
-            self._index = None
+            self._current = None
             self._revision = None
-            self._ids = {}
+            self._checked_at = float("-inf")
 
 
 _index_cache = _IndexCache()
@@ -76,9 +89,18 @@ def clear_grid_index_cache() -> None:
 
 def locate_grid(lat: float, lng: float) -> GridRef | None:
     """The grid a point lies in, answered from the in-process index (one tiny revision query)."""
+    return grid_locator()(lat, lng)
+
+
+def grid_locator():
+    """``locate_grid`` for many points: one revision check, then no query per point."""
     index, ids = _index_cache.get()
-    code = index.locate(lng, lat)
-    return None if code is None else GridRef(ids[code], code)
+
+    def locate(lat: float, lng: float) -> GridRef | None:
+        code = index.locate(lng, lat)
+        return None if code is None else GridRef(ids[code], code)
+
+    return locate
 
 
 @dataclass(frozen=True)
@@ -165,3 +187,39 @@ def service_centres_for(region: Region) -> QuerySet[ServiceCentre]:
 def region_by_code(code: str) -> Region:
     """One unit with its ancestors joined, for pages that show them; raises Region.DoesNotExist."""
     return Region.objects.select_related("parent__parent__parent").get(code=code)
+
+
+def public_outlines() -> QuerySet[Region]:
+    """The outlines public maps draw (the report page): every community with a boundary, or the
+    top-level units of a network imported without communities."""
+    communities = Region.objects.filter(level=Level.COMMUNITY).exclude(boundary="").order_by("code")
+    if communities.exists():
+        return communities
+    return top_regions().exclude(boundary="")
+
+
+@dataclass(frozen=True)
+class OutlinesStamp:
+    """What changes whenever a set of outlines may have: for ETag / Last-Modified, without reading
+    a single boundary."""
+
+    etag: str
+    last_modified: datetime | None
+
+
+def outlines_stamp(regions: QuerySet[Region]) -> OutlinesStamp:
+    """Network revision (bumped by every boundary change), number of regions and their latest
+    change (a rename or an import moves ``updated_at``), hashed: two queries."""
+    stats = regions.order_by().aggregate(count=Count("id"), latest=Max("updated_at"))
+    key = f"{current_revision()}:{stats['count']}:{stats['latest'].isoformat() if stats['latest'] else '-'}"
+    return OutlinesStamp(etag=hashlib.sha256(key.encode()).hexdigest()[:32], last_modified=stats["latest"])
+
+
+def network_bounds() -> tuple[float, float, float, float] | None:
+    """(min_lng, min_lat, max_lng, max_lat) around the top-level units, from their stored boxes."""
+    box = top_regions().order_by().aggregate(
+        min_lng=Min("min_lng"), min_lat=Min("min_lat"), max_lng=Max("max_lng"), max_lat=Max("max_lat")
+    )
+    if box["min_lng"] is None:
+        return None
+    return (box["min_lng"], box["min_lat"], box["max_lng"], box["max_lat"])

@@ -10,6 +10,7 @@ from gridgov.accounts.models import User
 from gridgov.accounts.services import record_audit
 
 from .models import NetworkRevision, Region
+from .selectors import clear_grid_index_cache
 from .spatial import Footprint, footprint, to_geojson
 
 
@@ -33,6 +34,10 @@ def bump_network_revision() -> int:
     revision, _ = NetworkRevision.objects.get_or_create(pk=1)
     NetworkRevision.objects.filter(pk=1).update(number=F("number") + 1)
     revision.refresh_from_db()
+    # This process sees the change at once (this transaction's reads, and every thread's after
+    # the commit); other processes within REVISION_CHECK_SECONDS.
+    clear_grid_index_cache()
+    transaction.on_commit(clear_grid_index_cache)
     return revision.number
 
 

@@ -147,7 +147,9 @@ class GridIndex:
         return [self.keys[i] if i >= 0 else None for i in indices]
 
     def locate(self, lng: float, lat: float) -> str | None:
-        return self.locate_many([lng], [lat])[0]
+        """One point: a direct STRtree query (the array path costs ~10× more for a single point)."""
+        hits = self.tree.query(shapely.Point(lng, lat), predicate="intersects")
+        return self.keys[int(hits.min())] if hits.size else None
 
 
 # Building the raster costs about as much as locating this many points exactly (1,360 grids:

@@ -1,5 +1,10 @@
 /* The intake form's map: tap to drop the pin (fills lat/lng), and once pin and category are
- * set, ask the server for similar open reports nearby. */
+ * set, ask the server for similar open reports nearby.
+ *
+ * The outlines (communities, or a grid worker's own unit) come from a cacheable GeoJSON endpoint
+ * fetched after the page loads; the pin works without them. Sentences with values in them come
+ * from the template as whole translated strings with named {placeholders}, so that each
+ * language keeps its own word order. */
 (function () {
   "use strict";
 
@@ -9,34 +14,54 @@
   const category = document.getElementById("id_category");
   const status = document.getElementById("pin-status");
   const similarBox = document.getElementById("similar");
+  const similarList = document.getElementById("similar-list");
+
+  /* "Pin set at {lat}, {lng}" + {lat: 1, lng: 2}; one pass, so values are never re-expanded. */
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, (match, key) => (Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : match));
+  }
 
   const map = L.map("report-map", { attributionControl: Boolean(data.tileUrl), zoomSnap: 0.25 });
   if (data.tileUrl) L.tileLayer(data.tileUrl, { attribution: data.tileAttribution, maxZoom: 19 }).addTo(map);
-  const outlines = L.geoJSON(
-    { type: "FeatureCollection", features: data.outlines.map((o) => ({ type: "Feature", properties: o, geometry: o.geometry })) },
-    {
-      style: { className: "grid-poly", color: "#4e79a7", weight: 1.5, fillOpacity: 0.08 },
-      onEachFeature: (feature, layer) => {
-        layer.bindTooltip(feature.properties.name, { sticky: true, className: "hover-label" });
-        layer.on("add", () => layer.getElement() && (layer.getElement().dataset.code = feature.properties.code));
-      },
-    },
-  ).addTo(map);
-  if (outlines.getLayers().length) map.fitBounds(outlines.getBounds(), { padding: [8, 8] });
-  else map.setView([39.9, 116.4], 12);
+  if (data.bounds) {
+    const [west, south, east, north] = data.bounds;
+    map.fitBounds([[south, west], [north, east]], { padding: [8, 8] });
+  } else {
+    map.setView([39.9, 116.4], 12);
+  }
 
+  const outlines = L.geoJSON(null, {
+    style: { className: "grid-poly", color: "#4e79a7", weight: 1.5, fillOpacity: 0.08 },
+    onEachFeature: (feature, layer) => {
+      layer.bindTooltip(feature.properties.name, { sticky: true, className: "hover-label" });
+      layer.on("add", () => layer.getElement() && (layer.getElement().dataset.code = feature.properties.code));
+    },
+  }).addTo(map);
   let pin = null;
+
+  fetch(data.outlinesUrl, { credentials: "same-origin", headers: { Accept: "application/geo+json, application/json" } })
+    .then((response) => (response.ok ? response.json() : Promise.reject(new Error(`${response.status} ${data.outlinesUrl}`))))
+    .then((collection) => {
+      outlines.addData(collection);
+      if (pin) pin.bringToFront();
+      else if (outlines.getLayers().length) map.fitBounds(outlines.getBounds(), { padding: [8, 8] });
+    })
+    .catch((error) => console.error(error)); // the map and the pin work without the outlines
+
   function setPin(latlng) {
     latInput.value = latlng.lat.toFixed(6);
     lngInput.value = latlng.lng.toFixed(6);
     if (pin) pin.setLatLng(latlng);
     else pin = L.circleMarker(latlng, { radius: 9, color: "#b42318", weight: 3, fillOpacity: 0.6, className: "report-pin" }).addTo(map);
     pin.bindTooltip(data.text.pinHere);
-    status.textContent = `${status.dataset.set} ${latInput.value}, ${lngInput.value}`;
+    status.textContent = fill(status.dataset.set, { lat: latInput.value, lng: lngInput.value });
     lookForSimilar();
   }
   map.on("click", (event) => setPin(event.latlng));
-  if (latInput.value && lngInput.value) setPin(L.latLng(Number(latInput.value), Number(lngInput.value)));
+  if (latInput.value && lngInput.value) {
+    setPin(L.latLng(Number(latInput.value), Number(lngInput.value)));
+    map.setView(pin.getLatLng(), Math.max(map.getZoom(), 15));
+  }
 
   function lookForSimilar() {
     if (!category.value || !latInput.value) return;
@@ -48,15 +73,19 @@
   }
 
   function showSimilar(results) {
-    const list = document.getElementById("similar-list");
-    list.replaceChildren();
+    similarList.replaceChildren();
     similarBox.hidden = results.length === 0;
     document.getElementById("similar-title").textContent = data.text.similar;
     for (const item of results) {
       const li = document.createElement("li");
       li.dataset.number = item.number;
-      li.textContent = `${item.number} · ${item.state_label} · ${item.distance_m} ${data.text.metres} — ${item.description}`;
-      list.append(li);
+      li.textContent = fill(similarList.dataset.item, {
+        number: item.number,
+        state: item.state_label,
+        distance: item.distance_m,
+        description: item.description,
+      });
+      similarList.append(li);
     }
   }
   category.addEventListener("change", lookForSimilar);

@@ -1,30 +1,34 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gridgov.open311.models import ApiKey
 from gridgov.open311.services import create_api_key, revoke_api_key
 
 
 class Command(BaseCommand):
-    help = "Open311 API keys: create NAME (prints the key once), list, revoke NAME|PREFIX."
+    help = _("Open311 API keys: create NAME (prints the key once), list, revoke NAME|PREFIX.")
 
     def add_arguments(self, parser):
         actions = parser.add_subparsers(dest="action", required=True)
-        create = actions.add_parser("create", help="issue a key for a client; the key is printed once and stored hashed")
+        create = actions.add_parser("create", help=_("issue a key for a client; the key is printed once and stored hashed"))
         create.add_argument("name")
-        actions.add_parser("list", help="list the keys (prefix, use, revocation)")
-        revoke = actions.add_parser("revoke", help="revoke a key by client name or key prefix")
+        actions.add_parser("list", help=_("list the keys (prefix, use, revocation)"))
+        revoke = actions.add_parser("revoke", help=_("revoke a key by client name or key prefix"))
         revoke.add_argument("name_or_prefix")
 
     def handle(self, *args, action, **options):
         try:
             if action == "create":
                 api_key, plain = create_api_key(options["name"])
-                self.stdout.write(f"API key for {api_key.name} (shown once, store it now):")
+                self.stdout.write(_("API key for %(name)s (shown once, store it now):") % {"name": api_key.name})
                 self.stdout.write(plain)
             elif action == "revoke":
                 api_key = revoke_api_key(options["name_or_prefix"])
-                self.stdout.write(f"revoked {api_key.name} ({api_key.prefix}…) at {timezone.localtime(api_key.revoked_at):%Y-%m-%d %H:%M}")
+                self.stdout.write(
+                    _("revoked %(name)s (%(prefix)s…) at %(time)s")
+                    % {"name": api_key.name, "prefix": api_key.prefix, "time": _local(api_key.revoked_at)}
+                )
             else:
                 self._list()
         except ValueError as error:
@@ -33,11 +37,18 @@ class Command(BaseCommand):
     def _list(self):
         keys = ApiKey.objects.all()
         if not keys:
-            self.stdout.write("no API keys")
+            self.stdout.write(_("no API keys"))
         for key in keys:
-            state = f"revoked {_local(key.revoked_at)}" if key.revoked_at else "active"
-            used = _local(key.last_used_at) if key.last_used_at else "never"
-            self.stdout.write(f"{key.prefix}…  {key.name:<30}  created {_local(key.created_at)}  last used {used}  {state}")
+            self.stdout.write(
+                _("%(prefix)s…  %(name)-30s  created %(created)s  last used %(used)s  %(state)s")
+                % {
+                    "prefix": key.prefix,
+                    "name": key.name,
+                    "created": _local(key.created_at),
+                    "used": _local(key.last_used_at) if key.last_used_at else _("never"),
+                    "state": _("revoked %(time)s") % {"time": _local(key.revoked_at)} if key.revoked_at else _("active"),
+                }
+            )
 
 
 def _local(moment) -> str:
