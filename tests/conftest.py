@@ -3,18 +3,22 @@ from django.utils import translation
 
 from gridgov.cases.sla import forget_calendar
 from gridgov.grids.selectors import clear_grid_index_cache
+from gridgov.open311.selectors import forget_catalogue
 
 from .factories import build_small_network
 
 
 @pytest.fixture(autouse=True)
 def _fresh_grid_index():
-    """The point → grid index and the working calendar are cached per process; tests change both."""
+    """The point → grid index, the working calendar and Open311's copy of the catalogue are
+    cached per process; tests change all three."""
     clear_grid_index_cache()
     forget_calendar()
+    forget_catalogue()
     yield
     clear_grid_index_cache()
     forget_calendar()
+    forget_catalogue()
 
 
 @pytest.fixture(autouse=True)
@@ -29,6 +33,13 @@ def _english_outside_requests():
     Chinese; tests read them in English. Requests still choose their own language (middleware)."""
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _no_intake_thread(settings):
+    """A worker thread has its own database connection, which cannot see a test's uncommitted
+    rows; tests take queued Open311 submissions in themselves (see test_open311_post.py)."""
+    settings.GRIDGOV_OPEN311_WORKER = False
 
 
 @pytest.fixture(autouse=True)

@@ -154,11 +154,15 @@ def test_bench_intake_runs_end_to_end_on_its_own_database(tmp_path):
     figures = json.loads(out.getvalue())
     assert figures["throughput"]["trivial_per_s"] > 0
     assert figures["throughput"]["intake_per_s"] > 0
+    assert figures["throughput"]["cases"] > 0  # every queued request became a case before the clock stopped
     assert figures["throughput"]["ratio"] == pytest.approx(
         figures["throughput"]["intake_per_s"] / figures["throughput"]["trivial_per_s"]
     )
     latency = figures["latency"]
     assert set(latency) == {"40", "80"}  # JSON object keys
     for size in latency.values():
-        assert set(size) == {"POST requests.json (intake)", "GET requests/{id}.json", "GET requests.json?service_code=…"}
+        assert set(size) == {
+            "POST requests.json (intake)", "POST, then GET tokens/{token}", "GET requests/{id}.json",
+            "GET requests.json?service_code=…",
+        }  # fmt: skip
         assert all(0 < figure["p50_ms"] <= figure["p99_ms"] for figure in size.values())

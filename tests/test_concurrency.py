@@ -7,13 +7,15 @@ ignores that lock, and there the write lock taken at BEGIN IMMEDIATE and the ver
 do the same job.
 """
 
+import fcntl
 import sqlite3
 import threading
+import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import translation
 
 from gridgov.accounts.models import Role
@@ -206,6 +208,62 @@ def test_two_first_reports_of_a_new_day_both_create_the_counter_safely(filed_cas
     outcomes = _run_together(*[lambda: report(category, at=new_day) for _ in range(2)])
     assert all(isinstance(outcome, Case) for outcome in outcomes), outcomes
     assert sorted(outcome.number for outcome in outcomes) == ["20250313000001", "20250313000002"]
+
+
+# --- Open311's intake worker and SQLite's write lock ---------------------------------------------
+
+
+def test_a_post_is_taken_in_by_the_worker_thread_on_its_own_connection(filed_case, settings):
+    from django.test import Client
+
+    from gridgov.open311.models import Submission
+    from gridgov.open311.services import create_api_key
+
+    settings.GRIDGOV_OPEN311_WORKER = True
+    key = create_api_key("worker-test")[1]
+    form = {"api_key": key, "service_code": "event-0101", "lat": "41.79", "long": "123.405", "description": "井盖缺失"}
+    tokens = [Client().post("/open311/v2/requests.json", form).json()[0]["token"] for _ in range(3)]
+    deadline = time.monotonic() + THREAD_TIMEOUT
+    while Submission.objects.filter(state=Submission.State.QUEUED).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    created = Submission.objects.filter(token__in=tokens, state=Submission.State.CREATED)
+    assert created.count() == 3, list(Submission.objects.values("state", "refusal"))
+    assert len({submission.case.number for submission in created}) == 3
+    settings.GRIDGOV_OPEN311_WORKER = False  # the thread sees this and ends
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the write lock is SQLite's (gridgov.dbbackends.sqlite)")
+def test_sqlite_write_transactions_hold_the_write_lock_until_commit_or_rollback(filed_case):
+    lock_path = f"{connection.settings_dict['NAME']}.write-lock"
+
+    def lock_is_free() -> bool:
+        with open(lock_path, "ab") as probe:
+            try:
+                fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return False
+            fcntl.flock(probe, fcntl.LOCK_UN)
+            return True
+
+    assert lock_is_free()
+    with transaction.atomic():
+        Case.objects.filter(pk=filed_case.pk).update(description="edited")
+        assert not lock_is_free()  # another writer (thread or process) would wait here
+    assert lock_is_free()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Case.objects.filter(pk=filed_case.pk).update(description="rolled back")
+        assert not lock_is_free()
+        raise RuntimeError
+    assert lock_is_free() and Case.objects.get(pk=filed_case.pk).description == "edited"
+
+
+def test_many_concurrent_writers_all_succeed(filed_case):
+    """Eight threads reporting at once: each waits its turn for the write lock, none fails."""
+    category = make_category()
+    same_day = datetime(2025, 3, 12, 15, 0, tzinfo=SHANGHAI)
+    outcomes = _run_together(*[lambda: report(category, at=same_day) for _ in range(8)])
+    assert all(isinstance(outcome, Case) for outcome in outcomes), outcomes
+    assert len({outcome.number for outcome in outcomes}) == 8
 
 
 def test_two_imports_of_one_hotline_file_take_each_work_order_in_once(filed_case, tmp_path, monkeypatch):

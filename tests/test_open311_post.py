@@ -1,5 +1,8 @@
-"""Open311 POST requests: API keys, validation errors, tokens, idempotent retries, the
-``gridgov apikey`` command and the per-client rate limit."""
+"""Open311 POST requests: API keys, validation errors, the intake queue and its tokens,
+idempotent retries, the ``gridgov apikey`` command and the per-client rate limit.
+
+The intake worker thread is off in tests (conftest); they take queued submissions in with
+``take_in_all`` / ``take_in_queued``, as the worker would."""
 
 import threading
 import xml.etree.ElementTree as ET
@@ -15,8 +18,8 @@ from django.utils import translation
 from gridgov.accounts.models import AuditEvent
 from gridgov.cases.models import Case, Source
 from gridgov.open311 import services
-from gridgov.open311.models import ApiKey, IdempotencyRecord, Submission
-from gridgov.open311.services import create_api_key, revoke_api_key
+from gridgov.open311.models import ApiKey, Submission
+from gridgov.open311.services import create_api_key, revoke_api_key, take_in_all, take_in_queued
 
 from .case_factories import make_category
 from .factories import WEST_GRID
@@ -58,22 +61,31 @@ def error_of(response) -> tuple[int, str]:
 
 
 @pytest.mark.django_db
-def test_post_creates_an_open311_case(client, key):
+def test_post_queues_the_request_and_taking_it_in_creates_the_case(client, key):
     response = post(client, key, address_string="和平路1号", media_url="https://example.org/p/1.jpg", first_name="三", last_name="张")
     assert response.status_code == 201
-    [created] = response.json()
+    [queued] = response.json()
+    submission = Submission.objects.get()
+    assert queued["token"] == submission.token and "service_request_id" not in queued and queued["account_id"] is None
+    assert "working hours" in queued["service_notice"] or "工作" in queued["service_notice"]
+    assert response["Location"].endswith(f"/open311/v2/tokens/{submission.token}.json")
+    assert submission.state == Submission.State.QUEUED and Case.objects.count() == 0
+    assert ApiKey.objects.get().last_used_at is not None
+
+    assert take_in_queued() == 1
     case = Case.objects.get()
-    assert created["service_request_id"] == case.number
-    assert "token" not in created and created["account_id"] is None
-    assert "working hours" in created["service_notice"] or "工作" in created["service_notice"]
+    submission.refresh_from_db()
+    assert submission.state == Submission.State.CREATED and submission.case == case
+    assert submission.report == {}  # the reporter's details now live on the case only
+    assert case.created_at == submission.created_at  # the clock starts when the POST arrived
     assert case.source == Source.OPEN311 and case.grid_code == WEST_GRID
     assert case.address == "和平路1号" and case.reporter_name == "三 张"
-    submission = Submission.objects.get()
-    assert submission.case == case and submission.media_url == "https://example.org/p/1.jpg"
-    assert ApiKey.objects.get().last_used_at is not None
+    assert case.steps.get().action == "report"
     assert AuditEvent.objects.filter(action="open311.request_created", target_id=str(case.pk)).exists()
+    assert AuditEvent.objects.filter(action="cases.reported", target_id=str(case.pk)).exists()
     # the stored media_url is what GET shows
     assert client.get(BASE + f"requests/{case.number}.json").json()[0]["media_url"] == "https://example.org/p/1.jpg"
+    assert take_in_queued() == 0
 
 
 @pytest.mark.django_db
@@ -81,17 +93,50 @@ def test_post_xml_response_and_token_lookup(client, key):
     response = post(client, key, fmt="xml")
     assert response.status_code == 201
     root = ET.fromstring(response.content)
-    assert root.tag == "service_requests"
-    number = root.findtext("request/service_request_id")
-    assert number == Case.objects.get().number
-    assert root.find("request/token") is None
-    token = response["X-Open311-Token"]
+    assert root.tag == "service_requests" and root.find("request/service_request_id") is None
+    token = root.findtext("request/token")
     assert Submission.objects.get().token == token
-    assert client.get(BASE + f"tokens/{token}.json").json() == [{"service_request_id": number, "token": token}]
+    # Asking for a queued request's token takes it in at once.
+    [answer] = client.get(BASE + f"tokens/{token}.json").json()
+    number = Case.objects.get().number
+    assert answer == {"service_request_id": number, "token": token}
     token_xml = ET.fromstring(client.get(BASE + f"tokens/{token}.xml").content)
     assert token_xml.findtext("request/service_request_id") == number and token_xml.findtext("request/token") == token
     missing = client.get(BASE + "tokens/0000.xml")
     assert missing.status_code == 404 and error_of(missing)[0] == 404
+
+
+@pytest.mark.django_db
+def test_one_take_in_creates_a_batch_with_consecutive_numbers(client, key):
+    tokens = [post(client, key, description=f"第{n}处垃圾").json()[0]["token"] for n in range(5)]
+    assert Case.objects.count() == 0
+    assert take_in_queued() == 5
+    by_token = dict(Submission.objects.values_list("token", "case__number"))
+    numbers = [by_token[token] for token in tokens]
+    assert [int(number) for number in numbers] == list(range(int(numbers[0]), int(numbers[0]) + 5))
+    assert list(Case.objects.order_by("number").values_list("description", flat=True)) == [f"第{n}处垃圾" for n in range(5)]
+
+
+@pytest.mark.django_db
+def test_a_request_that_no_longer_passes_is_refused_when_taken_in(client, key, category):
+    kept = post(client, key).json()[0]["token"]
+    other = make_category(code="0102")
+    retired = post(client, key, service_code="event-0102").json()[0]["token"]
+    other.is_active = False
+    other.save()
+    assert take_in_queued() == 2  # the refusal does not hold back the rest of the batch
+    assert Case.objects.count() == 1 and Submission.objects.get(token=kept).state == Submission.State.CREATED
+    refused = client.get(BASE + f"tokens/{retired}.json")
+    code, description = error_of(refused)
+    assert refused.status_code == 400 and code == 400 and "no longer in use" in description
+    assert Submission.objects.get(token=retired).report == {}
+
+
+@pytest.mark.django_db
+def test_a_token_still_queued_answers_with_the_token_alone(client, key):
+    token = post(client, key).json()[0]["token"]
+    with mock.patch("gridgov.open311.views.take_in_all"):  # as if another worker holds the row
+        assert client.get(BASE + f"tokens/{token}.json").json() == [{"token": token}]
 
 
 @pytest.mark.django_db
@@ -154,14 +199,15 @@ def test_idempotent_retry_returns_the_first_case(client, key):
     again = post(client, key, headers={"Idempotency-Key": "order-1"})
     assert first.status_code == again.status_code == 201
     assert again.json() == first.json()
-    assert again["Idempotent-Replayed"] == "true" and again["X-Open311-Token"] == first["X-Open311-Token"]
+    assert again["Idempotent-Replayed"] == "true" and again["Location"] == first["Location"]
+    take_in_all()  # a retry after the case exists still answers as the first time
     as_xml = post(client, key, fmt="xml", headers={"Idempotency-Key": "order-1"})
-    assert ET.fromstring(as_xml.content).findtext("request/service_request_id") == first.json()[0]["service_request_id"]
-    assert Case.objects.count() == 1 and IdempotencyRecord.objects.count() == 1
-    # without the header, or with another key, a new case is created
+    assert ET.fromstring(as_xml.content).findtext("request/token") == first.json()[0]["token"]
+    assert Submission.objects.count() == 1 and Case.objects.count() == 1
+    # without the header, or with another key, a new request is queued
     assert post(client, key).status_code == 201
     assert post(client, key, headers={"Idempotency-Key": "order-2"}).status_code == 201
-    assert Case.objects.count() == 3
+    assert take_in_all() == 2 and Case.objects.count() == 3
 
 
 @pytest.mark.django_db
@@ -170,8 +216,8 @@ def test_idempotency_key_reused_for_another_body_is_422(client, key):
     conflict = post(client, key, description="另一件事", headers={"Idempotency-Key": "order-1"})
     assert conflict.status_code == 422
     code, description = error_of(conflict)
-    assert code == 422 and "order-1" in description and first.json()[0]["service_request_id"] in description
-    assert Case.objects.count() == 1
+    assert code == 422 and "order-1" in description and first.json()[0]["token"] in description
+    assert Submission.objects.count() == 1
 
 
 @pytest.mark.django_db
@@ -179,8 +225,8 @@ def test_idempotency_keys_belong_to_one_client(client, key):
     other = create_api_key("other-app")[1]
     one = post(client, key, headers={"Idempotency-Key": "same"}).json()
     two = post(client, other, headers={"Idempotency-Key": "same"}).json()
-    assert one[0]["service_request_id"] != two[0]["service_request_id"]
-    assert Case.objects.count() == 2
+    assert one[0]["token"] != two[0]["token"]
+    assert Submission.objects.count() == 2
 
 
 @pytest.mark.django_db
@@ -192,7 +238,7 @@ def test_failed_post_is_not_remembered(client, key):
 @pytest.mark.django_db
 def test_losing_a_race_rolls_back_and_returns_the_winner(client, key):
     """The second of two simultaneous posts passes the look-up before the first commits; the
-    unique constraint then refuses its record, its case rolls back and it answers as a retry."""
+    unique constraint then refuses its submission, which rolls back, and it answers as a retry."""
     winner = post(client, key, headers={"Idempotency-Key": "race"}).json()
     real_existing = services._existing
     calls = []
@@ -205,7 +251,7 @@ def test_losing_a_race_rolls_back_and_returns_the_winner(client, key):
         loser = post(client, key, headers={"Idempotency-Key": "race"})
     assert len(calls) == 2
     assert loser.status_code == 201 and loser.json() == winner
-    assert Case.objects.count() == 1 and Submission.objects.count() == 1
+    assert Submission.objects.count() == 1
 
 
 @pytest.mark.django_db(transaction=True)  # runs after the non-transactional tests (pytest-django)
@@ -229,7 +275,7 @@ def test_concurrent_identical_posts_create_one_case(category):
         thread.join()
     assert [a.status_code for a in answers] == [201, 201]
     assert answers[0].json() == answers[1].json()
-    assert Case.objects.count() == 1
+    assert take_in_all() == 1 and Case.objects.count() == 1
 
 
 # --- the apikey command ------------------------------------------------------------------------
@@ -285,4 +331,35 @@ def test_post_over_the_rate_limit_is_429_error_list(client, key, settings, fmt):
     limited = post(client, key, fmt=fmt)
     assert limited.status_code == 429 and int(limited["Retry-After"]) > 0
     assert error_of(limited)[0] == 429
-    assert Case.objects.count() == 1
+    assert Submission.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_row_the_database_refuses_does_not_hold_up_the_queue(client, key):
+    """Should the database refuse one queued request's data, the others are still taken in and
+    that one is refused with the database's reason instead of blocking the queue for ever."""
+    from django.db import DataError
+
+    from gridgov.cases import services as case_services
+
+    tokens = [post(client, key, description=text).json()[0]["token"] for text in ("一", "毒", "三")]
+    real_report_cases = case_services.report_cases
+
+    def refuse_poison(reports, **kwargs):
+        if any(report.description == "毒" for report in reports):
+            raise DataError("value too long for type character varying(20)")
+        return real_report_cases(reports, **kwargs)
+
+    with mock.patch.object(services, "report_cases", refuse_poison):
+        assert take_in_queued() == 3
+    states = dict(Submission.objects.values_list("token", "state"))
+    assert [states[token] for token in tokens] == ["created", "refused", "created"]
+    assert "could not be stored" in Submission.objects.get(token=tokens[1]).refusal
+    assert Case.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_an_email_longer_than_the_column_is_refused_at_once(client, key):
+    response = post(client, key, email="a" * 250 + "@example.org")
+    assert response.status_code == 400 and "email: at most 254" in error_of(response)[1]
+    assert Submission.objects.count() == 0

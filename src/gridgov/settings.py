@@ -108,8 +108,12 @@ if os.environ.get("DATABASE_URL"):
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "gridgov.dbbackends.sqlite",  # SQLite whose writers queue (see its docstring)
             "NAME": DATA_DIR / "gridgov.sqlite3",
+            # Keep each server thread's connection: opening one costs more than most requests
+            # (SQLite reads the whole schema and the WAL pragmas run again).
+            "CONN_MAX_AGE": None,
+            "CONN_HEALTH_CHECKS": True,
             "OPTIONS": {
                 # WAL lets readers run while one writer writes; IMMEDIATE takes the write lock at
                 # BEGIN so concurrent transactions queue instead of failing with "database is locked".
@@ -166,6 +170,8 @@ GRIDGOV_TILE_ATTRIBUTION = os.environ.get("GRIDGOV_TILE_ATTRIBUTION", "")
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 # Where reminders and other notices go: classes with send(user, case, kind, text).
 GRIDGOV_NOTIFICATION_CHANNELS = ["gridgov.cases.notifications.InAppChannel"]
+# A thread in each server process turns queued Open311 POSTs into cases (open311/worker.py).
+GRIDGOV_OPEN311_WORKER = os.environ.get("GRIDGOV_OPEN311_WORKER", "1") != "0"
 # Mark cases overdue by more than their step's time limit as supervised (督办).
 GRIDGOV_AUTO_SUPERVISE = True
 

@@ -5,15 +5,26 @@ from django.db import models, transaction
 from .models import AuditEvent, User
 
 
-def record_audit(actor: User | None, action: str, target: models.Model | None = None, **detail) -> AuditEvent:
-    """Write one audit event. Call it inside the transaction of the change it records."""
-    return AuditEvent.objects.create(
+def audit_event(actor: User | None, action: str, target: models.Model | None = None, **detail) -> AuditEvent:
+    """An audit event, not yet saved (see ``record_audits``)."""
+    return AuditEvent(
         actor=actor if actor is not None and actor.pk else None,
         action=action,
         target_type=target._meta.label_lower if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
         detail=detail,
     )
+
+
+def record_audit(actor: User | None, action: str, target: models.Model | None = None, **detail) -> AuditEvent:
+    """Write one audit event. Call it inside the transaction of the change it records."""
+    [event] = record_audits([audit_event(actor, action, target, **detail)])
+    return event
+
+
+def record_audits(events: list[AuditEvent]) -> list[AuditEvent]:
+    """Write many audit events with one insert, inside the transaction of the changes they record."""
+    return AuditEvent.objects.bulk_create(events)
 
 
 @transaction.atomic

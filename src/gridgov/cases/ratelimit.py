@@ -21,8 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -86,19 +85,27 @@ def _window_start(now: datetime, rate: Rate) -> datetime:
 
 
 def _count_hit(key: str, window_start: datetime) -> int:
-    """Add one request to the window and return the window's count, atomically."""
-    with transaction.atomic():
-        bumped = RateCounter.objects.filter(key=key, window_start=window_start).update(count=F("count") + 1)
-        if not bumped:
-            try:
-                with transaction.atomic():
-                    RateCounter.objects.create(key=key, window_start=window_start, count=1)
-                # First hit of a new window: this client's older windows are no longer needed.
-                RateCounter.objects.filter(key=key, window_start__lt=window_start).delete()
-                return 1
-            except IntegrityError:  # another worker created it first
-                RateCounter.objects.filter(key=key, window_start=window_start).update(count=F("count") + 1)
-        return RateCounter.objects.filter(key=key, window_start=window_start).values_list("count", flat=True).get()
+    """Add one request to the window and return the window's count: one upsert statement (SQLite
+    and PostgreSQL both have INSERT … ON CONFLICT … RETURNING; the ORM cannot say it), in a
+    transaction of its own so that refused requests count too."""
+    quote = connection.ops.quote_name
+    table, column = quote(RateCounter._meta.db_table), {name: quote(name) for name in ("key", "window_start", "count")}
+    sql = (
+        f"INSERT INTO {table} ({column['key']}, {column['window_start']}, {column['count']}) VALUES (%s, %s, 1) "
+        f"ON CONFLICT ({column['key']}, {column['window_start']}) DO UPDATE SET {column['count']} = {table}.{column['count']} + 1 "
+        f"RETURNING {column['count']}"
+    )
+    start = RateCounter._meta.get_field("window_start").get_db_prep_save(window_start, connection)
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # A count lost in a crash costs nothing; waiting for the WAL flush cost a disk sync
+            # (3 ms here) per request, with the client's counter row locked all the while.
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        cursor.execute(sql, [key, start])
+        count = cursor.fetchone()[0]
+        if count == 1:  # first hit of a new window: this client's older windows are no longer needed
+            RateCounter.objects.filter(key=key, window_start__lt=window_start).delete()
+    return count
 
 
 def configured_rate(setting: str = "GRIDGOV_INTAKE_RATE", default: str = DEFAULT_INTAKE_RATE) -> Rate | None:

@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from gridgov.accounts.models import Department, Role, User
-from gridgov.accounts.services import record_audit
+from gridgov.accounts.services import audit_event, record_audit, record_audits
 from gridgov.grids import selectors as grid_selectors
 from gridgov.grids.models import Region
 
@@ -54,44 +54,45 @@ def clean_description(text: str) -> str:
     return text
 
 
-def _locate_grid(lat: float, lng: float) -> grid_selectors.GridRef:
+def _locate_grid(lat: float, lng: float, locate=grid_selectors.locate_grid) -> grid_selectors.GridRef:
     if not (-90 <= lat <= 90 and -180 <= lng <= 180):
         raise IntakeError(f"location: lat {lat}, lng {lng} is not a longitude-latitude point")
-    grid = grid_selectors.locate_grid(lat, lng)
+    grid = locate(lat, lng)
     if grid is None:
         raise IntakeError(f"location: lat {lat}, lng {lng} is outside the district; no grid covers it")
     return grid
 
 
-def _next_number(day) -> str:
-    """Case numbers read as the day and its sequence: 20261126000123."""
+def _next_numbers(day, count: int) -> list[str]:
+    """``count`` consecutive case numbers of one day, read as the day and its sequence
+    (20261126000123), taken with one update of the day's counter."""
     counter = CaseCounter.objects.filter(day=day)
-    if not counter.update(last=F("last") + 1):
+    if not counter.update(last=F("last") + count):
         try:
             with transaction.atomic():
-                CaseCounter.objects.create(day=day, last=1)
+                CaseCounter.objects.create(day=day, last=count)
         except IntegrityError:  # another report created the day's counter first
-            counter.update(last=F("last") + 1)
+            counter.update(last=F("last") + count)
     last = counter.values_list("last", flat=True).get()
-    return f"{day:%Y%m%d}{last:06d}"
+    return [f"{day:%Y%m%d}{sequence:06d}" for sequence in range(last - count + 1, last + 1)]
 
 
-@transaction.atomic
-def report_case(report: Report, *, photos: Sequence = (), at: datetime | None = None, calendar: WorkingCalendar | None = None) -> Case:
-    """Take in one report: locate its grid, number it, start the intake clock."""
+def check_report(report: Report, locate=grid_selectors.locate_grid) -> grid_selectors.GridRef:
+    """Everything that can be wrong with a report, checked before anything is written; returns
+    the grid it lies in. Checking many, pass ``locate=grid_selectors.grid_locator()``."""
     if report.source not in Source.values:
         raise IntakeError(f"source: {report.source!r} is not one of {', '.join(Source.values)}")
     if not report.category.is_active:
         raise IntakeError(f"category: {report.category} is no longer in use")
-    description = clean_description(report.description)
-    grid = _locate_grid(report.lat, report.lng)
-    now = at or timezone.now()
-    calendar = calendar or sla.working_calendar()
-    case = Case.objects.create(
-        number=_next_number(timezone.localdate(now)),
+    clean_description(report.description)
+    return _locate_grid(report.lat, report.lng, locate)
+
+
+def _new_case(report: Report, grid: grid_selectors.GridRef, now: datetime, calendar: WorkingCalendar) -> Case:
+    return Case(
         category=report.category,
         source=report.source,
-        description=description,
+        description=clean_description(report.description),
         address=report.address.strip()[:200],
         lat=report.lat,
         lng=report.lng,
@@ -106,14 +107,59 @@ def report_case(report: Report, *, photos: Sequence = (), at: datetime | None = 
         created_at=now,
         updated_at=now,
     )
-    step = Step.objects.create(
+
+
+def _report_step(case: Case) -> Step:
+    return Step(
         case=case, action="report", to_state=State.REPORTED, actor=case.reporter,
-        actor_role=case.reporter.role if case.reporter else "", at=now, deadline=case.deadline,
-        data={"source": report.source},
+        actor_role=case.reporter.role if case.reporter else "", at=case.created_at, deadline=case.deadline,
+        data={"source": case.source},
     )  # fmt: skip
-    _attach_photos(case, step, photos, phase="before")
-    record_audit(case.reporter, "cases.reported", case, number=case.number, source=report.source)
-    return case
+
+
+def _number(cases: Sequence[Case]) -> None:
+    by_day: dict = {}
+    for case in cases:
+        by_day.setdefault(timezone.localdate(case.created_at), []).append(case)
+    for day, cases_of_day in sorted(by_day.items()):
+        for case, number in zip(cases_of_day, _next_numbers(day, len(cases_of_day)), strict=True):
+            case.number = number
+
+
+@transaction.atomic
+def report_case(report: Report, *, photos: Sequence = (), at: datetime | None = None, calendar: WorkingCalendar | None = None) -> Case:
+    """Take in one report: locate its grid, number it, start the intake clock."""
+    [outcome] = report_cases([report], at=[at or timezone.now()], calendar=calendar)
+    if isinstance(outcome, IntakeError):
+        raise outcome
+    if photos:
+        _attach_photos(outcome, outcome.steps.get(action="report"), photos, phase="before")
+    return outcome
+
+
+@transaction.atomic
+def report_cases(
+    reports: Sequence[Report], *, at: Sequence[datetime], calendar: WorkingCalendar | None = None
+) -> list[Case | IntakeError]:
+    """Take in many reports at once, each received at its ``at``: the same checks and clock as
+    one report, one counter update per day and one insert per table (Open311's intake queue).
+
+    Each report is checked on its own; the result holds, in order, each report's case or the
+    IntakeError that says why it was refused (a refused report writes nothing)."""
+    calendar = calendar or sla.working_calendar()
+    locate = grid_selectors.grid_locator()
+    outcomes: list[Case | IntakeError] = []
+    for report, now in zip(reports, at, strict=True):
+        try:
+            outcomes.append(_new_case(report, check_report(report, locate), now, calendar))
+        except IntakeError as error:
+            outcomes.append(error)
+    cases = [outcome for outcome in outcomes if isinstance(outcome, Case)]
+    _number(cases)
+    Case.objects.bulk_create(cases)
+    Step.objects.bulk_create([_report_step(case) for case in cases])
+    record_audits([audit_event(case.reporter, "cases.reported", case, number=case.number, source=case.source) for case in cases])
+    return outcomes
 
 
 def _attach_photos(case: Case, step: Step, photos: Sequence, phase: str) -> None:

@@ -21,9 +21,14 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 @admin.register(Submission)
 class SubmissionAdmin(admin.ModelAdmin):
-    list_display = ["case", "api_key", "created_at"]
+    list_display = ["token", "state", "case", "api_key", "created_at", "processed_at"]
+    list_filter = ["state"]
     list_select_related = ["case", "api_key"]
-    readonly_fields = ["case", "api_key", "token", "media_url", "device_id", "account_id", "created_at"]
+    fields = ["token", "state", "case", "refusal", "api_key", "media_url", "created_at", "processed_at"]
+    readonly_fields = fields
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
     def has_add_permission(self, request):
         return False

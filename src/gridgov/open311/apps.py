@@ -6,3 +6,13 @@ class Open311Config(AppConfig):
     name = "gridgov.open311"
     label = "open311"
     verbose_name = _("Open311")
+
+    def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
+        from gridgov.cases.models import Category
+
+        from .selectors import forget_catalogue
+
+        post_save.connect(forget_catalogue, sender=Category, dispatch_uid="forget_open311_catalogue_on_save")
+        post_delete.connect(forget_catalogue, sender=Category, dispatch_uid="forget_open311_catalogue_on_delete")

@@ -32,36 +32,44 @@ class ApiKey(models.Model):
 
 
 class Submission(models.Model):
-    """What one POST brought beside the case: the client, the token, and fields the case has no
-    column for. ``device_id`` and ``account_id`` identify the reporter and stay private."""
+    """One POST: queued as it arrives, then taken in as a case by the intake worker.
 
-    case = models.OneToOneField("cases.Case", on_delete=models.CASCADE, related_name="open311_submission")
+    The POST writes only this row and answers with its token; the worker creates the cases of
+    many queued submissions in one transaction (see ``services.take_in_queued``). ``report``
+    holds the validated request until then, and is emptied once the case (which keeps the
+    reporter's details) exists. ``device_id`` and ``account_id`` identify the reporter and stay
+    private. A retry carrying the same ``Idempotency-Key`` gets ``response`` back (the first
+    answer); the unique constraint makes a concurrent duplicate fail instead of queueing twice.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        CREATED = "created", _("case created")
+        REFUSED = "refused", _("refused")
+
+    case = models.OneToOneField("cases.Case", on_delete=models.CASCADE, related_name="open311_submission", null=True, blank=True)
     api_key = models.ForeignKey(ApiKey, on_delete=models.PROTECT, related_name="submissions")
     token = models.CharField(max_length=32, unique=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    report = models.JSONField(default=dict, blank=True)
+    refusal = models.CharField(_("reason refused"), max_length=500, blank=True)
     media_url = models.URLField(_("media URL"), max_length=500, blank=True)
     device_id = models.CharField(max_length=100, blank=True)
     account_id = models.CharField(max_length=100, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    idempotency_key = models.CharField(max_length=255, blank=True)
+    fingerprint = models.CharField(max_length=64, blank=True)
+    response = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(_("received"), auto_now_add=True)
+    processed_at = models.DateTimeField(_("taken in"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("Open311 submission")
         verbose_name_plural = _("Open311 submissions")
-
-
-class IdempotencyRecord(models.Model):
-    """The first answer to a POST carrying an ``Idempotency-Key`` header, per client.
-
-    Written in the transaction that creates the case; the unique constraint makes a concurrent
-    duplicate fail and roll back its case, so one key never yields two cases.
-    """
-
-    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="idempotency_records")
-    key = models.CharField(max_length=255)
-    fingerprint = models.CharField(max_length=64)
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
-    status_code = models.PositiveSmallIntegerField()
-    response = models.JSONField()
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["api_key", "key"], name="open311_idempotency_key_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["api_key", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="open311_idempotency_key_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["id"], condition=models.Q(state="queued"), name="open311_queued")]

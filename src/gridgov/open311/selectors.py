@@ -3,12 +3,15 @@ reporter identity is never loaded into a response (see serializers.py)."""
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from time import monotonic
 
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from gridgov.cases.models import Case, Category, State, Step
 from gridgov.cases.workflow import OPEN_STATES
+
+from .models import Submission
 
 # Status map (GeoReport v2 knows only open and closed): every state a case can still move on
 # from is "open"; closed, rated, rejected, voided and merged are "closed". The internal state
@@ -36,14 +39,35 @@ def active_services() -> QuerySet[Category]:
     return Category.objects.filter(is_active=True).order_by("kind", "code")
 
 
+CATALOGUE_TTL_SECONDS = 60.0
+_cached_catalogue: tuple[float, dict[tuple[str, str], Category]] | None = None
+
+
 def category_for_code(code: str, *, active_only: bool = False) -> Category | None:
+    """The category of a service code, from a per-process copy of the catalogue (a query per
+    POST for a table edited a few times a year). An edit in this process drops the copy at once
+    (signal, see apps.py); other processes see it within ``CATALOGUE_TTL_SECONDS``, and taking
+    a queued request in checks the category afresh."""
     parsed = parse_service_code(code)
-    if parsed is None:
+    category = _catalogue().get(parsed) if parsed else None
+    if category is None or (active_only and not category.is_active):
         return None
-    categories = Category.objects.filter(kind=parsed[0], code=parsed[1])
-    if active_only:
-        categories = categories.filter(is_active=True)
-    return categories.first()
+    return category
+
+
+def _catalogue() -> dict[tuple[str, str], Category]:
+    global _cached_catalogue
+    cached = _cached_catalogue
+    if cached is not None and monotonic() - cached[0] < CATALOGUE_TTL_SECONDS:
+        return cached[1]
+    catalogue = {(category.kind, category.code): category for category in Category.objects.all()}
+    _cached_catalogue = (monotonic(), catalogue)
+    return catalogue
+
+
+def forget_catalogue(**_signal_arguments) -> None:
+    global _cached_catalogue
+    _cached_catalogue = None
 
 
 @dataclass
@@ -113,8 +137,16 @@ def service_request(number: str, *, extensions: bool = False) -> Case | None:
     return _public_cases(extensions).filter(number=number).first()
 
 
-def number_for_token(token: str) -> str | None:
-    return Case.objects.filter(open311_submission__token=token).values_list("number", flat=True).first()
+@dataclass(frozen=True)
+class TokenStatus:
+    state: str
+    case_number: str | None
+    refusal: str
+
+
+def token_status(token: str) -> TokenStatus | None:
+    row = Submission.objects.filter(token=token).values_list("state", "case__number", "refusal").first()
+    return TokenStatus(*row) if row else None
 
 
 @dataclass

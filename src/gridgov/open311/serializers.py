@@ -60,8 +60,9 @@ def service_notice(category: Category) -> str:
     return _("Handled within %(limit)s %(unit)s of dispatch.") % {"limit": f"{category.handle_limit.normalize():f}", "unit": unit}
 
 
-def created(case: Case) -> dict:
-    return {"service_request_id": case.number, "service_notice": service_notice(case.category), "account_id": None}
+def queued(token: str, category: Category) -> dict:
+    """The answer to a POST: the token to follow it by (the case is created moments later)."""
+    return {"token": token, "service_notice": service_notice(category), "account_id": None}
 
 
 def _agency(case: Case) -> str:
@@ -129,8 +130,9 @@ def _note(step: Step) -> dict:
     }
 
 
-def token(case_number: str, token_id: str) -> dict:
-    return {"service_request_id": case_number, "token": token_id}
+def token(case_number: str | None, token_id: str) -> dict:
+    """GET tokens/{token}: the case's number, or the token alone while the request is queued."""
+    return {"service_request_id": case_number, "token": token_id} if case_number else {"token": token_id}
 
 
 def request_update(step: Step) -> dict:

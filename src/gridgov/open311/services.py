@@ -1,8 +1,11 @@
-"""State changes of the Open311 app: API keys, and creating a case from a POST.
+"""State changes of the Open311 app: API keys, and taking in POSTed requests.
 
-POST requests are idempotent per client when they carry an ``Idempotency-Key`` header: the
-first answer is stored with the case, in the same transaction, under a unique (client, key);
-a retry gets that answer back, and the same key with a different body is refused.
+A POST is checked at once and queued with one insert; the intake worker creates the cases of
+queued submissions in batches (GeoReport v2's token flow: the POST answers with a token, and
+GET tokens/{token} gives the case's number once it exists). POST requests are idempotent per
+client when they carry an ``Idempotency-Key`` header: the first answer is stored with the
+submission under a unique (client, key); a retry gets that answer back, and the same key with
+a different body is refused.
 """
 
 import hashlib
@@ -12,21 +15,23 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
-from gridgov.accounts.services import record_audit
-from gridgov.cases.models import Case, Source
-from gridgov.cases.services import IntakeError, Report, report_case
+from gridgov.accounts.services import audit_event, record_audit, record_audits
+from gridgov.cases.models import Category, Source
+from gridgov.cases.services import IntakeError, Report, check_report, report_cases
 
 from . import serializers
-from .models import ApiKey, IdempotencyRecord, Submission
+from .models import ApiKey, Submission
 from .selectors import category_for_code
+from .worker import intake_worker
 
 KEY_PREFIX = "o311_"
 PREFIX_LENGTH = 8  # characters after KEY_PREFIX kept in clear, to tell keys apart
 MIN_REVOKE_PREFIX = 4  # a shorter prefix could name someone else's key by accident
 MAX_IDEMPOTENCY_KEY = 255
+MAX_EMAIL = 254  # the case's column; validate_email alone lets up to 320 through
 CREATED = 201
 
 
@@ -139,6 +144,8 @@ def _location(form) -> tuple[float, float]:
 
 def _checked_extras(form) -> dict:
     email = form.get("email", "").strip()
+    if len(email) > MAX_EMAIL:
+        raise Open311Error(400, f"email: at most {MAX_EMAIL} characters")
     if email:
         try:
             validate_email(email)
@@ -169,46 +176,20 @@ def fingerprint(form) -> str:
     return hashlib.sha256(repr(items).encode()).hexdigest()
 
 
-def _replay(record: IdempotencyRecord, print_: str) -> Created:
-    if record.fingerprint != print_:
+def _replay(submission: Submission, print_: str) -> Created:
+    if submission.fingerprint != print_:
         raise Open311Error(
-            422, f"Idempotency-Key {record.key!r} was already used for a different request (service_request_id {record.case.number})"
+            422, f"Idempotency-Key {submission.idempotency_key!r} was already used for a different request (token {submission.token})"
         )
-    submission = Submission.objects.filter(case_id=record.case_id).first()
-    return Created(record.status_code, record.response, submission.token if submission else "", replayed=True)
+    return Created(CREATED, submission.response, submission.token, replayed=True)
 
 
-def _existing(api_key: ApiKey, idempotency_key: str) -> IdempotencyRecord | None:
-    return IdempotencyRecord.objects.select_related("case").filter(api_key=api_key, key=idempotency_key).first()
+def _existing(api_key: ApiKey, idempotency_key: str) -> Submission | None:
+    return Submission.objects.filter(api_key=api_key, idempotency_key=idempotency_key).first()
 
 
-def submit_request(api_key: ApiKey, form, idempotency_key: str = "") -> Created:
-    """Create a case from a POST (or return the first answer to this Idempotency-Key)."""
-    if len(idempotency_key) > MAX_IDEMPOTENCY_KEY:
-        raise Open311Error(400, f"Idempotency-Key: at most {MAX_IDEMPOTENCY_KEY} characters")
-    print_ = fingerprint(form)
-    if idempotency_key and (record := _existing(api_key, idempotency_key)) is not None:
-        return _replay(record, print_)
-    code = form.get("service_code", "").strip()
-    if not code:
-        raise Open311Error(400, "service_code was not provided")
-    category = category_for_code(code, active_only=True)
-    if category is None:
-        raise Open311Error(404, f"service_code {code!r} was not found")
-    lat, lng = _location(form)
-    extras = _checked_extras(form)
-    try:
-        return _create(api_key, form, category, lat, lng, extras, idempotency_key, print_)
-    except IntegrityError:
-        # A concurrent request with the same Idempotency-Key committed first; ours rolled back.
-        record = _existing(api_key, idempotency_key) if idempotency_key else None
-        if record is None:
-            raise
-        return _replay(record, print_)
-
-
-def _create(api_key, form, category, lat, lng, extras, idempotency_key, print_) -> Created:
-    report = Report(
+def _report(category: Category, form, extras: dict, lat: float, lng: float) -> Report:
+    return Report(
         category=category,
         lat=lat,
         lng=lng,
@@ -219,23 +200,200 @@ def _create(api_key, form, category, lat, lng, extras, idempotency_key, print_) 
         reporter_phone=extras["phone"],
         reporter_email=extras["email"],
     )
+
+
+def submit_request(api_key: ApiKey, form, idempotency_key: str = "") -> Created:
+    """Check a POST and queue it (or return the first answer to this Idempotency-Key).
+
+    Everything that can be wrong with the request is answered now, as an error; a request that
+    passes is written once, to the queue, and answered with its token. The intake worker turns
+    it into a case moments later (``take_in_queued``), and GET tokens/{token} gives its number.
+    """
+    if len(idempotency_key) > MAX_IDEMPOTENCY_KEY:
+        raise Open311Error(400, f"Idempotency-Key: at most {MAX_IDEMPOTENCY_KEY} characters")
+    print_ = fingerprint(form)
+    if idempotency_key and (submission := _existing(api_key, idempotency_key)) is not None:
+        return _replay(submission, print_)
+    code = form.get("service_code", "").strip()
+    if not code:
+        raise Open311Error(400, "service_code was not provided")
+    category = category_for_code(code, active_only=True)
+    if category is None:
+        raise Open311Error(404, f"service_code {code!r} was not found")
+    lat, lng = _location(form)
+    extras = _checked_extras(form)
+    report = _report(category, form, extras, lat, lng)
+    try:
+        check_report(report)
+    except IntakeError as error:
+        raise Open311Error(400, str(error)) from error
+    try:
+        return _queue(api_key, report, extras, idempotency_key, print_)
+    except IntegrityError:
+        # A concurrent request with the same Idempotency-Key committed first; ours rolled back.
+        submission = _existing(api_key, idempotency_key) if idempotency_key else None
+        if submission is None:
+            raise
+        return _replay(submission, print_)
+
+
+def _queue(api_key: ApiKey, report: Report, extras: dict, idempotency_key: str, print_: str) -> Created:
+    token = secrets.token_hex(16)
+    response = [serializers.queued(token, report.category)]
     with transaction.atomic():
-        try:
-            case: Case = report_case(report)
-        except IntakeError as error:
-            raise Open311Error(400, str(error)) from error
-        submission = Submission.objects.create(
-            case=case,
+        Submission.objects.create(
             api_key=api_key,
-            token=secrets.token_hex(16),
+            token=token,
+            report=_stored_report(report),
             media_url=extras["media_url"],
             device_id=extras["device_id"],
             account_id=extras["account_id"],
+            idempotency_key=idempotency_key,
+            fingerprint=print_ if idempotency_key else "",
+            response=response,
         )
-        payload = [serializers.created(case)]
-        if idempotency_key:
-            IdempotencyRecord.objects.create(
-                api_key=api_key, key=idempotency_key, fingerprint=print_, case=case, status_code=CREATED, response=payload
-            )
-        record_audit(None, "open311.request_created", case, number=case.number, client=api_key.name)
-    return Created(CREATED, payload, submission.token)
+        transaction.on_commit(intake_worker.wake)
+    return Created(CREATED, response, token)
+
+
+def _stored_report(report: Report) -> dict:
+    return {
+        "category": report.category.pk, "lat": report.lat, "lng": report.lng, "description": report.description,
+        "address": report.address, "name": report.reporter_name, "phone": report.reporter_phone, "email": report.reporter_email,
+    }  # fmt: skip
+
+
+def _stored_to_report(stored: dict, categories: dict[int, Category]) -> Report:
+    category = categories.get(stored["category"])
+    if category is None:
+        raise IntakeError("service_code: the service was removed before the request was taken in")
+    return Report(
+        category=category, lat=stored["lat"], lng=stored["lng"], description=stored["description"],
+        source=Source.OPEN311, address=stored["address"], reporter_name=stored["name"], reporter_phone=stored["phone"],
+        reporter_email=stored["email"],
+    )  # fmt: skip
+
+
+# --- the intake queue --------------------------------------------------------------------------
+
+TAKE_IN_BATCH = 500
+
+
+def take_in_queued(limit: int = TAKE_IN_BATCH) -> int:
+    """Turn up to ``limit`` queued submissions into cases, oldest first, in one transaction.
+    Returns how many submissions were taken off the queue.
+
+    If the database refuses the batch because of one row's data, the rows are taken in one at
+    a time instead and the row it refuses is refused with the database's reason, so that one bad
+    row cannot hold up the queue. Errors that say nothing about the data (the database is down,
+    a deadlock) propagate, and the rows stay queued.
+    """
+    try:
+        return _take_in_batch(limit)
+    except (DataError, IntegrityError):
+        return _take_in_singly(limit)
+
+
+def _take_in_singly(limit: int) -> int:
+    pks = list(Submission.objects.filter(state=Submission.State.QUEUED).order_by("id").values_list("id", flat=True)[:limit])
+    for pk in pks:
+        try:
+            _take_in_batch(1, pk=pk)
+        except (DataError, IntegrityError) as error:
+            _refuse_queued(pk, f"the request could not be stored: {error}")
+    return len(pks)
+
+
+@transaction.atomic
+def _refuse_queued(pk: int, reason: str) -> None:
+    submission = _queued().filter(pk=pk).first()
+    if submission is not None:  # else another worker has taken it meanwhile
+        _refuse(submission, reason)
+        _record_outcomes([submission])
+
+
+def _queued():
+    return (
+        Submission.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("api_key")
+        .filter(state=Submission.State.QUEUED)
+        .order_by("id")
+    )
+
+
+def _take_in_batch(limit: int, pk: int | None = None) -> int:
+    """Take in up to ``limit`` queued submissions in one transaction (see ``take_in_queued``).
+
+    Each case is dated when its POST arrived. A submission that no longer passes the intake
+    checks (its category was retired, the grid network changed) is refused with the reason,
+    which GET tokens/{token} reports. Several workers may run at once: on PostgreSQL each
+    skips the rows another has locked; SQLite lets one write transaction run at a time.
+    """
+    with transaction.atomic():
+        queued = _queued() if pk is None else _queued().filter(pk=pk)
+        batch = list(queued[:limit])
+        if not batch:
+            return 0
+        categories = Category.objects.in_bulk({submission.report["category"] for submission in batch})
+        readable = []
+        for submission in batch:
+            try:
+                readable.append((submission, _stored_to_report(submission.report, categories)))
+            except IntakeError as error:
+                _refuse(submission, str(error))
+        outcomes = report_cases([report for _, report in readable], at=[submission.created_at for submission, _ in readable])
+        created = []
+        for (submission, _), outcome in zip(readable, outcomes, strict=True):
+            if isinstance(outcome, IntakeError):
+                _refuse(submission, str(outcome))
+            else:
+                submission.case, submission.state = outcome, Submission.State.CREATED
+                created.append(submission)
+        _record_outcomes(batch)
+        record_audits(
+            [
+                audit_event(None, "open311.request_created", submission.case, number=submission.case.number, client=submission.api_key.name)
+                for submission in created
+            ]
+        )
+    return len(batch)
+
+
+def _record_outcomes(batch: list[Submission]) -> None:
+    """One UPDATE statement run for every row (``bulk_update`` builds a CASE per column and row,
+    which cost more than creating the cases)."""
+    now = timezone.now()
+    column = {name: Submission._meta.get_field(name) for name in ("case", "state", "report", "refusal", "processed_at")}
+    sql = (
+        f"UPDATE {Submission._meta.db_table} SET "
+        + ", ".join(f"{field.column} = %s" for field in column.values())
+        + " WHERE id = %s"
+    )
+    rows = [
+        [
+            column["case"].get_db_prep_save(submission.case_id, connection),
+            submission.state,
+            column["report"].get_db_prep_save({}, connection),  # the case holds the reporter's details now
+            submission.refusal,
+            column["processed_at"].get_db_prep_save(now, connection),
+            submission.pk,
+        ]
+        for submission in batch
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def _refuse(submission: Submission, reason: str) -> None:
+    submission.state = Submission.State.REFUSED
+    submission.refusal = reason[:500]
+
+
+def take_in_all() -> int:
+    """Empty the queue (GET tokens/{token} of a queued request, tests, ``gridgov open311-intake``)."""
+    total = 0
+    while True:
+        taken = take_in_queued()
+        total += taken
+        if taken < TAKE_IN_BATCH:
+            return total

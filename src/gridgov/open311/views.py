@@ -18,11 +18,12 @@ from gridgov.cases.ratelimit import RateLimited, check_rate
 
 from . import selectors, serializers
 from .renderers import CONTENT_TYPES, render
-from .services import Open311Error, authenticate, submit_request
+from .models import Submission
+from .services import Open311Error, authenticate, submit_request, take_in_all
 
 DEFAULT_FORMAT = "json"  # used to answer a request for a format we do not serve
 # Discovery's changeset: when this endpoint's surface last changed. Bump it with the surface.
-CHANGESET = datetime(2026, 11, 26, tzinfo=timezone.get_fixed_timezone(480))
+CHANGESET = datetime(2026, 11, 27, tzinfo=timezone.get_fixed_timezone(480))  # POST answers with a token
 MAX_PAGE = 1_000_000
 MAX_SERVICE_CODES = 100
 
@@ -182,9 +183,7 @@ def _post_request(request, fmt):
     api_key = authenticate(request.POST.get("api_key", "").strip())
     created = submit_request(api_key, request.POST, request.headers.get("Idempotency-Key", "").strip())
     response = render(fmt, "service_requests", created.payload, status=created.status)
-    # The spec returns either a service_request_id or a token; we create the case at once and
-    # return its id, and hand the token over in a header for clients that poll tokens/{id}.
-    response["X-Open311-Token"] = created.token
+    response["Location"] = request.build_absolute_uri(reverse("open311:token", kwargs={"token_id": created.token, "fmt": fmt}))
     if created.replayed:
         response["Idempotent-Replayed"] = "true"
     return response
@@ -202,10 +201,15 @@ def service_request(request, service_request_id, fmt):
 
 @open311_endpoint("GET")
 def token(request, token_id, fmt):
-    number = selectors.number_for_token(token_id)
-    if number is None:
+    status = selectors.token_status(token_id)
+    if status is None:
         raise Open311Error(404, f"token {token_id!r} was not found")
-    return render(fmt, "service_requests", [serializers.token(number, token_id)])
+    if status.state == Submission.State.QUEUED:
+        take_in_all()  # normally the worker is a step ahead; this makes the answer certain
+        status = selectors.token_status(token_id)
+    if status.state == Submission.State.REFUSED:
+        raise Open311Error(400, f"token {token_id!r}: the request was refused when taken in: {status.refusal}")
+    return render(fmt, "service_requests", [serializers.token(status.case_number, token_id)])
 
 
 @open311_endpoint("GET")
