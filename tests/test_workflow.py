@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from gridgov.cases.models import Case, Rating, SolvedLevel, State
+from gridgov.cases.selectors import allowed_actions
 from gridgov.cases.services import IntakeError, take_action
 from gridgov.cases.workflow import CaseChanged, IllegalTransition, NotAllowed, WorkflowError
 
@@ -117,6 +118,19 @@ def test_escalation_climbs_to_the_department(team):
     assert (case.assigned_department.code, case.escalation_level) == ("cgj", SolvedLevel.DISTRICT)
     with pytest.raises(IllegalTransition, match="already with a district department"):
         _act(case, "escalate", team["dispatcher"], note="again")
+
+
+def test_only_the_unit_holding_a_case_escalates_it_but_the_command_centre_may(team):
+    case = report()
+    for action, actor, params in [("accept", "intake", {}), ("file", "intake", {}), ("dispatch", "dispatcher", {"region": WEST_GRID})]:
+        case = _act(case, action, team[actor], **params)
+    case = _act(case, "escalate", team["grid_worker"], note="需社区协调")  # now the community holds it
+    with pytest.raises(NotAllowed, match="not assigned to you or your unit"):
+        _act(case, "escalate", team["grid_worker"], note="再上报")
+    assert "escalate" not in allowed_actions(team["grid_worker"], case)
+    assert "escalate" in allowed_actions(team["dispatcher"], case)
+    case = _act(case, "escalate", team["dispatcher"], note="指挥中心上报街道")
+    assert (case.assigned_region.code, case.escalation_level) == ("210199001", SolvedLevel.STREET)
 
 
 def test_suspension_stops_the_clock_and_extension_moves_it(team):

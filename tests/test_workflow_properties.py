@@ -32,7 +32,7 @@ from gridgov.cases.calendar import WorkingCalendar
 from gridgov.cases.models import Case, Category, ExtensionRequest, LimitUnit, Rating, State, Step
 from gridgov.cases.selectors import visible_cases
 from gridgov.cases.services import Report, report_case, take_action
-from gridgov.cases.workflow import TRANSITIONS, WorkflowError
+from gridgov.cases.workflow import TRANSITIONS, WorkflowError, must_hold
 
 from .case_factories import make_category, make_department, make_team, make_user
 from .factories import DISTRICT, EAST_GRID, EAST_MIDDLE_GRID, NORTH, SOUTH, UNITS, WEST_GRID, WEST_MIDDLE_GRID
@@ -213,7 +213,7 @@ class CaseWorkflow(RuleBasedStateMachine):
             actors = [
                 name
                 for name in actors
-                if _sees(model, team[name]) and (_holds(model, team[name]) or not transition.holder_only)
+                if _sees(model, team[name]) and (_holds(model, team[name]) or not must_hold(transition, team[name].role))
             ] or actors
         return action, data.draw(st.sampled_from(actors), label="actor")
 
@@ -303,7 +303,7 @@ class CaseWorkflow(RuleBasedStateMachine):
         # (d) scope is never crossed, and only holders take holder-only steps
         assert sees_by_selectors, f"{action} by {actor.username} succeeded on a case selectors hide from them"
         assert sees, f"{action} by {actor.username} succeeded on case {case.number} outside their scope"
-        assert not transition.holder_only or holds, f"{action} by {actor.username}, who does not hold case {case.number}"
+        assert not must_hold(transition, actor.role) or holds, f"{action} by {actor.username}, who does not hold case {case.number}"
         assert actor.role in transition.roles
         assert not transition.needs_note or note.strip()
         assert expected_version in (None, case.version)
@@ -322,7 +322,7 @@ class CaseWorkflow(RuleBasedStateMachine):
             case.state in transition.sources
             and actor.role in transition.roles
             and sees
-            and (holds or not transition.holder_only)
+            and (holds or not must_hold(transition, actor.role))
             and (note.strip() or not transition.needs_note)
             and expected_version in (None, case.version)
         )

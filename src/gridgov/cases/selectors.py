@@ -12,7 +12,7 @@ from gridgov.accounts.models import Role, User
 from . import sla
 from .calendar import WorkingCalendar
 from .models import Case, Category, ExtensionRequest, Photo, Source, State
-from .workflow import OPEN_STATES, TRANSITIONS
+from .workflow import OPEN_STATES, TRANSITIONS, must_hold
 
 EARTH_RADIUS_M = 6_371_008.8
 
@@ -112,7 +112,7 @@ def allowed_actions(user: User, case: Case) -> list[str]:
     for action, transition in TRANSITIONS.items():
         if case.state not in transition.sources or user.role not in transition.roles:
             continue
-        if transition.holder_only and not holds_case(user, case):
+        if must_hold(transition, user.role) and not holds_case(user, case):
             continue
         actions.append(action)
     return actions

@@ -19,7 +19,7 @@ from . import sla
 from .calendar import WorkingCalendar
 from .models import Case, CaseCounter, Category, ExtensionRequest, Notification, Rating, SolvedLevel, Source, State, Step
 from .selectors import can_act_on, holds_case
-from .workflow import CaseChanged, IllegalTransition, NotAllowed, WorkflowError, check_role, check_state, transition_for
+from .workflow import CaseChanged, IllegalTransition, NotAllowed, WorkflowError, check_role, check_state, must_hold, transition_for
 
 MAX_DESCRIPTION = 4000
 LEVEL_ABOVE = {SolvedLevel.GRID: SolvedLevel.COMMUNITY, SolvedLevel.COMMUNITY: SolvedLevel.STREET, SolvedLevel.STREET: SolvedLevel.DISTRICT}
@@ -263,7 +263,7 @@ def _check_actor(transition, case: Case, actor: User | None) -> None:
     check_role(transition, actor.role)
     if not can_act_on(actor, case):
         raise NotAllowed(f"case {case.number} is outside your unit")
-    if transition.holder_only and not holds_case(actor, case):
+    if must_hold(transition, actor.role) and not holds_case(actor, case):
         raise NotAllowed(f"case {case.number} is not assigned to you or your unit")
 
 

@@ -14,8 +14,9 @@ plus actions that keep the state (extensions, suspension, supervision), escalati
 street's whistle (both re-dispatch), and merging a duplicate into another case.
 
 Who may act is decided in two parts: the actor's role must be in the action's roles, and, for
-actions marked ``holder_only``, the actor must hold the case (its department, or the unit of
-the grid network it was dispatched to). The data scope check (a user acts only on cases in their
+actions marked ``holder_only``, an actor in a handling role must hold the case (its department,
+or the unit of the grid network it was dispatched to); command-centre roles take such actions
+on any case in their scope (``must_hold``). The data scope check (a user acts only on cases in their
 own unit) lives in ``selectors.can_see`` and applies to every action.
 """
 
@@ -73,7 +74,9 @@ TRANSITIONS: dict[str, Transition] = {
         _t("rework", {State.VERIFYING}, State.DISPATCHED, VERIFY, needs_note=True, new_clock=True),
         _t("rate", {State.CLOSED}, State.RATED, REPORTER),
         _t("reopen", {State.RATED}, State.FILED, LEAD, needs_note=True, new_clock=True),
-        _t("escalate", AT_HANDLER, State.DISPATCHED, REGION_HANDLERS | DISPATCH, needs_note=True, new_clock=True),
+        # Only the unit holding the case hands it up (a grid worker cannot escalate what their
+        # community already holds); the command centre may escalate any case.
+        _t("escalate", AT_HANDLER, State.DISPATCHED, REGION_HANDLERS | DISPATCH, holder_only=True, needs_note=True, new_clock=True),
         _t("whistle", {State.FILED, *AT_HANDLER}, State.DISPATCHED, {Role.STREET_STAFF, *LEAD}, needs_note=True, new_clock=True),
         _t("request_extension", AT_HANDLER, None, HANDLERS, holder_only=True, needs_note=True),
         _t("approve_extension", AT_HANDLER, None, LEAD),
@@ -112,6 +115,11 @@ def check_state(transition: Transition, state: str) -> None:
     if state not in transition.sources:
         allowed = ", ".join(sorted(transition.sources))
         raise IllegalTransition(f"cannot {transition.action} a case that is {state}; only a case that is {allowed}")
+
+
+def must_hold(transition: Transition, role: str) -> bool:
+    """Whether an actor in this role must hold the case to take this action."""
+    return transition.holder_only and role in HANDLERS
 
 
 def check_role(transition: Transition, role: str) -> None:
