@@ -213,7 +213,18 @@ def test_two_first_reports_of_a_new_day_both_create_the_counter_safely(filed_cas
 # --- Open311's intake worker and SQLite's write lock ---------------------------------------------
 
 
-def test_a_post_is_taken_in_by_the_worker_thread_on_its_own_connection(filed_case, settings):
+@pytest.fixture
+def intake_thread(settings):
+    """Lets tests turn Open311's intake worker on (``settings.GRIDGOV_OPEN311_WORKER = True``);
+    turns it off and waits for the thread to end afterwards, whatever the test did."""
+    from gridgov.open311.worker import intake_worker
+
+    yield
+    settings.GRIDGOV_OPEN311_WORKER = False
+    intake_worker.join_after_disabling(THREAD_TIMEOUT)
+
+
+def test_a_post_is_taken_in_by_the_worker_thread_on_its_own_connection(filed_case, settings, intake_thread):
     from django.test import Client
 
     from gridgov.open311.models import Submission
@@ -229,7 +240,6 @@ def test_a_post_is_taken_in_by_the_worker_thread_on_its_own_connection(filed_cas
     created = Submission.objects.filter(token__in=tokens, state=Submission.State.CREATED)
     assert created.count() == 3, list(Submission.objects.values("state", "refusal"))
     assert len({submission.case.number for submission in created}) == 3
-    settings.GRIDGOV_OPEN311_WORKER = False  # the thread sees this and ends
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="the write lock is SQLite's (gridgov.dbbackends.sqlite)")
@@ -297,3 +307,24 @@ def test_two_imports_of_one_hotline_file_take_each_work_order_in_once(filed_case
     assert imported == refused == ["GD1", "GD2", "GD3"]
     assert all("another import running at the same time" in p.reason for result in outcomes for p in result.refused)
     assert sorted(Case.objects.filter(source="hotline").values_list("external_id", flat=True)) == ["GD1", "GD2", "GD3"]
+
+
+def test_loading_the_application_takes_in_what_a_stopped_server_left_queued(filed_case, settings, intake_thread):
+    import importlib
+
+    from django.test import Client
+
+    import gridgov.wsgi
+    from gridgov.open311.models import Submission
+    from gridgov.open311.services import create_api_key
+
+    key = create_api_key("left-over")[1]
+    form = {"api_key": key, "service_code": "event-0101", "lat": "41.79", "long": "123.405", "description": "井盖缺失"}
+    token = Client().post("/open311/v2/requests.json", form).json()[0]["token"]  # worker off: stays queued
+    assert Submission.objects.get(token=token).state == Submission.State.QUEUED
+    settings.GRIDGOV_OPEN311_WORKER = True
+    importlib.reload(gridgov.wsgi)  # what a server process does when it starts
+    deadline = time.monotonic() + THREAD_TIMEOUT
+    while Submission.objects.get(token=token).state == Submission.State.QUEUED and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert Submission.objects.get(token=token).state == Submission.State.CREATED

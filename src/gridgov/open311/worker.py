@@ -2,10 +2,11 @@
 into cases, many per transaction.
 
 A POST wakes its own process's worker when its transaction commits, so a case normally exists
-some 50 ms after its POST was answered (``GATHER_SECONDS``); each worker also looks at the queue every
+some 0.2 s after its POST was answered (``GATHER_SECONDS``); each worker also looks at the queue every
 ``POLL_SECONDS``, to take in what other processes queued or what was left when a server
-stopped. The thread starts on first use, in whatever server runs the application, and again
-in a forked child. ``GRIDGOV_OPEN311_WORKER = False`` turns it off (tests take queued
+stopped. The thread starts when a server process loads the application (``gridgov.wsgi``, so
+that requests left queued by a stopped server are taken in) or on first use, and again in a
+forked child. ``GRIDGOV_OPEN311_WORKER = False`` turns it off (tests take queued
 submissions in explicitly); GET tokens/{token} takes in a queued request itself in any case.
 """
 
@@ -21,8 +22,10 @@ logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0
 # After a wake-up, let more POSTs arrive before taking them in: one transaction of many cases
-# costs little more than one of a single case (measured: see benchmarks/README.md).
-GATHER_SECONDS = 0.05
+# costs little more than one of a single case. 0.2 s against 0.05 s: 283-287 against 186-236
+# cases/s in `gridgov bench intake` (benchmarks/README.md). A client that asks for its token
+# sooner gets the case taken in by its own request.
+GATHER_SECONDS = 0.2
 MAX_BACKOFF_SECONDS = 30.0
 
 
@@ -56,10 +59,12 @@ class IntakeWorker:
         from .services import take_in_all
 
         backoff = POLL_SECONDS
-        while self.enabled:  # turned off (tests): the thread ends
+        while True:
             if self._wake.wait(timeout=backoff):
                 time.sleep(GATHER_SECONDS)
             self._wake.clear()
+            if not self.enabled:  # turned off (tests): the thread ends
+                break
             close_old_connections()
             try:
                 take_in_all()
@@ -68,6 +73,13 @@ class IntakeWorker:
                 logger.exception("Open311 intake worker: taking in queued submissions failed; retrying")
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
         connection.close()
+
+    def join_after_disabling(self, timeout: float) -> None:
+        """Wait for the thread to end once ``GRIDGOV_OPEN311_WORKER`` is off (tests)."""
+        thread = self._thread
+        if thread is not None:
+            self._wake.set()
+            thread.join(timeout)
 
 
 intake_worker = IntakeWorker()
