@@ -26,7 +26,7 @@ def grouped_categories() -> list[tuple[str, list[tuple[int, str]]]]:
     """Active categories grouped by kind and top class, for a <select> with optgroups."""
     groups: dict[str, list[tuple[int, str]]] = {}
     kinds = dict(CaseKind.choices)
-    for category in Category.objects.filter(is_active=True).order_by("kind", "code"):
+    for category in selectors.active_categories():
         label = f"{kinds[category.kind]} · {category.top_name}"
         groups.setdefault(label, []).append((category.pk, category.name))
     return list(groups.items())

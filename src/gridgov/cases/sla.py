@@ -7,9 +7,10 @@ The calendar is the official holiday schedule (``holidays.py``) as edited in the
 
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from time import monotonic
 
 from django.conf import settings
+
+from gridgov.caching import ProcessCache
 
 from .calendar import DISTRICT_OFFICE_HOURS, WorkingCalendar
 from .models import CalendarDay, Case, Category, LimitUnit, State
@@ -27,7 +28,16 @@ def work_periods() -> tuple[tuple[time, time], ...]:
 
 
 CALENDAR_TTL_SECONDS = 60.0
-_cached_calendar: tuple[float, WorkingCalendar] | None = None
+
+
+def _load_calendar() -> WorkingCalendar:
+    days_off, workdays = set(), set()
+    for day, kind in CalendarDay.objects.values_list("date", "kind"):
+        (days_off if kind == CalendarDay.Kind.DAY_OFF else workdays).add(day)
+    return WorkingCalendar(work_periods=work_periods(), holidays=days_off, makeup_workdays=workdays)
+
+
+_calendar = ProcessCache(_load_calendar, CALENDAR_TTL_SECONDS)
 
 
 def working_calendar() -> WorkingCalendar:
@@ -36,25 +46,11 @@ def working_calendar() -> WorkingCalendar:
     An edit in this process (admin, seeding) drops the cache at once through a signal (see
     ``apps.py``); other server processes pick it up within ``CALENDAR_TTL_SECONDS``.
     """
-    global _cached_calendar
-    cached = _cached_calendar
-    if cached is not None and monotonic() - cached[0] < CALENDAR_TTL_SECONDS:
-        return cached[1]
-    calendar = _load_calendar()
-    _cached_calendar = (monotonic(), calendar)
-    return calendar
+    return _calendar.get()
 
 
 def forget_calendar(**_signal_arguments) -> None:
-    global _cached_calendar
-    _cached_calendar = None
-
-
-def _load_calendar() -> WorkingCalendar:
-    days_off, workdays = set(), set()
-    for day, kind in CalendarDay.objects.values_list("date", "kind"):
-        (days_off if kind == CalendarDay.Kind.DAY_OFF else workdays).add(day)
-    return WorkingCalendar(work_periods=work_periods(), holidays=days_off, makeup_workdays=workdays)
+    _calendar.forget()
 
 
 def intake_deadline(calendar: WorkingCalendar, category: Category, start: datetime) -> datetime:

@@ -88,7 +88,7 @@ def clear_grid_index_cache() -> None:
 
 
 def locate_grid(lat: float, lng: float) -> GridRef | None:
-    """The grid a point lies in, answered from the in-process index (one tiny revision query)."""
+    """The grid a point lies in, answered from the in-process index (see ``_IndexCache``)."""
     return grid_locator()(lat, lng)
 
 

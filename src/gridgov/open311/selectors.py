@@ -3,11 +3,12 @@ reporter identity is never loaded into a response (see serializers.py)."""
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from time import monotonic
 
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from gridgov.caching import ProcessCache
+from gridgov.cases import selectors as case_selectors
 from gridgov.cases.models import Case, Category, State, Step
 from gridgov.cases.workflow import OPEN_STATES
 
@@ -36,38 +37,33 @@ def parse_service_code(code: str) -> tuple[str, str] | None:
 
 
 def active_services() -> QuerySet[Category]:
-    return Category.objects.filter(is_active=True).order_by("kind", "code")
+    return case_selectors.active_categories()
 
 
 CATALOGUE_TTL_SECONDS = 60.0
-_cached_catalogue: tuple[float, dict[tuple[str, str], Category]] | None = None
+
+
+def _load_catalogue() -> dict[tuple[str, str], Category]:
+    return {(category.kind, category.code): category for category in Category.objects.all()}
+
+
+# A query per POST for a table edited a few times a year; dropped on edit (signal, apps.py).
+_catalogue = ProcessCache(_load_catalogue, CATALOGUE_TTL_SECONDS)
 
 
 def category_for_code(code: str, *, active_only: bool = False) -> Category | None:
-    """The category of a service code, from a per-process copy of the catalogue (a query per
-    POST for a table edited a few times a year). An edit in this process drops the copy at once
-    (signal, see apps.py); other processes see it within ``CATALOGUE_TTL_SECONDS``, and taking
-    a queued request in checks the category afresh."""
+    """The category of a service code, from the per-process copy of the catalogue. Other
+    processes see an edit within ``CATALOGUE_TTL_SECONDS``; taking a queued request in checks
+    its category afresh."""
     parsed = parse_service_code(code)
-    category = _catalogue().get(parsed) if parsed else None
+    category = _catalogue.get().get(parsed) if parsed else None
     if category is None or (active_only and not category.is_active):
         return None
     return category
 
 
-def _catalogue() -> dict[tuple[str, str], Category]:
-    global _cached_catalogue
-    cached = _cached_catalogue
-    if cached is not None and monotonic() - cached[0] < CATALOGUE_TTL_SECONDS:
-        return cached[1]
-    catalogue = {(category.kind, category.code): category for category in Category.objects.all()}
-    _cached_catalogue = (monotonic(), catalogue)
-    return catalogue
-
-
 def forget_catalogue(**_signal_arguments) -> None:
-    global _cached_catalogue
-    _cached_catalogue = None
+    _catalogue.forget()
 
 
 @dataclass

@@ -112,7 +112,8 @@ def _note_use(api_key: ApiKey) -> None:
 
 @dataclass(frozen=True)
 class Created:
-    status: int
+    """The answer to a POST (always 201 Created), and whether it repeats an earlier one."""
+
     payload: list
     token: str
     replayed: bool = False
@@ -181,7 +182,7 @@ def _replay(submission: Submission, print_: str) -> Created:
         raise Open311Error(
             422, f"Idempotency-Key {submission.idempotency_key!r} was already used for a different request (token {submission.token})"
         )
-    return Created(CREATED, submission.response, submission.token, replayed=True)
+    return Created(submission.response, submission.token, replayed=True)
 
 
 def _existing(api_key: ApiKey, idempotency_key: str) -> Submission | None:
@@ -253,7 +254,7 @@ def _queue(api_key: ApiKey, report: Report, extras: dict, idempotency_key: str, 
             response=response,
         )
         transaction.on_commit(intake_worker.wake)
-    return Created(CREATED, response, token)
+    return Created(response, token)
 
 
 def _stored_report(report: Report) -> dict:
@@ -364,11 +365,9 @@ def _record_outcomes(batch: list[Submission]) -> None:
     which cost more than creating the cases)."""
     now = timezone.now()
     column = {name: Submission._meta.get_field(name) for name in ("case", "state", "report", "refusal", "processed_at")}
-    sql = (
-        f"UPDATE {Submission._meta.db_table} SET "
-        + ", ".join(f"{field.column} = %s" for field in column.values())
-        + " WHERE id = %s"
-    )
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in column.values())
+    sql = f"UPDATE {quote(Submission._meta.db_table)} SET {assignments} WHERE {quote('id')} = %s"
     rows = [
         [
             column["case"].get_db_prep_save(submission.case_id, connection),
@@ -389,8 +388,17 @@ def _refuse(submission: Submission, reason: str) -> None:
     submission.refusal = reason[:500]
 
 
+def take_in_through(token: str) -> None:
+    """Take queued requests in, oldest first, until this token's is no longer queued: GET
+    tokens/{token} answers with the case even when no worker has got to it yet, without
+    emptying a long queue inside one request."""
+    queued = Submission.objects.filter(token=token, state=Submission.State.QUEUED)
+    while queued.exists() and take_in_queued():
+        pass
+
+
 def take_in_all() -> int:
-    """Empty the queue (GET tokens/{token} of a queued request, tests, ``gridgov open311-intake``)."""
+    """Empty the queue (the worker; tests)."""
     total = 0
     while True:
         taken = take_in_queued()

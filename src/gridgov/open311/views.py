@@ -19,7 +19,7 @@ from gridgov.cases.ratelimit import RateLimited, check_rate
 from . import selectors, serializers
 from .renderers import CONTENT_TYPES, render
 from .models import Submission
-from .services import Open311Error, authenticate, submit_request, take_in_all
+from .services import CREATED, Open311Error, authenticate, submit_request, take_in_through
 
 DEFAULT_FORMAT = "json"  # used to answer a request for a format we do not serve
 # Discovery's changeset: when this endpoint's surface last changed. Bump it with the surface.
@@ -182,7 +182,7 @@ def _post_request(request, fmt):
         return response
     api_key = authenticate(request.POST.get("api_key", "").strip())
     created = submit_request(api_key, request.POST, request.headers.get("Idempotency-Key", "").strip())
-    response = render(fmt, "service_requests", created.payload, status=created.status)
+    response = render(fmt, "service_requests", created.payload, status=CREATED)
     response["Location"] = request.build_absolute_uri(reverse("open311:token", kwargs={"token_id": created.token, "fmt": fmt}))
     if created.replayed:
         response["Idempotent-Replayed"] = "true"
@@ -205,7 +205,7 @@ def token(request, token_id, fmt):
     if status is None:
         raise Open311Error(404, f"token {token_id!r} was not found")
     if status.state == Submission.State.QUEUED:
-        take_in_all()  # normally the worker is a step ahead; this makes the answer certain
+        take_in_through(token_id)  # normally the worker is a step ahead; this makes the answer certain
         status = selectors.token_status(token_id)
     if status.state == Submission.State.REFUSED:
         raise Open311Error(400, f"token {token_id!r}: the request was refused when taken in: {status.refusal}")
