@@ -3,22 +3,24 @@ from django.utils import translation
 
 from gridgov.cases.sla import forget_calendar
 from gridgov.grids.selectors import clear_grid_index_cache
-from gridgov.open311.selectors import forget_catalogue
+from gridgov.open311.selectors import forget_catalogue, forget_key_table
 
 from .factories import build_small_network
 
 
 @pytest.fixture(autouse=True)
 def _fresh_grid_index():
-    """The point → grid index, the working calendar and Open311's copy of the catalogue are
-    cached per process; tests change all three."""
+    """The point → grid index, the working calendar and Open311's copies of the catalogue and
+    of the API keys are cached per process; tests change them all."""
     clear_grid_index_cache()
     forget_calendar()
     forget_catalogue()
+    forget_key_table()
     yield
     clear_grid_index_cache()
     forget_calendar()
     forget_catalogue()
+    forget_key_table()
 
 
 @pytest.fixture(autouse=True)

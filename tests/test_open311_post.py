@@ -5,6 +5,7 @@ The intake worker thread is off in tests (conftest); they take queued submission
 ``take_in_all`` / ``take_in_queued``, as the worker would."""
 
 import threading
+import time
 import xml.etree.ElementTree as ET
 from io import StringIO
 from unittest import mock
@@ -13,11 +14,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
-from django.utils import translation
+from django.utils import timezone, translation
 
 from gridgov.accounts.models import AuditEvent
 from gridgov.cases.models import Case, Source
-from gridgov.open311 import services
+from gridgov.open311 import selectors, services
 from gridgov.open311.models import ApiKey, Submission
 from gridgov.open311.services import create_api_key, revoke_api_key, take_in_all, take_in_queued
 
@@ -182,6 +183,23 @@ def test_api_key_missing_wrong_or_revoked_is_403(client, key, fmt):
     response = post(client, key, fmt=fmt)
     assert response.status_code == 403 and error_of(response) == (403, "api_key has been revoked")
     assert Case.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_key_revoked_by_another_process_stops_working_within_a_second(client, key, monkeypatch):
+    assert post(client, key).status_code == 201  # the key table is now kept in this process
+    ApiKey.objects.update(revoked_at=timezone.now())  # as `gridgov apikey revoke` would, elsewhere: no signal here
+    assert post(client, key).status_code == 201
+    later = time.monotonic() + selectors.KEY_TABLE_TTL_SECONDS + 0.01
+    monkeypatch.setattr("gridgov.caching.monotonic", lambda: later)
+    assert error_of(post(client, key)) == (403, "api_key has been revoked")
+
+
+@pytest.mark.django_db
+def test_a_key_created_in_this_process_works_at_once(client, key):
+    assert post(client, key).status_code == 201
+    other = create_api_key("hotline-bridge")[1]
+    assert post(client, other).status_code == 201
 
 
 @pytest.mark.django_db

@@ -2,6 +2,8 @@
 
 from django.db import models, transaction
 
+from gridgov.bulk import insert_objects
+
 from .models import AuditEvent, User
 
 
@@ -23,8 +25,10 @@ def record_audit(actor: User | None, action: str, target: models.Model | None = 
 
 
 def record_audits(events: list[AuditEvent]) -> list[AuditEvent]:
-    """Write many audit events with one insert, inside the transaction of the changes they record."""
-    return AuditEvent.objects.bulk_create(events)
+    """Write many audit events with one statement, inside the transaction of the changes they
+    record. The events get no ids back (nothing reads them before the transaction ends)."""
+    insert_objects(AuditEvent, events)
+    return events
 
 
 @transaction.atomic

@@ -27,10 +27,11 @@ from decimal import Decimal
 
 import numpy as np
 import shapely
-from django.db import connections, models, router, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from gridgov.accounts.models import Department, Role, User
+from gridgov.bulk import insert_rows
 from gridgov.cases import sla
 from gridgov.cases.calendar import WorkingCalendar
 from gridgov.cases.models import Case, CaseCounter, Category, ExtensionRequest, LimitUnit, Notification, Photo, Source, State, Step
@@ -560,31 +561,6 @@ def _case_row(case: PlannedCase, number: str, departments: dict[str, int], regio
     )  # fmt: skip
 
 
-def _converter(field, connection):
-    """What the database driver takes for a field's Python value (what bulk_create would send)."""
-    if isinstance(field, models.DateTimeField):
-        return connection.ops.adapt_datetimefield_value
-    if isinstance(field, models.JSONField):
-        return lambda value: connection.ops.adapt_json_value(value, field.encoder)
-    return lambda value: value
-
-
-def _insert_rows(model, attnames: list[str], rows) -> None:
-    """Plain INSERTs of many rows: bulk_create prepares every value through the field API and,
-    on SQLite, sends batches of under a hundred steps; this is several times faster for the
-    quarter of a million rows of the history."""
-    connection = connections[router.db_for_write(model)]
-    fields = {field.attname: field for field in model._meta.concrete_fields}
-    converters = [_converter(fields[name], connection) for name in attnames]
-    quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        quote(model._meta.db_table), ", ".join(quote(fields[name].column) for name in attnames), ", ".join(["%s"] * len(attnames))
-    )
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), BATCH):
-            cursor.executemany(sql, [[convert(v) for convert, v in zip(converters, row, strict=True)] for row in rows[start : start + BATCH]])
-
-
 STEP_COLUMNS = ["case_id", "action", "from_state", "to_state", "actor_id", "actor_role", "at", "note", "deadline", "data"]
 
 
@@ -599,10 +575,10 @@ def write_case_history(planned: list[PlannedCase], calendar: WorkingCalendar) ->
     for start in range(0, len(planned), BATCH):
         chunk, chunk_numbers = planned[start : start + BATCH], numbers[start : start + BATCH]
         rows = [_case_row(case, number, departments, regions) for case, number in zip(chunk, chunk_numbers, strict=True)]
-        _insert_rows(Case, case_columns, [[getattr(row, name) for name in case_columns] for row in rows])
+        insert_rows(Case, case_columns, [[getattr(row, name) for name in case_columns] for row in rows])
         ids = dict(Case.objects.filter(number__in=chunk_numbers).values_list("number", "id"))
         case_ids = [ids[number] for number in chunk_numbers]
-        _insert_rows(
+        insert_rows(
             Step,
             STEP_COLUMNS,
             [

@@ -12,7 +12,10 @@ class Open311Config(AppConfig):
 
         from gridgov.cases.models import Category
 
-        from .selectors import forget_catalogue
+        from .models import ApiKey
+        from .selectors import forget_catalogue, forget_key_table
 
         post_save.connect(forget_catalogue, sender=Category, dispatch_uid="forget_open311_catalogue_on_save")
         post_delete.connect(forget_catalogue, sender=Category, dispatch_uid="forget_open311_catalogue_on_delete")
+        post_save.connect(forget_key_table, sender=ApiKey, dispatch_uid="forget_open311_keys_on_save")
+        post_delete.connect(forget_key_table, sender=ApiKey, dispatch_uid="forget_open311_keys_on_delete")

@@ -12,7 +12,7 @@ from gridgov.cases import selectors as case_selectors
 from gridgov.cases.models import Case, Category, State, Step
 from gridgov.cases.workflow import OPEN_STATES
 
-from .models import Submission
+from .models import ApiKey, Submission
 
 # Status map (GeoReport v2 knows only open and closed): every state a case can still move on
 # from is "open"; closed, rated, rejected, voided and merged are "closed". The internal state
@@ -60,6 +60,26 @@ def category_for_code(code: str, *, active_only: bool = False) -> Category | Non
     if category is None or (active_only and not category.is_active):
         return None
     return category
+
+
+KEY_TABLE_TTL_SECONDS = 1.0
+
+
+def _load_key_table() -> dict[str, ApiKey]:
+    return {api_key.hashed_key: api_key for api_key in ApiKey.objects.all()}
+
+
+# Every POST names its key: the few clients' keys are kept per process, read again each second,
+# so a key revoked from the command line stops working everywhere within that second.
+_key_table = ProcessCache(_load_key_table, KEY_TABLE_TTL_SECONDS)
+
+
+def api_key_by_hash(hashed_key: str) -> ApiKey | None:
+    return _key_table.get().get(hashed_key)
+
+
+def forget_key_table(**_signal_arguments) -> None:
+    _key_table.forget()
 
 
 def forget_catalogue(**_signal_arguments) -> None:
