@@ -155,9 +155,10 @@ def test_bench_intake_runs_end_to_end_on_its_own_database(tmp_path):
     assert figures["throughput"]["trivial_per_s"] > 0
     assert figures["throughput"]["intake_per_s"] > 0
     assert figures["throughput"]["cases"] > 0  # every queued request became a case before the clock stopped
-    assert figures["throughput"]["ratio"] == pytest.approx(
-        figures["throughput"]["intake_per_s"] / figures["throughput"]["trivial_per_s"]
-    )
+    throughput = figures["throughput"]
+    assert throughput["ratio"] == pytest.approx(throughput["intake_per_s"] / throughput["trivial_per_s"])
+    assert throughput["write_per_s"] > 0  # the bench's server answers POST /bench/write
+    assert throughput["intake_to_write_ratio"] == pytest.approx(throughput["intake_per_s"] / throughput["write_per_s"])
     latency = figures["latency"]
     assert set(latency) == {"40", "80"}  # JSON object keys
     for size in latency.values():

@@ -42,3 +42,12 @@ def test_unknown_profile_is_named(tmp_path):
     result = _run({"GRIDGOV_PROFILE": "staging", "GRIDGOV_DATA_DIR": str(tmp_path)}, "check")
     assert result.returncode != 0
     assert "'staging'" in result.stderr
+
+
+def test_production_profile_never_turns_the_bench_endpoints_on(tmp_path):
+    env = {"GRIDGOV_SECRET_KEY": SECRET, "GRIDGOV_ALLOWED_HOSTS": "x", "GRIDGOV_DATA_DIR": str(tmp_path), "GRIDGOV_BENCH_ENDPOINTS": "1"}
+    show = "from django.conf import settings; print(settings.GRIDGOV_BENCH_ENDPOINTS)"
+    production = _run({**env, "GRIDGOV_PROFILE": "production"}, "shell", "-c", show)
+    local = _run({**env, "GRIDGOV_PROFILE": "local"}, "shell", "-c", show)
+    last_line = [result.stdout.strip().splitlines()[-1] if result.stdout.strip() else "" for result in (production, local)]
+    assert last_line == ["False", "True"], production.stderr + local.stderr

@@ -181,3 +181,16 @@ def test_map_opens_on_the_users_own_unit(client, network, django_user_model):
     assert client.get(reverse("grids:map")).context["map_config"]["homeCode"] == "210199002"
     client.force_login(grid_worker)
     assert client.get(reverse("grids:map")).context["map_config"]["homeCode"] == "210199001001"
+
+
+@pytest.mark.django_db
+def test_the_bench_write_endpoint_exists_only_where_the_bench_turned_it_on(client, settings):
+    from gridgov.accounts.models import AuditEvent
+
+    settings.GRIDGOV_BENCH_ENDPOINTS = False
+    assert client.post("/bench/write", {"description": "x"}).status_code == 404
+    assert not AuditEvent.objects.filter(action="ops.bench_write").exists()
+    settings.GRIDGOV_BENCH_ENDPOINTS = True
+    assert client.get("/bench/write").status_code == 405
+    assert client.post("/bench/write", {"description": "x"}).status_code == 201
+    assert AuditEvent.objects.filter(action="ops.bench_write").count() == 1

@@ -175,6 +175,9 @@ GRIDGOV_OPEN311_WORKER = os.environ.get("GRIDGOV_OPEN311_WORKER", "1") != "0"
 # Mark cases overdue by more than their step's time limit as supervised (督办).
 GRIDGOV_AUTO_SUPERVISE = True
 
+# `gridgov bench intake` turns on an endpoint that commits one row per POST (ops/views.py).
+GRIDGOV_BENCH_ENDPOINTS = not PRODUCTION and os.environ.get("GRIDGOV_BENCH_ENDPOINTS") == "1"
+
 # Public intake (resident form, Open311 POST) per client; "" turns the limit off. See cases/ratelimit.py.
 GRIDGOV_INTAKE_RATE = os.environ.get("GRIDGOV_INTAKE_RATE", "20/h")
 

@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 
 from gridgov.api import api
 from gridgov.cases.urls import public_urls as case_public_urls
+from gridgov.ops.views import durable_write_floor
 
 
 def healthz(request):
@@ -15,6 +16,7 @@ def healthz(request):
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("bench/write", durable_write_floor, name="bench-write"),
     path("", RedirectView.as_view(pattern_name="grids:map", permanent=False)),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
