@@ -43,11 +43,13 @@ def test_drill_down_to_a_grid_and_read_its_code(page, live_server, transactional
 
     # the community's grids, in the map and in the side list
     expect(page.locator("#breadcrumb")).to_contain_text("西社区")
+    expect(page.locator("#panel-summary")).to_contain_text(re.compile(r"\d+ 个网格"))
     expect(page.locator(f'#child-list a[data-code="{WEST_MIDDLE_GRID}"]')).to_contain_text("西二网格")
     expect(polygon(page, "210199002001001")).to_have_count(0)  # the other street's grid is not drawn
     polygon(page, WEST_MIDDLE_GRID).click()
     popup_link = page.locator(f'a.grid-detail-link[data-code="{WEST_MIDDLE_GRID}"]')
     expect(popup_link).to_be_visible()
+    expect(page.locator(".grid-popup")).to_contain_text(re.compile(r"面积：[\d.]+ 平方千米"))
     screenshot(page, "map-community")
     popup_link.click()
 
@@ -81,3 +83,4 @@ def test_the_map_page_switches_to_english(page, live_server, transactional_db, n
 
     expect(page.locator("#region-search")).to_have_attribute("placeholder", "Search by code or name")
     expect(page.locator("#breadcrumb")).to_contain_text("Whole network")
+    expect(page.locator("#panel-summary")).to_contain_text(re.compile(r"\b\d+ grids?\b"))

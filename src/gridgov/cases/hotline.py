@@ -206,7 +206,7 @@ def _coordinate(value, name: str, low: float, high: float) -> float:
 
 class _CategoryLookup:
     def __init__(self):
-        self.categories = list(Category.objects.filter(is_active=True).select_related("default_department"))
+        self.categories = list(selectors.active_categories().select_related("default_department"))
         self.by_code = {(c.kind, c.code): c for c in self.categories}
         self.by_name: dict[str, list[Category]] = {}
         for category in self.categories:

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from . import selectors
 from .codes import CodeError, Level, validate_code
@@ -116,10 +117,10 @@ def _map_config() -> dict:
             "openDetail": _("Open the grid page"),
             "openUnit": _("Open the page of this unit"),
             "children": _("Units below"),
-            "grids": _("grids"),
+            # Whole phrases with placeholders: word order and punctuation differ between languages.
+            "gridCount": {"one": ngettext("%(count)s grid", "%(count)s grids", 1), "other": ngettext("%(count)s grid", "%(count)s grids", 2)},
             "km2": _("km²"),
-            "code": _("Code"),
-            "area": _("Area"),
+            "areaIs": _("Area: %(area)s"),
             "empty": _("No units below this one."),
         },
     }

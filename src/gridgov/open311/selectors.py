@@ -74,6 +74,11 @@ def _load_key_table() -> dict[str, ApiKey]:
 _key_table = ProcessCache(_load_key_table, KEY_TABLE_TTL_SECONDS)
 
 
+def api_keys() -> QuerySet[ApiKey]:
+    """Every client's key, revoked ones too, by name."""
+    return ApiKey.objects.order_by("name")
+
+
 def api_key_by_hash(hashed_key: str) -> ApiKey | None:
     return _key_table.get().get(hashed_key)
 

@@ -147,7 +147,7 @@
       { className: "grid-popup" },
       element("strong", {}, name),
       element("div", { className: "code" }, code),
-      element("div", {}, `${text.area}: ${formatArea(area)}`),
+      element("div", {}, text.areaIs.replace("%(area)s", formatArea(area))),
       element("a", { href: detailUrl(code), className: "button primary grid-detail-link", dataset: { code } }, text.openDetail),
     );
     layer.bindPopup(popup, { minWidth: 180 }).openPopup();
@@ -189,7 +189,7 @@
     elements.title.textContent = unit ? `${unit.name}` : text.all;
     const summary = [];
     if (unit) summary.push(`${levelLabel(unit.level)} ${unit.code}`, formatArea(unit.area_km2));
-    if (totals) summary.push(`${totals.grids} ${text.grids}`);
+    if (totals) summary.push((totals.grids === 1 ? text.gridCount.one : text.gridCount.other).replace("%(count)s", totals.grids));
     elements.summary.textContent = summary.join(" · ");
     elements.link.replaceChildren(
       unit ? element("a", { href: detailUrl(unit.code), className: "unit-detail-link" }, text.openUnit) : "",

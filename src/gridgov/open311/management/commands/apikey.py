@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gridgov.open311.models import ApiKey
+from gridgov.open311.selectors import api_keys
 from gridgov.open311.services import create_api_key, revoke_api_key
 
 
@@ -35,7 +35,7 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
 
     def _list(self):
-        keys = ApiKey.objects.all()
+        keys = api_keys()
         if not keys:
             self.stdout.write(_("no API keys"))
         for key in keys:
