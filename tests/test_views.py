@@ -189,6 +189,7 @@ def test_the_bench_write_endpoint_exists_only_where_the_bench_turned_it_on(clien
 
     settings.GRIDGOV_BENCH_ENDPOINTS = False
     assert client.post("/bench/write", {"description": "x"}).status_code == 404
+    assert client.get("/bench/write").status_code == 404
     assert not AuditEvent.objects.filter(action="ops.bench_write").exists()
     settings.GRIDGOV_BENCH_ENDPOINTS = True
     assert client.get("/bench/write").status_code == 405

@@ -146,7 +146,13 @@ class Case(models.Model):
 
     # The SLA clock: the deadline of the step the case waits on, and whether the clock is stopped.
     deadline = models.DateTimeField(_("deadline"), null=True, blank=True, db_index=True)
-    suspended_at = models.DateTimeField(_("suspended since"), null=True, blank=True)
+    suspended_at = models.DateTimeField(
+        _("clock stopped at"),
+        null=True,
+        blank=True,
+        help_text=_("While the case is suspended: the moment from which the time left on the current step is kept. "
+                    "A step taken during the suspension moves it to that step."),
+    )  # fmt: skip
     supervised = models.BooleanField(_("supervised (督办)"), default=False)
     reminded_due_soon_at = models.DateTimeField(null=True, blank=True)
     reminded_overdue_at = models.DateTimeField(null=True, blank=True)
