@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from gridgov.accounts.services import audit_event, record_audit, record_audits
 from gridgov.bulk import insert_objects, update_rows
+from gridgov.cases import selectors as case_selectors
 from gridgov.cases.models import Category, Source
 from gridgov.cases.services import IntakeError, Report, check_report, report_cases
 
@@ -338,7 +339,7 @@ def _take_in_batch(limit: int, pk: int | None = None) -> int:
         batch = list(queued[:limit])
         if not batch:
             return 0
-        categories = Category.objects.in_bulk({submission.report["category"] for submission in batch})
+        categories = case_selectors.categories_by_id(submission.report["category"] for submission in batch)
         readable = []
         for submission in batch:
             try:
