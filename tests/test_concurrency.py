@@ -328,3 +328,91 @@ def test_loading_the_application_takes_in_what_a_stopped_server_left_queued(file
     while Submission.objects.get(token=token).state == Submission.State.QUEUED and time.monotonic() < deadline:
         time.sleep(0.05)
     assert Submission.objects.get(token=token).state == Submission.State.CREATED
+
+
+# --- row locks on PostgreSQL: a step locks its case, nothing else ----------------------------------
+
+needs_row_locks = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="row locks are PostgreSQL's; SQLite's one write lock serialises every writer"
+)
+LOCK_TIMEOUT = "10s"  # generous: a step that waits this long on a lock was blocked, not slow
+
+
+def _filed_case_like(case):
+    intake = make_user(Role.INTAKE_CLERK, username="intake-2")
+    other = report(case.category, at=WEDNESDAY_9)
+    for action in ("accept", "file"):
+        other = take_action(other.pk, action, intake, at=WEDNESDAY_9)
+    return other
+
+
+def _with_lock_timeout(call):
+    """Run ``call`` on this thread's connection with a lock timeout, so a step that would wait
+    for another transaction's lock fails instead of hanging the test."""
+
+    def run():
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
+        return call()
+
+    return run
+
+
+def _while_held(monkeypatch, action, holder, held_call, other_calls):
+    """Run ``held_call`` in a thread and stop it inside its transaction (in the step's handler,
+    after the case is locked); run ``other_calls`` meanwhile, each in its own thread; then let
+    the held step finish. Returns (held outcome, [outcomes of the others])."""
+    from gridgov.cases import services
+
+    inside, release = threading.Event(), threading.Event()
+    real = services._HANDLERS[action]
+
+    def held(ctx):
+        if ctx.actor is not None and ctx.actor.pk == holder.pk:
+            inside.set()
+            assert release.wait(THREAD_TIMEOUT)
+        real(ctx)
+
+    monkeypatch.setitem(services._HANDLERS, action, held)
+    outcomes: dict = {}
+
+    def run(name, call):
+        try:
+            outcomes[name] = call()
+        except BaseException as error:  # noqa: BLE001 - handed back to the test
+            outcomes[name] = error
+        finally:
+            connection.close()
+
+    held_thread = threading.Thread(target=run, args=("held", held_call))
+    held_thread.start()
+    try:
+        assert inside.wait(THREAD_TIMEOUT)
+        others = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(other_calls)]
+        for thread in others:
+            thread.start()
+        for thread in others:
+            thread.join(THREAD_TIMEOUT)
+    finally:
+        release.set()
+        held_thread.join(THREAD_TIMEOUT)
+    assert not held_thread.is_alive()
+    return outcomes["held"], [outcomes.get(index) for index in range(len(other_calls))]
+
+
+@needs_row_locks
+def test_a_step_on_one_case_does_not_block_a_step_on_another_case_of_its_category(filed_case, monkeypatch):
+    """A step locks its case row only: the category row (read along with the case) stays free,
+    so every case of a busy category does not queue behind the one being acted on."""
+    other_case = _filed_case_like(filed_case)
+    first, second = _two_dispatchers()
+    held, [other] = _while_held(
+        monkeypatch,
+        "dispatch",
+        first,
+        _dispatch(filed_case.pk, first, None, region=WEST_GRID),
+        [_with_lock_timeout(_dispatch(other_case.pk, second, None, region=WEST_GRID))],
+    )
+    assert isinstance(other, Case), f"the step on the other case waited for the first one's lock: {other!r}"
+    assert isinstance(held, Case), held
+    assert Case.objects.filter(pk__in=[filed_case.pk, other_case.pk], state=State.DISPATCHED).count() == 2

@@ -217,7 +217,9 @@ def take_action(
     """
     transition = transition_for(action)
     with transaction.atomic():
-        case = Case.objects.select_for_update().select_related("category").get(pk=case_id)
+        # of=("self",): lock the case row only; a plain FOR UPDATE over the join would lock
+        # its category too, and every case of that category would queue behind this step.
+        case = Case.objects.select_for_update(of=("self",)).select_related("category").get(pk=case_id)
         if expected_version is not None and case.version != expected_version:
             raise CaseChanged(f"case {case.number} changed since you opened it (version {expected_version} → {case.version}); reload it")
         check_state(transition, case.state)
