@@ -416,3 +416,39 @@ def test_a_step_on_one_case_does_not_block_a_step_on_another_case_of_its_categor
     assert isinstance(other, Case), f"the step on the other case waited for the first one's lock: {other!r}"
     assert isinstance(held, Case), held
     assert Case.objects.filter(pk__in=[filed_case.pk, other_case.pk], state=State.DISPATCHED).count() == 2
+
+
+@needs_row_locks
+def test_two_clerks_merging_two_cases_into_each_other_at_once_one_wins_the_other_is_told(filed_case, monkeypatch):
+    """A→B and B→A at the same moment: each step locks its own case, then writing the link to the
+    other needs the other's row. Both rows are locked first, in the order of their ids, so one
+    merge waits for the other and then finds its target merged: no "deadlock detected"."""
+    from gridgov.cases import services
+    from gridgov.cases.workflow import WorkflowError
+
+    other_case = _filed_case_like(filed_case)
+    first, second = make_user(Role.INTAKE_CLERK, username="clerk-1"), make_user(Role.INTAKE_CLERK, username="clerk-2")
+    # Both steps meet inside their handlers, each holding what it has locked so far; when one
+    # has to wait for the other's lock instead, the meeting times out and each goes on alone.
+    both_inside = threading.Barrier(2, timeout=2)
+    real_merge = services._HANDLERS["merge"]
+
+    def merge_after_meeting(ctx):
+        try:
+            both_inside.wait()
+        except threading.BrokenBarrierError:
+            pass
+        real_merge(ctx)
+
+    monkeypatch.setitem(services._HANDLERS, "merge", merge_after_meeting)
+
+    def merge(case, into, clerk):
+        return _with_lock_timeout(lambda: take_action(case.pk, "merge", clerk, at=WEDNESDAY_9, into=into.number))
+
+    outcomes = _run_together(merge(filed_case, other_case, first), merge(other_case, filed_case, second))
+    merged = [outcome for outcome in outcomes if isinstance(outcome, Case)]
+    refused = [outcome for outcome in outcomes if not isinstance(outcome, Case)]
+    assert len(merged) == 1 and len(refused) == 1, outcomes
+    assert type(refused[0]) is WorkflowError and "merge into a live case" in str(refused[0]), outcomes
+    states = dict(Case.objects.filter(pk__in=[filed_case.pk, other_case.pk]).values_list("pk", "state"))
+    assert sorted(states.values()) == [State.FILED, State.MERGED]

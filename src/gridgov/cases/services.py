@@ -217,6 +217,7 @@ def take_action(
     """
     transition = transition_for(action)
     with transaction.atomic():
+        _lock_cases_of_step(case_id, action, params)
         # of=("self",): lock the case row only; a plain FOR UPDATE over the join would lock
         # its category too, and every case of that category would queue behind this step.
         case = Case.objects.select_for_update(of=("self",)).select_related("category").get(pk=case_id)
@@ -254,6 +255,21 @@ def take_action(
         if action == "rate" and case.rating == Rating.NOT_SATISFIED:
             return take_action(case.pk, "reopen", None, note="resident not satisfied", at=now, calendar=context.calendar, system=True)
         return case
+
+
+def _lock_cases_of_step(case_id: int, action: str, params: dict) -> None:
+    """Lock every case row a step writes or links to, in the order of their ids.
+
+    A merge writes a link to its target, which on PostgreSQL takes a share lock on the target's
+    row; two merges A→B and B→A taken at once would each hold its own case and wait for the
+    other's ("deadlock detected"). Locking both rows first, lowest id first, makes the second
+    merge wait for the first and then find its target merged."""
+    if action != "merge" or not isinstance(params.get("into"), str):
+        return
+    target_id = Case.objects.filter(number=params["into"]).values_list("pk", flat=True).first()
+    if target_id is None or target_id == case_id:
+        return  # the handler says what is wrong with the target
+    list(Case.objects.select_for_update(of=("self",)).filter(pk__in=[case_id, target_id]).order_by("pk").values_list("pk"))
 
 
 def _supersede_pending_extension(ctx: _Context) -> None:
