@@ -258,3 +258,43 @@ def test_negative_or_non_finite_durations_are_refused(cal, hours):
 def test_working_days_must_be_a_non_negative_whole_number(cal, days):
     with pytest.raises((TypeError, ValueError)):
         cal.add_working_days(at(2025, 3, 14, 16), days)
+
+
+# --- fractional limits in working days (the SLA clock) --------------------------------------
+
+
+def _category_in_days(days: str):
+    from gridgov.cases.models import Category, LimitUnit
+
+    return Category(kind="event", code="0101", top_name="市容环境", name="暴露垃圾", handle_limit=Decimal(days), handle_unit=LimitUnit.WORKING_DAYS)
+
+
+@pytest.mark.parametrize(
+    "days, start, deadline",
+    [
+        ("0.5", at(2025, 9, 29, 8, 30), at(2025, 9, 29, 13, 45)),  # 3.75 h: 08:30–12:00, 13:30–13:45
+        ("0.5", at(2025, 9, 29, 16, 0), at(2025, 9, 30, 10, 45)),  # 1.5 h today, 2.25 h tomorrow
+        ("1.5", at(2025, 9, 29, 8, 30), at(2025, 9, 30, 13, 45)),
+        ("2.5", at(2025, 9, 30, 10, 0), at(2025, 10, 10, 15, 15)),  # across National Day
+    ],
+)
+def test_a_fractional_working_day_limit_counts_its_fraction(cal, days, start, deadline):
+    from gridgov.cases import sla
+
+    assert sla.handle_deadline(cal, _category_in_days(days), start) == deadline
+
+
+@pytest.mark.parametrize("days", ["0.25", "0.5", "1", "1.5", "3", "2.75"])
+@pytest.mark.parametrize("start", [at(2025, 9, 29, 8, 30), at(2025, 9, 26, 10, 5), at(2025, 1, 24, 16, 45)])
+def test_a_limit_in_days_equals_the_same_limit_in_office_hours(cal, days, start):
+    from gridgov.cases import sla
+
+    assert sla.handle_deadline(cal, _category_in_days(days), start) == cal.add_working_hours(start, Decimal("7.5") * Decimal(days))
+
+
+def test_the_step_limit_of_a_half_day_is_half_a_working_day(cal):
+    from gridgov.cases import sla
+    from gridgov.cases.models import Case, State
+
+    case = Case(category=_category_in_days("0.5"), state=State.DISPATCHED)
+    assert sla.step_limit(case, cal) == timedelta(hours=3, minutes=45)

@@ -61,3 +61,16 @@ def test_a_case_can_be_viewed_but_not_changed(admin_client, network):
     assert admin_client.post(url, {"state": "closed"}).status_code == 403
     case.refresh_from_db()
     assert case.state == "reported"
+
+
+@pytest.mark.parametrize("field", ["intake_hours", "dispatch_hours", "handle_limit", "verify_hours"])
+def test_the_admin_refuses_a_negative_time_limit(admin_client, network, field):
+    category = make_category("0101")
+    url = reverse("admin:cases_category_change", args=[category.pk])
+    data = {name: value for name, value in admin_client.get(url).context["adminform"].form.initial.items() if value is not None}
+    data = {**{k: v for k, v in data.items() if k != "id"}, "default_department": category.default_department_id, field: "-1"}
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors[field] == ["A time limit cannot be negative."]
+    category.refresh_from_db()
+    assert getattr(category, field) >= 0

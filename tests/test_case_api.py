@@ -166,3 +166,60 @@ def test_categories_list_active_ones(client, team):
     category.is_active = False
     category.save()
     assert category.pk not in {c["id"] for c in client.get(f"{BASE}categories").json()}
+
+
+# --- each action's parameters are a typed schema ------------------------------------------------
+
+
+@pytest.fixture
+def filed(team):
+    case = report()
+    take_action(case.pk, "accept", team["intake"])
+    return take_action(case.pk, "file", team["intake"])
+
+
+@pytest.mark.parametrize(
+    "action, params, named",
+    [
+        ("accept", {"actor": "x"}, "actor"),  # an action that takes none
+        ("dispatch", {"region": WEST_GRID, "urgent": True}, "urgent"),  # unknown
+        ("dispatch", {"region": ["a", "b"]}, "region"),  # wrong type
+        ("merge", {}, "into"),  # missing
+        ("rate", {"rating": "great"}, "rating"),
+        ("request_extension", {"hours": "many"}, "hours"),
+        ("request_extension", {"hours": "NaN"}, "hours"),
+        ("whistle", {"lead": "cgj", "co": "cgj"}, "co"),
+        ("dispatch", {"expected_version": 1, "region": WEST_GRID}, "expected_version"),  # no way into take_action's own arguments
+    ],
+)
+def test_action_parameters_that_do_not_fit_the_action_are_a_422_naming_the_parameter(client, team, filed, action, params, named):
+    response = act(as_user(client, team["shift_lead"]), filed, action, **params)
+    assert response.status_code == 422, response.content
+    detail = response.json()["detail"]
+    assert f"“{named}”" in detail and f"“{action}”" in detail
+    assert Case.objects.get(pk=filed.pk).version == filed.version  # nothing was taken
+
+
+def test_typed_parameters_reach_the_step(client, team, filed):
+    from gridgov.cases.models import ExtensionRequest
+
+    as_user(client, team["dispatcher"])
+    case = Case.objects.get(pk=filed.pk)
+    assert act(client, case, "dispatch", department="cgj").status_code == 200
+    case = Case.objects.get(pk=filed.pk)
+    response = act(as_user(client, team["handler"]), case, "request_extension", note="材料未到", hours=1.5)
+    assert response.status_code == 200, response.content
+    assert ExtensionRequest.objects.get(case=case).hours == 1.5
+
+
+def test_a_programming_error_inside_a_step_is_not_answered_as_bad_input(client, team, filed, monkeypatch):
+    """TypeError used to be mapped to 400, which hid mistakes in the code as the caller's."""
+    from gridgov.cases import services
+
+    def broken(ctx):
+        raise TypeError("a bug")
+
+    monkeypatch.setitem(services._HANDLERS, "dispatch", broken)
+    client.raise_request_exception = True
+    with pytest.raises(TypeError, match="a bug"):
+        act(as_user(client, team["dispatcher"]), filed, "dispatch", region=WEST_GRID)

@@ -328,3 +328,127 @@ def test_loading_the_application_takes_in_what_a_stopped_server_left_queued(file
     while Submission.objects.get(token=token).state == Submission.State.QUEUED and time.monotonic() < deadline:
         time.sleep(0.05)
     assert Submission.objects.get(token=token).state == Submission.State.CREATED
+
+
+# --- row locks on PostgreSQL: a step locks its case, nothing else ----------------------------------
+
+needs_row_locks = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="row locks are PostgreSQL's; SQLite's one write lock serialises every writer"
+)
+LOCK_TIMEOUT = "10s"  # generous: a step that waits this long on a lock was blocked, not slow
+
+
+def _filed_case_like(case):
+    intake = make_user(Role.INTAKE_CLERK, username="intake-2")
+    other = report(case.category, at=WEDNESDAY_9)
+    for action in ("accept", "file"):
+        other = take_action(other.pk, action, intake, at=WEDNESDAY_9)
+    return other
+
+
+def _with_lock_timeout(call):
+    """Run ``call`` on this thread's connection with a lock timeout, so a step that would wait
+    for another transaction's lock fails instead of hanging the test."""
+
+    def run():
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
+        return call()
+
+    return run
+
+
+def _while_held(monkeypatch, action, holder, held_call, other_calls):
+    """Run ``held_call`` in a thread and stop it inside its transaction (in the step's handler,
+    after the case is locked); run ``other_calls`` meanwhile, each in its own thread; then let
+    the held step finish. Returns (held outcome, [outcomes of the others])."""
+    from gridgov.cases import services
+
+    inside, release = threading.Event(), threading.Event()
+    real = services._HANDLERS[action]
+
+    def held(ctx):
+        if ctx.actor is not None and ctx.actor.pk == holder.pk:
+            inside.set()
+            assert release.wait(THREAD_TIMEOUT)
+        real(ctx)
+
+    monkeypatch.setitem(services._HANDLERS, action, held)
+    outcomes: dict = {}
+
+    def run(name, call):
+        try:
+            outcomes[name] = call()
+        except BaseException as error:  # noqa: BLE001 - handed back to the test
+            outcomes[name] = error
+        finally:
+            connection.close()
+
+    held_thread = threading.Thread(target=run, args=("held", held_call))
+    held_thread.start()
+    try:
+        assert inside.wait(THREAD_TIMEOUT)
+        others = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(other_calls)]
+        for thread in others:
+            thread.start()
+        for thread in others:
+            thread.join(THREAD_TIMEOUT)
+    finally:
+        release.set()
+        held_thread.join(THREAD_TIMEOUT)
+    assert not held_thread.is_alive()
+    return outcomes["held"], [outcomes.get(index) for index in range(len(other_calls))]
+
+
+@needs_row_locks
+def test_a_step_on_one_case_does_not_block_a_step_on_another_case_of_its_category(filed_case, monkeypatch):
+    """A step locks its case row only: the category row (read along with the case) stays free,
+    so every case of a busy category does not queue behind the one being acted on."""
+    other_case = _filed_case_like(filed_case)
+    first, second = _two_dispatchers()
+    held, [other] = _while_held(
+        monkeypatch,
+        "dispatch",
+        first,
+        _dispatch(filed_case.pk, first, None, region=WEST_GRID),
+        [_with_lock_timeout(_dispatch(other_case.pk, second, None, region=WEST_GRID))],
+    )
+    assert isinstance(other, Case), f"the step on the other case waited for the first one's lock: {other!r}"
+    assert isinstance(held, Case), held
+    assert Case.objects.filter(pk__in=[filed_case.pk, other_case.pk], state=State.DISPATCHED).count() == 2
+
+
+@needs_row_locks
+def test_two_clerks_merging_two_cases_into_each_other_at_once_one_wins_the_other_is_told(filed_case, monkeypatch):
+    """A→B and B→A at the same moment: each step locks its own case, then writing the link to the
+    other needs the other's row. Both rows are locked first, in the order of their ids, so one
+    merge waits for the other and then finds its target merged: no "deadlock detected"."""
+    from gridgov.cases import services
+    from gridgov.cases.workflow import WorkflowError
+
+    other_case = _filed_case_like(filed_case)
+    first, second = make_user(Role.INTAKE_CLERK, username="clerk-1"), make_user(Role.INTAKE_CLERK, username="clerk-2")
+    # Both steps meet inside their handlers, each holding what it has locked so far; when one
+    # has to wait for the other's lock instead, the meeting times out and each goes on alone.
+    both_inside = threading.Barrier(2, timeout=2)
+    real_merge = services._HANDLERS["merge"]
+
+    def merge_after_meeting(ctx):
+        try:
+            both_inside.wait()
+        except threading.BrokenBarrierError:
+            pass
+        real_merge(ctx)
+
+    monkeypatch.setitem(services._HANDLERS, "merge", merge_after_meeting)
+
+    def merge(case, into, clerk):
+        return _with_lock_timeout(lambda: take_action(case.pk, "merge", clerk, at=WEDNESDAY_9, into=into.number))
+
+    outcomes = _run_together(merge(filed_case, other_case, first), merge(other_case, filed_case, second))
+    merged = [outcome for outcome in outcomes if isinstance(outcome, Case)]
+    refused = [outcome for outcome in outcomes if not isinstance(outcome, Case)]
+    assert len(merged) == 1 and len(refused) == 1, outcomes
+    assert type(refused[0]) is WorkflowError and "merge into a live case" in str(refused[0]), outcomes
+    states = dict(Case.objects.filter(pk__in=[filed_case.pk, other_case.pk]).values_list("pk", "state"))
+    assert sorted(states.values()) == [State.FILED, State.MERGED]

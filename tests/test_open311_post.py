@@ -381,3 +381,35 @@ def test_an_email_longer_than_the_column_is_refused_at_once(client, key):
     response = post(client, key, email="a" * 250 + "@example.org")
     assert response.status_code == 400 and "email: at most 254" in error_of(response)[1]
     assert Submission.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_row_that_fails_for_any_reason_is_refused_alone_and_its_token_says_why(client, key, category):
+    """A category whose intake limit was set below zero (outside the admin, which refuses it)
+    makes the clock raise for its requests: those are refused with the reason, the others are
+    taken in, and GET tokens/{token} answers the refusal rather than 500."""
+    from gridgov.cases.models import Category
+
+    broken = make_category(code="0102")
+    tokens = [post(client, key).json()[0]["token"], post(client, key, service_code="event-0102").json()[0]["token"]]
+    tokens.append(post(client, key).json()[0]["token"])
+    Category.objects.filter(pk=broken.pk).update(intake_hours=-1)
+
+    assert take_in_queued() == 3
+    states = dict(Submission.objects.values_list("token", "state"))
+    assert [states[token] for token in tokens] == ["created", "refused", "created"]
+    assert "must not be negative" in Submission.objects.get(token=tokens[1]).refusal
+    assert take_in_queued() == 0  # nothing is left queued to be retried for ever
+    answer = client.get(BASE + f"tokens/{tokens[1]}.json")
+    code, description = error_of(answer)
+    assert answer.status_code == 400 and code == 400 and "could not be taken in" in description
+
+
+@pytest.mark.django_db
+def test_a_token_whose_request_fails_when_taken_in_answers_the_reason_not_500(client, key, category):
+    from gridgov.cases.models import Category
+
+    token = post(client, key).json()[0]["token"]
+    Category.objects.filter(pk=category.pk).update(intake_hours=-1)
+    answer = client.get(BASE + f"tokens/{token}.xml")
+    assert answer.status_code == 400 and "could not be taken in" in error_of(answer)[1]

@@ -164,6 +164,13 @@ WHITENOISE_AUTOREFRESH = DEBUG
 GRIDGOV_TILE_URL = os.environ.get("GRIDGOV_TILE_URL", "")
 GRIDGOV_TILE_ATTRIBUTION = os.environ.get("GRIDGOV_TILE_ATTRIBUTION", "")
 
+# What one uploaded photo may cost (cases/photos.py; worst accepted file in benchmarks/README.md):
+# file size, pixels in the header, and pixels actually decoded (a larger JPEG is decoded at a
+# reduced scale; a larger PNG or WebP is refused).
+GRIDGOV_PHOTO_MAX_BYTES = int(os.environ.get("GRIDGOV_PHOTO_MAX_BYTES", 20 * 1024 * 1024))
+GRIDGOV_PHOTO_MAX_PIXELS = int(os.environ.get("GRIDGOV_PHOTO_MAX_PIXELS", 52_000_000))
+GRIDGOV_PHOTO_MAX_DECODED_PIXELS = int(os.environ.get("GRIDGOV_PHOTO_MAX_DECODED_PIXELS", 16_000_000))
+
 # Background tasks (django-tasks). The immediate backend runs a task in the caller; a deployment
 # that wants a queue installs django-tasks-db and sets "django_tasks_db.DatabaseBackend" here.
 # Reminders do not need a queue: run `gridgov remind` from cron every 5 minutes.

@@ -14,13 +14,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
+from pydantic import ValidationError
 
 from gridgov.accounts.models import Role
 
 from . import presenters, selectors, services
 from .forms import CaseFilter
 from .models import Case, CaseKind, Source
-from .schemas import ActionIn, CaseIn, CaseOut, CasePage, CategoryOut, ErrorOut, SimilarOut
+from .schemas import ACTION_PARAMS, ActionIn, CaseIn, CaseOut, CasePage, CategoryOut, ErrorOut, NoParams, SimilarOut
 from .workflow import OPEN_STATES, TRANSITIONS, CaseChanged, NotAllowed, WorkflowError
 
 router = Router(tags=["cases"])
@@ -137,8 +138,8 @@ def get_case(request: HttpRequest, number: str):
 
 @router.post(
     "/{number}/actions/{action}",
-    response={200: CaseOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
-    summary="Take one workflow step; 409 when the case changed since `version`",
+    response={200: CaseOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    summary="Take one workflow step; 409 when the case changed since `version`, 422 when `params` do not fit the action",
 )
 def act(request: HttpRequest, number: str, action: str, payload: ActionIn):
     user = request.user
@@ -150,14 +151,28 @@ def act(request: HttpRequest, number: str, action: str, payload: ActionIn):
         if selectors.case_exists(number):
             raise HttpError(403, f"case {number} is outside your unit")
         raise HttpError(404, f"no case {number}")
-    params = {key: value for key, value in payload.params.items() if key not in ("photos", "at", "calendar", "system", "expected_version", "note")}
+    params = _action_params(action, payload.params)
     try:
         services.take_action(case.pk, action, user, expected_version=payload.version, note=payload.note, **params)
     except CaseChanged as error:
         raise HttpError(409, str(error)) from error
     except NotAllowed as error:
         raise HttpError(403, str(error)) from error
-    except (WorkflowError, ValueError, TypeError) as error:
+    except WorkflowError as error:
         raise HttpError(400, str(error)) from error
     # The step may have moved the case out of the caller's scope; show them the result anyway.
     return Status(200, presenters.case_payload(selectors.case_with_relations(case.pk), user))
+
+
+def _action_params(action: str, params: dict) -> dict:
+    """The action's parameters checked against its schema (``schemas.ACTION_PARAMS``): an unknown,
+    missing or wrongly typed one is a 422 that names it, before anything is locked or written."""
+    schema = ACTION_PARAMS.get(action, NoParams)
+    try:
+        checked = schema.model_validate(params)
+    except ValidationError as error:
+        problem = error.errors()[0]
+        name = ".".join(str(part) for part in problem["loc"]) or "params"
+        message = _("The parameter “%(name)s” of the action “%(action)s” is not valid: %(problem)s.")
+        raise HttpError(422, message % {"name": name, "action": action, "problem": problem["msg"]}) from None
+    return checked.model_dump(mode="json", exclude_none=True)

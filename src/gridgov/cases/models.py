@@ -5,6 +5,7 @@ The workflow itself (which action moves which state, and who may take it) is the
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -60,6 +61,21 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.code} {self.top_name}/{self.name}"
+
+    LIMIT_FIELDS = ("intake_hours", "dispatch_hours", "handle_limit", "verify_hours")
+
+    def clean(self) -> None:
+        """A negative limit would give every new case a deadline the clock cannot compute. The
+        admin cleans the rows it saves; checked here rather than by field validators, which would
+        need a migration for no change to the table."""
+        super().clean()
+        errors = {
+            name: ValidationError(_("A time limit cannot be negative."), code="negative_limit")
+            for name in self.LIMIT_FIELDS
+            if getattr(self, name) is not None and getattr(self, name) < 0
+        }
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def top_code(self) -> str:

@@ -41,7 +41,7 @@ from gridgov.accounts.models import Role, User
 from . import sla
 from .sla import INTAKE_STATES, VERIFY_STATES
 from .calendar import WorkingCalendar
-from .models import Case, Category, LimitUnit, State
+from .models import Case, Category, State
 from .notifications import Channel, Delivery, deliver
 from .workflow import AT_HANDLER, OPEN_STATES, REGION_HANDLERS, WorkflowError
 
@@ -68,10 +68,7 @@ def _longest_window(calendar: WorkingCalendar) -> timedelta:
     for category in Category.objects.filter(is_active=True):
         for hours in (category.intake_hours, category.dispatch_hours, category.verify_hours):
             longest = max(longest, timedelta(hours=float(hours)))
-        if category.handle_unit == LimitUnit.WORKING_DAYS:
-            longest = max(longest, sla.working_day_length(calendar) * int(category.handle_limit))
-        else:
-            longest = max(longest, timedelta(hours=float(category.handle_limit)))
+        longest = max(longest, sla.handling_limit(category, calendar))
     return longest * float(sla.DUE_SOON_SHARE)
 
 

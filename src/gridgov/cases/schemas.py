@@ -1,8 +1,12 @@
 """Shapes of the cases JSON API."""
 
 from datetime import datetime
+from decimal import Decimal
 
 from ninja import Field, Schema
+from pydantic import ConfigDict
+
+from .models import Rating
 
 
 class ErrorOut(Schema):
@@ -101,7 +105,51 @@ class CaseIn(Schema):
 class ActionIn(Schema):
     version: int
     note: str = ""
-    params: dict = {}
+    params: dict = Field(
+        default={},
+        description="The action's own parameters: merge {into}; dispatch {department | region}; rate {rating}; "
+        "whistle {lead, co}; request_extension {hours}; other actions take none. Anything else is refused with 422.",
+    )
+
+
+# --- each action's parameters (``ActionIn.params``), checked before the step is taken ------------
+
+
+class NoParams(Schema):
+    """An action that takes no parameters: any given is refused, naming it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class MergeParams(NoParams):
+    into: str = Field(min_length=1, max_length=20, description="The number of the case to merge into.")
+
+
+class DispatchParams(NoParams):
+    department: str | None = Field(default=None, max_length=32, description="A department's code; or give region.")
+    region: str | None = Field(default=None, max_length=15, description="The code of the case's grid, community or street.")
+
+
+class RateParams(NoParams):
+    rating: Rating
+
+
+class WhistleParams(NoParams):
+    lead: str = Field(min_length=1, max_length=32, description="The leading department's code.")
+    co: list[str] = Field(default=[], max_length=50, description="Codes of co-handling departments.")
+
+
+class ExtensionParams(NoParams):
+    hours: Decimal = Field(gt=0, le=2000, allow_inf_nan=False, description="Working hours to add to the deadline.")
+
+
+ACTION_PARAMS: dict[str, type[NoParams]] = {
+    "merge": MergeParams,
+    "dispatch": DispatchParams,
+    "rate": RateParams,
+    "whistle": WhistleParams,
+    "request_extension": ExtensionParams,
+}
 
 
 class SimilarOut(Schema):

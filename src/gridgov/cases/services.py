@@ -127,15 +127,19 @@ def _number(cases: Sequence[Case]) -> None:
             case.number = number
 
 
-@transaction.atomic
 def report_case(report: Report, *, photos: Sequence = (), at: datetime | None = None, calendar: WorkingCalendar | None = None) -> Case:
-    """Take in one report: locate its grid, number it, start the intake clock."""
-    [outcome] = report_cases([report], at=[at or timezone.now()], calendar=calendar)
-    if isinstance(outcome, IntakeError):
-        raise outcome
-    if photos:
-        _attach_photos(outcome, outcome.steps.get(action="report"), photos, phase="before")
-    return outcome
+    """Take in one report: locate its grid, number it, start the intake clock.
+
+    The photos are decoded and re-encoded before the transaction opens: that takes up to a
+    second or so each, during which the day's case counter (and, on SQLite, the database's one
+    write lock) would otherwise be held and every other report would wait."""
+    prepared = _prepare_photos(photos)
+    with transaction.atomic():
+        [outcome] = report_cases([report], at=[at or timezone.now()], calendar=calendar)
+        if isinstance(outcome, IntakeError):
+            raise outcome
+        _store_photos(outcome, outcome.steps.get(action="report") if prepared else None, prepared, phase="before")
+        return outcome
 
 
 @transaction.atomic
@@ -175,11 +179,20 @@ def _insert_cases(cases: list[Case]) -> None:
         case._state.adding, case._state.db = False, Case.objects.db
 
 
-def _attach_photos(case: Case, step: Step, photos: Sequence, phase: str) -> None:
-    if photos:
-        from .photos import save_photos
+def _prepare_photos(photos: Sequence) -> list:
+    """Check and re-encode uploads (the costly part), outside any transaction of ours."""
+    if not photos:
+        return []
+    from .photos import prepare_photos
 
-        save_photos(case, step, photos, phase=phase)
+    return prepare_photos(photos)
+
+
+def _store_photos(case: Case, step: Step | None, prepared: Sequence, phase: str) -> None:
+    if prepared:
+        from .photos import store_photos
+
+        store_photos(case, step, prepared, phase=phase)
 
 
 # --- workflow steps ----------------------------------------------------------------------------
@@ -216,8 +229,12 @@ def take_action(
     ``system`` marks steps the platform takes itself (no role or scope check).
     """
     transition = transition_for(action)
+    prepared = _prepare_photos(photos)  # before the case is locked: see report_case
     with transaction.atomic():
-        case = Case.objects.select_for_update().select_related("category").get(pk=case_id)
+        _lock_cases_of_step(case_id, action, params)
+        # of=("self",): lock the case row only; a plain FOR UPDATE over the join would lock
+        # its category too, and every case of that category would queue behind this step.
+        case = Case.objects.select_for_update(of=("self",)).select_related("category").get(pk=case_id)
         if expected_version is not None and case.version != expected_version:
             raise CaseChanged(f"case {case.number} changed since you opened it (version {expected_version} → {case.version}); reload it")
         check_state(transition, case.state)
@@ -247,11 +264,26 @@ def take_action(
             case=case, action=action, from_state=from_state, to_state=case.state, actor=actor if actor and actor.pk else None,
             actor_role="system" if system else actor.role, at=now, note=note, deadline=case.deadline, data=context.step_data,
         )  # fmt: skip
-        _attach_photos(case, step, photos, phase="after" if action == "finish" else "before")
+        _store_photos(case, step, prepared, phase="after" if action == "finish" else "before")
         record_audit(actor, f"cases.{action}", case, number=case.number, version=case.version)
         if action == "rate" and case.rating == Rating.NOT_SATISFIED:
             return take_action(case.pk, "reopen", None, note="resident not satisfied", at=now, calendar=context.calendar, system=True)
         return case
+
+
+def _lock_cases_of_step(case_id: int, action: str, params: dict) -> None:
+    """Lock every case row a step writes or links to, in the order of their ids.
+
+    A merge writes a link to its target, which on PostgreSQL takes a share lock on the target's
+    row; two merges A→B and B→A taken at once would each hold its own case and wait for the
+    other's ("deadlock detected"). Locking both rows first, lowest id first, makes the second
+    merge wait for the first and then find its target merged."""
+    if action != "merge" or not isinstance(params.get("into"), str):
+        return
+    target_id = Case.objects.filter(number=params["into"]).values_list("pk", flat=True).first()
+    if target_id is None or target_id == case_id:
+        return  # the handler says what is wrong with the target
+    list(Case.objects.select_for_update(of=("self",)).filter(pk__in=[case_id, target_id]).order_by("pk").values_list("pk"))
 
 
 def _supersede_pending_extension(ctx: _Context) -> None:

@@ -63,8 +63,21 @@ def dispatch_deadline(calendar: WorkingCalendar, category: Category, start: date
 
 def handle_deadline(calendar: WorkingCalendar, category: Category, start: datetime) -> datetime:
     if category.handle_unit == LimitUnit.WORKING_DAYS:
-        return calendar.add_working_days(start, int(category.handle_limit))
+        return add_working_days(calendar, start, category.handle_limit)
     return calendar.add_working_hours(start, category.handle_limit)
+
+
+def add_working_days(calendar: WorkingCalendar, start: datetime, days: Decimal) -> datetime:
+    """A limit in working days that may have a fraction (0.5 day, 2.5 days): the whole days by
+    the calendar's day rule, then the fraction as that share of a working day's office hours.
+    So 2.5 days is the same deadline as 2.5 × the hours of a working day, as whole days are."""
+    days = Decimal(days)
+    whole = int(days)
+    deadline = calendar.add_working_days(start, whole)
+    fraction = days - whole
+    if fraction:
+        deadline = calendar.add_working_seconds(deadline, fraction * Decimal(working_day_length(calendar).total_seconds()))
+    return deadline
 
 
 def verify_deadline(calendar: WorkingCalendar, category: Category, start: datetime) -> datetime:
@@ -99,11 +112,17 @@ def step_limit(case: Case, calendar: WorkingCalendar) -> timedelta:
         hours = category.dispatch_hours
     elif case.state in VERIFY_STATES:
         hours = category.verify_hours
-    elif category.handle_unit == LimitUnit.WORKING_DAYS:
-        return working_day_length(calendar) * int(category.handle_limit)
     else:
-        hours = category.handle_limit
+        return handling_limit(category, calendar)
     return timedelta(hours=float(hours))
+
+
+def handling_limit(category: Category, calendar: WorkingCalendar) -> timedelta:
+    """The working time the category allows for handling, whether written in hours or in
+    (possibly fractional) working days."""
+    if category.handle_unit == LimitUnit.WORKING_DAYS:
+        return working_day_length(calendar) * float(category.handle_limit)
+    return timedelta(hours=float(category.handle_limit))
 
 
 def due_soon_window(case: Case, calendar: WorkingCalendar) -> timedelta:

@@ -9,13 +9,14 @@ a different body is refused.
 """
 
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
-from django.db import DataError, IntegrityError, transaction
+from django.db import DataError, IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from gridgov.accounts.services import audit_event, record_audit, record_audits
@@ -28,6 +29,8 @@ from . import serializers
 from .models import ApiKey, Submission
 from .selectors import api_key_by_hash, category_for_code
 from .worker import intake_worker
+
+logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "o311_"
 PREFIX_LENGTH = 8  # characters after KEY_PREFIX kept in clear, to tell keys apart
@@ -284,18 +287,27 @@ def _stored_to_report(stored: dict, categories: dict[int, Category]) -> Report:
 TAKE_IN_BATCH = 500
 
 
+# Errors that say nothing about a row (the database is down or busy, a deadlock, the process is
+# shutting down): the batch stays queued and is tried again. Any other error taking a batch in
+# is about one of its rows.
+NOT_ABOUT_THE_ROW = (OperationalError, InterfaceError)
+
+
 def take_in_queued(limit: int = TAKE_IN_BATCH) -> int:
     """Turn up to ``limit`` queued submissions into cases, oldest first, in one transaction.
     Returns how many submissions were taken off the queue.
 
-    If the database refuses the batch because of one row's data, the rows are taken in one at
-    a time instead and the row it refuses is refused with the database's reason, so that one bad
-    row cannot hold up the queue. Errors that say nothing about the data (the database is down,
-    a deadlock) propagate, and the rows stay queued.
+    If the batch fails because of one row (the database refuses its data, or its category has
+    limits the clock cannot use), the batch is rolled back and its rows are taken in one at a
+    time, each in its own transaction; a row that fails is refused alone with the reason, which
+    GET tokens/{token} reports, so that one bad row cannot hold up the queue. Errors that say
+    nothing about the data (the database is down, a deadlock) propagate, and the rows stay queued.
     """
     try:
         return _take_in_batch(limit)
-    except (DataError, IntegrityError):
+    except NOT_ABOUT_THE_ROW:
+        raise
+    except Exception:
         return _take_in_singly(limit)
 
 
@@ -304,8 +316,13 @@ def _take_in_singly(limit: int) -> int:
     for pk in pks:
         try:
             _take_in_batch(1, pk=pk)
+        except NOT_ABOUT_THE_ROW:
+            raise
         except (DataError, IntegrityError) as error:
             _refuse_queued(pk, f"the request could not be stored: {error}")
+        except Exception as error:
+            logger.exception("Open311 intake: queued submission %s could not be taken in; refused", pk)
+            _refuse_queued(pk, f"the request could not be taken in: {error}")
     return len(pks)
 
 
