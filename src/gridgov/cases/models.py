@@ -211,7 +211,10 @@ class Step(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     actor_role = models.CharField(_("role"), max_length=32, blank=True)
     at = models.DateTimeField(_("time"), db_index=True)
+    # ``note`` is internal (staff only); ``public_note`` is what its author chose to tell the
+    # reporter and the public (presenters.public_text falls back to a standard sentence).
     note = models.TextField(_("note"), max_length=4000, blank=True)
+    public_note = models.TextField(_("public summary"), max_length=2000, blank=True)
     deadline = models.DateTimeField(_("deadline set"), null=True, blank=True)
     data = models.JSONField(default=dict, blank=True)
 

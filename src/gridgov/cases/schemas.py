@@ -62,6 +62,7 @@ class StepOut(Schema):
     actor_role: str
     at: datetime
     note: str
+    public_note: str
     deadline: datetime | None
     data: dict
     photos: list[PhotoOut]
@@ -100,8 +101,36 @@ class CaseIn(Schema):
 
 class ActionIn(Schema):
     version: int
-    note: str = ""
+    note: str = Field("", description="Internal: only staff read it.")
+    public_note: str = Field("", description="The summary the reporter and the public read (reject, void, merge, finish, pass, reopen).")
     params: dict = {}
+
+
+class PublicStepOut(Schema):
+    action: str
+    action_label: str
+    to_state_label: str
+    at: datetime
+    note: str = Field(description="Public text only: the author's public summary or a standard sentence.")
+
+
+class ResidentCaseOut(Schema):
+    """A resident's own case: public fields only (no staff names, internal notes or dispatch data)."""
+
+    number: str
+    state: str
+    state_label: str
+    category: str
+    created_at: datetime
+    rating: str
+    rating_label: str
+    version: int
+    description: str
+    address: str
+    lat: float
+    lng: float
+    timeline: list[PublicStepOut]
+    allowed_actions: list[str]
 
 
 class SimilarOut(Schema):

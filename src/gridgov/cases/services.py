@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gridgov.accounts.models import Department, Role, User
 from gridgov.accounts.services import audit_event, record_audit, record_audits
@@ -203,6 +204,7 @@ def take_action(
     *,
     expected_version: int | None = None,
     note: str = "",
+    public_note: str = "",
     photos: Sequence = (),
     at: datetime | None = None,
     calendar: WorkingCalendar | None = None,
@@ -213,7 +215,9 @@ def take_action(
 
     ``expected_version`` is the version the actor saw; if the case has moved on since, the step
     is refused with CaseChanged instead of silently acting on a state the actor never saw.
-    ``system`` marks steps the platform takes itself (no role or scope check).
+    ``system`` marks steps the platform takes itself (no role or scope check). ``note`` is
+    internal; ``public_note`` is the summary the reporter and the public read, accepted only on
+    the steps whose result is for them (``Transition.public_summary``).
     """
     transition = transition_for(action)
     with transaction.atomic():
@@ -228,6 +232,7 @@ def take_action(
             raise WorkflowError(f"{action}: a note is required")
         if len(note) > MAX_DESCRIPTION:
             raise WorkflowError(f"note: {len(note)} characters; at most {MAX_DESCRIPTION}")
+        public_note = _clean_public_note(transition, public_note)
         now = at or timezone.now()
         context = _Context(case, actor, note, params, now, calendar or sla.working_calendar(), {})
         from_state, previous_deadline = case.state, case.deadline
@@ -245,13 +250,30 @@ def take_action(
         case.save()
         step = Step.objects.create(
             case=case, action=action, from_state=from_state, to_state=case.state, actor=actor if actor and actor.pk else None,
-            actor_role="system" if system else actor.role, at=now, note=note, deadline=case.deadline, data=context.step_data,
+            actor_role="system" if system else actor.role, at=now, note=note, public_note=public_note,
+            deadline=case.deadline, data=context.step_data,
         )  # fmt: skip
         _attach_photos(case, step, photos, phase="after" if action == "finish" else "before")
         record_audit(actor, f"cases.{action}", case, number=case.number, version=case.version)
         if action == "rate" and case.rating == Rating.NOT_SATISFIED:
             return take_action(case.pk, "reopen", None, note="resident not satisfied", at=now, calendar=context.calendar, system=True)
         return case
+
+
+MAX_PUBLIC_NOTE = 2000
+
+
+def _clean_public_note(transition, public_note: str) -> str:
+    public_note = (public_note or "").replace("\x00", "").strip()
+    if public_note and not transition.public_summary:
+        raise WorkflowError(
+            _("A public summary can only be written on a step whose result the reporter reads; the note of this step stays internal.")
+        )
+    if len(public_note) > MAX_PUBLIC_NOTE:
+        raise WorkflowError(
+            _("The public summary has %(length)d characters; at most %(limit)d are allowed.") % {"length": len(public_note), "limit": MAX_PUBLIC_NOTE}
+        )
+    return public_note
 
 
 def _supersede_pending_extension(ctx: _Context) -> None:

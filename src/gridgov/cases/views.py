@@ -227,7 +227,7 @@ def _public_case_page(request, form, case: Case | None, error: str = "", phone: 
     if case is not None:
         context.update(
             case=presenters.public_case(case),
-            timeline=[presenters.public_step(step) for step in case.steps.order_by("at", "id")],
+            timeline=presenters.public_timeline(case),
             can_rate=case.state == State.CLOSED,
             rating_choices=type(case).rating.field.choices,
             number=case.number,
@@ -308,7 +308,11 @@ def _detail_page(request, case: Case, *, error: str = "", status: int = 200):
 
 def _action_form(case: Case, action: str) -> dict:
     """What one action's form needs: its label, whether a note is required, and its own inputs."""
-    form = {"action": action, "label": presenters.action_label(action), "needs_note": presenters.needs_note(action)}
+    form = {
+        "action": action, "label": presenters.action_label(action), "needs_note": presenters.needs_note(action),
+        "public_summary": presenters.proposes_public_summary(action),
+        "standard_public_text": presenters.public_text(action, merged_into="…"),
+    }  # fmt: skip
     if action == "dispatch":
         proposal = dispatching.propose_assignee(case)
         form["proposal"] = proposal
@@ -339,6 +343,7 @@ def case_action(request, number, action):
         params = action_params(action, request.POST)
         services.take_action(
             case.pk, action, request.user, expected_version=version, note=request.POST.get("note", ""),
+            public_note=request.POST.get("public_note", "") if presenters.proposes_public_summary(action) else "",
             photos=request.FILES.getlist("photos")[:MAX_PHOTOS], **params,
         )  # fmt: skip
     except CaseChanged as error:
