@@ -364,6 +364,61 @@ def test_lookups_are_rate_limited(client, team, settings):
     assert statuses == [400, 400, 429]
 
 
+def test_public_intake_limit_ignores_made_up_keys_and_forwarded_for(client, category, settings):
+    """A random api_key field, X-Api-Key header or X-Forwarded-For per request used to open a
+    fresh bucket each time (no proxy is trusted by default)."""
+    settings.GRIDGOV_INTAKE_RATE = "2/h"
+    statuses = [
+        client.post(
+            reverse("report:new"), report_form(category, api_key=f"k{i}"), headers={"X-Api-Key": f"h{i}", "X-Forwarded-For": f"198.51.100.{i}"}
+        ).status_code
+        for i in range(4)
+    ]
+    assert statuses == [302, 302, 429, 429]
+    assert Case.objects.count() == 2
+
+
+def test_phone_guessing_locks_the_case_number(client, team, settings):
+    settings.GRIDGOV_LOOKUP_FAILURES = "5/h"
+    case = closed_case(team)
+    guesses = [
+        client.post(reverse("report:lookup"), {"number": case.number, "phone": "139000000%02d" % i}, REMOTE_ADDR=f"203.0.113.{i}")
+        for i in range(5)
+    ]
+    assert [response.status_code for response in guesses] == [400] * 5
+    # Locked now, from any address and even with the right phone: guessing gains nothing.
+    locked = client.post(reverse("report:lookup"), {"number": case.number, "phone": PHONE}, REMOTE_ADDR="203.0.113.99")
+    assert locked.status_code == 429 and int(locked["Retry-After"]) > 0
+    body = locked.content.decode()
+    assert "look-up is locked" in body or "查询已被锁定" in body
+    assert 'id="timeline"' not in body
+    rating = client.post(reverse("report:rate"), {"number": case.number, "phone": PHONE, "rating": "satisfied"}, REMOTE_ADDR="203.0.113.98")
+    assert rating.status_code == 429
+    case.refresh_from_db()
+    assert case.state == State.CLOSED
+    other = report()
+    assert client.post(reverse("report:lookup"), {"number": other.number, "phone": PHONE}, REMOTE_ADDR="203.0.113.97").status_code == 200
+
+
+def test_phone_guessing_from_one_address_locks_that_address(client, team, settings):
+    settings.GRIDGOV_LOOKUP_FAILURES = "3/h"
+    cases = [report() for _ in range(4)]
+    statuses = [client.post(reverse("report:lookup"), {"number": c.number, "phone": "13900000000"}).status_code for c in cases]
+    assert statuses == [400, 400, 400, 429]
+
+
+def test_rating_someone_elses_case_by_guessing_phones_is_locked(client, team, settings):
+    settings.GRIDGOV_LOOKUP_FAILURES = "5/h"
+    case = closed_case(team)
+    statuses = [
+        client.post(reverse("report:rate"), {"number": case.number, "phone": "139000000%02d" % i, "rating": "not_satisfied"}).status_code
+        for i in range(7)
+    ]
+    assert statuses == [400] * 5 + [429] * 2
+    case.refresh_from_db()
+    assert case.state == State.CLOSED
+
+
 def test_the_street_whistles_with_a_lead_and_co_departments(client, team):
     make_department("sw", "水务局")
     make_department("jt", "交通局")

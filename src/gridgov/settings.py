@@ -178,8 +178,19 @@ GRIDGOV_AUTO_SUPERVISE = True
 # `gridgov bench intake` turns on an endpoint that commits one row per POST (ops/views.py).
 GRIDGOV_BENCH_ENDPOINTS = not PRODUCTION and os.environ.get("GRIDGOV_BENCH_ENDPOINTS") == "1"
 
-# Public intake (resident form, Open311 POST) per client; "" turns the limit off. See cases/ratelimit.py.
+# Rate limits (cases/ratelimit.py); "" turns one off. Buckets are keyed on the client's address,
+# which X-Forwarded-For gives only behind GRIDGOV_TRUSTED_PROXIES proxies of our own (0: ignore it).
+GRIDGOV_TRUSTED_PROXIES = int(os.environ.get("GRIDGOV_TRUSTED_PROXIES", "0") or 0)
+if GRIDGOV_TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured("GRIDGOV_TRUSTED_PROXIES must be the number of proxies in front of the server (0 or more)")
+# Public intake (resident form, Open311 POST without a valid key) per address.
 GRIDGOV_INTAKE_RATE = os.environ.get("GRIDGOV_INTAKE_RATE", "20/h")
+# Open311 POSTs per valid API key (each client its own bucket; an invalid key is refused).
+GRIDGOV_API_KEY_RATE = os.environ.get("GRIDGOV_API_KEY_RATE", "600/h")
+# Public case look-ups (number + phone) per address.
+GRIDGOV_LOOKUP_RATE = os.environ.get("GRIDGOV_LOOKUP_RATE", "60/h")
+# Wrong phones before a case number (and, separately, an address) is locked out of the look-up.
+GRIDGOV_LOOKUP_FAILURES = os.environ.get("GRIDGOV_LOOKUP_FAILURES", "5/h")
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

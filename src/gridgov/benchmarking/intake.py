@@ -326,7 +326,7 @@ def _client_latency(base: str, setup: dict, samples: int) -> dict:
 def _child_env(data_dir: Path, database_url: str | None) -> dict:
     """The benchmark's own settings: never the caller's DATABASE_URL (it would fill a real database)."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "GRIDGOV_PROFILE")}
-    env.update({"GRIDGOV_DATA_DIR": str(data_dir), "DJANGO_SETTINGS_MODULE": "gridgov.settings", "GRIDGOV_INTAKE_RATE": "1000000000/h", "GRIDGOV_BENCH_ENDPOINTS": "1"})
+    env.update({"GRIDGOV_DATA_DIR": str(data_dir), "DJANGO_SETTINGS_MODULE": "gridgov.settings", "GRIDGOV_INTAKE_RATE": "1000000000/h", "GRIDGOV_API_KEY_RATE": "", "GRIDGOV_BENCH_ENDPOINTS": "1"})
     if database_url:
         env["DATABASE_URL"] = database_url
     return env

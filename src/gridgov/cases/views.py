@@ -24,7 +24,7 @@ from gridgov.grids import selectors as grid_selectors
 from . import dispatching, presenters, selectors, services
 from .forms import MAX_PHOTOS, ActionError, CaseFilter, LookupForm, RateForm, ReportForm, action_params, department_choices
 from .models import Case, Source, State
-from .ratelimit import RateLimited, check_rate, configured_rate, too_many_requests
+from .ratelimit import LookupLocked, RateLimited, check_rate, configured_rate, guarded_lookup, too_many_requests
 from .workflow import CaseChanged, NotAllowed, WorkflowError
 
 PAGE_SIZE = 50
@@ -178,11 +178,21 @@ def lookup(request):
     form = LookupForm(request.POST or None)
     case = None
     if request.method == "POST" and form.is_valid():
-        case = form.find()
+        try:
+            case = guarded_lookup(request, form.cleaned_data["number"], form.find)
+        except LookupLocked as error:
+            return _locked_page(request, form, error)
         if case is None:
             form.add_error(None, _("No case matches this number and phone."))
         return _public_case_page(request, form, case, phone=form.cleaned_data["phone"])
     return _public_case_page(request, form, case)
+
+
+def _locked_page(request, form, error: LookupLocked):
+    response = _public_case_page(request, form, None, error=str(error))
+    response.status_code = 429
+    response["Retry-After"] = str(error.retry_after_seconds)
+    return response
 
 
 @login_required
@@ -199,9 +209,15 @@ def rate(request):
     if limited := _lookup_limited(request):
         return limited
     form = RateForm(request.POST)
-    case = form.find() if form.is_valid() else None
-    if case is None and request.user.is_authenticated:
-        case = _own_case(request)
+    case = None
+    if request.user.is_authenticated:
+        case = _own_case(request)  # a signed-in resident rates their own case without the phone
+    if case is None and form.is_valid():
+        # Someone else's case needs its number and the right phone, within the look-up's lock.
+        try:
+            case = guarded_lookup(request, form.cleaned_data["number"], form.find)
+        except LookupLocked as error:
+            return _locked_page(request, LookupForm(request.POST), error)
     if case is None:
         return _public_case_page(request, LookupForm(request.POST), None, error=_("No case matches this number and phone."))
     rating = request.POST.get("rating", "")
