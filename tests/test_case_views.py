@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from gridgov.accounts.models import Role
+from gridgov.accounts.models import AuditEvent, Role
 from gridgov.cases.models import Case, Source, State
 from gridgov.cases.services import take_action
 
@@ -345,9 +345,26 @@ def test_the_reporter_phone_is_masked_outside_the_command_centre(client, team):
     take_action(case.pk, "dispatch", team["dispatcher"], region=WEST_GRID)
     login(client, team["grid_worker"])
     worker_view = client.get(reverse("cases:detail", args=[case.number])).content.decode()
-    assert PHONE not in worker_view and "138****1234" in worker_view
+    assert PHONE not in worker_view and "138****1234" in worker_view and 'data-testid="reveal-reporter"' not in worker_view
+    assert client.post(reverse("cases:reveal_reporter", args=[case.number])).status_code == 403
+    # The command centre sees masks too, until it asks for the details; each ask is audited.
     client.force_login(team["intake"])
-    assert PHONE in client.get(reverse("cases:detail", args=[case.number])).content.decode()
+    page = client.get(reverse("cases:detail", args=[case.number])).content.decode()
+    assert PHONE not in page and 'data-testid="reveal-reporter"' in page
+    assert not AuditEvent.objects.filter(action="cases.personal_data_viewed").exists()
+    revealed = client.post(reverse("cases:reveal_reporter", args=[case.number])).content.decode()
+    assert PHONE in revealed
+    event = AuditEvent.objects.get(action="cases.personal_data_viewed")
+    assert (event.actor, event.target_id) == (team["intake"], str(case.pk))
+
+
+def test_administrators_and_leaders_see_masks_only(client, team):
+    case = report(reporter_name=REPORTER_NAME)
+    for role in (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN, Role.LEADER, Role.VERIFIER):
+        login(client, make_user(role, username=f"{role}-masks"))
+        page = client.get(reverse("cases:detail", args=[case.number])).content.decode()
+        assert PHONE not in page and REPORTER_NAME not in page and "张**" in page, role
+        assert client.post(reverse("cases:reveal_reporter", args=[case.number])).status_code == 403, role
 
 
 def test_command_centre_staff_name_the_source_of_a_report(client, team, category):

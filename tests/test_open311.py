@@ -169,7 +169,8 @@ def test_single_request_fields_json_and_xml(client, team, category):
     [data] = get_json(client, f"requests/{case.number}.json")
     assert data["service_request_id"] == case.number
     assert data["status"] == "open"
-    assert data["status_notes"] == "The case has been passed to the unit that handles it."  # the note is internal
+    # The dispatch note is internal: the public reads the standard sentence (in the response's language).
+    assert data["status_notes"] in {"The case has been passed to the unit that handles it.", "案件已派遣至处置单位。"}
     assert data["service_code"] == "event-0101" and data["service_name"] == category.name
     assert data["agency_responsible"] == case.assigned_department.name != ""
     assert data["description"] == case.description

@@ -9,6 +9,8 @@ Everything that differs between machines comes from the environment:
   start without ``GRIDGOV_SECRET_KEY`` and ``GRIDGOV_ALLOWED_HOSTS`` and turns on every HTTPS
   protection, so that ``manage.py check --deploy`` reports nothing.
 - ``GRIDGOV_DEBUG``: ``1`` for Django's debug pages (local profile only).
+- ``GRIDGOV_DATA_KEY``: the keys that encrypt personal data at rest (else the data dir's
+  ``data_key`` file); see gridgov/crypto.py.
 - ``GRIDGOV_TILE_URL`` / ``GRIDGOV_TILE_ATTRIBUTION``: an optional base-map tile layer, e.g.
   Tianditu with your key. Without it the map draws the grid polygons on a blank background.
 """
@@ -191,6 +193,12 @@ GRIDGOV_API_KEY_RATE = os.environ.get("GRIDGOV_API_KEY_RATE", "600/h")
 GRIDGOV_LOOKUP_RATE = os.environ.get("GRIDGOV_LOOKUP_RATE", "60/h")
 # Wrong phones before a case number (and, separately, an address) is locked out of the look-up.
 GRIDGOV_LOOKUP_FAILURES = os.environ.get("GRIDGOV_LOOKUP_FAILURES", "5/h")
+
+# Keys that encrypt personal data at rest (gridgov/crypto.py): GRIDGOV_DATA_KEY holds Fernet keys,
+# comma-separated, newest first. Without it the key file ``data_key`` in the data directory is
+# used, generated (mode 0600) on first use in the local profile; production never invents one.
+# Rotate with `gridgov rotate-data-key`. Keep the keys outside the database and its backups.
+GRIDGOV_DATA_KEYS = _env_list("GRIDGOV_DATA_KEY")
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

@@ -20,7 +20,7 @@ from gridgov.accounts.models import Role
 from . import presenters, selectors, services
 from .forms import CaseFilter
 from .models import Case, CaseKind, Source
-from .schemas import ActionIn, CaseIn, CaseOut, CasePage, CategoryOut, ErrorOut, ResidentCaseOut, SimilarOut
+from .schemas import ActionIn, CaseIn, CaseOut, CasePage, CategoryOut, ErrorOut, ReporterOut, ResidentCaseOut, SimilarOut
 from .workflow import OPEN_STATES, TRANSITIONS, CaseChanged, NotAllowed, WorkflowError
 
 router = Router(tags=["cases"])
@@ -144,6 +144,20 @@ def _visible_or_404(user, number: str) -> Case:
 )
 def get_case(request: HttpRequest, number: str):
     return _case_out(_visible_or_404(request.user, number), request.user)
+
+
+@router.post(
+    "/{number}/reporter",
+    response={200: ReporterOut, 403: ErrorOut, 404: ErrorOut},
+    url_name="reveal_reporter",
+    summary="The reporter's contact details in full, for the roles that call back (each request is audited)",
+)
+def reveal_reporter(request: HttpRequest, number: str):
+    case = _visible_or_404(request.user, number)
+    try:
+        return services.reveal_reporter(case, request.user)
+    except NotAllowed as error:
+        raise HttpError(403, str(error)) from error
 
 
 @router.post(

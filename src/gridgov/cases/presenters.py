@@ -14,9 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from gridgov.accounts.models import Role
-from gridgov.grids.presenters import mask_phone
 
 from .models import Case, Category, Step
+from .privacy import masked_reporter, may_see_personal_data
 from .selectors import allowed_actions, case_timeline, clock_status
 from .workflow import TRANSITIONS
 
@@ -131,13 +131,6 @@ def case_summary(case: Case, now: datetime | None = None) -> dict:
     }
 
 
-def reporter_phone_for(user, case: Case) -> str:
-    """The command centre calls reporters back; everyone else in scope sees the number masked."""
-    if user.role in (Role.INTAKE_CLERK, Role.DISPATCHER, Role.SHIFT_LEAD, Role.VERIFIER):
-        return case.reporter_phone
-    return mask_phone(case.reporter_phone) if case.reporter_phone else ""
-
-
 def case_payload(case: Case, user) -> dict:
     """The whole case for staff in scope: facts, holder, timeline and the actions open to the user."""
     return {
@@ -145,8 +138,10 @@ def case_payload(case: Case, user) -> dict:
         "description": case.description,
         "address": case.address,
         "grid_name": case.grid.name,
-        "reporter_name": case.reporter_name,
-        "reporter_phone": reporter_phone_for(user, case),
+        # Masked for everyone; the command centre asks for the whole (audited) at ``reporter_url``.
+        "reporter_name": masked_reporter(case)["name"],
+        "reporter_phone": masked_reporter(case)["phone"],
+        "reporter_url": reverse("api:reveal_reporter", args=[case.number]) if may_see_personal_data(user) else None,
         "assigned_department": case.assigned_department.code if case.assigned_department_id else None,
         "assigned_region": case.assigned_region.code if case.assigned_region_id else None,
         "co_departments": [d.code for d in case.co_departments.all()],

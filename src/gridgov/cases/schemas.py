@@ -72,8 +72,9 @@ class CaseOut(CaseSummary):
     description: str
     address: str
     grid_name: str
-    reporter_name: str
-    reporter_phone: str
+    reporter_name: str = Field(description="Masked (张*).")
+    reporter_phone: str = Field(description="Masked (138****5678).")
+    reporter_url: str | None = Field(description="For the roles that call back: where to read the details in full (audited).")
     assigned_department: str | None
     assigned_region: str | None
     co_departments: list[str]
@@ -84,6 +85,12 @@ class CaseOut(CaseSummary):
     suspended: bool
     timeline: list[StepOut]
     allowed_actions: list[str]
+
+
+class ReporterOut(Schema):
+    name: str
+    phone: str
+    email: str
 
 
 class CaseIn(Schema):

@@ -532,5 +532,20 @@ _HANDLERS = {
 }
 
 
+# --- personal data ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def reveal_reporter(case: Case, user: User) -> dict:
+    """The reporter's name, phone and e-mail in full, for a role that calls reporters back;
+    the view is written to the audit log. Raises NotAllowed for anyone else."""
+    from .privacy import may_see_personal_data
+
+    if not may_see_personal_data(user) or not can_act_on(user, case):
+        raise NotAllowed(_("Only the command centre may see a reporter's contact details, and only for cases in its scope."))
+    record_audit(user, "cases.personal_data_viewed", case, number=case.number, fields=["reporter_name", "reporter_phone", "reporter_email"])
+    return {"name": case.reporter_name, "phone": case.reporter_phone, "email": case.reporter_email}
+
+
 def notify(user: User, case: Case | None, kind: str, text: str) -> Notification:
     return Notification.objects.create(user=user, case=case, kind=kind, text=text[:300])

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from gridgov.accounts.models import Role
 from gridgov.grids import selectors as grid_selectors
 
-from . import dispatching, presenters, selectors, services
+from . import dispatching, presenters, privacy, selectors, services
 from .forms import MAX_PHOTOS, ActionError, CaseFilter, LookupForm, RateForm, ReportForm, action_params, department_choices
 from .models import Case, Source, State
 from .ratelimit import LookupLocked, RateLimited, check_rate, configured_rate, guarded_lookup, too_many_requests
@@ -297,7 +297,20 @@ def case_detail(request, number):
     return _detail_page(request, _visible_case_or_404(request.user, number))
 
 
-def _detail_page(request, case: Case, *, error: str = "", status: int = 200):
+@staff_required
+@require_POST
+def reveal_reporter(request, number):
+    """The reporter's details in full on the detail page, for the roles that call back; the
+    view is audited (services.reveal_reporter)."""
+    case = _visible_case_or_404(request.user, number)
+    try:
+        reporter = services.reveal_reporter(case, request.user)
+    except NotAllowed as error:
+        return _detail_page(request, case, error=str(error), status=403)
+    return _detail_page(request, case, reporter=reporter)
+
+
+def _detail_page(request, case: Case, *, error: str = "", status: int = 200, reporter: dict | None = None):
     user = request.user
     timeline = [presenters.step_payload(step) for step in selectors.case_timeline(case)]
     photos = list(case.photos.all())
@@ -315,7 +328,10 @@ def _detail_page(request, case: Case, *, error: str = "", status: int = 200):
             "point_map": {"lat": case.lat, "lng": case.lng, "boundary": json.loads(case.grid.boundary) if case.grid.boundary else None,
                           "tileUrl": settings.GRIDGOV_TILE_URL, "tileAttribution": settings.GRIDGOV_TILE_ATTRIBUTION},
             "co_departments": list(case.co_departments.all()),
-            "reporter_phone": presenters.reporter_phone_for(user, case),
+            "reporter": reporter or privacy.masked_reporter(case),
+            "reporter_revealed": reporter is not None,
+            "has_reporter": privacy.has_reporter_details(case),
+            "may_reveal": privacy.may_see_personal_data(user),
             "pending_extension": selectors.pending_extension(case),
         },
         status=status,
