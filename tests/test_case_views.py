@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from gridgov.accounts.models import Role
+from gridgov.accounts.models import AuditEvent, Role
 from gridgov.cases.models import Case, Source, State
 from gridgov.cases.services import take_action
 
@@ -345,9 +345,26 @@ def test_the_reporter_phone_is_masked_outside_the_command_centre(client, team):
     take_action(case.pk, "dispatch", team["dispatcher"], region=WEST_GRID)
     login(client, team["grid_worker"])
     worker_view = client.get(reverse("cases:detail", args=[case.number])).content.decode()
-    assert PHONE not in worker_view and "138****1234" in worker_view
+    assert PHONE not in worker_view and "138****1234" in worker_view and 'data-testid="reveal-reporter"' not in worker_view
+    assert client.post(reverse("cases:reveal_reporter", args=[case.number])).status_code == 403
+    # The command centre sees masks too, until it asks for the details; each ask is audited.
     client.force_login(team["intake"])
-    assert PHONE in client.get(reverse("cases:detail", args=[case.number])).content.decode()
+    page = client.get(reverse("cases:detail", args=[case.number])).content.decode()
+    assert PHONE not in page and 'data-testid="reveal-reporter"' in page
+    assert not AuditEvent.objects.filter(action="cases.personal_data_viewed").exists()
+    revealed = client.post(reverse("cases:reveal_reporter", args=[case.number])).content.decode()
+    assert PHONE in revealed
+    event = AuditEvent.objects.get(action="cases.personal_data_viewed")
+    assert (event.actor, event.target_id) == (team["intake"], str(case.pk))
+
+
+def test_administrators_and_leaders_see_masks_only(client, team):
+    case = report(reporter_name=REPORTER_NAME)
+    for role in (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN, Role.LEADER, Role.VERIFIER):
+        login(client, make_user(role, username=f"{role}-masks"))
+        page = client.get(reverse("cases:detail", args=[case.number])).content.decode()
+        assert PHONE not in page and REPORTER_NAME not in page and "张**" in page, role
+        assert client.post(reverse("cases:reveal_reporter", args=[case.number])).status_code == 403, role
 
 
 def test_command_centre_staff_name_the_source_of_a_report(client, team, category):
@@ -362,6 +379,61 @@ def test_lookups_are_rate_limited(client, team, settings):
     case = report()
     statuses = [client.post(reverse("report:lookup"), {"number": case.number, "phone": "139000000%02d" % i}).status_code for i in range(3)]
     assert statuses == [400, 400, 429]
+
+
+def test_public_intake_limit_ignores_made_up_keys_and_forwarded_for(client, category, settings):
+    """A random api_key field, X-Api-Key header or X-Forwarded-For per request used to open a
+    fresh bucket each time (no proxy is trusted by default)."""
+    settings.GRIDGOV_INTAKE_RATE = "2/h"
+    statuses = [
+        client.post(
+            reverse("report:new"), report_form(category, api_key=f"k{i}"), headers={"X-Api-Key": f"h{i}", "X-Forwarded-For": f"198.51.100.{i}"}
+        ).status_code
+        for i in range(4)
+    ]
+    assert statuses == [302, 302, 429, 429]
+    assert Case.objects.count() == 2
+
+
+def test_phone_guessing_locks_the_case_number(client, team, settings):
+    settings.GRIDGOV_LOOKUP_FAILURES = "5/h"
+    case = closed_case(team)
+    guesses = [
+        client.post(reverse("report:lookup"), {"number": case.number, "phone": "139000000%02d" % i}, REMOTE_ADDR=f"203.0.113.{i}")
+        for i in range(5)
+    ]
+    assert [response.status_code for response in guesses] == [400] * 5
+    # Locked now, from any address and even with the right phone: guessing gains nothing.
+    locked = client.post(reverse("report:lookup"), {"number": case.number, "phone": PHONE}, REMOTE_ADDR="203.0.113.99")
+    assert locked.status_code == 429 and int(locked["Retry-After"]) > 0
+    body = locked.content.decode()
+    assert "look-up is locked" in body or "查询已被锁定" in body
+    assert 'id="timeline"' not in body
+    rating = client.post(reverse("report:rate"), {"number": case.number, "phone": PHONE, "rating": "satisfied"}, REMOTE_ADDR="203.0.113.98")
+    assert rating.status_code == 429
+    case.refresh_from_db()
+    assert case.state == State.CLOSED
+    other = report()
+    assert client.post(reverse("report:lookup"), {"number": other.number, "phone": PHONE}, REMOTE_ADDR="203.0.113.97").status_code == 200
+
+
+def test_phone_guessing_from_one_address_locks_that_address(client, team, settings):
+    settings.GRIDGOV_LOOKUP_FAILURES = "3/h"
+    cases = [report() for _ in range(4)]
+    statuses = [client.post(reverse("report:lookup"), {"number": c.number, "phone": "13900000000"}).status_code for c in cases]
+    assert statuses == [400, 400, 400, 429]
+
+
+def test_rating_someone_elses_case_by_guessing_phones_is_locked(client, team, settings):
+    settings.GRIDGOV_LOOKUP_FAILURES = "5/h"
+    case = closed_case(team)
+    statuses = [
+        client.post(reverse("report:rate"), {"number": case.number, "phone": "139000000%02d" % i, "rating": "not_satisfied"}).status_code
+        for i in range(7)
+    ]
+    assert statuses == [400] * 5 + [429] * 2
+    case.refresh_from_db()
+    assert case.state == State.CLOSED
 
 
 def test_the_street_whistles_with_a_lead_and_co_departments(client, team):

@@ -69,9 +69,9 @@ def closed_case(team, category):
         ("file", "intake", {}),
         ("dispatch", "dispatcher", {"region": WEST_GRID}),
         ("start", "grid_worker", {}),
-        ("finish", "grid_worker", {"note": "垃圾已清运"}),
+        ("finish", "grid_worker", {"note": "内部：已通知环卫班组", "public_note": "垃圾已清运"}),
         ("verify", "verifier", {}),
-        ("pass", "verifier", {"note": "核查通过"}),
+        ("pass", "verifier", {"note": "内部：现场照片齐全", "public_note": "核查通过"}),
     ]:
         case = act(case, action, team[actor], **params)
     return case
@@ -169,7 +169,8 @@ def test_single_request_fields_json_and_xml(client, team, category):
     [data] = get_json(client, f"requests/{case.number}.json")
     assert data["service_request_id"] == case.number
     assert data["status"] == "open"
-    assert data["status_notes"] == "请城管局处理"
+    # The dispatch note is internal: the public reads the standard sentence (in the response's language).
+    assert data["status_notes"] in {"The case has been passed to the unit that handles it.", "案件已派遣至处置单位。"}
     assert data["service_code"] == "event-0101" and data["service_name"] == category.name
     assert data["agency_responsible"] == case.assigned_department.name != ""
     assert data["description"] == case.description

@@ -32,6 +32,7 @@ FORM = {"service_code": "event-0101", "lat": "41.79", "long": "123.405", "descri
 @pytest.fixture(autouse=True)
 def _no_rate_limit(settings):
     settings.GRIDGOV_INTAKE_RATE = ""
+    settings.GRIDGOV_API_KEY_RATE = ""
 
 
 @pytest.fixture
@@ -344,12 +345,25 @@ def test_apikey_command_errors(category):
 @pytest.mark.django_db
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_post_over_the_rate_limit_is_429_error_list(client, key, settings, fmt):
-    settings.GRIDGOV_INTAKE_RATE = "1/h"
+    settings.GRIDGOV_API_KEY_RATE = "1/h"
     assert post(client, key, fmt=fmt).status_code == 201
     limited = post(client, key, fmt=fmt)
     assert limited.status_code == 429 and int(limited["Retry-After"]) > 0
     assert error_of(limited)[0] == 429
     assert Submission.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_each_valid_key_has_its_own_bucket_and_made_up_keys_share_the_address(client, key, settings):
+    settings.GRIDGOV_API_KEY_RATE = "2/h"
+    settings.GRIDGOV_INTAKE_RATE = "2/h"
+    other = create_api_key("district-app")[1]
+    assert [post(client, key).status_code for _ in range(3)] == [201, 201, 429]
+    assert post(client, other).status_code == 201  # another client behind the same address
+    # Made-up keys are refused, and count against the address: a new one per request gains nothing.
+    assert [post(client, f"o311_random{attempt}").status_code for attempt in range(4)] == [403, 403, 429, 429]
+    assert post(client, None).status_code == 429
+    assert Submission.objects.count() == 3
 
 
 @pytest.mark.django_db

@@ -46,9 +46,27 @@ def test_clients_and_scopes_are_counted_apart():
     _hits(_post("203.0.113.7"), 3)
     _hits(_post("203.0.113.8"), 3)
     check_rate(_post("203.0.113.7"), "open311", "3/h", now=T0)
-    _hits(_post("203.0.113.7", data={"api_key": "client-a"}), 3)
     with pytest.raises(RateLimited):
         check_rate(_post("203.0.113.7"), "intake", "3/h", now=T0)
+
+
+def test_a_made_up_api_key_or_header_opens_no_new_bucket():
+    """The client used to be its address plus any api_key it sent: one made up per request
+    escaped the limit."""
+    _hits(_post("203.0.113.7", data={"api_key": "client-a"}), 3)
+    for attempt in range(3):
+        with pytest.raises(RateLimited):
+            check_rate(_post("203.0.113.7", data={"api_key": f"random-{attempt}"}), "intake", "3/h", now=T0)
+        with pytest.raises(RateLimited):
+            check_rate(_post("203.0.113.7", HTTP_X_API_KEY=f"random-{attempt}"), "intake", "3/h", now=T0)
+
+
+def test_random_forwarded_for_is_no_escape_without_a_trusted_proxy(settings):
+    settings.GRIDGOV_TRUSTED_PROXIES = 0
+    for hop in range(3):
+        check_rate(_post("203.0.113.7", HTTP_X_FORWARDED_FOR=f"198.51.100.{hop}"), "intake", "3/h", now=T0)
+    with pytest.raises(RateLimited):
+        check_rate(_post("203.0.113.7", HTTP_X_FORWARDED_FOR="198.51.100.99"), "intake", "3/h", now=T0)
 
 
 def test_counters_are_shared_through_the_database_and_hold_no_raw_address():
@@ -66,19 +84,19 @@ def test_a_new_window_clears_the_clients_old_ones():
 
 def test_forwarded_for_is_ignored_unless_a_proxy_is_trusted(settings):
     request = _post("10.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.9, 192.0.2.44")
-    settings.GRIDGOV_TRUSTED_PROXY = 0
+    settings.GRIDGOV_TRUSTED_PROXIES = 0
     assert client_address(request) == "10.0.0.1"
-    settings.GRIDGOV_TRUSTED_PROXY = 1
+    settings.GRIDGOV_TRUSTED_PROXIES = 1
     # The proxy appended 192.0.2.44; "198.51.100.9" came from the client and could be forged.
     assert client_address(request) == "192.0.2.44"
-    settings.GRIDGOV_TRUSTED_PROXY = 2
+    settings.GRIDGOV_TRUSTED_PROXIES = 2
     assert client_address(request) == "198.51.100.9"
-    settings.GRIDGOV_TRUSTED_PROXY = 3
+    settings.GRIDGOV_TRUSTED_PROXIES = 3
     assert client_address(request) == "10.0.0.1"
 
 
 def test_a_forged_first_hop_does_not_escape_the_limit(settings):
-    settings.GRIDGOV_TRUSTED_PROXY = 1
+    settings.GRIDGOV_TRUSTED_PROXIES = 1
     for forged in ("1.1.1.1", "2.2.2.2", "3.3.3.3"):
         check_rate(_post("10.0.0.1", HTTP_X_FORWARDED_FOR=f"{forged}, 192.0.2.44"), "intake", "3/h", now=T0)
     with pytest.raises(RateLimited):

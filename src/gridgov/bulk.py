@@ -4,7 +4,8 @@
 placeholder (or, for updates, a CASE expression) per row and column, and on SQLite split the
 rows into batches of under a hundred; for the hot paths that write many rows (Open311 intake,
 grid imports, the demo's year of history) that compilation costs more than the database's work.
-These send the same values the ORM would, with one prepared statement per table.
+These send the same values the ORM would, with one prepared statement per table; encrypted
+fields (gridgov/crypto.py) are encrypted on the way, as the ORM would.
 """
 
 from collections.abc import Iterable, Sequence
@@ -20,6 +21,8 @@ def _converter(field: models.Field, connection):
         return connection.ops.adapt_datetimefield_value
     if isinstance(field, models.JSONField):
         return lambda value: connection.ops.adapt_json_value(value, field.encoder)
+    if getattr(field, "encrypted", False):  # gridgov.crypto.EncryptedTextField
+        return lambda value: field.get_db_prep_save(value, connection)
     return lambda value: value
 
 
@@ -43,10 +46,13 @@ def insert_rows(model: type[models.Model], attnames: Sequence[str], rows: Iterab
 def insert_objects(model: type[models.Model], objects: Sequence[models.Model], exclude: Iterable[str] = ("id",)) -> None:
     """INSERT model instances, every column but the ``exclude``d ones (the id, by default, which
     the database assigns and which is not read back). ``auto_now`` and ``auto_now_add`` columns
-    are stamped as ``save`` would stamp them."""
+    are stamped, and computed ones (a blind index, gridgov/crypto.py) computed, as ``save`` would."""
     skipped = set(exclude)
     fields = [field for field in model._meta.concrete_fields if field.attname not in skipped]
-    stamped = [field for field in fields if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)]
+    stamped = [
+        field for field in fields
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False) or getattr(field, "computed_on_save", False)
+    ]  # fmt: skip
     for obj in objects:
         for field in stamped:
             field.pre_save(obj, add=True)

@@ -9,6 +9,8 @@ Everything that differs between machines comes from the environment:
   start without ``GRIDGOV_SECRET_KEY`` and ``GRIDGOV_ALLOWED_HOSTS`` and turns on every HTTPS
   protection, so that ``manage.py check --deploy`` reports nothing.
 - ``GRIDGOV_DEBUG``: ``1`` for Django's debug pages (local profile only).
+- ``GRIDGOV_DATA_KEY``: the keys that encrypt personal data at rest (else the data dir's
+  ``data_key`` file); see gridgov/crypto.py.
 - ``GRIDGOV_TILE_URL`` / ``GRIDGOV_TILE_ATTRIBUTION``: an optional base-map tile layer, e.g.
   Tianditu with your key. Without it the map draws the grid polygons on a blank background.
 """
@@ -185,8 +187,25 @@ GRIDGOV_AUTO_SUPERVISE = True
 # `gridgov bench intake` turns on an endpoint that commits one row per POST (ops/views.py).
 GRIDGOV_BENCH_ENDPOINTS = not PRODUCTION and os.environ.get("GRIDGOV_BENCH_ENDPOINTS") == "1"
 
-# Public intake (resident form, Open311 POST) per client; "" turns the limit off. See cases/ratelimit.py.
+# Rate limits (cases/ratelimit.py); "" turns one off. Buckets are keyed on the client's address,
+# which X-Forwarded-For gives only behind GRIDGOV_TRUSTED_PROXIES proxies of our own (0: ignore it).
+GRIDGOV_TRUSTED_PROXIES = int(os.environ.get("GRIDGOV_TRUSTED_PROXIES", "0") or 0)
+if GRIDGOV_TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured("GRIDGOV_TRUSTED_PROXIES must be the number of proxies in front of the server (0 or more)")
+# Public intake (resident form, Open311 POST without a valid key) per address.
 GRIDGOV_INTAKE_RATE = os.environ.get("GRIDGOV_INTAKE_RATE", "20/h")
+# Open311 POSTs per valid API key (each client its own bucket; an invalid key is refused).
+GRIDGOV_API_KEY_RATE = os.environ.get("GRIDGOV_API_KEY_RATE", "600/h")
+# Public case look-ups (number + phone) per address.
+GRIDGOV_LOOKUP_RATE = os.environ.get("GRIDGOV_LOOKUP_RATE", "60/h")
+# Wrong phones before a case number (and, separately, an address) is locked out of the look-up.
+GRIDGOV_LOOKUP_FAILURES = os.environ.get("GRIDGOV_LOOKUP_FAILURES", "5/h")
+
+# Keys that encrypt personal data at rest (gridgov/crypto.py): GRIDGOV_DATA_KEY holds Fernet keys,
+# comma-separated, newest first. Without it the key file ``data_key`` in the data directory is
+# used, generated (mode 0600) on first use in the local profile; production never invents one.
+# Rotate with `gridgov rotate-data-key`. Keep the keys outside the database and its backups.
+GRIDGOV_DATA_KEYS = _env_list("GRIDGOV_DATA_KEY")
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

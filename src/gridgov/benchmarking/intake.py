@@ -326,7 +326,7 @@ def _client_latency(base: str, setup: dict, samples: int) -> dict:
 def _child_env(data_dir: Path, database_url: str | None) -> dict:
     """The benchmark's own settings: never the caller's DATABASE_URL (it would fill a real database)."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "GRIDGOV_PROFILE")}
-    env.update({"GRIDGOV_DATA_DIR": str(data_dir), "DJANGO_SETTINGS_MODULE": "gridgov.settings", "GRIDGOV_INTAKE_RATE": "1000000000/h", "GRIDGOV_BENCH_ENDPOINTS": "1"})
+    env.update({"GRIDGOV_DATA_DIR": str(data_dir), "DJANGO_SETTINGS_MODULE": "gridgov.settings", "GRIDGOV_INTAKE_RATE": "1000000000/h", "GRIDGOV_API_KEY_RATE": "", "GRIDGOV_BENCH_ENDPOINTS": "1"})
     if database_url:
         env["DATABASE_URL"] = database_url
     return env
@@ -485,7 +485,7 @@ def fill_cases(target: int, seed: int = 1, batch: int = 20_000) -> int:
                 "number": filler_number(n), "category": rng.choice(categories), "source": "patrol", "state": rng.choice(states),
                 "version": 1, "description": "benchmark filler case", "address": "", "lat": lat, "lng": lng,
                 "grid": grid_id, "grid_code": grid_code, "reporter_name": "", "reporter_phone": "", "reporter_email": "",
-                "external_id": "", "escalation_level": "grid", "solved_level": "", "supervised": False,
+                "reporter_phone_index": "", "external_id": "", "escalation_level": "grid", "solved_level": "", "supervised": False,
                 "rework_count": 0, "return_count": 0, "reopen_count": 0, "rating": "",
                 "created_at": created, "updated_at": created, "deadline": created + dt.timedelta(days=1),
             }  # fmt: skip
@@ -497,6 +497,6 @@ def fill_cases(target: int, seed: int = 1, batch: int = 20_000) -> int:
 
 _FILL_FIELDS = [
     "number", "category", "source", "state", "version", "description", "address", "lat", "lng", "grid", "grid_code",
-    "reporter_name", "reporter_phone", "reporter_email", "external_id", "escalation_level", "solved_level",
+    "reporter_name", "reporter_phone", "reporter_email", "reporter_phone_index", "external_id", "escalation_level", "solved_level",
     "supervised", "rework_count", "return_count", "reopen_count", "rating", "created_at", "updated_at", "deadline",
 ]  # fmt: skip

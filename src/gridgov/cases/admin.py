@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from gridgov.admin_mixins import ReadOnlyAdminMixin
 
 from .models import CalendarDay, Case, Category, ExtensionRequest, Notification, Photo, Step
+from .privacy import masked_reporter
 
 
 @admin.register(Category)
@@ -59,6 +60,22 @@ class CaseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ("category",)
     raw_id_fields = ("grid", "reporter", "assigned_region", "duplicate_of")
     inlines = [StepInline]
+    # The reporter's details are encrypted and shown masked here too (cases/privacy.py): the
+    # administrators may not read them; the command centre reveals them, audited, on the case page.
+    exclude = ("reporter_name", "reporter_phone", "reporter_email", "reporter_phone_index")
+    readonly_fields = ("masked_reporter_name", "masked_reporter_phone", "masked_reporter_email")
+
+    @admin.display(description=_("reporter name"))
+    def masked_reporter_name(self, case):
+        return masked_reporter(case)["name"]
+
+    @admin.display(description=_("reporter phone"))
+    def masked_reporter_phone(self, case):
+        return masked_reporter(case)["phone"]
+
+    @admin.display(description=_("reporter e-mail"))
+    def masked_reporter_email(self, case):
+        return masked_reporter(case)["email"]
 
 
 @admin.register(Step)

@@ -21,7 +21,19 @@ from gridgov.accounts.models import Role
 from . import presenters, selectors, services
 from .forms import CaseFilter
 from .models import Case, CaseKind, Source
-from .schemas import ACTION_PARAMS, ActionIn, CaseIn, CaseOut, CasePage, CategoryOut, ErrorOut, NoParams, SimilarOut
+from .schemas import (
+    ACTION_PARAMS,
+    ActionIn,
+    CaseIn,
+    CaseOut,
+    CasePage,
+    CategoryOut,
+    ErrorOut,
+    NoParams,
+    ReporterOut,
+    ResidentCaseOut,
+    SimilarOut,
+)
 from .workflow import OPEN_STATES, TRANSITIONS, CaseChanged, NotAllowed, WorkflowError
 
 router = Router(tags=["cases"])
@@ -56,7 +68,14 @@ def list_cases(request: HttpRequest, query: Query[ListQuery]):
     return {"count": page.paginator.count, "page": page.number, "page_size": page_size, "results": [presenters.case_summary(c, now) for c in page]}
 
 
-@router.post("/", response={201: CaseOut, 400: ErrorOut, 409: ErrorOut}, summary="Take in a report (staff intake)")
+def _case_out(case: Case, user) -> dict:
+    """Staff get the whole case; a resident gets the public view of their own (allow-listed)."""
+    if user.role == Role.RESIDENT:
+        return presenters.resident_case_payload(case, user)
+    return presenters.case_payload(case, user)
+
+
+@router.post("/", response={201: CaseOut | ResidentCaseOut, 400: ErrorOut, 409: ErrorOut}, summary="Take in a report (staff intake)")
 def create_case(request: HttpRequest, payload: CaseIn):
     user = request.user
     category = selectors.category_by_id(payload.category)
@@ -80,7 +99,7 @@ def create_case(request: HttpRequest, payload: CaseIn):
             raise
         message = _("external_id: hotline work order %(order)s is already case %(number)s")
         raise HttpError(409, message % {"order": payload.external_id, "number": existing.number}) from None
-    return Status(201, presenters.case_payload(_visible_or_404(user, case.number), user))
+    return Status(201, _case_out(_visible_or_404(user, case.number), user))
 
 
 def _intake_source(user, requested: str | None) -> str:
@@ -131,14 +150,32 @@ def _visible_or_404(user, number: str) -> Case:
     return get_object_or_404(selectors.visible_cases(user).select_related(*related), number=number)
 
 
-@router.get("/{number}", response={200: CaseOut, 404: ErrorOut}, summary="One case with its timeline and the actions open to you")
+@router.get(
+    "/{number}",
+    response={200: CaseOut | ResidentCaseOut, 404: ErrorOut},
+    summary="One case with its timeline and the actions open to you (a resident: the public view of their own case)",
+)
 def get_case(request: HttpRequest, number: str):
-    return presenters.case_payload(_visible_or_404(request.user, number), request.user)
+    return _case_out(_visible_or_404(request.user, number), request.user)
+
+
+@router.post(
+    "/{number}/reporter",
+    response={200: ReporterOut, 403: ErrorOut, 404: ErrorOut},
+    url_name="reveal_reporter",
+    summary="The reporter's contact details in full, for the roles that call back (each request is audited)",
+)
+def reveal_reporter(request: HttpRequest, number: str):
+    case = _visible_or_404(request.user, number)
+    try:
+        return services.reveal_reporter(case, request.user)
+    except NotAllowed as error:
+        raise HttpError(403, str(error)) from error
 
 
 @router.post(
     "/{number}/actions/{action}",
-    response={200: CaseOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={200: CaseOut | ResidentCaseOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary="Take one workflow step; 409 when the case changed since `version`, 422 when `params` do not fit the action",
 )
 def act(request: HttpRequest, number: str, action: str, payload: ActionIn):
@@ -153,7 +190,9 @@ def act(request: HttpRequest, number: str, action: str, payload: ActionIn):
         raise HttpError(404, f"no case {number}")
     params = _action_params(action, payload.params)
     try:
-        services.take_action(case.pk, action, user, expected_version=payload.version, note=payload.note, **params)
+        services.take_action(
+            case.pk, action, user, expected_version=payload.version, note=payload.note, public_note=payload.public_note, **params
+        )
     except CaseChanged as error:
         raise HttpError(409, str(error)) from error
     except NotAllowed as error:
@@ -161,7 +200,7 @@ def act(request: HttpRequest, number: str, action: str, payload: ActionIn):
     except WorkflowError as error:
         raise HttpError(400, str(error)) from error
     # The step may have moved the case out of the caller's scope; show them the result anyway.
-    return Status(200, presenters.case_payload(selectors.case_with_relations(case.pk), user))
+    return Status(200, _case_out(selectors.case_with_relations(case.pk), user))
 
 
 def _action_params(action: str, params: dict) -> dict:

@@ -6,8 +6,11 @@ The workflow itself (which action moves which state, and who may take it) is the
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from gridgov.crypto import BlindIndexField, EncryptedTextField
 
 
 class CaseKind(models.TextChoices):
@@ -135,13 +138,16 @@ class Case(models.Model):
     # Denormalised from the grid's code so scope filters are one indexed prefix match.
     grid_code = models.CharField(_("grid code"), max_length=15, db_index=True)
 
-    # Who reported it. Never shown in a public response.
+    # Who reported it. Never shown in a public response; encrypted at rest (gridgov/crypto.py) and
+    # shown masked to staff except to the roles that call back (cases/privacy.py). The phone is
+    # found by its blind index (the look-up compares it), never by its column.
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="reported_cases"
     )
-    reporter_name = models.CharField(_("reporter name"), max_length=50, blank=True)
-    reporter_phone = models.CharField(_("reporter phone"), max_length=20, blank=True)
-    reporter_email = models.EmailField(_("reporter e-mail"), blank=True)
+    reporter_name = EncryptedTextField(_("reporter name"), max_length=50, blank=True)
+    reporter_phone = EncryptedTextField(_("reporter phone"), max_length=20, blank=True)
+    reporter_email = EncryptedTextField(_("reporter e-mail"), max_length=254, blank=True, validators=[EmailValidator()])
+    reporter_phone_index = BlindIndexField(source="reporter_phone", normaliser="digits")
     external_id = models.CharField(_("external number"), max_length=64, blank=True, db_index=True)
 
     # Who holds it now: a department, or a unit of the grid network (grid staff, community, street).
@@ -227,7 +233,10 @@ class Step(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     actor_role = models.CharField(_("role"), max_length=32, blank=True)
     at = models.DateTimeField(_("time"), db_index=True)
+    # ``note`` is internal (staff only); ``public_note`` is what its author chose to tell the
+    # reporter and the public (presenters.public_text falls back to a standard sentence).
     note = models.TextField(_("note"), max_length=4000, blank=True)
+    public_note = models.TextField(_("public summary"), max_length=2000, blank=True)
     deadline = models.DateTimeField(_("deadline set"), null=True, blank=True)
     data = models.JSONField(default=dict, blank=True)
 

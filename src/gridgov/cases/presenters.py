@@ -1,8 +1,10 @@
-"""Plain-data views of cases shared by the JSON API and the HTML pages.
+"""Plain-data views of cases shared by the JSON API, the HTML pages and Open311.
 
 Two audiences: staff (``case_payload``, ``step_payload``) and the public (``public_case``,
-``public_step``). Public shapes never carry the reporter's name, phone or e-mail, nor who
-on the staff took a step.
+``public_step``, ``resident_case_payload``, ``public_text``). Public shapes are built from an
+allow-list of fields: they never carry the reporter's name, phone or e-mail, who on the staff
+took a step, nor a step's internal ``note`` — only its ``public_note``, which its author wrote
+for the reporter, or else a neutral standard sentence for the action.
 """
 
 from datetime import datetime
@@ -12,9 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from gridgov.accounts.models import Role
-from gridgov.grids.presenters import mask_phone
 
 from .models import Case, Category, Step
+from .privacy import masked_reporter, may_see_personal_data
 from .selectors import allowed_actions, case_timeline, clock_status
 from .workflow import TRANSITIONS
 
@@ -44,12 +46,54 @@ ACTION_LABELS = {
     "supervise": pgettext_lazy("case action", "Mark as supervised"),
 }
 
-# Steps whose note is written for the resident (a reason or a result); other notes are internal.
-PUBLIC_NOTE_ACTIONS = frozenset({"reject", "void", "merge", "finish", "pass", "rate"})
+# Steps whose result the reporter should read: their forms propose a public summary.
+PUBLIC_SUMMARY_ACTIONS = frozenset(action for action, transition in TRANSITIONS.items() if transition.public_summary)
+
+# What the public reads of each step that changes what the case is doing, when its author wrote
+# no public summary. Steps not listed (extensions, suspension, supervision) are internal and
+# appear in no public timeline.
+STANDARD_PUBLIC_TEXT = {
+    "report": _("Your report has been received."),
+    "accept": _("Your report has been accepted and is being checked."),
+    "reject": _("Your report was not taken up as a case."),
+    "file": _("The case has been filed for handling."),
+    "void": _("The case was closed after checking, without handling."),
+    "merge": _("This report is about the same problem as case %(number)s and is followed there."),
+    "dispatch": _("The case has been passed to the unit that handles it."),
+    "return": _("The case is being passed to another unit."),
+    "start": _("Handling has started."),
+    "finish": _("Handling is finished and the result is being checked."),
+    "verify": _("The result of the handling is being checked."),
+    "pass": _("The result was checked and the case is closed."),
+    "rework": _("The case was sent back for more work."),
+    "rate": _("The reporter rated how the case was handled."),
+    "reopen": _("The case has been reopened."),
+    "escalate": _("The case has been passed to a higher level."),
+    "whistle": _("Several departments have been summoned to handle the case."),
+}
+PUBLIC_ACTIONS = frozenset(STANDARD_PUBLIC_TEXT)
+
+
+def public_text(action: str, public_note: str = "", merged_into: str | None = None) -> str:
+    """What the public reads of a step: its author's public summary, else the standard sentence."""
+    if public_note:
+        return public_note
+    sentence = STANDARD_PUBLIC_TEXT.get(action)
+    if sentence is None:
+        return ""
+    return str(sentence) % {"number": merged_into or "—"} if action == "merge" else str(sentence)
+
+
+def step_public_text(step: Step) -> str:
+    return public_text(step.action, step.public_note, (step.data or {}).get("into"))
 
 
 def action_label(action: str) -> str:
     return str(ACTION_LABELS.get(action, action))
+
+
+def proposes_public_summary(action: str) -> bool:
+    return action in PUBLIC_SUMMARY_ACTIONS
 
 
 def needs_note(action: str) -> bool:
@@ -87,13 +131,6 @@ def case_summary(case: Case, now: datetime | None = None) -> dict:
     }
 
 
-def reporter_phone_for(user, case: Case) -> str:
-    """The command centre calls reporters back; everyone else in scope sees the number masked."""
-    if user.role in (Role.INTAKE_CLERK, Role.DISPATCHER, Role.SHIFT_LEAD, Role.VERIFIER):
-        return case.reporter_phone
-    return mask_phone(case.reporter_phone) if case.reporter_phone else ""
-
-
 def case_payload(case: Case, user) -> dict:
     """The whole case for staff in scope: facts, holder, timeline and the actions open to the user."""
     return {
@@ -101,8 +138,10 @@ def case_payload(case: Case, user) -> dict:
         "description": case.description,
         "address": case.address,
         "grid_name": case.grid.name,
-        "reporter_name": case.reporter_name,
-        "reporter_phone": reporter_phone_for(user, case),
+        # Masked for everyone; the command centre asks for the whole (audited) at ``reporter_url``.
+        "reporter_name": masked_reporter(case)["name"],
+        "reporter_phone": masked_reporter(case)["phone"],
+        "reporter_url": reverse("api:reveal_reporter", args=[case.number]) if may_see_personal_data(user) else None,
         "assigned_department": case.assigned_department.code if case.assigned_department_id else None,
         "assigned_region": case.assigned_region.code if case.assigned_region_id else None,
         "co_departments": [d.code for d in case.co_departments.all()],
@@ -134,6 +173,7 @@ def step_payload(step: Step) -> dict:
         "actor_role": str(role),
         "at": step.at,
         "note": step.note,
+        "public_note": step.public_note,
         "deadline": step.deadline,
         "data": step.data,
         "photos": [photo_payload(photo) for photo in step.photos.all()],
@@ -156,8 +196,14 @@ def public_step(step: Step) -> dict:
         "action_label": action_label(step.action),
         "to_state_label": str(step.get_to_state_display()),
         "at": step.at,
-        "note": step.note if step.action in PUBLIC_NOTE_ACTIONS else "",
+        "note": step_public_text(step),
     }
+
+
+def public_timeline(case: Case) -> list[dict]:
+    """The steps the public may know of, oldest first (internal-only steps left out)."""
+    steps = case.steps.filter(action__in=PUBLIC_ACTIONS).only("id", "action", "to_state", "at", "public_note", "data")
+    return [public_step(step) for step in steps.order_by("at", "id")]
 
 
 def public_case(case: Case) -> dict:
@@ -169,6 +215,21 @@ def public_case(case: Case) -> dict:
         "created_at": case.created_at,
         "rating": case.rating,
         "rating_label": str(case.get_rating_display()) if case.rating else "",
+    }
+
+
+def resident_case_payload(case: Case, user) -> dict:
+    """A resident's own case (JSON API): what they reported and the public progress, plus what
+    they need to rate it. No staff names, internal notes, holders or dispatch data."""
+    return {
+        **public_case(case),
+        "version": case.version,
+        "description": case.description,
+        "address": case.address,
+        "lat": case.lat,
+        "lng": case.lng,
+        "timeline": public_timeline(case),
+        "allowed_actions": allowed_actions(user, case),
     }
 
 

@@ -66,6 +66,7 @@ class StepOut(Schema):
     actor_role: str
     at: datetime
     note: str
+    public_note: str
     deadline: datetime | None
     data: dict
     photos: list[PhotoOut]
@@ -75,8 +76,9 @@ class CaseOut(CaseSummary):
     description: str
     address: str
     grid_name: str
-    reporter_name: str
-    reporter_phone: str
+    reporter_name: str = Field(description="Masked (张*).")
+    reporter_phone: str = Field(description="Masked (138****5678).")
+    reporter_url: str | None = Field(description="For the roles that call back: where to read the details in full (audited).")
     assigned_department: str | None
     assigned_region: str | None
     co_departments: list[str]
@@ -87,6 +89,12 @@ class CaseOut(CaseSummary):
     suspended: bool
     timeline: list[StepOut]
     allowed_actions: list[str]
+
+
+class ReporterOut(Schema):
+    name: str
+    phone: str
+    email: str
 
 
 class CaseIn(Schema):
@@ -104,7 +112,8 @@ class CaseIn(Schema):
 
 class ActionIn(Schema):
     version: int
-    note: str = ""
+    note: str = Field("", description="Internal: only staff read it.")
+    public_note: str = Field("", description="The summary the reporter and the public read (reject, void, merge, finish, pass, reopen).")
     params: dict = Field(
         default={},
         description="The action's own parameters: merge {into}; dispatch {department | region}; rate {rating}; "
@@ -150,6 +159,33 @@ ACTION_PARAMS: dict[str, type[NoParams]] = {
     "whistle": WhistleParams,
     "request_extension": ExtensionParams,
 }
+
+
+class PublicStepOut(Schema):
+    action: str
+    action_label: str
+    to_state_label: str
+    at: datetime
+    note: str = Field(description="Public text only: the author's public summary or a standard sentence.")
+
+
+class ResidentCaseOut(Schema):
+    """A resident's own case: public fields only (no staff names, internal notes or dispatch data)."""
+
+    number: str
+    state: str
+    state_label: str
+    category: str
+    created_at: datetime
+    rating: str
+    rating_label: str
+    version: int
+    description: str
+    address: str
+    lat: float
+    lng: float
+    timeline: list[PublicStepOut]
+    allowed_actions: list[str]
 
 
 class SimilarOut(Schema):

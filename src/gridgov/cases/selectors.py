@@ -8,6 +8,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from gridgov.accounts.models import Role, User
+from gridgov.crypto import blind_indexes
 
 from . import sla
 from .calendar import WorkingCalendar
@@ -188,12 +189,17 @@ def normalise_phone(phone: str) -> str:
 
 
 def case_by_number_and_phone(number: str, phone: str) -> Case | None:
-    """The case when number and reporter's phone match (digits only), else None."""
-    phone = normalise_phone(phone)
-    case = Case.objects.select_related("category").filter(number=number).first()
-    if case is None or not phone or normalise_phone(case.reporter_phone) != phone:
+    """The case when number and reporter's phone match (digits only), else None. The phone is
+    compared through its blind index (the column itself is encrypted)."""
+    indexes = blind_indexes(phone, "digits")
+    if not indexes:
         return None
-    return case
+    return Case.objects.select_related("category").filter(number=number, reporter_phone_index__in=indexes).first()
+
+
+def cases_by_reporter_phone(phone: str) -> QuerySet[Case]:
+    """Every case reported from this phone (call-centre search by the caller's number)."""
+    return Case.objects.filter(reporter_phone_index__in=blind_indexes(phone, "digits") or [""]).exclude(reporter_phone_index="")
 
 
 def own_case(user: User, number: str) -> Case | None:

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gridgov.accounts.models import Department, Role, User
 from gridgov.accounts.services import audit_event, record_audit, record_audits
@@ -216,6 +217,7 @@ def take_action(
     *,
     expected_version: int | None = None,
     note: str = "",
+    public_note: str = "",
     photos: Sequence = (),
     at: datetime | None = None,
     calendar: WorkingCalendar | None = None,
@@ -226,7 +228,9 @@ def take_action(
 
     ``expected_version`` is the version the actor saw; if the case has moved on since, the step
     is refused with CaseChanged instead of silently acting on a state the actor never saw.
-    ``system`` marks steps the platform takes itself (no role or scope check).
+    ``system`` marks steps the platform takes itself (no role or scope check). ``note`` is
+    internal; ``public_note`` is the summary the reporter and the public read, accepted only on
+    the steps whose result is for them (``Transition.public_summary``).
     """
     transition = transition_for(action)
     prepared = _prepare_photos(photos)  # before the case is locked: see report_case
@@ -245,6 +249,7 @@ def take_action(
             raise WorkflowError(f"{action}: a note is required")
         if len(note) > MAX_DESCRIPTION:
             raise WorkflowError(f"note: {len(note)} characters; at most {MAX_DESCRIPTION}")
+        public_note = _clean_public_note(transition, public_note)
         now = at or timezone.now()
         context = _Context(case, actor, note, params, now, calendar or sla.working_calendar(), {})
         from_state, previous_deadline = case.state, case.deadline
@@ -262,7 +267,8 @@ def take_action(
         case.save()
         step = Step.objects.create(
             case=case, action=action, from_state=from_state, to_state=case.state, actor=actor if actor and actor.pk else None,
-            actor_role="system" if system else actor.role, at=now, note=note, deadline=case.deadline, data=context.step_data,
+            actor_role="system" if system else actor.role, at=now, note=note, public_note=public_note,
+            deadline=case.deadline, data=context.step_data,
         )  # fmt: skip
         _store_photos(case, step, prepared, phase="after" if action == "finish" else "before")
         record_audit(actor, f"cases.{action}", case, number=case.number, version=case.version)
@@ -284,6 +290,22 @@ def _lock_cases_of_step(case_id: int, action: str, params: dict) -> None:
     if target_id is None or target_id == case_id:
         return  # the handler says what is wrong with the target
     list(Case.objects.select_for_update(of=("self",)).filter(pk__in=[case_id, target_id]).order_by("pk").values_list("pk"))
+
+
+MAX_PUBLIC_NOTE = 2000
+
+
+def _clean_public_note(transition, public_note: str) -> str:
+    public_note = (public_note or "").replace("\x00", "").strip()
+    if public_note and not transition.public_summary:
+        raise WorkflowError(
+            _("A public summary can only be written on a step whose result the reporter reads; the note of this step stays internal.")
+        )
+    if len(public_note) > MAX_PUBLIC_NOTE:
+        raise WorkflowError(
+            _("The public summary has %(length)d characters; at most %(limit)d are allowed.") % {"length": len(public_note), "limit": MAX_PUBLIC_NOTE}
+        )
+    return public_note
 
 
 def _supersede_pending_extension(ctx: _Context) -> None:
@@ -540,6 +562,21 @@ _HANDLERS = {
     "resume": _resume,
     "supervise": _supervise,
 }
+
+
+# --- personal data ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def reveal_reporter(case: Case, user: User) -> dict:
+    """The reporter's name, phone and e-mail in full, for a role that calls reporters back;
+    the view is written to the audit log. Raises NotAllowed for anyone else."""
+    from .privacy import may_see_personal_data
+
+    if not may_see_personal_data(user) or not can_act_on(user, case):
+        raise NotAllowed(_("Only the command centre may see a reporter's contact details, and only for cases in its scope."))
+    record_audit(user, "cases.personal_data_viewed", case, number=case.number, fields=["reporter_name", "reporter_phone", "reporter_email"])
+    return {"name": case.reporter_name, "phone": case.reporter_phone, "email": case.reporter_email}
 
 
 def notify(user: User, case: Case | None, kind: str, text: str) -> Notification:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("photos/<int:pk>/<str:size>/", views.photo, name="photo"),
     path("<str:number>/", views.case_detail, name="detail"),
     path("<str:number>/act/<str:action>/", views.case_action, name="act"),
+    path("<str:number>/reporter/", views.reveal_reporter, name="reveal_reporter"),
 ]
 
 public_urls = (

@@ -21,10 +21,10 @@ from django.views.decorators.http import require_GET, require_POST
 from gridgov.accounts.models import Role
 from gridgov.grids import selectors as grid_selectors
 
-from . import dispatching, presenters, selectors, services
+from . import dispatching, presenters, privacy, selectors, services
 from .forms import MAX_PHOTOS, ActionError, CaseFilter, LookupForm, RateForm, ReportForm, action_params, department_choices
 from .models import Case, Source, State
-from .ratelimit import RateLimited, check_rate, configured_rate, too_many_requests
+from .ratelimit import LookupLocked, RateLimited, check_rate, configured_rate, guarded_lookup, too_many_requests
 from .workflow import CaseChanged, NotAllowed, WorkflowError
 
 PAGE_SIZE = 50
@@ -178,11 +178,21 @@ def lookup(request):
     form = LookupForm(request.POST or None)
     case = None
     if request.method == "POST" and form.is_valid():
-        case = form.find()
+        try:
+            case = guarded_lookup(request, form.cleaned_data["number"], form.find)
+        except LookupLocked as error:
+            return _locked_page(request, form, error)
         if case is None:
             form.add_error(None, _("No case matches this number and phone."))
         return _public_case_page(request, form, case, phone=form.cleaned_data["phone"])
     return _public_case_page(request, form, case)
+
+
+def _locked_page(request, form, error: LookupLocked):
+    response = _public_case_page(request, form, None, error=str(error))
+    response.status_code = 429
+    response["Retry-After"] = str(error.retry_after_seconds)
+    return response
 
 
 @login_required
@@ -199,9 +209,15 @@ def rate(request):
     if limited := _lookup_limited(request):
         return limited
     form = RateForm(request.POST)
-    case = form.find() if form.is_valid() else None
-    if case is None and request.user.is_authenticated:
-        case = _own_case(request)
+    case = None
+    if request.user.is_authenticated:
+        case = _own_case(request)  # a signed-in resident rates their own case without the phone
+    if case is None and form.is_valid():
+        # Someone else's case needs its number and the right phone, within the look-up's lock.
+        try:
+            case = guarded_lookup(request, form.cleaned_data["number"], form.find)
+        except LookupLocked as error:
+            return _locked_page(request, LookupForm(request.POST), error)
     if case is None:
         return _public_case_page(request, LookupForm(request.POST), None, error=_("No case matches this number and phone."))
     rating = request.POST.get("rating", "")
@@ -227,7 +243,7 @@ def _public_case_page(request, form, case: Case | None, error: str = "", phone: 
     if case is not None:
         context.update(
             case=presenters.public_case(case),
-            timeline=[presenters.public_step(step) for step in case.steps.order_by("at", "id")],
+            timeline=presenters.public_timeline(case),
             can_rate=case.state == State.CLOSED,
             rating_choices=type(case).rating.field.choices,
             number=case.number,
@@ -281,7 +297,20 @@ def case_detail(request, number):
     return _detail_page(request, _visible_case_or_404(request.user, number))
 
 
-def _detail_page(request, case: Case, *, error: str = "", status: int = 200):
+@staff_required
+@require_POST
+def reveal_reporter(request, number):
+    """The reporter's details in full on the detail page, for the roles that call back; the
+    view is audited (services.reveal_reporter)."""
+    case = _visible_case_or_404(request.user, number)
+    try:
+        reporter = services.reveal_reporter(case, request.user)
+    except NotAllowed as error:
+        return _detail_page(request, case, error=str(error), status=403)
+    return _detail_page(request, case, reporter=reporter)
+
+
+def _detail_page(request, case: Case, *, error: str = "", status: int = 200, reporter: dict | None = None):
     user = request.user
     timeline = [presenters.step_payload(step) for step in selectors.case_timeline(case)]
     photos = list(case.photos.all())
@@ -299,7 +328,10 @@ def _detail_page(request, case: Case, *, error: str = "", status: int = 200):
             "point_map": {"lat": case.lat, "lng": case.lng, "boundary": json.loads(case.grid.boundary) if case.grid.boundary else None,
                           "tileUrl": settings.GRIDGOV_TILE_URL, "tileAttribution": settings.GRIDGOV_TILE_ATTRIBUTION},
             "co_departments": list(case.co_departments.all()),
-            "reporter_phone": presenters.reporter_phone_for(user, case),
+            "reporter": reporter or privacy.masked_reporter(case),
+            "reporter_revealed": reporter is not None,
+            "has_reporter": privacy.has_reporter_details(case),
+            "may_reveal": privacy.may_see_personal_data(user),
             "pending_extension": selectors.pending_extension(case),
         },
         status=status,
@@ -308,7 +340,11 @@ def _detail_page(request, case: Case, *, error: str = "", status: int = 200):
 
 def _action_form(case: Case, action: str) -> dict:
     """What one action's form needs: its label, whether a note is required, and its own inputs."""
-    form = {"action": action, "label": presenters.action_label(action), "needs_note": presenters.needs_note(action)}
+    form = {
+        "action": action, "label": presenters.action_label(action), "needs_note": presenters.needs_note(action),
+        "public_summary": presenters.proposes_public_summary(action),
+        "standard_public_text": presenters.public_text(action, merged_into="…"),
+    }  # fmt: skip
     if action == "dispatch":
         proposal = dispatching.propose_assignee(case)
         form["proposal"] = proposal
@@ -339,6 +375,7 @@ def case_action(request, number, action):
         params = action_params(action, request.POST)
         services.take_action(
             case.pk, action, request.user, expected_version=version, note=request.POST.get("note", ""),
+            public_note=request.POST.get("public_note", "") if presenters.proposes_public_summary(action) else "",
             photos=request.FILES.getlist("photos")[:MAX_PHOTOS], **params,
         )  # fmt: skip
     except CaseChanged as error:

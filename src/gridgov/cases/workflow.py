@@ -51,6 +51,9 @@ class Transition:
     holder_only: bool = False  # the actor must hold the case (see module docstring)
     needs_note: bool = False
     new_clock: bool = False  # the step ends the current step's clock (and starts the next one's)
+    # The step's result is for the reporter: its form proposes a public summary (Step.public_note).
+    # Every other step's text is internal.
+    public_summary: bool = False
 
 
 def _t(action, sources, target, roles, **flags) -> Transition:
@@ -61,19 +64,19 @@ TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in [
         _t("accept", {State.REPORTED}, State.ACCEPTED, INTAKE),
-        _t("reject", {State.REPORTED}, State.REJECTED, INTAKE, needs_note=True, new_clock=True),
+        _t("reject", {State.REPORTED}, State.REJECTED, INTAKE, needs_note=True, new_clock=True, public_summary=True),
         _t("file", {State.ACCEPTED}, State.FILED, INTAKE, new_clock=True),
-        _t("void", {State.ACCEPTED}, State.VOIDED, INTAKE, needs_note=True, new_clock=True),
-        _t("merge", {State.REPORTED, State.ACCEPTED, State.FILED}, State.MERGED, INTAKE | DISPATCH, new_clock=True),
+        _t("void", {State.ACCEPTED}, State.VOIDED, INTAKE, needs_note=True, new_clock=True, public_summary=True),
+        _t("merge", {State.REPORTED, State.ACCEPTED, State.FILED}, State.MERGED, INTAKE | DISPATCH, new_clock=True, public_summary=True),
         _t("dispatch", {State.FILED}, State.DISPATCHED, DISPATCH, new_clock=True),
         _t("return", {State.DISPATCHED}, State.FILED, HANDLERS, holder_only=True, needs_note=True, new_clock=True),
         _t("start", {State.DISPATCHED}, State.HANDLING, HANDLERS, holder_only=True),
-        _t("finish", {State.HANDLING}, State.HANDLED, HANDLERS, holder_only=True, new_clock=True),
+        _t("finish", {State.HANDLING}, State.HANDLED, HANDLERS, holder_only=True, new_clock=True, public_summary=True),
         _t("verify", {State.HANDLED}, State.VERIFYING, VERIFY),
-        _t("pass", {State.VERIFYING}, State.CLOSED, VERIFY, new_clock=True),
+        _t("pass", {State.VERIFYING}, State.CLOSED, VERIFY, new_clock=True, public_summary=True),
         _t("rework", {State.VERIFYING}, State.DISPATCHED, VERIFY, needs_note=True, new_clock=True),
         _t("rate", {State.CLOSED}, State.RATED, REPORTER),
-        _t("reopen", {State.RATED}, State.FILED, LEAD, needs_note=True, new_clock=True),
+        _t("reopen", {State.RATED}, State.FILED, LEAD, needs_note=True, new_clock=True, public_summary=True),
         # Only the unit holding the case hands it up (a grid worker cannot escalate what their
         # community already holds); the command centre may escalate any case.
         _t("escalate", AT_HANDLER, State.DISPATCHED, REGION_HANDLERS | DISPATCH, holder_only=True, needs_note=True, new_clock=True),

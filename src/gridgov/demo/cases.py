@@ -31,7 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from gridgov.accounts.models import Department, Role, User
-from gridgov.bulk import insert_rows
+from gridgov.bulk import insert_objects, insert_rows
 from gridgov.cases import sla
 from gridgov.cases.calendar import WorkingCalendar
 from gridgov.cases.models import Case, CaseCounter, Category, ExtensionRequest, LimitUnit, Notification, Photo, Source, State, Step
@@ -561,7 +561,7 @@ def _case_row(case: PlannedCase, number: str, departments: dict[str, int], regio
     )  # fmt: skip
 
 
-STEP_COLUMNS = ["case_id", "action", "from_state", "to_state", "actor_id", "actor_role", "at", "note", "deadline", "data"]
+STEP_COLUMNS = ["case_id", "action", "from_state", "to_state", "actor_id", "actor_role", "at", "note", "public_note", "deadline", "data"]
 
 
 @transaction.atomic
@@ -570,19 +570,18 @@ def write_case_history(planned: list[PlannedCase], calendar: WorkingCalendar) ->
     numbers, last = _numbers(planned, calendar)
     departments = dict(Department.objects.values_list("code", "id"))
     regions = dict(Region.objects.filter(code__in={case.region for case in planned if case.region}).values_list("code", "id"))
-    case_columns = [field.attname for field in Case._meta.concrete_fields if not field.primary_key]
     through = Case.co_departments.through
     for start in range(0, len(planned), BATCH):
         chunk, chunk_numbers = planned[start : start + BATCH], numbers[start : start + BATCH]
         rows = [_case_row(case, number, departments, regions) for case, number in zip(chunk, chunk_numbers, strict=True)]
-        insert_rows(Case, case_columns, [[getattr(row, name) for name in case_columns] for row in rows])
+        insert_objects(Case, rows)  # encrypts the reporter's details and indexes the phone
         ids = dict(Case.objects.filter(number__in=chunk_numbers).values_list("number", "id"))
         case_ids = [ids[number] for number in chunk_numbers]
         insert_rows(
             Step,
             STEP_COLUMNS,
             [
-                (case_id, s.action, s.from_state, s.to_state, None, s.role, s.at, s.note, s.deadline, s.data)
+                (case_id, s.action, s.from_state, s.to_state, None, s.role, s.at, s.note, "", s.deadline, s.data)
                 for case_id, case in zip(case_ids, chunk, strict=True)
                 for s in case.steps
             ],

@@ -1,15 +1,9 @@
 """Plain-data views of regions shared by the JSON API and the HTML pages."""
 
+from gridgov.masking import mask_phone
+
 from . import selectors
 from .models import Region
-
-
-def mask_phone(phone: str) -> str:
-    """138****5678: the first three and last four digits of a mobile number."""
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    if len(digits) < 8:
-        return "*" * len(digits)
-    return f"{digits[:3]}{'*' * (len(digits) - 7)}{digits[-4:]}"
 
 
 def region_payload(region: Region) -> dict:

@@ -14,7 +14,8 @@ Mapping to cases:
   (HTTP 201); the spec's token is still issued per POST, sent in the ``X-Open311-Token`` header,
   and ``tokens/{token}`` resolves it.
 - status: reported, accepted, filed, dispatched, handling, handled, verifying → ``open``;
-  closed, rated, rejected, voided, merged → ``closed``. ``status_notes`` = the latest step note;
+  closed, rated, rejected, voided, merged → ``closed``. ``status_notes`` = the latest public step's text
+  (its author's public summary, else a standard sentence for the action; never an internal note);
   ``agency_responsible`` = the assigned department, else the assigned grid-network unit;
   ``expected_datetime`` = the current SLA deadline; datetimes are W3C with the +08:00 offset.
 - GET requests: without any date, the last 90 days; at most 1000 per page. ``service_request_id``
@@ -30,11 +31,12 @@ different body, 429 over the per-client intake rate (``cases.ratelimit``, scope 
 Extensions: ``page``/``page_size`` (≤ 1000), ``updated_after``/``updated_before``;
 ``extensions=true`` in City of Chicago's shape (``extended_attributes`` with detailed_status =
 the internal state, channel, grid_code, media_urls of the case photos — the access-controlled
-staff photo URLs — and a ``notes`` list of the steps); ``servicerequestupdates`` in mySociety's
+staff photo URLs — and a ``notes`` list of the public steps with their public text); ``servicerequestupdates`` in mySociety's
 (FixMyStreet) shape: ``service_request_updates/request_update`` with update_id,
 service_request_id, status (OPEN / CLOSED), updated_datetime, description, media_url and
 external_status_code (the internal state), filtered by start_date / end_date.
 
-Privacy: the reporter's name, phone, e-mail, device_id and account_id are never part of a GET
-response (serializers.py never reads them).
+Privacy: the reporter's name, phone, e-mail, device_id and account_id, internal step notes and
+staff names are never part of a GET response (serializers.py never reads them). The detailed
+state and the internal state code are public on purpose.
 """

@@ -4,11 +4,12 @@ reporter identity is never loaded into a response (see serializers.py)."""
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from gridgov.caching import ProcessCache
 from gridgov.cases import selectors as case_selectors
+from gridgov.cases.presenters import PUBLIC_ACTIONS
 from gridgov.cases.models import Case, Category, State, Step
 from gridgov.cases.workflow import OPEN_STATES
 
@@ -107,17 +108,28 @@ class RequestQuery:
     extensions: bool = False
 
 
-def _latest_note() -> Subquery:
-    notes = Step.objects.filter(case=OuterRef("pk")).exclude(note="").order_by("-at", "-id").values("note")[:1]
-    return Subquery(notes)
+# Only what the public may read of a step: never its internal note, its actor or their role.
+PUBLIC_STEP_COLUMNS = ("id", "case_id", "action", "to_state", "at", "public_note", "data")
+
+
+def public_steps() -> QuerySet[Step]:
+    return Step.objects.filter(action__in=PUBLIC_ACTIONS)
+
+
+def _latest_public_step(column: str) -> Subquery:
+    return Subquery(public_steps().filter(case=OuterRef("pk")).order_by("-at", "-id").values(column)[:1])
 
 
 def _public_cases(extensions: bool) -> QuerySet[Case]:
+    """Cases with what ``status_notes`` is made of: the latest public step's action and public
+    summary (serializers.status_notes turns them into text)."""
     cases = Case.objects.select_related("category", "assigned_department", "assigned_region", "open311_submission").annotate(
-        status_notes=_latest_note()
+        public_action=_latest_public_step("action"),
+        public_note=_latest_public_step("public_note"),
+        merged_into=F("duplicate_of__number"),
     )
     if extensions:
-        steps = Step.objects.only("id", "case_id", "action", "to_state", "at", "note").order_by("at", "id")
+        steps = public_steps().only(*PUBLIC_STEP_COLUMNS).order_by("at", "id")
         cases = cases.prefetch_related(Prefetch("steps", queryset=steps), "photos")
     return cases
 
@@ -179,10 +191,8 @@ class UpdateQuery:
 
 
 def request_updates(query: UpdateQuery, now: datetime | None = None) -> list[Step]:
-    """Steps after the report itself, oldest first (mySociety's servicerequestupdates)."""
-    steps = Step.objects.exclude(action="report").select_related("case").only(
-        "id", "action", "to_state", "at", "note", "case__number"
-    )
+    """Public steps after the report itself, oldest first (mySociety's servicerequestupdates)."""
+    steps = public_steps().exclude(action="report").select_related("case").only(*PUBLIC_STEP_COLUMNS, "case__number")
     if query.start_date is None and query.end_date is None:
         steps = steps.filter(at__gte=(now or timezone.now()) - DEFAULT_WINDOW)
     if query.start_date:

@@ -1,7 +1,9 @@
 """GeoReport v2 payloads (plain dicts and lists, in the specification's field order).
 
-Privacy: a request payload is built only from the fields below. The reporter's name, phone,
-e-mail, device_id and account_id are never read here, so no GET response can carry them.
+Privacy: a request payload is built only from the fields below (an allow-list). The reporter's
+name, phone, e-mail, device_id and account_id are never read here, so no GET response can carry
+them; nor are a step's internal note or who took it: every text about progress is the step's
+public summary or the standard sentence for its action (cases.presenters.public_text).
 """
 
 from datetime import datetime
@@ -10,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.cases.models import Case, Category, LimitUnit, Step
+from gridgov.cases.presenters import public_text, step_public_text
 
 from .selectors import open311_status, service_code
 
@@ -83,7 +86,7 @@ def service_request(case: Case, *, extensions: bool = False, absolute=lambda url
     payload = {
         "service_request_id": case.number,
         "status": open311_status(case.state),
-        "status_notes": getattr(case, "status_notes", None) or "",
+        "status_notes": status_notes(case),
         "service_name": case.category.name,
         "service_code": service_code(case.category),
         "description": case.description,
@@ -105,6 +108,12 @@ def service_request(case: Case, *, extensions: bool = False, absolute=lambda url
     return payload
 
 
+def status_notes(case: Case) -> str:
+    """The latest public step's text (annotated by selectors._public_cases)."""
+    action = getattr(case, "public_action", None)
+    return public_text(action, getattr(case, "public_note", "") or "", getattr(case, "merged_into", None)) if action else ""
+
+
 def _extended_attributes(case: Case, absolute) -> dict:
     """City of Chicago's ``extensions=true`` shape, with the internal state as detailed_status."""
     from django.urls import reverse
@@ -123,7 +132,7 @@ def _note(step: Step) -> dict:
     return {
         "datetime": w3c(step.at),
         "summary": step.action,
-        "description": step.note,
+        "description": step_public_text(step),
         "type": "opened" if step.action == "report" else "activity",
         "status": open311_status(step.to_state),
         "detailed_status": step.to_state,
@@ -142,7 +151,7 @@ def request_update(step: Step) -> dict:
         "service_request_id": step.case.number,
         "status": open311_status(step.to_state).upper(),
         "updated_datetime": w3c(step.at),
-        "description": step.note,
+        "description": step_public_text(step),
         "media_url": "",
         "external_status_code": step.to_state,
     }

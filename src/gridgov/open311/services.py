@@ -9,6 +9,7 @@ a different body is refused.
 """
 
 import hashlib
+import json
 import logging
 import secrets
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from django.core.validators import URLValidator, validate_email
 from django.db import DataError, IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
+from gridgov import crypto
 from gridgov.accounts.services import audit_event, record_audit, record_audits
 from gridgov.bulk import insert_objects, update_rows
 from gridgov.cases import selectors as case_selectors
@@ -265,20 +267,46 @@ def _queue(api_key: ApiKey, report: Report, extras: dict, idempotency_key: str, 
 
 
 def _stored_report(report: Report) -> dict:
+    """The queued request. The reporter's name, phone and e-mail wait in it encrypted, like the
+    case that will hold them (gridgov/crypto.py)."""
     return {
         "category": report.category.pk, "lat": report.lat, "lng": report.lng, "description": report.description,
-        "address": report.address, "name": report.reporter_name, "phone": report.reporter_phone, "email": report.reporter_email,
+        "address": report.address, "personal": seal_personal(report.reporter_name, report.reporter_phone, report.reporter_email),
     }  # fmt: skip
+
+
+def seal_personal(name: str, phone: str, email: str) -> str:
+    return crypto.encrypt(json.dumps([name, phone, email], ensure_ascii=False)) if (name or phone or email) else ""
+
+
+@transaction.atomic
+def reseal_queued() -> int:
+    """Encrypt the personal details of queued requests again under the newest data key
+    (``gridgov rotate-data-key``). Returns how many were rewritten."""
+    submissions = list(Submission.objects.select_for_update().filter(state=Submission.State.QUEUED).only("id", "report"))
+    for submission in submissions:
+        stored = dict(submission.report)
+        stored["personal"] = seal_personal(*_personal(stored))
+        for key in ("name", "phone", "email"):
+            stored.pop(key, None)
+        Submission.objects.filter(pk=submission.pk).update(report=stored)
+    return len(submissions)
+
+
+def _personal(stored: dict) -> tuple[str, str, str]:
+    if "personal" in stored:
+        return tuple(json.loads(crypto.decrypt(stored["personal"]))) if stored["personal"] else ("", "", "")
+    return stored.get("name", ""), stored.get("phone", ""), stored.get("email", "")  # queued before encryption
 
 
 def _stored_to_report(stored: dict, categories: dict[int, Category]) -> Report:
     category = categories.get(stored["category"])
     if category is None:
         raise IntakeError("service_code: the service was removed before the request was taken in")
+    name, phone, email = _personal(stored)
     return Report(
         category=category, lat=stored["lat"], lng=stored["lng"], description=stored["description"],
-        source=Source.OPEN311, address=stored["address"], reporter_name=stored["name"], reporter_phone=stored["phone"],
-        reporter_email=stored["email"],
+        source=Source.OPEN311, address=stored["address"], reporter_name=name, reporter_phone=phone, reporter_email=email,
     )  # fmt: skip
 
 

@@ -14,7 +14,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
 from gridgov.cases.models import Category
-from gridgov.cases.ratelimit import RateLimited, check_rate
+from gridgov.cases.ratelimit import RateLimited, api_key_key, check_rate, configured_rate, count_hit
 
 from . import selectors, serializers
 from .renderers import CONTENT_TYPES, render
@@ -26,6 +26,7 @@ DEFAULT_FORMAT = "json"  # used to answer a request for a format we do not serve
 CHANGESET = datetime(2026, 11, 27, tzinfo=timezone.get_fixed_timezone(480))  # POST answers with a token
 MAX_PAGE = 1_000_000
 MAX_SERVICE_CODES = 100
+DEFAULT_API_KEY_RATE = "600/h"
 
 
 def error_response(fmt: str, status: int, description: str) -> HttpResponse:
@@ -175,18 +176,35 @@ def requests(request, fmt):
 
 def _post_request(request, fmt):
     try:
-        check_rate(request, "open311")
-    except RateLimited as error:
-        response = error_response(fmt, 429, str(error))
-        response["Retry-After"] = str(error.retry_after_seconds)
-        return response
-    api_key = authenticate(request.POST.get("api_key", "").strip())
+        api_key = authenticate(request.POST.get("api_key", "").strip())
+    except Open311Error:
+        # A missing or invalid key is refused, and counted against the address: a made-up key
+        # per request must not open a bucket of its own.
+        if limited := _rate_limited(request, fmt, None):
+            return limited
+        raise
+    if limited := _rate_limited(request, fmt, api_key):
+        return limited
     created = submit_request(api_key, request.POST, request.headers.get("Idempotency-Key", "").strip())
     response = render(fmt, "service_requests", created.payload, status=CREATED)
     response["Location"] = request.build_absolute_uri(reverse("open311:token", kwargs={"token_id": created.token, "fmt": fmt}))
     if created.replayed:
         response["Idempotent-Replayed"] = "true"
     return response
+
+
+def _rate_limited(request, fmt, api_key) -> HttpResponse | None:
+    """429 when over the limit: a valid key's own bucket, else the client address's."""
+    try:
+        if api_key is not None:
+            count_hit(api_key_key(api_key.pk, "open311"), configured_rate("GRIDGOV_API_KEY_RATE", DEFAULT_API_KEY_RATE))
+        else:
+            check_rate(request, "open311")
+    except RateLimited as error:
+        response = error_response(fmt, 429, str(error))
+        response["Retry-After"] = str(error.retry_after_seconds)
+        return response
+    return None
 
 
 @open311_endpoint("GET")
