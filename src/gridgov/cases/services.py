@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from gridgov.accounts.models import Department, Role, User
 from gridgov.accounts.services import audit_event, record_audit, record_audits
@@ -30,6 +31,25 @@ class IntakeError(ValueError):
     """A report that cannot be taken in; the message names the field and the problem."""
 
 
+# What intake accepts in each short text field, whatever the interface (resident and staff forms,
+# JSON API, Open311, hotline import): a longer value is refused with a message, never cut. The
+# limits are the people's and the work orders', not the columns' (storage may take more).
+TEXT_LIMITS = {
+    "address": (200, gettext_lazy("The address has %(length)d characters; at most %(limit)d are accepted.")),
+    "reporter_name": (50, gettext_lazy("The reporter's name has %(length)d characters; at most %(limit)d are accepted.")),
+    "reporter_phone": (20, gettext_lazy("The reporter's phone has %(length)d characters; at most %(limit)d are accepted.")),
+    "reporter_email": (254, gettext_lazy("The reporter's e-mail has %(length)d characters; at most %(limit)d are accepted.")),
+    "external_id": (64, gettext_lazy("The external number has %(length)d characters; at most %(limit)d are accepted.")),
+}
+
+
+def check_text_lengths(report: "Report") -> None:
+    for field, (limit, message) in TEXT_LIMITS.items():
+        length = len((getattr(report, field) or "").strip())
+        if length > limit:
+            raise IntakeError(f"{field}: " + str(message) % {"length": length, "limit": limit})
+
+
 @dataclass(frozen=True)
 class Report:
     category: Category
@@ -43,6 +63,8 @@ class Report:
     reporter_phone: str = ""
     reporter_email: str = ""
     external_id: str = ""
+    # Taken in at a stand-in point (Open311 with an address only): the intake clerk places it.
+    location_unconfirmed: bool = False
 
 
 def clean_description(text: str) -> str:
@@ -86,6 +108,7 @@ def check_report(report: Report, locate=grid_selectors.locate_grid) -> grid_sele
     if not report.category.is_active:
         raise IntakeError(f"category: {report.category} is no longer in use")
     clean_description(report.description)
+    check_text_lengths(report)
     return _locate_grid(report.lat, report.lng, locate)
 
 
@@ -94,27 +117,30 @@ def _new_case(report: Report, grid: grid_selectors.GridRef, now: datetime, calen
         category=report.category,
         source=report.source,
         description=clean_description(report.description),
-        address=report.address.strip()[:200],
+        address=report.address.strip(),
         lat=report.lat,
         lng=report.lng,
         grid_id=grid.id,
         grid_code=grid.code,
         reporter=report.reporter if report.reporter and report.reporter.pk else None,
-        reporter_name=report.reporter_name.strip()[:50],
-        reporter_phone=report.reporter_phone.strip()[:20],
+        reporter_name=report.reporter_name.strip(),
+        reporter_phone=report.reporter_phone.strip(),
         reporter_email=report.reporter_email.strip(),
-        external_id=report.external_id,
+        external_id=report.external_id.strip(),
         deadline=sla.intake_deadline(calendar, report.category, now),
         created_at=now,
         updated_at=now,
     )
 
 
-def _report_step(case: Case) -> Step:
+def _report_step(case: Case, report: Report) -> Step:
+    data = {"source": case.source}
+    if report.location_unconfirmed:
+        data["location_unconfirmed"] = True
     return Step(
         case=case, action="report", to_state=State.REPORTED, actor=case.reporter,
         actor_role=case.reporter.role if case.reporter else "", at=case.created_at, deadline=case.deadline,
-        data={"source": case.source},
+        data=data,
     )  # fmt: skip
 
 
@@ -150,15 +176,19 @@ def report_cases(
     calendar = calendar or sla.working_calendar()
     locate = grid_selectors.grid_locator()
     outcomes: list[Case | IntakeError] = []
+    taken: list[tuple[Case, Report]] = []
     for report, now in zip(reports, at, strict=True):
         try:
-            outcomes.append(_new_case(report, check_report(report, locate), now, calendar))
+            case = _new_case(report, check_report(report, locate), now, calendar)
         except IntakeError as error:
             outcomes.append(error)
-    cases = [outcome for outcome in outcomes if isinstance(outcome, Case)]
+        else:
+            outcomes.append(case)
+            taken.append((case, report))
+    cases = [case for case, _report in taken]
     _number(cases)
     _insert_cases(cases)
-    insert_objects(Step, [_report_step(case) for case in cases])
+    insert_objects(Step, [_report_step(case, report) for case, report in taken])
     record_audits([audit_event(case.reporter, "cases.reported", case, number=case.number, source=case.source) for case in cases])
     return outcomes
 

@@ -4,7 +4,7 @@ reporter identity is never loaded into a response (see serializers.py)."""
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from gridgov.caching import ProcessCache
@@ -112,9 +112,14 @@ def _latest_note() -> Subquery:
     return Subquery(notes)
 
 
+def _location_unconfirmed() -> Exists:
+    """Taken in at a stand-in point (the request named only an address): its point is no one's."""
+    return Exists(Step.objects.filter(case=OuterRef("pk"), action="report", data__location_unconfirmed=True))
+
+
 def _public_cases(extensions: bool) -> QuerySet[Case]:
     cases = Case.objects.select_related("category", "assigned_department", "assigned_region", "open311_submission").annotate(
-        status_notes=_latest_note()
+        status_notes=_latest_note(), location_unconfirmed=_location_unconfirmed()
     )
     if extensions:
         steps = Step.objects.only("id", "case_id", "action", "to_state", "at", "note").order_by("at", "id")
