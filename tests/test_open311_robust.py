@@ -187,3 +187,10 @@ def test_over_long_text_is_refused_not_cut(client, key, fields, word):
     response = client.post(BASE + "requests.xml", {**FORM, **fields, "api_key": key})
     assert_error(response, 400, "xml", word)
     assert Submission.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_openapi_document_is_served(client):
+    document = client.get(BASE + "openapi.json").json()
+    assert document["openapi"].startswith("3.") and f"{BASE}requests.xml" in document["paths"]
+    assert "text/xml" in document["paths"][f"{BASE}requests.xml"]["get"]["responses"]["400"]["content"]

@@ -9,7 +9,7 @@ import re
 from datetime import UTC, datetime
 
 from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +23,7 @@ from gridgov.cases.ratelimit import RateLimited, check_rate
 from . import selectors, serializers
 from .renderers import CONTENT_TYPES, render
 from .models import Submission
+from .openapi import openapi_document
 from .services import CREATED, Open311Error, authenticate, submit_request, take_in_through
 
 DEFAULT_FORMAT = "json"  # used to answer a request for a format we do not serve
@@ -280,6 +281,10 @@ def _format_of_path(path: str) -> str:
 @csrf_exempt
 def not_found(request, rest=""):
     return error_response(_format_of_path(request.path), 404, f"no Open311 endpoint at {request.path[:200]}")
+
+
+def openapi(request):
+    return JsonResponse(openapi_document(reverse("open311:root")))
 
 
 def root(request):
