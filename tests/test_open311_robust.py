@@ -194,3 +194,30 @@ def test_the_openapi_document_is_served(client):
     document = client.get(BASE + "openapi.json").json()
     assert document["openapi"].startswith("3.") and f"{BASE}requests.xml" in document["paths"]
     assert "text/xml" in document["paths"][f"{BASE}requests.xml"]["get"]["responses"]["400"]["content"]
+
+
+@pytest.mark.django_db
+def test_intake_staff_place_an_address_only_request(client, key):
+    from .case_factories import make_team
+
+    team = make_team()
+    client.post(BASE + "requests.json", {**FORM, "lat": "", "long": "", "address_string": "东街菜市场", "api_key": key})
+    take_in_all()
+    case = Case.objects.get()
+    url = f"/api/v1/cases/{case.number}/location"
+    body = {"version": case.version, "lat": 41.79, "lng": 123.435}
+    client.force_login(team["dispatcher"])
+    assert client.post(url, body, content_type="application/json").status_code == 403  # intake roles only
+    client.force_login(team["intake"])
+    assert client.post(url, {**body, "version": case.version + 5}, content_type="application/json").status_code == 409
+    assert client.post(url, {**body, "lat": 41.9, "lng": 123.5}, content_type="application/json").status_code == 400  # outside
+    placed = client.post(url, body, content_type="application/json")
+    assert placed.status_code == 200, placed.content
+    case.refresh_from_db()
+    assert (case.lat, case.lng) == (41.79, 123.435) and case.grid_code == placed.json()["grid_code"]
+    client.logout()
+    [public] = client.get(BASE + f"requests/{case.number}.json").json()
+    assert (public["lat"], public["long"]) == (41.79, 123.435)
+    client.force_login(team["intake"])
+    again = client.post(url, {**body, "version": case.version}, content_type="application/json")
+    assert again.status_code == 400 and "confirmed" in again.json()["detail"]

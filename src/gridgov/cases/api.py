@@ -20,7 +20,7 @@ from gridgov.accounts.models import Role
 from . import presenters, selectors, services
 from .forms import CaseFilter
 from .models import Case, CaseKind, Source
-from .schemas import ActionIn, CaseIn, CaseOut, CasePage, CategoryOut, ErrorOut, SimilarOut
+from .schemas import ActionIn, CaseIn, CaseOut, CasePage, CategoryOut, ErrorOut, PlaceIn, SimilarOut
 from .workflow import OPEN_STATES, TRANSITIONS, CaseChanged, NotAllowed, WorkflowError
 
 router = Router(tags=["cases"])
@@ -160,4 +160,25 @@ def act(request: HttpRequest, number: str, action: str, payload: ActionIn):
     except (WorkflowError, ValueError, TypeError) as error:
         raise HttpError(400, str(error)) from error
     # The step may have moved the case out of the caller's scope; show them the result anyway.
+    return Status(200, presenters.case_payload(selectors.case_with_relations(case.pk), user))
+
+
+@router.post(
+    "/{number}/location",
+    response={200: CaseOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Place a case taken in without a location (an Open311 request that gave only an address)",
+)
+def place(request: HttpRequest, number: str, payload: PlaceIn):
+    user = request.user
+    case = selectors.visible_cases(user).filter(number=number).first()
+    if case is None:
+        raise HttpError(404, f"no case {number}")
+    try:
+        services.place_case(case.pk, user, lat=payload.lat, lng=payload.lng, expected_version=payload.version)
+    except CaseChanged as error:
+        raise HttpError(409, str(error)) from error
+    except NotAllowed as error:
+        raise HttpError(403, str(error)) from error
+    except (WorkflowError, ValueError) as error:
+        raise HttpError(400, str(error)) from error
     return Status(200, presenters.case_payload(selectors.case_with_relations(case.pk), user))

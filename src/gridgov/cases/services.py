@@ -21,7 +21,17 @@ from . import sla
 from .calendar import WorkingCalendar
 from .models import Case, CaseCounter, Category, ExtensionRequest, Notification, Rating, SolvedLevel, Source, State, Step
 from .selectors import can_act_on, holds_case
-from .workflow import CaseChanged, IllegalTransition, NotAllowed, WorkflowError, check_role, check_state, must_hold, transition_for
+from .workflow import (
+    INTAKE,
+    CaseChanged,
+    IllegalTransition,
+    NotAllowed,
+    WorkflowError,
+    check_role,
+    check_state,
+    must_hold,
+    transition_for,
+)
 
 MAX_DESCRIPTION = 4000
 LEVEL_ABOVE = {SolvedLevel.GRID: SolvedLevel.COMMUNITY, SolvedLevel.COMMUNITY: SolvedLevel.STREET, SolvedLevel.STREET: SolvedLevel.DISTRICT}
@@ -210,6 +220,40 @@ def _attach_photos(case: Case, step: Step, photos: Sequence, phase: str) -> None
         from .photos import save_photos
 
         save_photos(case, step, photos, phase=phase)
+
+
+# --- placing a case taken in without a location ----------------------------------------------
+
+PLACEABLE_STATES = frozenset({State.REPORTED, State.ACCEPTED, State.FILED})  # before anyone is sent
+
+
+def place_case(case_id: int, actor: User, *, lat: float, lng: float, expected_version: int | None = None) -> Case:
+    """Put a case taken in at a stand-in point (an Open311 request that named only an address)
+    where it really is: its point and grid change, and the report step's flag is cleared.
+
+    An intake role does it, before the case is dispatched (after, the grid's staff would already
+    be on their way to the wrong place). Not a workflow step: the state does not change.
+    """
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case_id)
+        report_step = case.steps.filter(action="report").first()
+        if actor is None or not actor.is_authenticated or actor.role not in INTAKE or not can_act_on(actor, case):
+            raise NotAllowed(f"case {case.number}: only intake staff of its unit may place it")
+        if expected_version is not None and case.version != expected_version:
+            raise CaseChanged(f"case {case.number} changed since you opened it (version {expected_version} → {case.version}); reload it")
+        if report_step is None or not report_step.data.get("location_unconfirmed"):
+            raise WorkflowError(f"case {case.number} already has a confirmed location")
+        if case.state not in PLACEABLE_STATES:
+            raise IllegalTransition(f"case {case.number} is {case.state}; place it before it is dispatched")
+        grid = _locate_grid(lat, lng)
+        case.lat, case.lng, case.grid_id, case.grid_code = lat, lng, grid.id, grid.code
+        case.version += 1
+        case.updated_at = timezone.now()
+        case.save(update_fields=["lat", "lng", "grid", "grid_code", "version", "updated_at"])
+        report_step.data = {**report_step.data, "location_unconfirmed": False, "placed_by": actor.pk}
+        report_step.save(update_fields=["data"])
+        record_audit(actor, "cases.placed", case, number=case.number, grid=grid.code, version=case.version)
+        return case
 
 
 # --- workflow steps ----------------------------------------------------------------------------
