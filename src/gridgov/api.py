@@ -1,4 +1,12 @@
-"""The JSON API under /api/v1/, one ninja router per app; OpenAPI at /api/docs."""
+"""The JSON API under /api/v1/, one ninja router per app; OpenAPI at /api/docs.
+
+The OpenAPI document says what the API really answers (tests/test_fuzz_api.py fuzzes every
+operation against it): besides each operation's own responses, ninja itself answers 401 to a
+request without a session, 403 to an unsafe request without the CSRF token, and 422 to
+parameters or a body that do not fit the declared types; and the ``.geojson`` operations answer
+``application/geo+json``. ``GridgovAPI`` adds those to every operation rather than repeating
+them on each route.
+"""
 
 from ninja import NinjaAPI
 from ninja.security import django_auth
@@ -6,7 +14,36 @@ from ninja.security import django_auth
 from gridgov.cases.api import router as cases_router
 from gridgov.grids.api import router as grids_router
 
-api = NinjaAPI(
+_DETAIL = {"type": "object", "required": ["detail"], "properties": {"detail": {"type": "string"}}}
+_VALIDATION = {"type": "object", "required": ["detail"], "properties": {"detail": {"type": "array", "items": {"type": "object"}}}}
+_UNSAFE = {"post", "put", "patch", "delete"}
+
+
+def _json(description: str, schema: dict) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+class GridgovAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for path, operations in schema["paths"].items():
+            for method, operation in operations.items():
+                responses = operation.setdefault("responses", {})
+                if operation.get("security"):
+                    responses.setdefault(401, _json("Not signed in", _DETAIL))
+                    if method in _UNSAFE:
+                        responses.setdefault(403, _json("Not allowed, or the CSRF token is missing", _DETAIL))
+                if operation.get("parameters") or operation.get("requestBody"):
+                    responses.setdefault(422, _json("A parameter or the body does not fit its declared type", _VALIDATION))
+                if path.endswith(".geojson"):  # the features; errors stay application/json
+                    for status, response in responses.items():
+                        content = response.get("content", {}) if str(status).startswith("2") else {}
+                        if "application/json" in content:
+                            content["application/geo+json"] = content.pop("application/json")
+        return schema
+
+
+api = GridgovAPI(
     title="gridgov API",
     version="1",
     urls_namespace="api",

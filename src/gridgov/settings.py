@@ -181,6 +181,23 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 GRIDGOV_NOTIFICATION_CHANNELS = ["gridgov.cases.notifications.InAppChannel"]
 # A thread in each server process turns queued Open311 POSTs into cases (open311/worker.py).
 GRIDGOV_OPEN311_WORKER = os.environ.get("GRIDGOV_OPEN311_WORKER", "1") != "0"
+# Where an Open311 request that names only an address (address_string / address_id, no lat and
+# long) is taken in, as "lat,lng": the command centre's own point, say. The case is flagged
+# "location to be confirmed" for the intake clerk. Empty: a point inside the district.
+def _point(name: str) -> tuple[float, float] | None:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        lat, lng = (float(part) for part in raw.split(","))
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be 'lat,lng' in degrees, e.g. 41.79,123.40; got {raw!r}") from None
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        raise ImproperlyConfigured(f"{name}: {raw!r} is not a latitude and longitude")
+    return lat, lng
+
+
+GRIDGOV_OPEN311_INTAKE_POINT = _point("GRIDGOV_OPEN311_INTAKE_POINT")
 # Mark cases overdue by more than their step's time limit as supervised (督办).
 GRIDGOV_AUTO_SUPERVISE = True
 

@@ -30,6 +30,7 @@ from .schemas import (
     CategoryOut,
     ErrorOut,
     NoParams,
+    PlaceIn,
     ReporterOut,
     ResidentCaseOut,
     SimilarOut,
@@ -215,3 +216,24 @@ def _action_params(action: str, params: dict) -> dict:
         message = _("The parameter “%(name)s” of the action “%(action)s” is not valid: %(problem)s.")
         raise HttpError(422, message % {"name": name, "action": action, "problem": problem["msg"]}) from None
     return checked.model_dump(mode="json", exclude_none=True)
+
+
+@router.post(
+    "/{number}/location",
+    response={200: CaseOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Place a case taken in without a location (an Open311 request that gave only an address)",
+)
+def place(request: HttpRequest, number: str, payload: PlaceIn):
+    user = request.user
+    case = selectors.visible_cases(user).filter(number=number).first()
+    if case is None:
+        raise HttpError(404, f"no case {number}")
+    try:
+        services.place_case(case.pk, user, lat=payload.lat, lng=payload.lng, expected_version=payload.version)
+    except CaseChanged as error:
+        raise HttpError(409, str(error)) from error
+    except NotAllowed as error:
+        raise HttpError(403, str(error)) from error
+    except (WorkflowError, ValueError) as error:
+        raise HttpError(400, str(error)) from error
+    return Status(200, presenters.case_payload(selectors.case_with_relations(case.pk), user))

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.accounts.models import Department
+from gridgov.bounds import EARLIEST_DAY, LATEST_DAY, day_in_range
 
 from . import selectors
 from .models import Case, CaseKind, Category, Rating, Source, State
@@ -96,7 +97,7 @@ class RateForm(LookupForm):
 class CaseFilter(forms.Form):
     """Filters and search of the case list; ``apply`` narrows an already scope-limited queryset."""
 
-    q = forms.CharField(label=_("Search"), required=False)
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
     state = forms.ChoiceField(label=_("State"), required=False, choices=[("", _("All")), ("open", _("Open")), *State.choices])
     category = forms.TypedChoiceField(label=_("Category"), required=False, coerce=int, empty_value=None)
     source = forms.ChoiceField(label=_("Source"), required=False, choices=[("", _("All")), *Source.choices])
@@ -109,6 +110,20 @@ class CaseFilter(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [("", _("All")), *grouped_categories()]
+
+    def _day_in_range(self, name: str):
+        day = self.cleaned_data.get(name)
+        if day is not None and not day_in_range(day):
+            raise forms.ValidationError(
+                _("Choose a date between %(earliest)s and %(latest)s."), params={"earliest": EARLIEST_DAY, "latest": LATEST_DAY}
+            )
+        return day
+
+    def clean_date_from(self):
+        return self._day_in_range("date_from")
+
+    def clean_date_to(self):
+        return self._day_in_range("date_to")
 
     def apply(self, cases: QuerySet[Case]) -> QuerySet[Case]:
         if not self.is_valid():

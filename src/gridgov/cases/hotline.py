@@ -32,7 +32,7 @@ from gridgov.grids.gcj02 import gcj02_to_wgs84
 
 from . import selectors
 from .models import Case, CaseKind, Category, Source
-from .services import IntakeError, Report, clean_description, report_case
+from .services import IntakeError, Report, check_text_lengths, clean_description, report_case
 
 COLUMNS = {
     "external_id": ("工单编号", "工单号", "编号", "external_id", "order_id", "id"),
@@ -259,6 +259,7 @@ def _check_row(record: dict, categories: _CategoryLookup, now: datetime, gcj02: 
         reporter_phone=_text(record.get("phone")),
         external_id=external_id,
     )
+    check_text_lengths(report)  # so that a dry run refuses what the import would
     return report, received_at, lat, lng
 
 

@@ -110,6 +110,12 @@ class CaseIn(Schema):
     external_id: str = ""
 
 
+class PlaceIn(Schema):
+    version: int
+    lat: float
+    lng: float
+
+
 class ActionIn(Schema):
     version: int
     note: str = Field("", description="Internal: only staff read it.")

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext as _
 
 from gridgov.accounts.models import Department, Role, User
@@ -21,7 +22,17 @@ from . import sla
 from .calendar import WorkingCalendar
 from .models import Case, CaseCounter, Category, ExtensionRequest, Notification, Rating, SolvedLevel, Source, State, Step
 from .selectors import can_act_on, holds_case
-from .workflow import CaseChanged, IllegalTransition, NotAllowed, WorkflowError, check_role, check_state, must_hold, transition_for
+from .workflow import (
+    INTAKE,
+    CaseChanged,
+    IllegalTransition,
+    NotAllowed,
+    WorkflowError,
+    check_role,
+    check_state,
+    must_hold,
+    transition_for,
+)
 
 MAX_DESCRIPTION = 4000
 LEVEL_ABOVE = {SolvedLevel.GRID: SolvedLevel.COMMUNITY, SolvedLevel.COMMUNITY: SolvedLevel.STREET, SolvedLevel.STREET: SolvedLevel.DISTRICT}
@@ -29,6 +40,25 @@ LEVEL_ABOVE = {SolvedLevel.GRID: SolvedLevel.COMMUNITY, SolvedLevel.COMMUNITY: S
 
 class IntakeError(ValueError):
     """A report that cannot be taken in; the message names the field and the problem."""
+
+
+# What intake accepts in each short text field, whatever the interface (resident and staff forms,
+# JSON API, Open311, hotline import): a longer value is refused with a message, never cut. The
+# limits are the people's and the work orders', not the columns' (storage may take more).
+TEXT_LIMITS = {
+    "address": (200, gettext_lazy("The address has %(length)d characters; at most %(limit)d are accepted.")),
+    "reporter_name": (50, gettext_lazy("The reporter's name has %(length)d characters; at most %(limit)d are accepted.")),
+    "reporter_phone": (20, gettext_lazy("The reporter's phone has %(length)d characters; at most %(limit)d are accepted.")),
+    "reporter_email": (254, gettext_lazy("The reporter's e-mail has %(length)d characters; at most %(limit)d are accepted.")),
+    "external_id": (64, gettext_lazy("The external number has %(length)d characters; at most %(limit)d are accepted.")),
+}
+
+
+def check_text_lengths(report: "Report") -> None:
+    for field, (limit, message) in TEXT_LIMITS.items():
+        length = len((getattr(report, field) or "").strip())
+        if length > limit:
+            raise IntakeError(f"{field}: " + str(message) % {"length": length, "limit": limit})
 
 
 @dataclass(frozen=True)
@@ -44,6 +74,8 @@ class Report:
     reporter_phone: str = ""
     reporter_email: str = ""
     external_id: str = ""
+    # Taken in at a stand-in point (Open311 with an address only): the intake clerk places it.
+    location_unconfirmed: bool = False
 
 
 def clean_description(text: str) -> str:
@@ -87,6 +119,7 @@ def check_report(report: Report, locate=grid_selectors.locate_grid) -> grid_sele
     if not report.category.is_active:
         raise IntakeError(f"category: {report.category} is no longer in use")
     clean_description(report.description)
+    check_text_lengths(report)
     return _locate_grid(report.lat, report.lng, locate)
 
 
@@ -95,27 +128,30 @@ def _new_case(report: Report, grid: grid_selectors.GridRef, now: datetime, calen
         category=report.category,
         source=report.source,
         description=clean_description(report.description),
-        address=report.address.strip()[:200],
+        address=report.address.strip(),
         lat=report.lat,
         lng=report.lng,
         grid_id=grid.id,
         grid_code=grid.code,
         reporter=report.reporter if report.reporter and report.reporter.pk else None,
-        reporter_name=report.reporter_name.strip()[:50],
-        reporter_phone=report.reporter_phone.strip()[:20],
+        reporter_name=report.reporter_name.strip(),
+        reporter_phone=report.reporter_phone.strip(),
         reporter_email=report.reporter_email.strip(),
-        external_id=report.external_id,
+        external_id=report.external_id.strip(),
         deadline=sla.intake_deadline(calendar, report.category, now),
         created_at=now,
         updated_at=now,
     )
 
 
-def _report_step(case: Case) -> Step:
+def _report_step(case: Case, report: Report) -> Step:
+    data = {"source": case.source}
+    if report.location_unconfirmed:
+        data["location_unconfirmed"] = True
     return Step(
         case=case, action="report", to_state=State.REPORTED, actor=case.reporter,
         actor_role=case.reporter.role if case.reporter else "", at=case.created_at, deadline=case.deadline,
-        data={"source": case.source},
+        data=data,
     )  # fmt: skip
 
 
@@ -155,15 +191,19 @@ def report_cases(
     calendar = calendar or sla.working_calendar()
     locate = grid_selectors.grid_locator()
     outcomes: list[Case | IntakeError] = []
+    taken: list[tuple[Case, Report]] = []
     for report, now in zip(reports, at, strict=True):
         try:
-            outcomes.append(_new_case(report, check_report(report, locate), now, calendar))
+            case = _new_case(report, check_report(report, locate), now, calendar)
         except IntakeError as error:
             outcomes.append(error)
-    cases = [outcome for outcome in outcomes if isinstance(outcome, Case)]
+        else:
+            outcomes.append(case)
+            taken.append((case, report))
+    cases = [case for case, _report in taken]
     _number(cases)
     _insert_cases(cases)
-    insert_objects(Step, [_report_step(case) for case in cases])
+    insert_objects(Step, [_report_step(case, report) for case, report in taken])
     record_audits([audit_event(case.reporter, "cases.reported", case, number=case.number, source=case.source) for case in cases])
     return outcomes
 
@@ -194,6 +234,40 @@ def _store_photos(case: Case, step: Step | None, prepared: Sequence, phase: str)
         from .photos import store_photos
 
         store_photos(case, step, prepared, phase=phase)
+
+
+# --- placing a case taken in without a location ----------------------------------------------
+
+PLACEABLE_STATES = frozenset({State.REPORTED, State.ACCEPTED, State.FILED})  # before anyone is sent
+
+
+def place_case(case_id: int, actor: User, *, lat: float, lng: float, expected_version: int | None = None) -> Case:
+    """Put a case taken in at a stand-in point (an Open311 request that named only an address)
+    where it really is: its point and grid change, and the report step's flag is cleared.
+
+    An intake role does it, before the case is dispatched (after, the grid's staff would already
+    be on their way to the wrong place). Not a workflow step: the state does not change.
+    """
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case_id)
+        report_step = case.steps.filter(action="report").first()
+        if actor is None or not actor.is_authenticated or actor.role not in INTAKE or not can_act_on(actor, case):
+            raise NotAllowed(f"case {case.number}: only intake staff of its unit may place it")
+        if expected_version is not None and case.version != expected_version:
+            raise CaseChanged(f"case {case.number} changed since you opened it (version {expected_version} → {case.version}); reload it")
+        if report_step is None or not report_step.data.get("location_unconfirmed"):
+            raise WorkflowError(f"case {case.number} already has a confirmed location")
+        if case.state not in PLACEABLE_STATES:
+            raise IllegalTransition(f"case {case.number} is {case.state}; place it before it is dispatched")
+        grid = _locate_grid(lat, lng)
+        case.lat, case.lng, case.grid_id, case.grid_code = lat, lng, grid.id, grid.code
+        case.version += 1
+        case.updated_at = timezone.now()
+        case.save(update_fields=["lat", "lng", "grid", "grid_code", "version", "updated_at"])
+        report_step.data = {**report_step.data, "location_unconfirmed": False, "placed_by": actor.pk}
+        report_step.save(update_fields=["data"])
+        record_audit(actor, "cases.placed", case, number=case.number, grid=grid.code, version=case.version)
+        return case
 
 
 # --- workflow steps ----------------------------------------------------------------------------

@@ -284,6 +284,7 @@ def case_list(request):
         request,
         "cases/list.html",
         {"filters": filters, "page": page, "rows": [presenters.case_summary(c, now) for c in page], "query": query.urlencode()},
+        status=400 if filters.is_bound and filters.errors else 200,
     )
 
 

@@ -223,3 +223,13 @@ def network_bounds() -> tuple[float, float, float, float] | None:
     if box["min_lng"] is None:
         return None
     return (box["min_lng"], box["min_lat"], box["max_lng"], box["max_lat"])
+
+
+def inner_point() -> tuple[float, float] | None:
+    """(lat, lng) of a point surely inside the network: the representative point of the first
+    top-level unit's boundary (a centroid can fall outside a concave district)."""
+    region = top_regions().exclude(boundary="").order_by("code").first()
+    if region is None:
+        return None
+    point = from_geojson(region.boundary).representative_point()
+    return point.y, point.x

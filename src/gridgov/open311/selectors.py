@@ -4,7 +4,7 @@ reporter identity is never loaded into a response (see serializers.py)."""
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from gridgov.caching import ProcessCache
@@ -120,6 +120,11 @@ def _latest_public_step(column: str) -> Subquery:
     return Subquery(public_steps().filter(case=OuterRef("pk")).order_by("-at", "-id").values(column)[:1])
 
 
+def _location_unconfirmed() -> Exists:
+    """Taken in at a stand-in point (the request named only an address): its point is no one's."""
+    return Exists(Step.objects.filter(case=OuterRef("pk"), action="report", data__location_unconfirmed=True))
+
+
 def _public_cases(extensions: bool) -> QuerySet[Case]:
     """Cases with what ``status_notes`` is made of: the latest public step's action and public
     summary (serializers.status_notes turns them into text)."""
@@ -127,6 +132,7 @@ def _public_cases(extensions: bool) -> QuerySet[Case]:
         public_action=_latest_public_step("action"),
         public_note=_latest_public_step("public_note"),
         merged_into=F("duplicate_of__number"),
+        location_unconfirmed=_location_unconfirmed(),
     )
     if extensions:
         steps = public_steps().only(*PUBLIC_STEP_COLUMNS).order_by("at", "id")

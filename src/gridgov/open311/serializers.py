@@ -48,7 +48,8 @@ def service(category: Category) -> dict:
         "service_name": category.name,
         "description": category.filing_condition or f"{category.top_name} / {category.name}",
         "metadata": False,
-        "type": "realtime",
+        # POST answers with a token, the case number comes later (tokens/{token}): "batch".
+        "type": "batch",
         "keywords": ", ".join([str(category.get_kind_display()), category.top_name, category.name]),
         "group": category.top_name,
     }
@@ -83,6 +84,7 @@ def _submitted_media_url(case: Case) -> str:
 
 def service_request(case: Case, *, extensions: bool = False, absolute=lambda url: url) -> dict:
     """One request. ``case`` comes from selectors (status_notes annotated, relations joined)."""
+    unconfirmed = getattr(case, "location_unconfirmed", False)
     payload = {
         "service_request_id": case.number,
         "status": open311_status(case.state),
@@ -98,8 +100,9 @@ def service_request(case: Case, *, extensions: bool = False, absolute=lambda url
         "address": case.address,
         "address_id": "",
         "zipcode": "",
-        "lat": case.lat,
-        "long": case.lng,
+        # A stand-in point (the request gave only an address) is not published as its location.
+        "lat": None if unconfirmed else case.lat,
+        "long": None if unconfirmed else case.lng,
         "media_url": _submitted_media_url(case),
     }
     if extensions:
@@ -123,6 +126,7 @@ def _extended_attributes(case: Case, absolute) -> dict:
         "detailed_status_name": str(case.get_state_display()),
         "channel": case.source,
         "grid_code": case.grid_code,
+        "location_unconfirmed": getattr(case, "location_unconfirmed", False),
         "media_urls": [absolute(reverse("cases:photo", args=[photo.pk, "full"])) for photo in case.photos.all()],
     }
 

@@ -15,6 +15,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import DataError, IntegrityError, InterfaceError, OperationalError, transaction
@@ -26,6 +27,7 @@ from gridgov.bulk import insert_objects, update_rows
 from gridgov.cases import selectors as case_selectors
 from gridgov.cases.models import Category, Source
 from gridgov.cases.services import IntakeError, Report, check_report, report_cases
+from gridgov.grids import selectors as grid_selectors
 
 from . import serializers
 from .models import ApiKey, Submission
@@ -39,6 +41,7 @@ PREFIX_LENGTH = 8  # characters after KEY_PREFIX kept in clear, to tell keys apa
 MIN_REVOKE_PREFIX = 4  # a shorter prefix could name someone else's key by accident
 MAX_IDEMPOTENCY_KEY = 255
 MAX_EMAIL = 254  # the case's column; validate_email alone lets up to 320 through
+MAX_CLIENT_ID = 100  # device_id and account_id: Submission's columns
 CREATED = 201
 
 
@@ -138,17 +141,43 @@ def _float(form, name: str) -> float:
     return number
 
 
-def _location(form) -> tuple[float, float]:
+@dataclass(frozen=True)
+class Location:
+    lat: float
+    lng: float
+    unconfirmed: bool = False  # a stand-in point: the request named only an address
+
+
+def _location(form) -> Location:
+    """The request's point; a request that names only an address (the specification allows
+    address_string or address_id instead of lat/long) is taken in at the district's intake
+    point, flagged for the intake clerk to place on the map."""
     has_lat, has_long = bool(form.get("lat", "").strip()), bool(form.get("long", "").strip())
     if has_lat and has_long:
-        return _float(form, "lat"), _float(form, "long")
+        return Location(_float(form, "lat"), _float(form, "long"))
     if has_lat or has_long:
         raise Open311Error(400, "lat and long must be given together")
     if form.get("address_string", "").strip() or form.get("address_id", "").strip():
-        raise Open311Error(
-            400, "lat and long are required: the request is located in its grid from coordinates; address_string alone cannot be located"
-        )
-    raise Open311Error(400, "location was not provided: lat and long are required")
+        return Location(*intake_point(), unconfirmed=True)
+    raise Open311Error(400, "location was not provided: give lat and long, or address_string or address_id")
+
+
+def intake_point() -> tuple[float, float]:
+    """GRIDGOV_OPEN311_INTAKE_POINT ("lat,lng"), else a point inside the district."""
+    if settings.GRIDGOV_OPEN311_INTAKE_POINT:
+        return settings.GRIDGOV_OPEN311_INTAKE_POINT
+    point = grid_selectors.inner_point()
+    if point is None:
+        raise Open311Error(400, "the district has no grid network yet; requests cannot be taken in")
+    return point
+
+
+def _address(form) -> str:
+    """address_string, or the address_id when that is all there is (the clerk looks it up)."""
+    address = form.get("address_string", "").strip()
+    if not address and (address_id := form.get("address_id", "").strip()):
+        address = f"address_id {address_id}"
+    return address
 
 
 def _checked_extras(form) -> dict:
@@ -169,13 +198,16 @@ def _checked_extras(form) -> dict:
         if not media_url or len(form.get("media_url", "").strip()) > 500:
             raise Open311Error(400, "media_url: must be an http(s) URL of at most 500 characters")
     name = " ".join(part for part in (form.get("first_name", "").strip(), form.get("last_name", "").strip()) if part)
+    for field in ("device_id", "account_id"):
+        if len(form.get(field, "").strip()) > MAX_CLIENT_ID:
+            raise Open311Error(400, f"{field}: at most {MAX_CLIENT_ID} characters")
     return {
         "email": email,
         "media_url": media_url,
         "name": name,
         "phone": form.get("phone", "").strip(),
-        "device_id": form.get("device_id", "").strip()[:100],
-        "account_id": form.get("account_id", "").strip()[:100],
+        "device_id": form.get("device_id", "").strip(),
+        "account_id": form.get("account_id", "").strip(),
     }
 
 
@@ -187,8 +219,9 @@ def fingerprint(form) -> str:
 
 def _replay(submission: Submission, print_: str) -> Created:
     if submission.fingerprint != print_:
+        # 400, not 422: the specification's clients know only 400, 403 and 404.
         raise Open311Error(
-            422, f"Idempotency-Key {submission.idempotency_key!r} was already used for a different request (token {submission.token})"
+            400, f"Idempotency-Key {submission.idempotency_key!r} was already used for a different request (token {submission.token})"
         )
     return Created(submission.response, submission.token, replayed=True)
 
@@ -197,17 +230,18 @@ def _existing(api_key: ApiKey, idempotency_key: str) -> Submission | None:
     return Submission.objects.filter(api_key=api_key, idempotency_key=idempotency_key).first()
 
 
-def _report(category: Category, form, extras: dict, lat: float, lng: float) -> Report:
+def _report(category: Category, form, extras: dict, location: Location) -> Report:
     return Report(
         category=category,
-        lat=lat,
-        lng=lng,
+        lat=location.lat,
+        lng=location.lng,
         description=form.get("description", ""),
         source=Source.OPEN311,
-        address=form.get("address_string", ""),
+        address=_address(form),
         reporter_name=extras["name"],
         reporter_phone=extras["phone"],
         reporter_email=extras["email"],
+        location_unconfirmed=location.unconfirmed,
     )
 
 
@@ -229,9 +263,9 @@ def submit_request(api_key: ApiKey, form, idempotency_key: str = "") -> Created:
     category = category_for_code(code, active_only=True)
     if category is None:
         raise Open311Error(404, f"service_code {code!r} was not found")
-    lat, lng = _location(form)
+    location = _location(form)
     extras = _checked_extras(form)
-    report = _report(category, form, extras, lat, lng)
+    report = _report(category, form, extras, location)
     try:
         check_report(report)
     except IntakeError as error:
@@ -272,6 +306,7 @@ def _stored_report(report: Report) -> dict:
     return {
         "category": report.category.pk, "lat": report.lat, "lng": report.lng, "description": report.description,
         "address": report.address, "personal": seal_personal(report.reporter_name, report.reporter_phone, report.reporter_email),
+        "unconfirmed": report.location_unconfirmed,
     }  # fmt: skip
 
 
@@ -307,6 +342,7 @@ def _stored_to_report(stored: dict, categories: dict[int, Category]) -> Report:
     return Report(
         category=category, lat=stored["lat"], lng=stored["lng"], description=stored["description"],
         source=Source.OPEN311, address=stored["address"], reporter_name=name, reporter_phone=phone, reporter_email=email,
+        location_unconfirmed=stored.get("unconfirmed", False),
     )  # fmt: skip
 
 

@@ -10,6 +10,7 @@ FMT = r"\.(?P<fmt>[A-Za-z0-9]+)$"
 
 urlpatterns = [
     path("", views.root, name="root"),
+    path("openapi.json", views.openapi, name="openapi"),
     re_path(r"^discovery" + FMT, views.discovery, name="discovery"),
     re_path(r"^services" + FMT, views.services, name="services"),
     re_path(r"^services/(?P<service_code>[^/.]+)" + FMT, views.service_definition, name="service"),

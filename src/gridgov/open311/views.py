@@ -5,20 +5,25 @@ a list of ``{code, description}`` in the requested format with the matching HTTP
 """
 
 import functools
-from datetime import datetime
+import re
+from datetime import UTC, datetime
 
-from django.http import HttpResponse
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
+from django.http import HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
+from gridgov.bounds import EARLIEST_DAY, LATEST_DAY, day_in_range
 from gridgov.cases.models import Category
 from gridgov.cases.ratelimit import RateLimited, api_key_key, check_rate, configured_rate, count_hit
 
 from . import selectors, serializers
 from .renderers import CONTENT_TYPES, render
 from .models import Submission
+from .openapi import openapi_document
 from .services import CREATED, Open311Error, authenticate, submit_request, take_in_through
 
 DEFAULT_FORMAT = "json"  # used to answer a request for a format we do not serve
@@ -27,6 +32,11 @@ CHANGESET = datetime(2026, 11, 27, tzinfo=timezone.get_fixed_timezone(480))  # P
 MAX_PAGE = 1_000_000
 MAX_SERVICE_CODES = 100
 DEFAULT_API_KEY_RATE = "600/h"
+# Specification: start_date and end_date "may not span more than 90 days"; given alone, either
+# opens the 90 days that start (or end) there, as the default query covers the last 90 days.
+MAX_WINDOW = selectors.DEFAULT_WINDOW
+MAX_ID_LENGTH = 64  # case numbers are 14 characters and tokens 32; a longer id names nothing
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")  # ASCII digits only: int() of 5,000 digits raises
 
 
 def error_response(fmt: str, status: int, description: str) -> HttpResponse:
@@ -48,6 +58,8 @@ def open311_endpoint(*methods: str):
                 response["Allow"] = ", ".join(methods)
                 return response
             try:
+                if request.method == "POST":
+                    _read_body(request)
                 return view(request, *args, fmt=fmt, **kwargs)
             except Open311Error as error:
                 return error_response(fmt, error.status, error.description)
@@ -55,6 +67,21 @@ def open311_endpoint(*methods: str):
         return wrapper
 
     return decorate
+
+
+def _read_body(request) -> None:
+    """Parse the body here, so that what Django itself refuses (too large, too many fields, a
+    charset it does not know, broken multipart) is answered as an Open311 error list."""
+    try:
+        request.POST, request.FILES  # noqa: B018 — parsing happens on first access
+    except RequestDataTooBig:
+        raise Open311Error(413, "the request body is larger than this server accepts") from None
+    except (TooManyFieldsSent, TooManyFilesSent):
+        raise Open311Error(400, "the request has more fields or files than this server accepts") from None
+    except (MultiPartParserError, SuspiciousOperation):
+        raise Open311Error(400, "the request body could not be read as a form") from None
+    except (BadRequest, LookupError, UnicodeError):  # Django takes forms in UTF-8 only
+        raise Open311Error(400, "the request body's charset is unknown, or not UTF-8, or does not match its bytes; send UTF-8") from None
 
 
 # --- parameters --------------------------------------------------------------------------------
@@ -72,7 +99,10 @@ def _w3c_param(request, name: str) -> datetime | None:
     except ValueError:
         moment = None
     if moment is None:
-        raise Open311Error(400, f"{name}: {raw!r} is not a W3C datetime such as 2026-01-01T00:00:00+08:00")
+        raise Open311Error(400, f"{name}: {raw[:100]!r} is not a W3C datetime such as 2026-01-01T00:00:00+08:00")
+    # Checked on both sides of the offset: year 1 moved to UTC, or year 9999 plus a day, overflow.
+    if not day_in_range(moment) or (timezone.is_aware(moment) and not day_in_range(moment.astimezone(UTC))):
+        raise Open311Error(400, f"{name}: {raw[:100]!r} is outside the dates this server holds ({EARLIEST_DAY} to {LATEST_DAY})")
     return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
 
 
@@ -83,13 +113,25 @@ def _date_range(request, start: str, end: str) -> tuple[datetime | None, datetim
     return start_value, end_value
 
 
+def _ninety_days(request) -> tuple[datetime | None, datetime | None]:
+    """start_date and end_date, spanning at most ``MAX_WINDOW`` (specification)."""
+    start, end = _date_range(request, "start_date", "end_date")
+    if start and end and end - start > MAX_WINDOW:
+        raise Open311Error(400, f"start_date and end_date span more than {MAX_WINDOW.days} days; ask for {MAX_WINDOW.days} days at a time")
+    if start and not end:
+        end = start + MAX_WINDOW
+    elif end and not start:
+        start = end - MAX_WINDOW
+    return start, end
+
+
 def _positive_int(request, name: str, default: int, maximum: int | None = None) -> int:
     raw = request.GET.get(name, "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or int(raw) < 1 or (maximum is not None and int(raw) > maximum):
+    if not _WHOLE_NUMBER.fullmatch(raw) or int(raw) < 1 or (maximum is not None and int(raw) > maximum):
         bound = f" between 1 and {maximum}" if maximum else " of at least 1"
-        raise Open311Error(400, f"{name}: {raw!r} must be a whole number{bound}")
+        raise Open311Error(400, f"{name}: {raw[:100]!r} must be a whole number{bound}")
     return int(raw)
 
 
@@ -126,7 +168,7 @@ def _request_query(request) -> selectors.RequestQuery:
     ids = _comma_list(request, "service_request_id")
     if len(ids) > selectors.MAX_PAGE_SIZE:
         raise Open311Error(400, f"service_request_id: at most {selectors.MAX_PAGE_SIZE} ids at once")
-    start, end = _date_range(request, "start_date", "end_date")
+    start, end = _ninety_days(request)
     updated_after, updated_before = _date_range(request, "updated_after", "updated_before")
     return selectors.RequestQuery(
         service_request_ids=ids,
@@ -176,7 +218,8 @@ def requests(request, fmt):
 
 def _post_request(request, fmt):
     try:
-        api_key = authenticate(request.POST.get("api_key", "").strip())
+        # Several clients send the key in the query string, as the specification's examples do.
+        api_key = authenticate((request.POST.get("api_key", "") or request.GET.get("api_key", "")).strip())
     except Open311Error:
         # A missing or invalid key is refused, and counted against the address: a made-up key
         # per request must not open a bucket of its own.
@@ -185,6 +228,10 @@ def _post_request(request, fmt):
         raise
     if limited := _rate_limited(request, fmt, api_key):
         return limited
+    if request.FILES:
+        raise Open311Error(
+            400, f"{', '.join(sorted(request.FILES))}: file uploads are not taken here; send media_url, a link to the photo, instead"
+        )
     created = submit_request(api_key, request.POST, request.headers.get("Idempotency-Key", "").strip())
     response = render(fmt, "service_requests", created.payload, status=CREATED)
     response["Location"] = request.build_absolute_uri(reverse("open311:token", kwargs={"token_id": created.token, "fmt": fmt}))
@@ -244,9 +291,18 @@ def request_updates(request, fmt):
     return render(fmt, "service_request_updates", payload)
 
 
+def _format_of_path(path: str) -> str:
+    """A path that ends in .xml gets its error in XML; anything else in JSON."""
+    return "xml" if path.lower().endswith(".xml") else DEFAULT_FORMAT
+
+
 @csrf_exempt
 def not_found(request, rest=""):
-    return error_response(DEFAULT_FORMAT, 404, f"no Open311 endpoint at {request.path}")
+    return error_response(_format_of_path(request.path), 404, f"no Open311 endpoint at {request.path[:200]}")
+
+
+def openapi(request):
+    return JsonResponse(openapi_document(reverse("open311:root")))
 
 
 def root(request):
