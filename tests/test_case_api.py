@@ -195,8 +195,9 @@ def filed(team):
 def test_action_parameters_that_do_not_fit_the_action_are_a_422_naming_the_parameter(client, team, filed, action, params, named):
     response = act(as_user(client, team["shift_lead"]), filed, action, **params)
     assert response.status_code == 422, response.content
-    detail = response.json()["detail"]
-    assert f"“{named}”" in detail and f"“{action}”" in detail
+    [problem] = response.json()["detail"]
+    assert problem["loc"][-1] == named.split(".")[0] or named in problem["loc"]
+    assert f"“{named}”" in problem["msg"] and f"“{action}”" in problem["msg"]
     assert Case.objects.get(pk=filed.pk).version == filed.version  # nothing was taken
 
 
