@@ -152,7 +152,7 @@ def similar(request):
         lat, lng = float(request.GET["lat"]), float(request.GET["lng"])
     except (KeyError, ValueError):
         category = None
-    if category is None:
+    if category is None or not selectors.is_point(lat, lng):
         return HttpResponseBadRequest(json.dumps({"detail": "category, lat and lng are required"}), content_type="application/json")
     candidates = selectors.duplicate_candidates(category, lat, lng)
     return JsonResponse(
