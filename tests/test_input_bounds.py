@@ -115,3 +115,16 @@ def test_similar_case_look_ups_refuse_points_that_are_not_points(client, team, l
     client.force_login(team["dispatcher"])
     api = client.get("/api/v1/cases/duplicates", {"category": category.pk, "lat": lat, "lng": lng})
     assert api.status_code in (400, 422)  # 422: ninja's own refusal of what is not a float
+
+
+def test_json_api_answers_an_oversized_body_in_json(client, team, settings):
+    client.force_login(team["intake"])
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    response = client.post("/api/v1/cases/", {"description": "x" * 20_000}, content_type="application/json")
+    assert response.status_code == 413 and "larger" in response.json()["detail"]
+
+
+def test_html_pages_answer_unreadable_forms_with_a_sentence(client, team):
+    response = client.generic("POST", "/report/", b"a=1", content_type="application/x-www-form-urlencoded; charset=rot13")
+    assert response.status_code == 400
+    assert "UTF-8" in response.content.decode() and "<html" in response.content.decode()
