@@ -92,6 +92,7 @@ def test_start_and_end_may_span_at_most_90_days(client, category):
 @pytest.mark.django_db
 def test_unknown_xml_path_answers_xml(client, category):
     assert_error(client.get(BASE + "nothing/here.xml"), 404, "xml")
+    assert_error(client.get(BASE + "requests.XML"), 404, "xml")
     assert_error(client.get(BASE + "nothing/here.json"), 404, "json")
 
 
