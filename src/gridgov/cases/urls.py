@@ -13,6 +13,7 @@ urlpatterns = [
     path("photos/<int:pk>/<str:size>/", views.photo, name="photo"),
     path("<str:number>/", views.case_detail, name="detail"),
     path("<str:number>/act/<str:action>/", views.case_action, name="act"),
+    path("<str:number>/place/", views.case_place, name="place"),
 ]
 
 public_urls = (
