@@ -105,3 +105,26 @@ def test_hotline_rows_with_over_long_caller_or_phone_are_refused(team, tmp_path)
     refused = {problem.external_id: problem.reason for problem in result.refused}
     assert set(refused) == {"GD2", "GD3"} and "reporter_name" in refused["GD2"] and "reporter_phone" in refused["GD3"]
     assert Case.objects.get().reporter_name == "张先生"
+
+
+@pytest.mark.parametrize("lat, lng", [("1e400", "1"), ("inf", "inf"), ("nan", "123.4"), ("91", "123.4")])
+def test_similar_case_look_ups_refuse_points_that_are_not_points(client, team, lat, lng):
+    category = make_category()
+    public = client.get("/report/similar/", {"category": category.pk, "lat": lat, "lng": lng})
+    assert public.status_code == 400 and "lat" in public.json()["detail"]
+    client.force_login(team["dispatcher"])
+    api = client.get("/api/v1/cases/duplicates", {"category": category.pk, "lat": lat, "lng": lng})
+    assert api.status_code in (400, 422)  # 422: ninja's own refusal of what is not a float
+
+
+def test_json_api_answers_an_oversized_body_in_json(client, team, settings):
+    client.force_login(team["intake"])
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    response = client.post("/api/v1/cases/", {"description": "x" * 20_000}, content_type="application/json")
+    assert response.status_code == 413 and "larger" in response.json()["detail"]
+
+
+def test_html_pages_answer_unreadable_forms_with_a_sentence(client, team):
+    response = client.generic("POST", "/report/", b"a=1", content_type="application/x-www-form-urlencoded; charset=rot13")
+    assert response.status_code == 400
+    assert "UTF-8" in response.content.decode() and "<html" in response.content.decode()

@@ -92,6 +92,7 @@ def test_start_and_end_may_span_at_most_90_days(client, category):
 @pytest.mark.django_db
 def test_unknown_xml_path_answers_xml(client, category):
     assert_error(client.get(BASE + "nothing/here.xml"), 404, "xml")
+    assert_error(client.get(BASE + "requests.XML"), 404, "xml")
     assert_error(client.get(BASE + "nothing/here.json"), 404, "json")
 
 
@@ -221,3 +222,23 @@ def test_intake_staff_place_an_address_only_request(client, key):
     client.force_login(team["intake"])
     again = client.post(url, {**body, "version": case.version}, content_type="application/json")
     assert again.status_code == 400 and "confirmed" in again.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_the_case_page_asks_intake_staff_to_place_an_address_only_request(client, key):
+    from .case_factories import make_team
+
+    team = make_team()
+    client.post(BASE + "requests.json", {**FORM, "lat": "", "long": "", "address_string": "东街菜市场", "api_key": key})
+    take_in_all()
+    case = Case.objects.get()
+    client.force_login(team["intake"])
+    page = client.get(f"/cases/{case.number}/").content.decode()
+    assert 'data-testid="location-unconfirmed"' in page and 'data-testid="place-case"' in page
+    refused = client.post(f"/cases/{case.number}/place/", {"version": case.version, "lat": "north", "lng": "123.435"})
+    assert refused.status_code == 400 and 'value="north"' in refused.content.decode()  # keeps what was typed
+    placed = client.post(f"/cases/{case.number}/place/", {"version": case.version, "lat": "41.79", "lng": "123.435"})
+    assert placed.status_code == 302
+    case.refresh_from_db()
+    assert (case.lat, case.lng) == (41.79, 123.435)
+    assert 'data-testid="location-unconfirmed"' not in client.get(f"/cases/{case.number}/").content.decode()

@@ -8,6 +8,8 @@ parameters or a body that do not fit the declared types; and the ``.geojson`` op
 them on each route.
 """
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
@@ -17,6 +19,7 @@ from gridgov.grids.api import router as grids_router
 _DETAIL = {"type": "object", "required": ["detail"], "properties": {"detail": {"type": "string"}}}
 _VALIDATION = {"type": "object", "required": ["detail"], "properties": {"detail": {"type": "array", "items": {"type": "object"}}}}
 _UNSAFE = {"post", "put", "patch", "delete"}
+_TOO_LARGE = "The request body is larger than this server accepts."
 
 
 def _json(description: str, schema: dict) -> dict:
@@ -33,6 +36,8 @@ class GridgovAPI(NinjaAPI):
                     responses.setdefault(401, _json("Not signed in", _DETAIL))
                     if method in _UNSAFE:
                         responses.setdefault(403, _json("Not allowed, or the CSRF token is missing", _DETAIL))
+                if operation.get("requestBody"):
+                    responses.setdefault(413, _json(_TOO_LARGE, _DETAIL))
                 if operation.get("parameters") or operation.get("requestBody"):
                     responses.setdefault(422, _json("A parameter or the body does not fit its declared type", _VALIDATION))
                 if path.endswith(".geojson"):  # the features; errors stay application/json
@@ -50,5 +55,16 @@ api = GridgovAPI(
     docs_url="/docs",
     auth=django_auth,
 )
+
+
+def _body_too_large(request: HttpRequest, error: Exception):
+    """Django refuses an oversized body while ninja reads it: answer in JSON, not Django's HTML."""
+    if isinstance(error, TooManyFieldsSent):
+        return api.create_response(request, {"detail": "The request has more fields than this server accepts."}, status=400)
+    return api.create_response(request, {"detail": _TOO_LARGE}, status=413)
+
+
+api.add_exception_handler(RequestDataTooBig, _body_too_large)
+api.add_exception_handler(TooManyFieldsSent, _body_too_large)
 api.add_router("/v1/", grids_router)
 api.add_router("/v1/cases/", cases_router)

@@ -127,6 +127,8 @@ def list_categories(request: HttpRequest):
 
 @router.get("/duplicates", response={200: list[SimilarOut], 400: ErrorOut, 404: ErrorOut}, summary="Open cases like this one nearby")
 def duplicates(request: HttpRequest, category: int, lat: float, lng: float):
+    if not selectors.is_point(lat, lng):
+        raise HttpError(400, f"lat {lat}, lng {lng} is not a longitude-latitude point")
     found = selectors.category_by_id(category)
     if found is None:
         raise Http404

@@ -119,6 +119,11 @@ def allowed_actions(user: User, case: Case) -> list[str]:
     return actions
 
 
+def is_point(lat: float, lng: float) -> bool:
+    """A longitude-latitude point (NaN and infinity are not: the distance maths would raise)."""
+    return -90 <= lat <= 90 and -180 <= lng <= 180
+
+
 def duplicate_candidates(category: Category, lat: float, lng: float, at: datetime | None = None, limit: int = 10) -> list[Case]:
     """Open cases of the same category within the category's radius and time window, nearest first."""
     at = at or timezone.now()

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<str:number>/", views.case_detail, name="detail"),
     path("<str:number>/act/<str:action>/", views.case_action, name="act"),
     path("<str:number>/reporter/", views.reveal_reporter, name="reveal_reporter"),
+    path("<str:number>/place/", views.case_place, name="place"),
 ]
 
 public_urls = (

@@ -25,7 +25,7 @@ from . import dispatching, presenters, privacy, selectors, services
 from .forms import MAX_PHOTOS, ActionError, CaseFilter, LookupForm, RateForm, ReportForm, action_params, department_choices
 from .models import Case, Source, State
 from .ratelimit import LookupLocked, RateLimited, check_rate, configured_rate, guarded_lookup, too_many_requests
-from .workflow import CaseChanged, NotAllowed, WorkflowError
+from .workflow import INTAKE, CaseChanged, NotAllowed, WorkflowError
 
 PAGE_SIZE = 50
 GRID_STAFF = frozenset({Role.GRID_WORKER, Role.GRID_CHIEF})
@@ -152,7 +152,7 @@ def similar(request):
         lat, lng = float(request.GET["lat"]), float(request.GET["lng"])
     except (KeyError, ValueError):
         category = None
-    if category is None:
+    if category is None or not selectors.is_point(lat, lng):
         return HttpResponseBadRequest(json.dumps({"detail": "category, lat and lng are required"}), content_type="application/json")
     candidates = selectors.duplicate_candidates(category, lat, lng)
     return JsonResponse(
@@ -311,9 +311,11 @@ def reveal_reporter(request, number):
     return _detail_page(request, case, reporter=reporter)
 
 
-def _detail_page(request, case: Case, *, error: str = "", status: int = 200, reporter: dict | None = None):
+def _detail_page(request, case: Case, *, error: str = "", status: int = 200, reporter: dict | None = None, place_values: dict | None = None
+):
     user = request.user
     timeline = [presenters.step_payload(step) for step in selectors.case_timeline(case)]
+    location_unconfirmed = any(step["action"] == "report" and step["data"].get("location_unconfirmed") for step in timeline)
     photos = list(case.photos.all())
     return render(
         request,
@@ -334,6 +336,9 @@ def _detail_page(request, case: Case, *, error: str = "", status: int = 200, rep
             "has_reporter": privacy.has_reporter_details(case),
             "may_reveal": privacy.may_see_personal_data(user),
             "pending_extension": selectors.pending_extension(case),
+            "location_unconfirmed": location_unconfirmed,
+            "can_place": location_unconfirmed and user.role in INTAKE and case.state in services.PLACEABLE_STATES,
+            "place_values": place_values or {},
         },
         status=status,
     )  # fmt: skip
@@ -390,6 +395,29 @@ def case_action(request, number, action):
     if selectors.visible_cases(request.user).filter(pk=case.pk).exists():
         return redirect("cases:detail", number=number)
     return redirect("cases:inbox")
+
+
+@staff_required
+@require_POST
+def case_place(request, number):
+    """Place a case taken in at a stand-in point (services.place_case)."""
+    case = _visible_case_or_404(request.user, number)
+    values = {"lat": request.POST.get("lat", "")[:40], "lng": request.POST.get("lng", "")[:40]}
+    try:
+        version = int(request.POST.get("version", ""))
+        lat, lng = float(values["lat"]), float(values["lng"])
+    except ValueError:
+        return _detail_page(request, case, error=_("Enter the latitude and longitude as numbers."), status=400, place_values=values)
+    try:
+        services.place_case(case.pk, request.user, lat=lat, lng=lng, expected_version=version)
+    except CaseChanged as error:
+        return _detail_page(request, _visible_case_or_404(request.user, number), error=str(error), status=409, place_values=values)
+    except NotAllowed as error:
+        return _detail_page(request, case, error=str(error), status=403, place_values=values)
+    except (WorkflowError, ValueError) as error:
+        return _detail_page(request, case, error=str(error), status=400, place_values=values)
+    messages.success(request, _("The case has been placed."))
+    return redirect("cases:detail", number=number)
 
 
 @staff_required

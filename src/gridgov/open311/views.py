@@ -51,7 +51,7 @@ def open311_endpoint(*methods: str):
         @functools.wraps(view)
         def wrapper(request, *args, fmt: str, **kwargs):
             if fmt not in CONTENT_TYPES:
-                return error_response(DEFAULT_FORMAT, 404, f"format {fmt!r} is not served; use .json or .xml")
+                return error_response(_format_of_path(request.path), 404, f"format {fmt[:20]!r} is not served; use .json or .xml")
             allowed = {*methods, "HEAD"} if "GET" in methods else set(methods)
             if request.method not in allowed:
                 response = error_response(fmt, 405, f"method {request.method} is not allowed here; use {' or '.join(methods)}")
