@@ -29,7 +29,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.utils import timezone
-from django.utils.module_loading import import_string
+from django.utils.module_loading import autodiscover_modules, import_string
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +87,7 @@ def _schedule_next(task, at) -> None:
 
 def ensure_scheduled() -> list[str]:
     """Queue every periodic task that has no run waiting; return the ones queued."""
+    autodiscover_modules("tasks")  # each app's tasks.py registers its periodic tasks on import
     queued = []
     for path in PERIODIC_TASKS:
         task = import_string(path)
