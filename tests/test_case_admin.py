@@ -71,6 +71,6 @@ def test_the_admin_refuses_a_negative_time_limit(admin_client, network, field):
     data = {**{k: v for k, v in data.items() if k != "id"}, "default_department": category.default_department_id, field: "-1"}
     response = admin_client.post(url, data)
     assert response.status_code == 200
-    assert response.context["adminform"].form.errors[field] == ["A time limit cannot be negative."]
+    assert response.context["adminform"].form.errors[field] == ["时限不能为负数。"]  # the admin speaks Chinese by default
     category.refresh_from_db()
     assert getattr(category, field) >= 0
