@@ -17,7 +17,9 @@ from gridgov.cases.tasks import send_reminders, sweep_photos
 
 from . import background_tasks
 
-pytestmark = pytest.mark.django_db
+# Transactional: the worker checks its connection between tasks and drops one left inside a
+# transaction (as a test's would be), so it must see committed rows like in production.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
