@@ -64,3 +64,10 @@ def staff_user(db, django_user_model):
 def staff_client(client, staff_user):
     client.force_login(staff_user)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_in_the_caller(settings):
+    """Tasks run at once in the test that enqueues them (no worker); tests of the queue itself
+    (test_background.py) switch to the database backend."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -167,3 +167,26 @@ def test_bench_intake_runs_end_to_end_on_its_own_database(tmp_path):
             "GET requests.json?service_code=…",
         }  # fmt: skip
         assert all(0 < figure["p50_ms"] <= figure["p99_ms"] for figure in size.values())
+
+
+def test_bench_upload_measures_the_worst_accepted_files_and_the_refusals(settings):
+    """Small limits, so the files are small: the same code paths as the full-size run."""
+    settings.GRIDGOV_PHOTO_MAX_BYTES = 200_000
+    settings.GRIDGOV_PHOTO_MAX_PIXELS = 120_000
+    settings.GRIDGOV_PHOTO_MAX_DECODED_PIXELS = 40_000
+    out = StringIO()
+    call_command("bench", "upload", "--json", stdout=out)
+    figures = json.loads(out.getvalue())
+    assert figures["limits"] == {"max_bytes": 200_000, "max_pixels": 120_000, "max_decoded_pixels": 40_000}
+    by_name = {f["file"]: f for f in figures["files"]}
+    accepted = [f for f in figures["files"] if f["accepted"]]
+    assert len(accepted) == 4 and all(f["bytes"] <= 200_000 for f in accepted)
+    for name, figure in by_name.items():
+        if name.startswith("jpeg-"):  # decoded at a reduced scale, within the decoding budget
+            width, height = (int(side) for side in figure["kept"].split()[0].split("x"))
+            assert width * height <= 40_000
+    assert {f["file"] for f in figures["files"] if not f["accepted"]} == {
+        "refused-png-8000x5000-flat.png",
+        "refused-png-header-100000x100000.png",
+    }
+    assert figures["worst_accepted"]["cpu_s"] > 0 and figures["worst_accepted"]["peak_mb"] >= 0

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",
     "django_tasks",
+    "django_tasks_db",
     "gridgov.accounts",
     "gridgov.grids",
     "gridgov.cases",
@@ -173,10 +174,18 @@ GRIDGOV_PHOTO_MAX_BYTES = int(os.environ.get("GRIDGOV_PHOTO_MAX_BYTES", 20 * 102
 GRIDGOV_PHOTO_MAX_PIXELS = int(os.environ.get("GRIDGOV_PHOTO_MAX_PIXELS", 52_000_000))
 GRIDGOV_PHOTO_MAX_DECODED_PIXELS = int(os.environ.get("GRIDGOV_PHOTO_MAX_DECODED_PIXELS", 16_000_000))
 
-# Background tasks (django-tasks). The immediate backend runs a task in the caller; a deployment
-# that wants a queue installs django-tasks-db and sets "django_tasks_db.DatabaseBackend" here.
-# Reminders do not need a queue: run `gridgov remind` from cron every 5 minutes.
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Background tasks (django-tasks; gridgov/background.py). The database queue of django-tasks-db
+# by default: `gridgov serve` / `gridgov demo` start its worker, which runs reminders and photo
+# sweeps on their schedule. GRIDGOV_TASKS_BACKEND=django_tasks_rq.RQBackend (with the
+# django-tasks-rq package installed and GRIDGOV_REDIS_URL) runs the same tasks on RQ workers.
+GRIDGOV_TASKS_BACKEND = os.environ.get("GRIDGOV_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")
+TASKS = {"default": {"BACKEND": GRIDGOV_TASKS_BACKEND}}
+if GRIDGOV_TASKS_BACKEND == "django_tasks_rq.RQBackend":
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": os.environ.get("GRIDGOV_REDIS_URL", "redis://127.0.0.1:6379/0")}}
+# How often the periodic tasks run (seconds).
+GRIDGOV_REMINDER_SECONDS = int(os.environ.get("GRIDGOV_REMINDER_SECONDS", 300))
+GRIDGOV_PHOTO_SWEEP_SECONDS = int(os.environ.get("GRIDGOV_PHOTO_SWEEP_SECONDS", 24 * 3600))
 # Where reminders and other notices go: classes with send(user, case, kind, text).
 GRIDGOV_NOTIFICATION_CHANNELS = ["gridgov.cases.notifications.InAppChannel"]
 # A thread in each server process turns queued Open311 POSTs into cases (open311/worker.py).

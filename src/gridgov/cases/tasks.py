@@ -1,16 +1,36 @@
-"""Background tasks of the cases app (django-tasks, the backport of Django's tasks API).
+"""Background tasks of the cases app, on the queue of ``gridgov.background`` (django-tasks with
+the django-tasks-db backend; the worker runs beside ``gridgov serve``).
 
-``send_reminders`` is the same pass as ``gridgov remind``. With the default immediate backend,
-``send_reminders.enqueue()`` runs it at once in the caller; with a queue backend configured in
-``TASKS`` (for example django-tasks-db's ``DatabaseBackend`` and its ``db_worker``), a periodic
-job enqueues it and a worker runs it.
+- ``send_reminders``: the due-soon and overdue pass of ``gridgov remind``, every
+  ``GRIDGOV_REMINDER_SECONDS`` (default 300);
+- ``sweep_photos``: the orphan-file sweep of ``gridgov sweep-photos``, every
+  ``GRIDGOV_PHOTO_SWEEP_SECONDS`` (default a day).
+
+Both commands still run one pass by hand. Photo decoding is not a task: it runs in the request,
+before the step's transaction opens (``cases/photos.py``), so that the reporter is told at once
+when a photo is refused.
 """
 
+from django.conf import settings
 from django_tasks import task
+
+from gridgov.background import periodic
 
 from .reminders import run_reminders
 
+REMINDER_SECONDS = getattr(settings, "GRIDGOV_REMINDER_SECONDS", 300)
+PHOTO_SWEEP_SECONDS = getattr(settings, "GRIDGOV_PHOTO_SWEEP_SECONDS", 24 * 3600)
+
 
 @task()
+@periodic(REMINDER_SECONDS)
 def send_reminders() -> dict[str, int]:
     return run_reminders().as_dict()
+
+
+@task()
+@periodic(PHOTO_SWEEP_SECONDS)
+def sweep_photos() -> list[str]:
+    from .photos import sweep_orphan_files
+
+    return sweep_orphan_files()

@@ -21,7 +21,7 @@ class Command(BaseCommand):
             "--rebuild", action="store_true", help=_("remove the demo district and its accounts, then build it again")
         )
 
-    def handle(self, *args, host, port, workers, threads, seed, no_serve, rebuild, no_cases, **options):
+    def handle(self, *args, host, port, workers, threads, seed, no_serve, rebuild, no_cases, task_worker=True, **options):
         verbosity = options["verbosity"]
         call_command("migrate", interactive=False, verbosity=0)
         built = self._build(seed, rebuild, progress=verbosity > 1, cases=not no_cases)
@@ -31,7 +31,7 @@ class Command(BaseCommand):
         collect_static_files()
         self._print_accounts(accounts, host, port)
         if not no_serve:
-            serve_forever(host, port, workers, threads)
+            serve_forever(host, port, workers, threads, task_worker=task_worker)
 
     def _build(self, seed: int, rebuild: bool, progress: bool, cases: bool) -> bool:
         from gridgov.demo.build import DemoError, build_demo_district, demo_district_exists, remove_demo_district

@@ -5,6 +5,8 @@ from django.db import connections
 from django.utils.translation import gettext as _
 from gunicorn.app.base import BaseApplication
 
+from gridgov import background
+
 
 class GridgovServer(BaseApplication):
     """gunicorn driven through its Python API, serving ``gridgov.wsgi.application``."""
@@ -46,10 +48,15 @@ def collect_static_files() -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
 
 
-def serve_forever(host: str, port: int, workers: int, threads: int, access_log: bool = True) -> None:
+def serve_forever(host: str, port: int, workers: int, threads: int, access_log: bool = True, task_worker: bool = True) -> None:
+    """Serve until stopped, with the task queue's worker beside the web server (stopped with it)."""
+    worker = background.start_worker() if task_worker else None
     # Workers are forked from this process; they must not share its database connection.
     connections.close_all()
-    GridgovServer(server_options(host, port, workers, threads, access_log)).run()
+    try:
+        GridgovServer(server_options(host, port, workers, threads, access_log)).run()
+    finally:
+        background.stop_worker(worker)
 
 
 def add_server_arguments(parser) -> None:
@@ -58,6 +65,12 @@ def add_server_arguments(parser) -> None:
     parser.add_argument("--workers", type=int, default=2, help=_("worker processes (default 2)"))
     parser.add_argument("--threads", type=int, default=4, help=_("threads per worker (default 4)"))
     parser.add_argument("--no-access-log", dest="access_log", action="store_false", help=_("do not log every request"))
+    parser.add_argument(
+        "--no-task-worker",
+        dest="task_worker",
+        action="store_false",
+        help=_("do not start the background task worker (when workers run on their own: gridgov db_worker)"),
+    )
 
 
 class Command(BaseCommand):
@@ -72,9 +85,9 @@ class Command(BaseCommand):
             help=_("skip collecting static files (when they were collected at deployment)"),
         )
 
-    def handle(self, *args, host, port, workers, threads, access_log, no_collectstatic, **options):
+    def handle(self, *args, host, port, workers, threads, access_log, task_worker, no_collectstatic, **options):
         if not no_collectstatic:
             collect_static_files()
         self.stdout.write(_("Serving gridgov on http://%(host)s:%(port)s/ (%(workers)d workers)") % {"host": host, "port": port, "workers": workers})
         self.stdout.flush()
-        serve_forever(host, port, workers, threads, access_log)
+        serve_forever(host, port, workers, threads, access_log, task_worker)
