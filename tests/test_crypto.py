@@ -150,3 +150,14 @@ def test_the_admin_shows_masks(admin_client, network):
     case = report(make_category(), reporter_name=NAME)
     page = admin_client.get(f"/admin/cases/case/{case.pk}/change/").content.decode()
     assert "138****1234" in page and PHONE not in page and NAME not in page
+
+
+def test_production_never_invents_a_data_key(settings, tmp_path):
+    from django.core.exceptions import ImproperlyConfigured
+
+    settings.GRIDGOV_DATA_KEYS = []
+    settings.DATA_DIR = tmp_path
+    settings.PRODUCTION = True
+    with pytest.raises(ImproperlyConfigured, match="GRIDGOV_DATA_KEY"):
+        crypto.encrypt("13800001234")
+    assert not (tmp_path / crypto.KEY_FILE_NAME).exists()

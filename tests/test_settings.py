@@ -51,3 +51,10 @@ def test_production_profile_never_turns_the_bench_endpoints_on(tmp_path):
     local = _run({**env, "GRIDGOV_PROFILE": "local"}, "shell", "-c", show)
     last_line = [result.stdout.strip().splitlines()[-1] if result.stdout.strip() else "" for result in (production, local)]
     assert last_line == ["False", "True"], production.stderr + local.stderr
+
+
+def test_trusted_proxies_and_data_keys_come_from_the_environment(tmp_path):
+    code = "from django.conf import settings; print(settings.GRIDGOV_TRUSTED_PROXIES, len(settings.GRIDGOV_DATA_KEYS))"
+    result = _run({"GRIDGOV_TRUSTED_PROXIES": "2", "GRIDGOV_DATA_KEY": "a,b", "GRIDGOV_DATA_DIR": str(tmp_path)}, "shell", "-c", code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == ["2", "2"]

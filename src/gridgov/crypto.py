@@ -23,6 +23,8 @@ the index under every listed key, so it keeps working during a rotation.
 import functools
 import hashlib
 import hmac
+import os
+import time
 from collections.abc import Callable
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -50,12 +52,34 @@ def read_key_file(path) -> list[str]:
     return [line.strip() for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")]
 
 
-def write_key_file(path, keys: list[str]) -> None:
-    """Write the keys (newest first), readable by the owner only."""
+def _write_private(path, keys: list[str]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.touch(mode=0o600, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as stream:
+        stream.write("".join(f"{key}\n" for key in keys))
     path.chmod(0o600)
-    path.write_text("".join(f"{key}\n" for key in keys))
+
+
+def write_key_file(path, keys: list[str]) -> None:
+    """Replace the key file with these keys (newest first), readable by the owner only; a
+    reader sees the old file or the new one, never half of one."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    _write_private(temporary, keys)
+    os.replace(temporary, path)
+    forget_key_file()
+
+
+def _create_key_file(path) -> None:
+    """A first key, unless another process has just written one (two servers starting at once
+    must not each encrypt under a key of their own)."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    _write_private(temporary, [generate_key()])
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        pass
+    finally:
+        temporary.unlink()
 
 
 def configured_keys() -> list[str]:
@@ -68,7 +92,7 @@ def configured_keys() -> list[str]:
     if not path.exists():
         if getattr(settings, "PRODUCTION", False):
             raise ImproperlyConfigured(f"production needs GRIDGOV_DATA_KEY or a key file at {path} (gridgov rotate-data-key --new-key)")
-        write_key_file(path, [generate_key()])
+        _create_key_file(path)
     keys = read_key_file(path)
     if not keys:
         raise ImproperlyConfigured(f"the data key file {path} holds no key")
@@ -86,19 +110,27 @@ def _keyring(keys: tuple[str, ...]) -> tuple[MultiFernet, tuple[bytes, ...]]:
 
 
 _file_keys: dict = {}
+KEY_FILE_CHECK_SECONDS = 1.0  # a stat per value cost a third of the demo's encryption time
 
 
 def keyring() -> tuple[MultiFernet, tuple[bytes, ...]]:
     """The ciphers and blind-index keys of the configured keys (the key file is read once per
-    process, again when it changes)."""
+    process, and again within a second of a change, e.g. by ``rotate-data-key --new-key``)."""
     if getattr(settings, "GRIDGOV_DATA_KEYS", None):
         return _keyring(tuple(settings.GRIDGOV_DATA_KEYS))
-    path = key_file_path()
-    stamp = (str(path), path.stat().st_mtime_ns) if path.exists() else None
-    if stamp is None or _file_keys.get("stamp") != stamp:
-        keys = configured_keys()
-        _file_keys.update(stamp=(str(path), path.stat().st_mtime_ns), keys=tuple(keys))
+    path, now = key_file_path(), time.monotonic()
+    if _file_keys.get("path") != path or now - _file_keys.get("checked", -KEY_FILE_CHECK_SECONDS) >= KEY_FILE_CHECK_SECONDS:
+        stamp = path.stat().st_mtime_ns if path.exists() else None
+        if stamp is None or _file_keys.get("path") != path or _file_keys.get("stamp") != stamp:
+            keys = tuple(configured_keys())
+            _file_keys.update(path=path, stamp=path.stat().st_mtime_ns, keys=keys)
+        _file_keys["checked"] = now
     return _keyring(_file_keys["keys"])
+
+
+def forget_key_file() -> None:
+    """Read the key file afresh on next use (after writing it)."""
+    _file_keys.clear()
 
 
 # --- values ------------------------------------------------------------------------------------

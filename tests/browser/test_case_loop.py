@@ -137,7 +137,7 @@ def test_full_loop_from_report_to_rating(new_page, live_server, crew, settings, 
     worker.locator('form[data-action="finish"] input[type=file]').set_input_files(
         {"name": "after.png", "mimeType": "image/png", "buffer": png_bytes()}
     )
-    take(worker, "finish", note="已清运完毕")
+    take(worker, "finish", note="内部：已通知环卫班组", public_note="已清运完毕")
     expect(worker.locator("[data-testid=after-photo]")).to_have_count(1)
     screenshot(worker, "case-handled")
 
@@ -162,6 +162,7 @@ def test_full_loop_from_report_to_rating(new_page, live_server, crew, settings, 
     expect(steps).to_have_count(len(expected))
     assert [steps.nth(i).get_attribute("data-action") for i in range(len(expected))] == expected
     expect(resident.locator("#timeline")).to_contain_text("已清运完毕")
+    expect(resident.locator("#timeline")).not_to_contain_text("环卫班组")  # the internal note stays internal
     assert "网格员小王" not in resident.content() and PHONE not in resident.locator("#public-case").inner_text()
     screenshot(resident, "case-rated")
 

@@ -133,14 +133,15 @@ def case_summary(case: Case, now: datetime | None = None) -> dict:
 
 def case_payload(case: Case, user) -> dict:
     """The whole case for staff in scope: facts, holder, timeline and the actions open to the user."""
+    reporter = masked_reporter(case)
     return {
         **case_summary(case),
         "description": case.description,
         "address": case.address,
         "grid_name": case.grid.name,
         # Masked for everyone; the command centre asks for the whole (audited) at ``reporter_url``.
-        "reporter_name": masked_reporter(case)["name"],
-        "reporter_phone": masked_reporter(case)["phone"],
+        "reporter_name": reporter["name"],
+        "reporter_phone": reporter["phone"],
         "reporter_url": reverse("api:reveal_reporter", args=[case.number]) if may_see_personal_data(user) else None,
         "assigned_department": case.assigned_department.code if case.assigned_department_id else None,
         "assigned_region": case.assigned_region.code if case.assigned_region_id else None,
