@@ -1,9 +1,10 @@
 """State changes of accounts: audit events and demo users."""
 
-from django.db import models, transaction
+from django.db import connections, models, router, transaction
 
 from gridgov.bulk import insert_objects
 
+from . import auditlog
 from .models import AuditEvent, User
 
 
@@ -26,8 +27,17 @@ def record_audit(actor: User | None, action: str, target: models.Model | None = 
 
 def record_audits(events: list[AuditEvent]) -> list[AuditEvent]:
     """Write many audit events with one statement, inside the transaction of the changes they
-    record. The events get no ids back (nothing reads them before the transaction ends)."""
-    insert_objects(AuditEvent, events)
+    record. The events get no ids back (nothing reads them before the transaction ends).
+
+    This is the only writer of the audit log: it extends the hash chain (see ``auditlog``)."""
+    if not events:
+        return events
+    using = router.db_for_write(AuditEvent)
+    connection = connections[using]
+    with transaction.atomic(using=using):
+        auditlog.lock_chain(connection)
+        auditlog.seal(events, auditlog.chain_head(connection))
+        insert_objects(AuditEvent, events)
     return events
 
 
