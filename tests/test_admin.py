@@ -11,14 +11,14 @@ from gridgov.grids import selectors
 from gridgov.grids.models import GridStaff, NetworkRevision, PartyMember, PartyOrganization, Region, ServiceCentre
 
 from .factories import NORTH, SOUTH, WEST_GRID, WEST_MIDDLE_GRID
+from .auth_helpers import login_verified
 
 MODELS = [Region, GridStaff, PartyOrganization, PartyMember, ServiceCentre, NetworkRevision]
 
 
 @pytest.fixture
 def admin_user_client(client, admin_user):
-    client.force_login(admin_user)
-    return client
+    return login_verified(client, admin_user)
 
 
 def change_url(obj) -> str:

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +14,7 @@ def _keep_audit_triggers(sender, using, **kwargs):
 
 
 class AccountsConfig(AppConfig):
+    default = True
     name = "gridgov.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
@@ -21,3 +23,10 @@ class AccountsConfig(AppConfig):
         from . import signals  # noqa: F401 (connects the login/logout/lockout audit receivers)
 
         post_migrate.connect(_keep_audit_triggers, sender=self)
+
+
+class GridgovAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with gridgov's site (accounts/admin_site.py)."""
+
+    default = False
+    default_site = "gridgov.accounts.admin_site.GridgovAdminSite"

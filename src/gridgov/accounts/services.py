@@ -1,4 +1,6 @@
-"""State changes of accounts: audit events and demo users."""
+"""State changes of accounts: audit events, passwords, second factors and demo users."""
+
+import json
 
 from django.db import connections, models, router, transaction
 
@@ -41,6 +43,60 @@ def record_audits(events: list[AuditEvent]) -> list[AuditEvent]:
     return events
 
 
+def client_address(request) -> str:
+    """The address a request came from, as recorded in the audit log and counted by the login
+    lockout (settings.AXES_CLIENT_IP_CALLABLE). The socket's peer: gridgov's own proxy rules
+    (trusted proxy count) would plug in here."""
+    if request is None:
+        return ""
+    return request.META.get("REMOTE_ADDR", "") or ""
+
+
+def record_admin_change(actor: User, action: str, obj: models.Model, message) -> None:
+    """One change made through the admin (added, changed, deleted), with Django's change message."""
+    detail = json.loads(json.dumps({"repr": str(obj)[:200], "change": message}, default=str))
+    record_audit(actor, f"admin.{action}", obj, **detail)
+
+
+@transaction.atomic
+def reset_password(*, actor: User | None, user: User, password: str) -> User:
+    """An administrator sets someone's password: they must choose their own at next log-in
+    (demo accounts excepted: their password is published)."""
+    user.set_password(password)
+    user.must_change_password = not user.is_demo
+    user.save(update_fields=["password", "must_change_password"])
+    record_audit(actor, "accounts.password_reset", user, username=user.username)
+    return user
+
+
+@transaction.atomic
+def password_changed_by_owner(*, user: User) -> User:
+    """The user chose a new password themselves (the form has saved it)."""
+    user.must_change_password = False
+    user.save(update_fields=["must_change_password"])
+    record_audit(user, "accounts.password_changed", user)
+    return user
+
+
+@transaction.atomic
+def confirm_second_factor(*, user: User, device) -> None:
+    """The user proved they hold the TOTP secret: the device now counts as their second factor."""
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    record_audit(user, "accounts.otp_enrolled", user, device=device.name)
+
+
+@transaction.atomic
+def unlock_accounts(*, actor: User, usernames: list[str]) -> int:
+    """Lift login lockouts (django-axes) of these accounts; returns the attempts removed."""
+    from axes.utils import reset
+
+    removed = sum(reset(username=username) for username in usernames)
+    for username in usernames:
+        record_audit(actor, "accounts.unlocked", username=username)
+    return removed
+
+
 @transaction.atomic
 def ensure_user(
     username: str,
@@ -51,6 +107,7 @@ def ensure_user(
     first_name: str = "",
     is_staff: bool = False,
     is_superuser: bool = False,
+    is_demo: bool = False,
     actor: User | None = None,
 ) -> User:
     """Create the user, or bring an existing one back to the given role, scope and password."""
@@ -61,6 +118,8 @@ def ensure_user(
     user.is_staff = is_staff
     user.is_superuser = is_superuser
     user.is_active = True
+    user.is_demo = is_demo
+    user.must_change_password = not is_demo
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
