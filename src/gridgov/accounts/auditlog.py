@@ -92,7 +92,7 @@ def seal(events: Iterable, head: str) -> str:
 @dataclass(frozen=True)
 class ChainBreak:
     event_id: int
-    reason: str
+    reason: str  # "link": its previous hash is not the event before it; "content": it was changed
 
 
 @dataclass(frozen=True)
@@ -125,10 +125,10 @@ def verify_chain(using: str = "default") -> ChainReport:
     checked = 0
     for event_id, created_at, actor_id, action, target_type, target_id, detail, prev_hash, stored_hash in _rows(using):
         if prev_hash != head:
-            return ChainReport(checked, ChainBreak(event_id, "previous hash does not match the event before it"))
+            return ChainReport(checked, ChainBreak(event_id, "link"))
         expected = event_hash(head, canonical_content(created_at, actor_id, action, target_type, target_id, detail))
         if stored_hash != expected:
-            return ChainReport(checked, ChainBreak(event_id, "content does not match its hash"))
+            return ChainReport(checked, ChainBreak(event_id, "content"))
         head = stored_hash
         checked += 1
     return ChainReport(checked, None)

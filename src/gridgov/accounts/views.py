@@ -47,10 +47,10 @@ def lockout_message() -> str:
 
 def locked_out(request, original_response=None, credentials=None):
     """django-axes' lockout answer: the log-in page again, with the reason as a whole sentence."""
-    form = AuthenticationForm(request, data=request.POST or None)
-    form.errors.clear()
-    form.add_error(None, lockout_message())
-    return render(request, "registration/login.html", {"form": form, "next": _next_url(request, "")}, status=429)
+    # Unbound: a bound form would check the password again, i.e. count another failure.
+    form = AuthenticationForm(request, initial={"username": request.POST.get("username", "")[:150]})
+    context = {"form": form, "next": _next_url(request, ""), "lockout_message": lockout_message()}
+    return render(request, "registration/login.html", context, status=429)
 
 
 @login_required

@@ -18,10 +18,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         report = verify_chain(options["database"])
-        if report.first_break is not None:
-            raise CommandError(
-                _("The audit log is broken at event %(id)s: %(reason)s. %(count)s events before it are intact.")
-                % {"id": report.first_break.event_id, "reason": report.first_break.reason, "count": report.checked},
-                returncode=1,
-            )
+        broken = report.first_break
+        if broken is not None:
+            if broken.reason == "link":
+                text = _(
+                    "The audit log is broken at event %(id)s: the event before it was removed or changed, "
+                    "or this one was inserted. %(count)s events before it are intact."
+                )
+            else:
+                text = _("The audit log is broken at event %(id)s: its content was changed. %(count)s events before it are intact.")
+            raise CommandError(text % {"id": broken.event_id, "count": report.checked}, returncode=1)
         self.stdout.write(_("The audit log is intact: %(count)s events checked.") % {"count": report.checked})
