@@ -10,8 +10,8 @@ from gridgov.accounts.models import AuditEvent
 from gridgov.grids import selectors
 from gridgov.grids.models import GridStaff, NetworkRevision, PartyMember, PartyOrganization, Region, ServiceCentre
 
-from .factories import NORTH, SOUTH, WEST_GRID, WEST_MIDDLE_GRID
 from .auth_helpers import login_verified
+from .factories import NORTH, SOUTH, WEST_GRID, WEST_MIDDLE_GRID
 
 MODELS = [Region, GridStaff, PartyOrganization, PartyMember, ServiceCentre, NetworkRevision]
 

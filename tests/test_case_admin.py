@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from gridgov.cases.models import CalendarDay, Case, ExtensionRequest, Notification, Photo, Step
 
-from .case_factories import make_category, report
 from .auth_helpers import login_verified
+from .case_factories import make_category, report
 
 pytestmark = pytest.mark.django_db
 

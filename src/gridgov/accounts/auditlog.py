@@ -119,9 +119,12 @@ def _rows(using: str, batch: int = 5000) -> Iterator[tuple]:
         last_id = page[-1][0]
 
 
-def verify_chain(using: str = "default") -> ChainReport:
-    """Recompute the chain from the first event; stop at the first event that does not fit."""
-    head = GENESIS
+def verify_chain(using: str = "default", start_hash: str = GENESIS) -> ChainReport:
+    """Recompute the chain from the first event; stop at the first event that does not fit.
+
+    ``start_hash`` is the hash of the last event archived away (when old events were removed),
+    so the first remaining event must continue from it."""
+    head = start_hash
     checked = 0
     for event_id, created_at, actor_id, action, target_type, target_id, detail, prev_hash, stored_hash in _rows(using):
         if prev_hash != head:

@@ -15,9 +15,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--database", default="default", help="Database alias to check.")
+        parser.add_argument(
+            "--start-hash", default="", help="Hash of the last archived event, when older events were archived away."
+        )
 
     def handle(self, *args, **options):
-        report = verify_chain(options["database"])
+        report = verify_chain(options["database"], options["start_hash"])
         broken = report.first_break
         if broken is not None:
             if broken.reason == "link":
