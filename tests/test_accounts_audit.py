@@ -87,3 +87,32 @@ def test_an_actor_with_events_cannot_be_deleted(events, staff_user):
 
     with pytest.raises(ProtectedError):
         staff_user.delete()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_keep_one_chain():
+    """Writers that overlap on PostgreSQL queue on the advisory lock instead of forking the chain."""
+    import threading
+
+    from django.db import connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serializes write transactions by itself; the advisory lock is PostgreSQL's")
+    start = threading.Barrier(4)
+
+    def write(writer: int) -> None:
+        try:
+            start.wait()
+            for batch in range(10):
+                with transaction.atomic():
+                    record_audits([audit_event(None, "test.concurrent", None, writer=writer, batch=batch, n=n) for n in range(3)])
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write, args=(writer,)) for writer in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert AuditEvent.objects.filter(action="test.concurrent").count() == 4 * 10 * 3
+    assert auditlog.verify_chain().first_break is None
