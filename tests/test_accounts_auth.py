@@ -253,3 +253,14 @@ def test_a_confirmed_device_cannot_be_replaced_without_its_code(client, clerk):
 def test_a_verified_administrator_passes(client, system_admin):
     login_verified(client, system_admin)
     assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_behind_a_trusted_proxy_the_lockout_counts_the_real_client(client, clerk, settings):
+    settings.GRIDGOV_TRUSTED_PROXY = 1
+    for n in range(5):
+        client.post(reverse("login"), {"username": f"guess{n}", "password": "x"}, REMOTE_ADDR="10.9.9.9", HTTP_X_FORWARDED_FOR="203.0.113.5")
+    proxied = {"REMOTE_ADDR": "10.9.9.9"}
+    assert client.post(reverse("login"), {"username": "clerk", "password": PASSWORD}, HTTP_X_FORWARDED_FOR="203.0.113.5", **proxied).status_code == 429
+    assert client.post(reverse("login"), {"username": "clerk", "password": PASSWORD}, HTTP_X_FORWARDED_FOR="198.51.100.7", **proxied).status_code == 302
+    # five failures and the refused attempt while locked
+    assert AuditEvent.objects.filter(action="accounts.login_failed", detail__ip="203.0.113.5").count() == 6

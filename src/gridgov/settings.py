@@ -226,7 +226,9 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_COOLOFF_TIME = timedelta(minutes=GRIDGOV_LOCKOUT_MINUTES) if GRIDGOV_LOCKOUT_MINUTES else None
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "gridgov.accounts.views.locked_out"
-AXES_CLIENT_IP_CALLABLE = "gridgov.accounts.services.client_address"
+# The client address as the intake rate limits see it (GRIDGOV_TRUSTED_PROXY, X-Forwarded-For),
+# so that behind a proxy every resident does not share one lockout.
+AXES_CLIENT_IP_CALLABLE = "gridgov.cases.ratelimit.client_address"
 AXES_VERBOSE = False
 # The second factor: the issuer an authenticator app shows next to the account.
 OTP_TOTP_ISSUER = "gridgov"

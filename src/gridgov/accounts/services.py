@@ -44,12 +44,14 @@ def record_audits(events: list[AuditEvent]) -> list[AuditEvent]:
 
 
 def client_address(request) -> str:
-    """The address a request came from, as recorded in the audit log and counted by the login
-    lockout (settings.AXES_CLIENT_IP_CALLABLE). The socket's peer: gridgov's own proxy rules
-    (trusted proxy count) would plug in here."""
+    """The address a request came from, as the login lockout counts it: the one rule of
+    settings.AXES_CLIENT_IP_CALLABLE (the rate limits' trusted-proxy rule), so the audit log
+    and the lockout name the same client."""
     if request is None:
         return ""
-    return request.META.get("REMOTE_ADDR", "") or ""
+    from axes.helpers import get_client_ip_address
+
+    return get_client_ip_address(request) or ""
 
 
 def record_admin_change(actor: User, action: str, obj: models.Model, message) -> None:
