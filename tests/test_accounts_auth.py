@@ -264,3 +264,11 @@ def test_behind_a_trusted_proxy_the_lockout_counts_the_real_client(client, clerk
     assert client.post(reverse("login"), {"username": "clerk", "password": PASSWORD}, HTTP_X_FORWARDED_FOR="198.51.100.7", **proxied).status_code == 302
     # five failures and the refused attempt while locked
     assert AuditEvent.objects.filter(action="accounts.login_failed", detail__ip="203.0.113.5").count() == 6
+
+
+def test_after_a_wrong_code_the_page_says_how_long_to_wait(client, system_admin):
+    device = second_factor(system_admin)
+    log_in(client, "sysadmin", PASSWORD)
+    client.post(reverse("accounts:otp_verify"), {"token": "000000"})
+    response = client.post(reverse("accounts:otp_verify"), {"token": current_code(device)})
+    assert response.status_code == 200 and "错误次数过多" in response.content.decode()

@@ -5,6 +5,7 @@ page lets anyone enrol a second factor or change their password on their own.
 """
 
 import base64
+import math
 from urllib.parse import urlencode
 
 import segno
@@ -14,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -77,6 +79,10 @@ def otp_verify(request):
         return redirect(f"{reverse('accounts:otp_enrol')}?{urlencode({'next': _next_url(request)})}")
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        wait = _throttled_seconds(request.user)
+        if wait:
+            form.add_error("token", _("Too many wrong codes: wait %(seconds)s seconds, then enter the current code.") % {"seconds": wait})
+            return render(request, "accounts/otp_verify.html", {"form": form, "next": _next_url(request, "")})
         device = _matching_device(request.user, form.cleaned_data["token"])
         if device is not None:
             otp_login(request, device)
@@ -85,6 +91,19 @@ def otp_verify(request):
         services.record_audit(request.user, "accounts.otp_failed", request.user)
         form.add_error("token", _("The code is wrong or has expired. Enter the current code from your authenticator app."))
     return render(request, "accounts/otp_verify.html", {"form": form, "next": _next_url(request, "")})
+
+
+def _throttled_seconds(user) -> int:
+    """Seconds until django-otp accepts another code (it doubles the wait after each wrong one),
+    or 0; telling the user beats answering "wrong code" to a right one."""
+    waits = []
+    for device in TOTPDevice.objects.filter(user=user, confirmed=True):
+        allowed, detail = device.verify_is_allowed()
+        if allowed:
+            return 0
+        locked_until = (detail or {}).get("locked_until")
+        waits.append(max(1, math.ceil((locked_until - timezone.now()).total_seconds())) if locked_until else 1)
+    return min(waits, default=0)
 
 
 def _matching_device(user, token: str):
