@@ -22,7 +22,7 @@ from .services import record_audit
 from .sessions import session_expiry_reason
 
 # Reachable before the gate is passed: the steps themselves, log-out and the language switch.
-OPEN_URL_NAMES = ("login", "logout", "set_language", "accounts:password_change", "accounts:otp_verify", "accounts:otp_enrol")
+OPEN_URL_NAMES = ("login", "logout", "admin:logout", "set_language", "accounts:password_change", "accounts:otp_verify", "accounts:otp_enrol")
 OPEN_PREFIXES = ("/static/", "/healthz")
 
 

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 import segno
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
@@ -63,8 +64,6 @@ def password_change(request):
         user = form.save()
         update_session_auth_hash(request, user)
         services.password_changed_by_owner(user=user)
-        from django.contrib import messages
-
         messages.success(request, _("Your password has been changed."))
         return redirect(_next_url(request))
     forced = request.user.must_change_password and not request.user.is_demo
@@ -130,8 +129,6 @@ def otp_enrol(request):
             TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
             services.confirm_second_factor(user=user, device=device)
             otp_login(request, device)
-            from django.contrib import messages
-
             messages.success(request, _("Your authenticator app is set up: you will be asked for a code at every log-in."))
             return redirect(_next_url(request))
         form.add_error("token", _("The code is wrong or has expired. Enter the current code from your authenticator app."))
