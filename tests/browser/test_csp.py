@@ -6,7 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.case_factories import make_category
+from tests.case_factories import make_category, report
+from tests.factories import WEST_GRID
 
 from .conftest import PASSWORD
 
@@ -28,7 +29,7 @@ def violations(page):
 
 
 def test_pages_load_without_csp_violations(page, live_server, transactional_db, network, browser_user, violations):
-    make_category()
+    case = report(make_category())
     response = page.goto(f"{live_server.url}/report/")
     assert "script-src 'self'" in response.headers["content-security-policy"]
     assert "geolocation=(self)" in response.headers["permissions-policy"]
@@ -41,8 +42,9 @@ def test_pages_load_without_csp_violations(page, live_server, transactional_db, 
     expect(page).to_have_url(re.compile(r"/grids/"))
     expect(page.locator("path.grid-poly").first).to_be_visible()
 
-    for path in ("/cases/inbox/", "/cases/", "/cases/map/", "/account/security/", "/account/otp/enrol/", "/account/password/"):
-        page.goto(f"{live_server.url}{path}")
+    pages = ("/cases/inbox/", "/cases/", "/cases/map/", f"/cases/{case.number}/", f"/grids/{WEST_GRID}/", f"/grids/{WEST_GRID[:12]}/")
+    for path in (*pages, "/account/security/", "/account/otp/enrol/", "/account/password/"):
+        assert page.goto(f"{live_server.url}{path}").ok, path
         page.wait_for_load_state("networkidle")
     expect(page.locator("h1")).to_be_visible()
     assert violations == []
