@@ -228,7 +228,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "gridgov.accounts.views.locked_out"
 # The client address as the intake rate limits see it (GRIDGOV_TRUSTED_PROXY, X-Forwarded-For),
 # so that behind a proxy every resident does not share one lockout.
-AXES_CLIENT_IP_CALLABLE = "gridgov.cases.ratelimit.client_address"
+GRIDGOV_CLIENT_ADDRESS = "gridgov.cases.ratelimit.client_address"
+AXES_CLIENT_IP_CALLABLE = "gridgov.accounts.services.lockout_address"
 AXES_VERBOSE = False
 # The second factor: the issuer an authenticator app shows next to the account.
 OTP_TOTP_ISSUER = "gridgov"

@@ -1,8 +1,11 @@
 """State changes of accounts: audit events, passwords, second factors and demo users."""
 
+import ipaddress
 import json
 
+from django.conf import settings
 from django.db import connections, models, router, transaction
+from django.utils.module_loading import import_string
 
 from gridgov.bulk import insert_objects
 
@@ -41,6 +44,18 @@ def record_audits(events: list[AuditEvent]) -> list[AuditEvent]:
         auditlog.seal(events, auditlog.chain_head(connection))
         insert_objects(AuditEvent, events)
     return events
+
+
+def lockout_address(request) -> str | None:
+    """settings.AXES_CLIENT_IP_CALLABLE: the client as ``GRIDGOV_CLIENT_ADDRESS`` names it (the
+    rate limits' trusted-proxy rule), or None when that is not an address (a request built in
+    code has none), which django-axes stores as unknown."""
+    address = import_string(settings.GRIDGOV_CLIENT_ADDRESS)(request)
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    return address
 
 
 def client_address(request) -> str:
