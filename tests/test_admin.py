@@ -10,6 +10,7 @@ from gridgov.accounts.models import AuditEvent
 from gridgov.grids import selectors
 from gridgov.grids.models import GridStaff, NetworkRevision, PartyMember, PartyOrganization, Region, ServiceCentre
 
+from .auth_helpers import login_verified
 from .factories import NORTH, SOUTH, WEST_GRID, WEST_MIDDLE_GRID
 
 MODELS = [Region, GridStaff, PartyOrganization, PartyMember, ServiceCentre, NetworkRevision]
@@ -17,8 +18,7 @@ MODELS = [Region, GridStaff, PartyOrganization, PartyMember, ServiceCentre, Netw
 
 @pytest.fixture
 def admin_user_client(client, admin_user):
-    client.force_login(admin_user)
-    return client
+    return login_verified(client, admin_user)
 
 
 def change_url(obj) -> str:

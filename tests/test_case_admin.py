@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from gridgov.cases.models import CalendarDay, Case, ExtensionRequest, Notification, Photo, Step
 
+from .auth_helpers import login_verified
 from .case_factories import make_category, report
 
 pytestmark = pytest.mark.django_db
@@ -14,8 +15,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def admin_client(client, admin_user):
-    client.force_login(admin_user)
-    return client
+    return login_verified(client, admin_user)
 
 
 def test_category_list_filters_and_search(admin_client, network):

@@ -15,6 +15,7 @@ from django.utils import translation
 
 from gridgov.accounts.models import Role, User
 from gridgov.demo import DEMO_DISTRICT_CODE, DEMO_PASSWORD
+from gridgov.demo.totp import demo_totp_secret
 from gridgov.grids.codes import Level
 from gridgov.grids.models import Region
 
@@ -69,6 +70,7 @@ def test_demo_no_serve_builds_once_and_prints_the_accounts(tmp_path, settings):
     assert DEMO_PASSWORD in first
     for role in Role:
         assert f"demo_{role.value}" in first
+    assert demo_totp_secret("demo_system_admin") in first and "python -m gridgov.demo.totp" in first
     assert Region.objects.filter(code__startswith=DEMO_DISTRICT_CODE, level=Level.GRID).count() == 1360
     assert (tmp_path / "static" / "admin" / "css" / "base.css").exists()
     grid_ids = set(Region.objects.filter(level=Level.GRID).values_list("id", flat=True))

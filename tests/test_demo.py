@@ -17,6 +17,8 @@ from gridgov.grids.codes import Level, parent_code, validate_code
 from gridgov.grids.models import GridStaff, PartyMember, PartyOrganization, Region, ServiceCentre, StaffRole
 from gridgov.grids.spatial import areas_m2, to_metres
 
+from .auth_helpers import purge_audit_events_after
+
 SEED = 7
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -196,7 +198,7 @@ def built_demo(django_db_setup, django_db_blocker):
         accounts = create_demo_users()
         yield summary, accounts
         remove_demo_district()
-        AuditEvent.objects.filter(id__gt=last_event).delete()
+        purge_audit_events_after(last_event)
 
 
 @pytest.mark.django_db
@@ -250,6 +252,24 @@ def test_one_demo_account_per_role_with_a_fitting_scope(built_demo):
         }.get(role)
         assert (user.region.level if user.region else None) == expected_level, role
         assert user.is_staff == (role in {Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
-        assert user.is_superuser == (role == Role.SYSTEM_ADMIN)
+        assert not user.is_superuser  # 三员分立: each administrator has their duty's pages only
+        assert user.is_demo and not user.must_change_password
     _summary, accounts = built_demo
     assert [a.username for a in accounts] == [f"demo_{role.value}" for role in Role]
+
+
+@pytest.mark.django_db
+def test_demo_administrators_get_the_printed_second_factor(built_demo):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from gridgov.demo.totp import demo_totp_key, demo_totp_secret, totp_code
+
+    _summary, accounts = built_demo
+    admins = {Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN}
+    for account in accounts:
+        if account.role not in admins:
+            assert account.totp_secret == ""
+            continue
+        assert account.totp_secret == demo_totp_secret(account.username)
+        device = TOTPDevice.objects.get(user__username=account.username, confirmed=True)
+        assert device.verify_token(totp_code(demo_totp_key(account.username)))

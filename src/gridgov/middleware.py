@@ -19,3 +19,62 @@ class ChosenLanguageMiddleware(LocaleMiddleware):
         language = chosen if chosen in supported else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class SecurityHeadersMiddleware:
+    """Content-Security-Policy and Permissions-Policy on every response.
+
+    The pages load only their own scripts and styles (no inline script, style attribute or event
+    handler: tests/browser fail on any CSP report), so the policy allows 'self' alone, plus
+    ``data:``/``blob:`` images (the QR code of the second factor, photo previews) and the
+    optional base-map tile server. The report and map pages use the browser's position and
+    camera, so Permissions-Policy allows those to this origin and nothing else.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.csp = content_security_policy(settings.GRIDGOV_TILE_URL)
+        self.permissions = settings.GRIDGOV_PERMISSIONS_POLICY
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", self.csp)
+        response.headers.setdefault("Permissions-Policy", self.permissions)
+        return response
+
+
+def tile_source(tile_url: str) -> str:
+    """The CSP source that covers a Leaflet tile URL template (``https://t{s}.host/...`` →
+    ``https://*.host``), or "" when there is none."""
+    from urllib.parse import urlsplit
+
+    if not tile_url:
+        return ""
+    parts = urlsplit(tile_url.replace("{s}", "a"))
+    if not parts.scheme or not parts.hostname:
+        return ""
+    host = parts.hostname
+    if "{s}" in tile_url.split("//", 1)[-1].split("/", 1)[0]:
+        host = "*." + host.split(".", 1)[1] if "." in host else host
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}"
+
+
+def content_security_policy(tile_url: str = "") -> str:
+    tiles = tile_source(tile_url)
+    images = " ".join(filter(None, ["'self'", "data:", "blob:", tiles]))
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            f"img-src {images}",
+            "connect-src 'self'",
+            "font-src 'self'",
+            "media-src 'self' blob:",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )

@@ -13,10 +13,16 @@ Everything that differs between machines comes from the environment:
   ``data_key`` file); see gridgov/crypto.py.
 - ``GRIDGOV_TILE_URL`` / ``GRIDGOV_TILE_ATTRIBUTION``: an optional base-map tile layer, e.g.
   Tianditu with your key. Without it the map draws the grid polygons on a blank background.
+- ``GRIDGOV_IDLE_TIMEOUT_MINUTES`` (default 30) and ``GRIDGOV_SESSION_LIFETIME_HOURS`` (default
+  12): a signed-in session ends after this long without a request, and after this long in all.
+- ``GRIDGOV_LOGIN_FAILURE_LIMIT`` (default 5) and ``GRIDGOV_LOCKOUT_MINUTES`` (default 30; 0 locks
+  until the security administrator unlocks): failed log-ins per account and per address before
+  the log-in is locked.
 """
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -58,7 +64,7 @@ else:
     DEBUG = os.environ.get("GRIDGOV_DEBUG") == "1"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "gridgov.accounts.apps.GridgovAdminConfig",  # django.contrib.admin, every change audited
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -68,6 +74,9 @@ INSTALLED_APPS = [
     "ninja",
     "django_tasks",
     "django_tasks_db",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "gridgov.accounts",
     "gridgov.grids",
     "gridgov.cases",
@@ -83,8 +92,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "gridgov.accounts.middleware.SecurityGateMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "gridgov.middleware.SecurityHeadersMiddleware",
+    # Last, as django-axes asks: it turns a locked-out log-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "gridgov.urls"
@@ -129,11 +143,16 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# django-axes first (it refuses locked-out log-ins before a password is checked), then the
+# role-based permissions of the three administrators (accounts/permissions.py).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "gridgov.accounts.permissions.RoleBackend"]
+# Password complexity (accounts/validators.py): 10 characters or more, three kinds of characters.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "gridgov.accounts.validators.CharacterKindsValidator", "OPTIONS": {"min_kinds": 3}},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "grids:map"
@@ -233,6 +252,43 @@ GRIDGOV_LOOKUP_FAILURES = os.environ.get("GRIDGOV_LOOKUP_FAILURES", "5/h")
 # Rotate with `gridgov rotate-data-key`. Keep the keys outside the database and its backups.
 GRIDGOV_DATA_KEYS = _env_list("GRIDGOV_DATA_KEY")
 
+def _env_int(name: str, default: int, minimum: int = 0) -> int:
+    raw = os.environ.get(name, "")
+    try:
+        value = int(raw) if raw.strip() else default
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+# Sessions (等保 level 3): end after the idle timeout and after the absolute lifetime, whichever
+# comes first (accounts/sessions.py); the cookie itself dies with the lifetime.
+GRIDGOV_IDLE_TIMEOUT_MINUTES = _env_int("GRIDGOV_IDLE_TIMEOUT_MINUTES", 30, minimum=1)
+GRIDGOV_SESSION_LIFETIME_HOURS = _env_int("GRIDGOV_SESSION_LIFETIME_HOURS", 12, minimum=1)
+SESSION_COOKIE_AGE = GRIDGOV_SESSION_LIFETIME_HOURS * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Log-in lockout (django-axes): per account and, separately, per client address.
+GRIDGOV_LOGIN_FAILURE_LIMIT = _env_int("GRIDGOV_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+GRIDGOV_LOCKOUT_MINUTES = _env_int("GRIDGOV_LOCKOUT_MINUTES", 30)
+AXES_FAILURE_LIMIT = GRIDGOV_LOGIN_FAILURE_LIMIT
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = timedelta(minutes=GRIDGOV_LOCKOUT_MINUTES) if GRIDGOV_LOCKOUT_MINUTES else None
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "gridgov.accounts.views.locked_out"
+# The client address as the intake rate limits see it (GRIDGOV_TRUSTED_PROXY, X-Forwarded-For),
+# so that behind a proxy every resident does not share one lockout.
+GRIDGOV_CLIENT_ADDRESS = "gridgov.cases.ratelimit.client_address"
+AXES_CLIENT_IP_CALLABLE = "gridgov.accounts.services.lockout_address"
+AXES_VERBOSE = False
+# The second factor: the issuer an authenticator app shows next to the account.
+OTP_TOTP_ISSUER = "gridgov"
+
+# Response headers (gridgov/middleware.py); the CSP is built from the tile URL above.
+GRIDGOV_PERMISSIONS_POLICY = "geolocation=(self), camera=(self), microphone=(), payment=(), usb=()"
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
@@ -253,5 +309,5 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("GRIDGOV_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

@@ -1,8 +1,16 @@
-"""Users, their role and their data scope, and the audit log."""
+"""Users, their role and their data scope, and the audit log.
+
+The audit log is append-only: the model and its querysets refuse updates and deletes, and a
+database trigger (migration 0003, kept in place by ``auditlog.install_append_only_triggers``)
+refuses them for anyone who goes around the ORM. Each event carries the hash of its content and
+of the previous event (a hash chain, written by ``services.record_audits`` and checked by
+``gridgov audit-verify``), so a row changed or removed by someone who dropped the trigger shows.
+"""
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -60,33 +68,68 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="users",
     )
+    # Set when an administrator creates the account or resets its password: the user must choose
+    # their own before doing anything else (accounts.middleware.SecurityGateMiddleware).
+    must_change_password = models.BooleanField(_("must change password"), default=False)
+    # Demo accounts (gridgov demo) share a published password and are exempt from the forced change.
+    is_demo = models.BooleanField(_("demo account"), default=False)
 
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
 
-class AuditEvent(models.Model):
-    """One state change or sensitive read, written by the service that performed it."""
+class AppendOnlyError(Exception):
+    """An attempt to change or remove an audit event."""
 
-    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("audit events are append-only")
+
+    def delete(self):
+        raise AppendOnlyError("audit events are append-only")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise AppendOnlyError("audit events are append-only")
+
+
+class AuditEvent(models.Model):
+    """One state change or sensitive read, written by the service that performed it.
+
+    Written only through ``accounts.services.record_audits``, which chains the hashes."""
+
+    # Stamped in Python (not auto_now_add) so the hash covers the exact value stored.
+    created_at = models.DateTimeField(_("time"), default=timezone.now, editable=False, db_index=True)
+    # PROTECT: an actor who has audit events cannot be deleted (deactivate them instead), since
+    # SET_NULL would rewrite audit rows.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("actor"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="audit_events",
     )
     action = models.CharField(_("action"), max_length=64, db_index=True)
     target_type = models.CharField(_("target type"), max_length=64, blank=True)
     target_id = models.CharField(_("target"), max_length=64, blank=True)
     detail = models.JSONField(_("detail"), default=dict, blank=True)
+    prev_hash = models.CharField(_("previous hash"), max_length=64, blank=True, editable=False)
+    hash = models.CharField(_("hash"), max_length=64, blank=True, editable=False)
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
+
+    def save(self, *args, **kwargs):
+        raise AppendOnlyError("write audit events through accounts.services.record_audits")
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("audit events are append-only")
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_type}:{self.target_id}"

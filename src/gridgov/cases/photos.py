@@ -348,7 +348,10 @@ def sweep_orphan_files(*, older_than: timedelta = ORPHAN_GRACE, now: datetime | 
 
 
 def _is_staff_member(user) -> bool:
-    return user.is_authenticated and getattr(user, "role", "resident") != "resident"
+    """Staff who work cases; not residents, and not the three administrators (三员分立)."""
+    from gridgov.accounts.selectors import may_see_cases
+
+    return user.is_authenticated and getattr(user, "role", "resident") != "resident" and may_see_cases(user)
 
 
 @user_passes_test(_is_staff_member)

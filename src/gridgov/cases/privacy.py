@@ -1,7 +1,8 @@
 """Who reads a reporter's personal data unmasked, and what everyone else sees.
 
-The one place for the role rule (until accounts offers one for every app; see the report of
-issue 8): the command-centre roles that call reporters back — intake clerk, dispatcher, shift
+Two rules, each in one place: ``accounts.selectors.may_see_personal_data`` says whom the
+separation of duties lets near personal data at all (never the three administrators); on top of
+it, this module's rule says which roles need it for cases: the command-centre roles that call reporters back — intake clerk, dispatcher, shift
 lead — may ask to see a case's reporter in full, and each time they do it is audited
 (``services.reveal_reporter``, audit action ``cases.personal_data_viewed``): an explicit "show"
 per case, rather than an audit event for every page that merely lists cases. Everyone else —
@@ -9,6 +10,7 @@ grid and department staff, verifiers, leaders and the three administrators — s
 A resident never sees another's data, and their own view (the public one) carries none.
 """
 
+from gridgov.accounts import selectors as account_selectors
 from gridgov.accounts.models import Role
 from gridgov.masking import mask_email, mask_name, mask_phone
 
@@ -19,7 +21,7 @@ CALL_BACK_ROLES = frozenset({Role.INTAKE_CLERK, Role.DISPATCHER, Role.SHIFT_LEAD
 
 def may_see_personal_data(user) -> bool:
     """Whether the user may ask to see reporters' details unmasked (each view audited)."""
-    return bool(user and user.is_authenticated and user.is_active and user.role in CALL_BACK_ROLES)
+    return account_selectors.may_see_personal_data(user) and user.role in CALL_BACK_ROLES
 
 
 def masked_reporter(case: Case) -> dict:

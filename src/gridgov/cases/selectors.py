@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from gridgov.accounts.models import Role, User
 from gridgov.crypto import blind_indexes
+from gridgov.accounts.selectors import may_see_cases
 
 from . import sla
 from .calendar import WorkingCalendar
@@ -19,7 +20,10 @@ EARTH_RADIUS_M = 6_371_008.8
 
 
 def scope_filter(user: User) -> Q:
-    """The cases a user may see: their own unit and below, their department's, or their reports."""
+    """The cases a user may see: their own unit and below, their department's, or their reports.
+    The three administrators see none (三员分立: cases carry reporters' personal data)."""
+    if not may_see_cases(user):
+        return Q(pk__in=[])
     if user.role == Role.RESIDENT:
         return Q(reporter=user)
     if user.role == Role.DEPARTMENT_HANDLER:

@@ -136,10 +136,12 @@ def _write_centres(centres: list[CentrePlan], ids: dict[str, int]) -> None:
 
 @transaction.atomic
 def remove_demo_district(*, actor: User | None = None) -> int:
-    """Delete the demo district, everything attached to it and the demo accounts.
+    """Delete the demo district and everything attached to it; deactivate the demo accounts.
 
-    Refuses when the district was not built as sample data, or when accounts other than the demo
-    accounts are scoped to it (deleting them is not the demo's call to make).
+    The demo accounts are kept (inactive, without a scope) because the append-only audit log
+    names them; ``create_demo_users`` brings them back. Refuses when the district was not built
+    as sample data, or when accounts other than the demo accounts are scoped to it (deleting
+    them is not the demo's call to make).
     """
     district = Region.objects.filter(code=DEMO_DISTRICT_CODE).first()
     if district is None:
@@ -147,7 +149,7 @@ def remove_demo_district(*, actor: User | None = None) -> int:
     if not district.is_sample:
         raise DemoError(f"district {DEMO_DISTRICT_CODE} is not sample data; it will not be removed")
     demo_accounts = User.objects.filter(username__in=[demo_username(role.value) for role in Role])
-    demo_accounts.delete()
+    demo_accounts.update(region=None, department=None, is_active=False)
     others = User.objects.filter(region__code__startswith=DEMO_DISTRICT_CODE)
     if others.exists():
         names = ", ".join(others.values_list("username", flat=True)[:10])

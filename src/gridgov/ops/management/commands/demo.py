@@ -88,6 +88,19 @@ class Command(BaseCommand):
         for row in rows:
             cells = [row[i] + " " * (widths[i] - _display_width(row[i])) for i in range(2)]
             self.stdout.write("  ".join([*cells, row[2]]))
+        secrets = [(a.username, a.totp_secret) for a in accounts if a.totp_secret]
+        if secrets:
+            self.stdout.write("")
+            self.stdout.write(
+                _(
+                    "The three administrators need a second factor: add their TOTP secret to an authenticator app, "
+                    "or print the current codes with: %(command)s"
+                )
+                % {"command": "python -m gridgov.demo.totp"}
+            )
+            width = max(_display_width(username) for username, _secret in secrets)
+            for username, secret in secrets:
+                self.stdout.write(f"  {username}{' ' * (width - _display_width(username))}  {secret}")
         self.stdout.write("")
         self.stdout.flush()
 
