@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "gridgov.cases",
     "gridgov.ops",
     "gridgov.open311",
+    "gridgov.evaluation",
 ]
 
 MIDDLEWARE = [

@@ -4,14 +4,14 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from gridgov.accounts.models import Role, User
 
 from . import sla
 from .calendar import WorkingCalendar
-from .models import Case, Category, ExtensionRequest, Photo, Source, State
+from .models import Case, Category, ExtensionRequest, Photo, Source, State, Step
 from .workflow import OPEN_STATES, TRANSITIONS, must_hold
 
 EARTH_RADIUS_M = 6_371_008.8
@@ -230,3 +230,54 @@ def hotline_case(external_id: str) -> Case | None:
     if not external_id:
         return None
     return Case.objects.filter(source=Source.HOTLINE, external_id=external_id).first()
+
+
+# --- evaluation (read by the evaluation app) ---------------------------------------------------
+
+HANDLER_STATES = (State.DISPATCHED, State.HANDLING)
+
+
+def _evaluation_scope(user: User | None) -> Q:
+    """The scope of a user as a filter on case rows without joins (a department's co-handled cases
+    come in through a sub-query, so aggregating over them counts each case once)."""
+    if user is None:
+        return Q()
+    if user.role == Role.DEPARTMENT_HANDLER:
+        return Q(pk__in=visible_cases(user).values("pk"))
+    return scope_filter(user)
+
+
+def evaluation_cases(user: User | None) -> QuerySet[Case]:
+    """Cases in the user's scope (``None``: the whole system), each annotated with the deadlines
+    the evaluation measures it against, read from its recorded steps:
+
+    - ``intake_deadline``: the deadline the report step set (accept and file within it);
+    - ``handle_deadline``: the deadline of the latest step that left the case with a handler
+      (dispatched or handling): the dispatch, a rework, an escalation, a whistle, an approved
+      extension or a resumption set it, and every other step at the handler repeats it;
+    - ``verify_deadline``: the deadline the latest finish set (verify and close within it).
+    """
+    steps = Step.objects.filter(case=OuterRef("pk"))
+    latest = ("-at", "-id")
+    return Case.objects.filter(_evaluation_scope(user)).annotate(
+        intake_deadline=Subquery(steps.filter(action="report").values("deadline")[:1]),
+        handle_deadline=Subquery(steps.filter(to_state__in=HANDLER_STATES).order_by(*latest).values("deadline")[:1]),
+        verify_deadline=Subquery(steps.filter(action="finish").order_by(*latest).values("deadline")[:1]),
+    )
+
+
+def evaluation_steps(user: User | None) -> QuerySet[Step]:
+    """Recorded steps of the cases in the user's scope (dispatches and returns are counted per step)."""
+    scope = _evaluation_scope(user)
+    if not scope:
+        return Step.objects.all()
+    return Step.objects.filter(case__in=Case.objects.filter(scope).values("pk"))
+
+
+def cases_changed_stamp() -> tuple:
+    """Changes whenever a case is taken in, takes a step or is deleted: the newest step id (every
+    intake and every step writes one; ids only grow), the newest case id and the number of cases.
+    Caches of evaluation figures are keyed on it, so they need no signals and stay right across
+    server processes."""
+    cases = Case.objects.aggregate(count=Count("pk"), top=Max("pk"))
+    return Step.objects.aggregate(top=Max("pk"))["top"], cases["top"], cases["count"]

@@ -1,0 +1,263 @@
+"""Evaluation figures: every indicator for every unit of a level over a period, in a fixed
+number of queries (one over cases, one over steps, per period), scored and graded.
+
+Units of the grid network are grouped by the prefix of the case's grid code (street = 9
+digits, community = 12, grid = 15); departments by the department holding the case's latest
+round; staff roles (岗位) read the whole scope once. Every read goes through the user's data
+scope (``cases.selectors.evaluation_cases``): a street's staff see their street and below only.
+
+A finished period's figures do not change unless a case does, so they are kept per process
+under the cases' change stamp (``cases.selectors.cases_changed_stamp``); a running period is
+computed afresh (its "fallen due" cases grow with the clock).
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import Case as Choose
+from django.db.models import F, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Substr
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gridgov.accounts.models import Department, Role, User
+from gridgov.caching import KeyedCache, ProcessCache
+from gridgov.cases import selectors as case_selectors
+from gridgov.grids import selectors as grid_selectors
+from gridgov.grids.codes import Level
+
+from .indicators import (
+    CASE_MEASURES,
+    INDICATORS,
+    MEASURES,
+    STEP_MEASURES,
+    Indicator,
+    Window,
+    composite_score,
+    grade_for,
+    indicators_for,
+)
+from .periods import Period
+from .schemes import scheme_for
+
+PREFIX = {"street": 9, "community": 12, "grid": 15}
+LEVEL_DEPTH = {"district": 6, "street": 9, "community": 12, "grid": 15}
+ROLE_UNITS = {  # the posts of GB/T 30428.4 岗位评价, each with the indicators of its stage
+    "grid_worker": Role.GRID_WORKER,
+    "intake_clerk": Role.INTAKE_CLERK,
+    "dispatcher": Role.DISPATCHER,
+    "department": Role.DEPARTMENT_HANDLER,
+}
+STAMP_TTL_SECONDS = 5.0  # another process's change shows within this; this process's at once
+_figures = KeyedCache(max_entries=256)
+_stamp = ProcessCache(case_selectors.cases_changed_stamp, STAMP_TTL_SECONDS)
+
+
+def forget_figures(**_signal_arguments) -> None:
+    _stamp.forget()
+
+
+def forget_all() -> None:
+    _stamp.forget()
+    _figures.forget()
+
+
+class EvaluationError(ValueError):
+    """A level or unit the user cannot evaluate; the message says why."""
+
+
+# --- levels and units in scope -------------------------------------------------------------------
+
+
+def levels_for(user: User) -> list[str]:
+    """The levels a user may evaluate: the network's levels at or below their own unit, and
+    departments and staff roles (over the cases in their scope)."""
+    depth = len(user.region.code) if user.region_id else 6
+    levels = [level for level, digits in PREFIX.items() if digits >= depth]
+    return [*levels, "department", "role"]
+
+
+def check_level(user: User, level: str) -> str:
+    if level not in levels_for(user):
+        raise EvaluationError(_("The level “%(level)s” is not one you can evaluate.") % {"level": str(level)[:20]})
+    return level
+
+
+@dataclass(frozen=True)
+class Unit:
+    code: str
+    name: str
+    parent: str = ""
+
+
+def units_of(user: User, level: str) -> list[Unit]:
+    if level in PREFIX:
+        root = user.region if user.region_id else None
+        regions = grid_selectors.regions_in_scope(root).filter(level=Level(level)).order_by("code")
+        return [Unit(r.code, r.name, r.code[: PREFIX[level] - 3]) for r in regions.only("code", "name")]
+    if level == "department":
+        departments = Department.objects.order_by("code")
+        if user.role == Role.DEPARTMENT_HANDLER:
+            departments = departments.filter(pk=user.department_id)
+        return [Unit(d.code, d.name) for d in departments]
+    return [Unit(key, str(role.label)) for key, role in ROLE_UNITS.items()]
+
+
+# --- counting ----------------------------------------------------------------------------------
+
+
+def _one_if(condition) -> Sum:
+    return Sum(Choose(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField()))
+
+
+def _group_key(level: str, prefix: str = ""):
+    if level in PREFIX:
+        return Substr(f"{prefix}grid_code", 1, PREFIX[level])
+    if level == "department":
+        return F(f"{prefix}assigned_department__code")
+    return Value("all")
+
+
+def count_measures(user: User | None, level: str, window: Window) -> dict[str, dict[str, int]]:
+    """Every measure for every unit of the level: {unit code: {measure: count}}, in two queries."""
+    counts: dict[str, dict[str, int]] = {}
+    cases = case_selectors.evaluation_cases(user).filter(created_at__lt=window.end)
+    rows = cases.values(unit=_group_key(level)).annotate(**{m.key: _one_if(m.condition(window)) for m in CASE_MEASURES})
+    for row in rows.order_by():
+        if row["unit"] is not None:
+            counts[row["unit"]] = {m.key: row[m.key] or 0 for m in CASE_MEASURES}
+    steps = case_selectors.evaluation_steps(user).filter(at__gte=window.start, at__lt=window.end)
+    steps = steps.filter(action__in=[m.step_action for m in STEP_MEASURES])
+    step_rows = steps.values(unit=_group_key(level, "case__")).annotate(
+        **{m.key: _one_if(Q(action=m.step_action)) for m in STEP_MEASURES}
+    )
+    for row in step_rows.order_by():
+        if row["unit"] is not None:
+            unit = counts.setdefault(row["unit"], {m.key: 0 for m in CASE_MEASURES})
+            unit.update({m.key: row[m.key] or 0 for m in STEP_MEASURES})
+    for unit in counts.values():
+        for m in STEP_MEASURES:
+            unit.setdefault(m.key, 0)
+    return counts
+
+
+def _scope_key(user: User | None) -> tuple:
+    if user is None:
+        return ("all",)
+    if user.role == Role.RESIDENT:
+        return ("resident", user.pk)
+    if user.role == Role.DEPARTMENT_HANDLER:
+        return ("department", user.department_id)
+    return ("region", user.region.code if user.region_id else "")
+
+
+def cached_counts(user: User | None, level: str, period: Period, now: datetime) -> dict[str, dict[str, int]]:
+    window = Window(period.start, period.end, now)
+    if not period.is_finished(now):
+        return count_measures(user, level, window)
+    key = (_scope_key(user), level, period.start, period.end, _stamp.get())
+    return _figures.get(key, lambda: count_measures(user, level, window))
+
+
+# --- figures of units ----------------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    counts: dict[str, int]
+    rates: dict[str, Decimal | None]
+    score: Decimal | None
+    grade: str
+
+
+@dataclass
+class UnitRow:
+    unit: Unit
+    figures: Figures
+    rank: int | None = None
+    previous: Figures | None = None
+    year_earlier: Figures | None = None
+    extra: dict = field(default_factory=dict)
+
+
+EMPTY_COUNTS = {key: 0 for key in MEASURES}
+
+
+def figures_of(level: str, counts: dict[str, int], indicators: list[Indicator] | None = None) -> Figures:
+    indicators = indicators if indicators is not None else indicators_for(level)
+    rates = {i.key: i.rate(counts) for i in indicators}
+    scheme = scheme_for(level)
+    weights = {key: w for key, w in scheme.weights.items() if key in rates}
+    score = composite_score(rates, weights)
+    return Figures(counts, rates, score, grade_for(score, scheme.bands))
+
+
+def _role_indicators(role: str) -> list[Indicator]:
+    return [i for i in INDICATORS.values() if role in i.roles]
+
+
+def _figures_for(level: str, unit: Unit, counts: dict[str, dict[str, int]]) -> Figures:
+    if level == "role":
+        return figures_of(level, counts.get("all", EMPTY_COUNTS), _role_indicators(unit.code))
+    return figures_of(level, counts.get(unit.code, EMPTY_COUNTS))
+
+
+def rank(rows: list[UnitRow]) -> list[UnitRow]:
+    """Best score first; equal scores share a rank; units without a score come last, unranked."""
+    rows.sort(key=lambda r: (r.figures.score is None, -(r.figures.score or 0), r.unit.code))
+    previous_score, previous_rank = None, 0
+    for position, row in enumerate(rows, start=1):
+        if row.figures.score is None:
+            row.rank = None
+            continue
+        if row.figures.score != previous_score:
+            previous_score, previous_rank = row.figures.score, position
+        row.rank = previous_rank
+    return rows
+
+
+def evaluation_table(user: User, level: str, period: Period, *, now: datetime | None = None, compare: bool = True) -> list[UnitRow]:
+    """Every unit of the level in the user's scope, scored, graded and ranked, with the same
+    figures for the period before and the same period a year earlier (six queries in all)."""
+    now = now or timezone.now()
+    check_level(user, level)
+    units = units_of(user, level)
+    current = cached_counts(user, level, period, now)
+    rows = [UnitRow(unit, _figures_for(level, unit, current)) for unit in units]
+    if level == "department" and user.role != Role.DEPARTMENT_HANDLER:
+        rows = [row for row in rows if row.unit.code in current]  # departments that held a case in scope
+    if compare:
+        previous = cached_counts(user, level, period.previous(), now)
+        earlier = cached_counts(user, level, period.year_earlier(), now)
+        for row in rows:
+            row.previous = _figures_for(level, row.unit, previous)
+            row.year_earlier = _figures_for(level, row.unit, earlier)
+    return rank(rows)
+
+
+def scope_totals(user: User, period: Period, *, now: datetime | None = None) -> Figures:
+    """The whole of the user's scope as one unit (the dashboard's headline figures)."""
+    now = now or timezone.now()
+    counts = cached_counts(user, "role", period, now).get("all", EMPTY_COUNTS)
+    return figures_of("street", counts)
+
+
+def cases_behind(user: User, measure: str, period: Period, *, unit: str = "", level: str = "street", now: datetime | None = None) -> QuerySet:
+    """The cases a count stands for, in the user's scope (the same condition the count sums)."""
+    now = now or timezone.now()
+    m = MEASURES.get(measure)
+    if m is None:
+        raise EvaluationError(_("There is no figure called “%(measure)s”.") % {"measure": str(measure)[:30]})
+    window = Window(period.start, period.end, now)
+    if m.step_action:
+        steps = case_selectors.evaluation_steps(user).filter(action=m.step_action, at__gte=window.start, at__lt=window.end)
+        cases = case_selectors.evaluation_cases(user).filter(pk__in=steps.values("case_id"))
+    else:
+        cases = case_selectors.evaluation_cases(user).filter(m.condition(window))
+    if unit:
+        if level == "department":
+            cases = cases.filter(assigned_department__code=unit)
+        elif level in PREFIX:
+            cases = cases.filter(grid_code__startswith=unit)
+    return cases

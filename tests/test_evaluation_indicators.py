@@ -1,0 +1,309 @@
+"""Every evaluation indicator against a hand-built case log whose figures were computed by hand.
+
+The log runs through the real workflow (``cases.services``) at controlled times on the 2026
+working calendar (8:30–12:00, 13:30–17:30; Saturday 28 February 2026 is a make-up working day).
+Category 0101: intake 1 working hour, dispatch 1, handling 4, verification 4. Period: March 2026,
+evaluated on 15 April 2026 unless said otherwise. All cases lie in the west grid (street
+210199001) except C6 (east street 210199002).
+
+C1  reported Sat 28 Feb 16:00 (before the period), filed 16:10, dispatched to the grid 16:20:
+    handling deadline Mon 2 Mar 11:20 (70 min on Saturday, 170 on Monday) — due in March;
+    finished 10:00, closed 10:40 on time, in the grid.
+C2  reworked twice: 3 Mar, last round dispatched 11:20 (deadline 16:50), finished 14:00, closed.
+C3  escalated to the community 4 Mar 10:00 (deadline 15:30), finished 5 Mar 09:00 (late),
+    closed at community level.
+C4  dispatched to the department, returned, re-dispatched to the grid 5 Mar; closed on time.
+C5  at the department, suspended Mon 30 Mar 10:00 with 3 h 20 min left, resumed Thu 2 Apr
+    09:00 (deadline 2 Apr 13:50), finished 13:00: due in April, not March.
+C6  (east) at the department, extended by 8 working hours (deadline 26 Mar 15:20), finished
+    26 Mar 15:00: on time only thanks to the extension.
+C7  closed 10 Mar, rated "not satisfied" (reopened), re-dispatched 11:10 (deadline 16:40),
+    finished 11 Mar 09:00 (late), closed and rated satisfied.
+C8  filed, then merged into C7.
+C9  accepted, then voided.
+C10 filed late (10:30 against 10:00), at the department, never handled: overdue.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from gridgov.cases.services import take_action
+from gridgov.evaluation import selectors
+from gridgov.evaluation.indicators import Window, composite_score, grade_for
+from gridgov.evaluation.models import Scheme, Weight
+from gridgov.evaluation.periods import month, parse_period
+
+from .case_factories import make_category, make_team, make_user, report
+from .factories import EAST_GRID, WEST_GRID
+
+pytestmark = pytest.mark.django_db
+TZ = ZoneInfo("Asia/Shanghai")
+EAST_POINT = (41.79, 123.435)
+WEST, EAST = "210199001", "210199002"
+MARCH = month(2026, 3)
+NOW = datetime(2026, 4, 15, 12, 0, tzinfo=TZ)
+
+
+def at(month_number, day, hour, minute=0):
+    return datetime(2026, month_number, day, hour, minute, tzinfo=TZ)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_figures():
+    selectors.forget_all()
+    yield
+    selectors.forget_all()
+
+
+def walk(case, team, *steps):
+    for action, moment, who, params in steps:
+        case = take_action(case.pk, action, team[who], at=moment, note=params.pop("note", "说明"), **params)
+    return case
+
+
+def filed(team, moment, point=None, reporter=None):
+    """Reported at ``moment``, accepted and filed ten minutes later."""
+    case = report(make_category(), reporter=reporter, at=moment, **({"point": point} if point else {}))
+    later = moment.replace(minute=moment.minute + 10)
+    return walk(case, team, ("accept", later, "intake", {}), ("file", later, "intake", {}))
+
+
+def handle(case, team, who, start, finish, verify, close):
+    return walk(
+        case, team, ("start", start, who, {}), ("finish", finish, who, {}),
+        ("verify", verify, "verifier", {}), ("pass", close, "verifier", {}),
+    )  # fmt: skip
+
+
+@pytest.fixture
+def log(network):
+    team = make_team()
+    team["community"].refresh_from_db()
+    cases = {}
+    c1 = filed(team, at(2, 28, 16))
+    c1 = walk(c1, team, ("dispatch", at(2, 28, 16, 20), "dispatcher", {"region": WEST_GRID}))
+    cases["C1"] = handle(c1, team, "grid_worker", at(3, 2, 9), at(3, 2, 10), at(3, 2, 10, 30), at(3, 2, 10, 40))
+
+    c2 = filed(team, at(3, 3, 9))
+    c2 = walk(
+        c2, team, ("dispatch", at(3, 3, 9, 20), "dispatcher", {"region": WEST_GRID}),
+        ("start", at(3, 3, 9, 30), "grid_worker", {}), ("finish", at(3, 3, 10), "grid_worker", {}),
+        ("verify", at(3, 3, 10, 10), "verifier", {}), ("rework", at(3, 3, 10, 20), "verifier", {}),
+        ("start", at(3, 3, 10, 30), "grid_worker", {}), ("finish", at(3, 3, 11), "grid_worker", {}),
+        ("verify", at(3, 3, 11, 10), "verifier", {}), ("rework", at(3, 3, 11, 20), "verifier", {}),
+    )  # fmt: skip
+    assert c2.deadline == at(3, 3, 16, 50)
+    cases["C2"] = handle(c2, team, "grid_worker", at(3, 3, 13, 40), at(3, 3, 14), at(3, 3, 14, 10), at(3, 3, 14, 20))
+
+    c3 = filed(team, at(3, 4, 9))
+    c3 = walk(
+        c3, team, ("dispatch", at(3, 4, 9, 20), "dispatcher", {"region": WEST_GRID}),
+        ("escalate", at(3, 4, 10), "grid_worker", {}),
+    )  # fmt: skip
+    assert c3.deadline == at(3, 4, 15, 30)
+    cases["C3"] = handle(c3, team, "community", at(3, 4, 10, 30), at(3, 5, 9), at(3, 5, 9, 10), at(3, 5, 9, 20))
+
+    c4 = filed(team, at(3, 5, 9))
+    c4 = walk(
+        c4, team, ("dispatch", at(3, 5, 9, 20), "dispatcher", {"department": "cgj"}),
+        ("return", at(3, 5, 9, 40), "handler", {}), ("dispatch", at(3, 5, 9, 50), "dispatcher", {"region": WEST_GRID}),
+    )  # fmt: skip
+    cases["C4"] = handle(c4, team, "grid_worker", at(3, 5, 10), at(3, 5, 11), at(3, 5, 11, 10), at(3, 5, 11, 20))
+
+    c5 = filed(team, at(3, 30, 9))
+    cases["C5"] = walk(
+        c5, team, ("dispatch", at(3, 30, 9, 20), "dispatcher", {"department": "cgj"}),
+        ("start", at(3, 30, 9, 30), "handler", {}), ("suspend", at(3, 30, 10), "shift_lead", {}),
+    )  # fmt: skip
+
+    c6 = filed(team, at(3, 25, 9), point=EAST_POINT)
+    c6 = walk(
+        c6, team, ("dispatch", at(3, 25, 9, 20), "dispatcher", {"department": "cgj"}),
+        ("start", at(3, 25, 9, 30), "handler", {}), ("request_extension", at(3, 25, 10), "handler", {"hours": "8"}),
+        ("approve_extension", at(3, 25, 10, 30), "shift_lead", {}),
+    )  # fmt: skip
+    assert c6.deadline == at(3, 26, 15, 20)
+    cases["C6"] = walk(
+        c6, team, ("finish", at(3, 26, 15), "handler", {}), ("verify", at(3, 26, 15, 10), "verifier", {}),
+        ("pass", at(3, 26, 15, 20), "verifier", {}),
+    )  # fmt: skip
+
+    c7 = filed(team, at(3, 10, 9), reporter=team["resident"])
+    c7 = walk(c7, team, ("dispatch", at(3, 10, 9, 20), "dispatcher", {"region": WEST_GRID}))
+    c7 = handle(c7, team, "grid_worker", at(3, 10, 9, 30), at(3, 10, 10), at(3, 10, 10, 10), at(3, 10, 10, 20))
+    c7 = walk(c7, team, ("rate", at(3, 10, 11), "resident", {"rating": "not_satisfied"}))
+    assert c7.state == "filed" and c7.reopen_count == 1
+    c7 = walk(c7, team, ("dispatch", at(3, 10, 11, 10), "dispatcher", {"region": WEST_GRID}))
+    assert c7.deadline == at(3, 10, 16, 40)
+    c7 = handle(c7, team, "grid_worker", at(3, 10, 11, 20), at(3, 11, 9), at(3, 11, 9, 10), at(3, 11, 9, 20))
+    cases["C7"] = walk(c7, team, ("rate", at(3, 11, 10), "resident", {"rating": "satisfied"}))
+
+    c8 = filed(team, at(3, 10, 9, 30))
+    cases["C8"] = walk(c8, team, ("merge", at(3, 10, 9, 45), "dispatcher", {"into": c7.number}))
+
+    c9 = report(make_category(), at=at(3, 12, 9))
+    cases["C9"] = walk(c9, team, ("accept", at(3, 12, 9, 10), "intake", {}), ("void", at(3, 12, 9, 20), "intake", {}))
+
+    c10 = report(make_category(), at=at(3, 16, 9))
+    cases["C10"] = walk(
+        c10, team, ("accept", at(3, 16, 10, 20), "intake", {}), ("file", at(3, 16, 10, 30), "intake", {}),
+        ("dispatch", at(3, 16, 10, 40), "dispatcher", {"department": "cgj"}),
+    )  # fmt: skip
+    return {"team": team, "cases": cases}
+
+
+WEST_MARCH = {
+    "reported": 8, "valid": 6, "filed": 7, "filed_on_time": 6, "dispatched": 8, "returned": 1, "due": 6,
+    "handled": 5, "handled_on_time": 3, "due_closed": 5, "closed_on_time": 3, "reworked": 1, "overdue": 3,
+    "closed": 5, "closed_in_grid": 4, "hotline_reported": 0, "hotline_rated": 0,
+}  # fmt: skip
+EAST_MARCH = {
+    "reported": 1, "valid": 1, "filed": 1, "filed_on_time": 1, "dispatched": 1, "returned": 0, "due": 1,
+    "handled": 1, "handled_on_time": 1, "due_closed": 1, "closed_on_time": 1, "reworked": 0, "overdue": 0,
+    "closed": 1, "closed_in_grid": 0,
+}  # fmt: skip
+
+
+def _subset(counts, expected):
+    return {key: counts[key] for key in expected}
+
+
+def test_counts_of_each_street_match_the_hand_count(log):
+    counts = selectors.count_measures(None, "street", Window(MARCH.start, MARCH.end, NOW))
+    assert _subset(counts[WEST], WEST_MARCH) == WEST_MARCH
+    assert _subset(counts[EAST], EAST_MARCH) == EAST_MARCH
+
+
+def test_rates_score_and_grade_of_the_streets(log):
+    rows = {row.unit.code: row for row in selectors.evaluation_table(log["team"]["leader"], "street", MARCH, now=NOW)}
+    west = rows[WEST].figures.rates
+    assert west["on_time_handling"] == Decimal(3) / 6
+    assert west["closure"] == Decimal(5) / 6
+    assert west["on_time_closure"] == Decimal(3) / 6
+    assert west["rework"] == Decimal(1) / 6
+    assert west["overdue"] == Decimal(3) / 6
+    assert west["dispatch_accuracy"] == Decimal(7) / 8
+    assert west["valid_reports"] == Decimal(6) / 8
+    assert west["on_time_filing"] == Decimal(6) / 7
+    assert west["within_grid"] == Decimal(4) / 5
+    assert west["hotline_response"] is None
+    # (30×50 + 15×83.33 + 10×50 + 10×83.33 + 10×50 + 10×80 + 5×75 + 5×85.71 + 5×87.5) / 100
+    assert rows[WEST].figures.score == Decimal("66.24") and rows[WEST].figures.grade == "C"
+    # Everything at 100 except solved-in-the-grid (0, weight 10): 90.00 exactly.
+    assert rows[EAST].figures.score == Decimal("90.00") and rows[EAST].figures.grade == "A"
+    assert [rows[EAST].rank, rows[WEST].rank] == [1, 2]
+
+
+def test_previous_period_and_a_year_earlier(log):
+    rows = {row.unit.code: row for row in selectors.evaluation_table(log["team"]["leader"], "street", MARCH, now=NOW)}
+    february = rows[WEST].previous
+    assert february.counts["reported"] == 1 and february.counts["filed"] == 1 and february.counts["dispatched"] == 1
+    assert february.counts["due"] == 0 and february.rates["valid_reports"] == 1
+    assert rows[WEST].year_earlier.counts["reported"] == 0 and rows[WEST].year_earlier.score is None
+
+
+def test_a_suspended_case_is_not_due_while_its_clock_is_stopped(log):
+    end_of_march = datetime(2026, 3, 31, 18, 0, tzinfo=TZ)
+    counts = selectors.count_measures(None, "department", Window(MARCH.start, MARCH.end, end_of_march))
+    assert counts["cgj"]["due"] == 2  # C6 and C10; C5's old deadline (30 Mar 14:50) is stopped
+    counts = selectors.count_measures(None, "department", Window(MARCH.start, MARCH.end, NOW))
+    assert counts["cgj"]["due"] == 2 and counts["cgj"]["handled_on_time"] == 1 and counts["cgj"]["overdue"] == 1
+    april = month(2026, 4)
+    counts = selectors.count_measures(None, "department", Window(april.start, april.end, NOW))
+    assert counts["cgj"]["due"] == 0  # C5 is still suspended
+    c5 = take_action(log["cases"]["C5"].pk, "resume", log["team"]["shift_lead"], at=at(4, 2, 9))
+    assert c5.deadline == at(4, 2, 13, 50)  # the 3 h 20 min left, from the resumption
+    counts = selectors.count_measures(None, "department", Window(april.start, april.end, NOW))
+    assert counts["cgj"]["due"] == 1 and counts["cgj"]["overdue"] == 1  # resumed, not finished by 13:50
+    counts = selectors.count_measures(None, "department", Window(MARCH.start, MARCH.end, NOW))
+    assert counts["cgj"]["due"] == 2  # the resumption moved it to April, not back into March
+    take_action(log["cases"]["C5"].pk, "finish", log["team"]["handler"], at=at(4, 2, 13), note="done")
+    counts = selectors.count_measures(None, "department", Window(april.start, april.end, NOW))
+    assert counts["cgj"]["due"] == 1 and counts["cgj"]["handled_on_time"] == 1
+
+
+def test_department_score(log):
+    [row] = selectors.evaluation_table(log["team"]["leader"], "department", MARCH, now=NOW)
+    assert row.unit.code == "cgj"
+    assert row.figures.rates["on_time_handling"] == Decimal(1) / 2
+    assert "dispatch_accuracy" not in row.figures.rates  # the dispatcher's figure, not the department's
+    # 40×50 + 20×50 + 15×50 + 15×100 + 10×50 over 100
+    assert row.figures.score == Decimal("57.50") and row.figures.grade == "D"
+
+
+def test_staff_roles_read_their_own_stage(log):
+    rows = {row.unit.code: row for row in selectors.evaluation_table(log["team"]["leader"], "role", MARCH, now=NOW)}
+    assert rows["grid_worker"].figures.rates == {"valid_reports": Decimal(7) / 9}
+    assert rows["intake_clerk"].figures.rates == {"on_time_filing": Decimal(7) / 8}
+    assert rows["dispatcher"].figures.rates == {"dispatch_accuracy": Decimal(8) / 9}
+    assert rows["department"].figures.rates == {"on_time_handling": Decimal(4) / 7, "closure": Decimal(6) / 7, "rework": Decimal(1) / 7}
+
+
+def test_grid_level_and_units_without_cases(log):
+    rows = {row.unit.code: row for row in selectors.evaluation_table(log["team"]["leader"], "grid", MARCH, now=NOW)}
+    assert rows[WEST_GRID].figures.score == Decimal("66.24")
+    assert rows[EAST_GRID].figures.score == Decimal("90.00")
+    assert rows["210199001001002"].figures.score is None and rows["210199001001002"].rank is None
+
+
+def test_cases_behind_a_count_are_the_counted_cases(log):
+    leader, cases = log["team"]["leader"], log["cases"]
+    behind = selectors.cases_behind(leader, "overdue", MARCH, unit=WEST, now=NOW)
+    assert {c.number for c in behind} == {cases[k].number for k in ("C3", "C7", "C10")}
+    behind = selectors.cases_behind(leader, "returned", MARCH, unit=WEST, now=NOW)
+    assert [c.number for c in behind] == [cases["C4"].number]
+
+
+def test_data_scope_a_street_sees_only_itself(log):
+    east_staff = make_user("street_staff", EAST, username="east-street")
+    rows = selectors.evaluation_table(east_staff, "street", MARCH, now=NOW)
+    assert [row.unit.code for row in rows] == [EAST]
+    rows = selectors.evaluation_table(east_staff, "department", MARCH, now=NOW)
+    assert rows[0].figures.counts["reported"] == 1  # only C6 of the department's three cases
+    community = log["team"]["community"]
+    with pytest.raises(selectors.EvaluationError):
+        selectors.evaluation_table(community, "street", MARCH, now=NOW)
+    assert [row.unit.code for row in selectors.evaluation_table(community, "community", MARCH, now=NOW)] == ["210199001001"]
+
+
+def test_grade_boundaries():
+    bands = (Decimal(90), Decimal(75), Decimal(60), Decimal(40))
+    assert grade_for(Decimal("89.99"), bands) == "B"
+    assert grade_for(Decimal("90.00"), bands) == "A"
+    assert grade_for(Decimal("75.00"), bands) == "B"
+    assert grade_for(Decimal("74.99"), bands) == "C"
+    assert grade_for(Decimal(40), bands) == "D" and grade_for(Decimal("39.99"), bands) == "E"
+    assert grade_for(None, bands) == ""
+    # 89.994 rounds to 89.99 (B); 89.995 rounds up to 90.00 (A)
+    assert composite_score({"on_time_handling": Decimal("0.89994")}, {"on_time_handling": Decimal(1)}) == Decimal("89.99")
+    assert composite_score({"on_time_handling": Decimal("0.89995")}, {"on_time_handling": Decimal(1)}) == Decimal("90.00")
+
+
+def test_changed_weights_change_the_grades(log):
+    leader = log["team"]["leader"]
+    rows = {row.unit.code: row for row in selectors.evaluation_table(leader, "street", MARCH, now=NOW)}
+    assert rows[EAST].figures.grade == "A"
+    weight = Weight.objects.get(scheme__level="street", indicator="within_grid")
+    weight.weight = Decimal(20)
+    weight.save()  # as the admin saves it
+    rows = {row.unit.code: row for row in selectors.evaluation_table(leader, "street", MARCH, now=NOW)}
+    assert rows[EAST].figures.score == Decimal("81.82") and rows[EAST].figures.grade == "B"  # 9000 / 110
+    scheme = Scheme.objects.get(level="street")
+    scheme.grade_b = Decimal(85)
+    scheme.save()
+    rows = {row.unit.code: row for row in selectors.evaluation_table(leader, "street", MARCH, now=NOW)}
+    assert rows[EAST].figures.grade == "C"
+
+
+def test_periods():
+    assert parse_period("2026Q1").previous().key == "2025Q4"
+    assert parse_period("2026-01").previous().key == "2025-12"
+    assert parse_period("2026-03").year_earlier().key == "2025-03"
+    assert parse_period("2026-03-01..2026-03-10").previous().key == "2026-02-19..2026-02-28"
+    with pytest.raises(ValueError):
+        parse_period("2026-13")
+    with pytest.raises(ValueError):
+        parse_period("2026-03-10..2026-03-01")
