@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 from ninja.security import django_auth
 
 from gridgov.cases.api import router as cases_router
+from gridgov.evaluation.api import router as evaluation_router
 from gridgov.grids.api import router as grids_router
 
 api = NinjaAPI(
@@ -15,3 +16,4 @@ api = NinjaAPI(
 )
 api.add_router("/v1/", grids_router)
 api.add_router("/v1/cases/", cases_router)
+api.add_router("/v1/evaluation/", evaluation_router)

@@ -281,3 +281,8 @@ def cases_changed_stamp() -> tuple:
     server processes."""
     cases = Case.objects.aggregate(count=Count("pk"), top=Max("pk"))
     return Step.objects.aggregate(top=Max("pk"))["top"], cases["top"], cases["count"]
+
+
+def overdue_filter(now: datetime) -> Q:
+    """Open cases past their deadline whose clock is running (the case list's "overdue" filter)."""
+    return Q(state__in=OPEN_STATES, suspended_at__isnull=True, deadline__lt=now)

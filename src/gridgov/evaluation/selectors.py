@@ -16,7 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db.models import Case as Choose
-from django.db.models import F, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models import Count, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -261,3 +261,42 @@ def cases_behind(user: User, measure: str, period: Period, *, unit: str = "", le
         elif level in PREFIX:
             cases = cases.filter(grid_code__startswith=unit)
     return cases
+
+
+# --- the dashboard -----------------------------------------------------------------------------
+
+HEADLINE = ("reported", "closed")
+HEADLINE_RATES = ("on_time_handling", "closure", "within_grid")
+TREND_MONTHS = 12
+RANKED = 5
+
+
+def ranking_level(user: User) -> str:
+    """The level a user's dashboard ranks: the units just below their own (streets for the district)."""
+    depth = len(user.region.code) if user.region_id else 6
+    for level, digits in PREFIX.items():
+        if digits > depth:
+            return level
+    return "grid"
+
+
+def overdue_now(user: User, now: datetime) -> int:
+    """Open cases past their deadline with the clock running, now."""
+    return case_selectors.evaluation_cases(user).filter(case_selectors.overdue_filter(now)).count()
+
+
+def category_mix(user: User, period: Period) -> list[dict]:
+    """Cases reported in the period by kind and top class, largest first."""
+    cases = case_selectors.evaluation_cases(user).filter(created_at__gte=period.start, created_at__lt=period.end)
+    rows = cases.values("category__kind", "category__top_name").annotate(count=Count("pk")).order_by("-count", "category__top_name")
+    return [{"kind": r["category__kind"], "name": r["category__top_name"], "count": r["count"]} for r in rows]
+
+
+def trend(user: User, months: list[Period], now: datetime) -> list[tuple[Period, Figures]]:
+    """The scope's figures month by month (finished months come from the per-process cache)."""
+    return [(month_period, scope_totals(user, month_period, now=now)) for month_period in months]
+
+
+def best_and_worst(rows: list[UnitRow], count: int = RANKED) -> tuple[list[UnitRow], list[UnitRow]]:
+    scored = [row for row in rows if row.figures.score is not None]
+    return scored[:count], list(reversed(scored[-count:])) if len(scored) > count else list(reversed(scored))
