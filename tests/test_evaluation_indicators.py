@@ -307,3 +307,10 @@ def test_periods():
         parse_period("2026-13")
     with pytest.raises(ValueError):
         parse_period("2026-03-10..2026-03-01")
+
+
+@pytest.mark.parametrize("level", ["street", "community", "grid", "department", "role"])
+def test_the_derived_table_sums_equal_the_plain_sums(log, level):
+    for period in (MARCH, month(2026, 2), month(2026, 4)):
+        window = Window(period.start, period.end, NOW)
+        assert selectors.count_measures(None, level, window) == selectors.count_measures(None, level, window, derived=False)
