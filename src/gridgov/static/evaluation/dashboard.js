@@ -128,6 +128,12 @@
       if (state.layer) m.removeLayer(state.layer);
       state.layer = L.geoJSON(results[0], {
         onEachFeature: function (feature, layer) {
+          // Paths exist only once the map has a view (after fitBounds below): tag them then.
+          layer.on("add", function () {
+            var element = layer.getElement();
+            element.setAttribute("data-code", feature.properties.code);
+            element.classList.add("unit-poly");
+          });
           layer.on("click", function () {
             if (CHILD_LEVEL[feature.properties.code.length]) {
               state.stack.push({ code: code, name: name });
