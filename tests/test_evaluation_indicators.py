@@ -314,3 +314,26 @@ def test_the_derived_table_sums_equal_the_plain_sums(log, level):
     for period in (MARCH, month(2026, 2), month(2026, 4)):
         window = Window(period.start, period.end, NOW)
         assert selectors.count_measures(None, level, window) == selectors.count_measures(None, level, window, derived=False)
+
+
+def test_a_finished_months_figures_are_cached_until_a_case_changes(log, django_assert_num_queries):
+    leader = log["team"]["leader"]
+    selectors.evaluation_table(leader, "street", MARCH, now=NOW, compare=False)
+    with django_assert_num_queries(1):  # the street names; the figures and the stamp are kept
+        rows = {row.unit.code: row for row in selectors.evaluation_table(leader, "street", MARCH, now=NOW, compare=False)}
+    assert rows[WEST].figures.counts["handled"] == 5
+    # C10, overdue and still at the department, is finished now: March's figures change.
+    c10 = log["cases"]["C10"]
+    take_action(c10.pk, "start", log["team"]["handler"], at=at(4, 3, 9))
+    take_action(c10.pk, "finish", log["team"]["handler"], at=at(4, 3, 10), note="done")
+    rows = {row.unit.code: row for row in selectors.evaluation_table(leader, "street", MARCH, now=NOW, compare=False)}
+    assert rows[WEST].figures.counts["handled"] == 6 and rows[WEST].figures.counts["overdue"] == 3
+
+
+def test_a_running_period_is_not_cached(log):
+    leader = log["team"]["leader"]
+    mid_march = datetime(2026, 3, 20, 12, 0, tzinfo=TZ)
+    rows = {row.unit.code: row for row in selectors.evaluation_table(leader, "street", MARCH, now=mid_march, compare=False)}
+    later = {row.unit.code: row for row in selectors.evaluation_table(leader, "street", MARCH, now=NOW, compare=False)}
+    # C6's extended deadline (26 March) was still ahead on 20 March
+    assert rows[EAST].figures.counts["due"] == 0 and later[EAST].figures.counts["due"] == 1

@@ -9,9 +9,19 @@ from openpyxl import load_workbook
 from gridgov.evaluation.exporting import HEADER_ROW
 
 from .case_factories import make_user
-from .test_evaluation_indicators import EAST, NOW, WEST, _fresh_figures, log  # noqa: F401 (fixtures)
+from gridgov.evaluation import selectors
+
+from .test_evaluation_indicators import EAST, NOW, WEST, log  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_figures():
+    """Figures are kept per process under a change stamp; another test's rows can repeat it."""
+    selectors.forget_all()
+    yield
+    selectors.forget_all()
 
 
 @pytest.fixture

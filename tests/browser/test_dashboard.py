@@ -10,6 +10,15 @@ from playwright.sync_api import expect
 from tests.test_evaluation_indicators import log  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(autouse=True)
+def _fresh_figures():
+    from gridgov.evaluation import selectors
+
+    selectors.forget_all()
+    yield
+    selectors.forget_all()
 TEST_PASSWORD = "pw-for-tests-only"  # what tests/case_factories.make_user sets
 MARCH = "?period=2026-03"
 

@@ -41,7 +41,7 @@ from .indicators import (
     indicators_for,
 )
 from .periods import Period
-from .schemes import scheme_for
+from .schemes import forget_schemes, scheme_for
 
 PREFIX = {"street": 9, "community": 12, "grid": 15}
 LEVEL_DEPTH = {"district": 6, "street": 9, "community": 12, "grid": 15}
@@ -61,8 +61,10 @@ def forget_figures(**_signal_arguments) -> None:
 
 
 def forget_all() -> None:
+    """Drop everything the evaluation keeps in this process: figures, change stamp, schemes."""
     _stamp.forget()
     _figures.forget()
+    forget_schemes()
 
 
 class EvaluationError(ValueError):
