@@ -330,7 +330,7 @@ def test_a_finished_months_figures_are_cached_until_a_case_changes(log, django_a
     assert rows[WEST].figures.counts["handled"] == 6 and rows[WEST].figures.counts["overdue"] == 3
 
 
-def test_a_running_period_is_not_cached(log):
+def test_a_running_period_is_counted_as_of_the_minute_asked(log):
     leader = log["team"]["leader"]
     mid_march = datetime(2026, 3, 20, 12, 0, tzinfo=TZ)
     rows = {row.unit.code: row for row in selectors.evaluation_table(leader, "street", MARCH, now=mid_march, compare=False)}

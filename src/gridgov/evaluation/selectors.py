@@ -201,12 +201,37 @@ def _scope_key(user: User | None) -> tuple:
     return ("region", user.region.code if user.region_id else "")
 
 
+RUNNING_GRAIN_SECONDS = 60  # a running period is counted as of the minute: repeated reads within it are free
+
+
 def cached_counts(user: User | None, level: str, period: Period, now: datetime) -> dict[str, dict[str, int]]:
-    window = Window(period.start, period.end, now)
+    """Counts per unit, kept per process under the cases' change stamp.
+
+    Every level of the grid network (and the whole scope, for staff roles) is summed from one
+    count per grid: the measures count cases, and a case lies in one grid, so a community's
+    count is the sum of its grids'. A finished period is keyed by its bounds; a running one also
+    by the minute it is counted at (its fallen-due cases grow with the clock).
+    """
+    base = "department" if level == "department" else "grid"
+    as_of = now
     if not period.is_finished(now):
-        return count_measures(user, level, window)
-    key = (_scope_key(user), level, period.start, period.end, _stamp.get())
-    return _figures.get(key, lambda: count_measures(user, level, window))
+        seconds = int(now.timestamp()) // RUNNING_GRAIN_SECONDS * RUNNING_GRAIN_SECONDS
+        as_of = datetime.fromtimestamp(seconds, tz=now.tzinfo)
+    key = (_scope_key(user), base, period.start, period.end, None if as_of is now else as_of, _stamp.get())
+    counts = _figures.get(key, lambda: count_measures(user, base, Window(period.start, period.end, as_of)))
+    if base == level:
+        return counts
+    return _figures.get((*key, level), lambda: rolled_up(counts, level))  # summing 1,360 grids costs 30 ms
+
+
+def rolled_up(grid_counts: dict[str, dict[str, int]], level: str) -> dict[str, dict[str, int]]:
+    """Grid counts summed to streets, communities or (staff roles) the whole scope."""
+    units: dict[str, dict[str, int]] = {}
+    for code, counts in grid_counts.items():
+        unit = units.setdefault(code[: PREFIX[level]] if level in PREFIX else "all", dict.fromkeys(counts, 0))
+        for key, value in counts.items():
+            unit[key] = unit.get(key, 0) + value
+    return units
 
 
 # --- figures of units ----------------------------------------------------------------------------

@@ -3,7 +3,9 @@
 - ``locate``: bulk point → grid lookup against a per-point loop and PostGIS
   (``gridgov.benchmarking.locate``);
 - ``intake``: Open311 intake against the stack's ceiling, and latency as the case table grows
-  (``gridgov.benchmarking.intake``).
+  (``gridgov.benchmarking.intake``);
+- ``evaluate``: a month's indicators for every unit of every level against DuckDB on the same
+  rows (``gridgov.benchmarking.evaluate``).
 
 A benchmark is a class with ``help``, ``add_arguments(parser)`` and ``run(options, say) -> dict``,
 where ``say`` prints one human-readable line and the returned figures are what ``--json`` prints.
@@ -14,10 +16,11 @@ import json
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
+from gridgov.benchmarking.evaluate import EvaluateBenchmark
 from gridgov.benchmarking.intake import IntakeBenchmark
 from gridgov.benchmarking.locate import LocateBenchmark
 
-BENCHMARKS = {"locate": LocateBenchmark, "intake": IntakeBenchmark}
+BENCHMARKS = {"locate": LocateBenchmark, "intake": IntakeBenchmark, "evaluate": EvaluateBenchmark}
 
 
 class Command(BaseCommand):
