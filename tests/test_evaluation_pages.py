@@ -11,7 +11,7 @@ from gridgov.evaluation.exporting import HEADER_ROW
 from .case_factories import make_user
 from gridgov.evaluation import selectors
 
-from .test_evaluation_indicators import EAST, NOW, WEST, log  # noqa: F401 (fixture)
+from .evaluation_log import EAST, NOW, WEST, build_log
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +22,11 @@ def _fresh_figures():
     selectors.forget_all()
     yield
     selectors.forget_all()
+
+
+@pytest.fixture
+def log(network):
+    return build_log()
 
 
 @pytest.fixture

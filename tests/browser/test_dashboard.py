@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.test_evaluation_indicators import log  # noqa: F401 (fixture)
+from tests.evaluation_log import build_log
 
 pytestmark = pytest.mark.browser
 
@@ -21,6 +21,11 @@ def _fresh_figures():
     selectors.forget_all()
 TEST_PASSWORD = "pw-for-tests-only"  # what tests/case_factories.make_user sets
 MARCH = "?period=2026-03"
+
+
+@pytest.fixture
+def log(transactional_db, network):
+    return build_log()
 
 
 def log_in(page, live_server, user):
