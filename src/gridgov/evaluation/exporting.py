@@ -13,7 +13,7 @@ HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
 MAX_SHEET_TITLE = 31  # Excel's limit
 
 
-def table_workbook(payload: dict, *, scope_label: str, level_label: str) -> bytes:
+def table_workbook(payload: dict, *, scope_label: str, level_label: str, parent: str = "") -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("Evaluation")[:MAX_SHEET_TITLE]
@@ -22,7 +22,7 @@ def table_workbook(payload: dict, *, scope_label: str, level_label: str) -> byte
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.append([_("Period"), f"{period['first']} – {period['last']}", period["key"]])
     sheet.append([_("Level"), level_label, payload["level"]])
-    sheet.append([_("Data scope"), scope_label])
+    sheet.append([_("Data scope"), scope_label, _("Units under %(code)s") % {"code": parent} if parent else ""])
     sheet.append([_("Compared with"), payload["previous"]["label"], payload["year_earlier"]["label"]])
     sheet.append([_("Exported at"), timezone.localtime().strftime("%Y-%m-%d %H:%M")])
     sheet.append([])

@@ -129,7 +129,9 @@ def table_page(request):
 @staff_only
 def export_table(request):
     context = _table_context(request)
-    body = table_workbook(context["payload"], scope_label=context["scope_label"], level_label=str(context["level_label"]))
+    body = table_workbook(
+        context["payload"], scope_label=context["scope_label"], level_label=str(context["level_label"]), parent=context["parent"]
+    )
     response = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="evaluation-{context["level"]}-{context["period"].key}.xlsx"'
     return response
