@@ -160,7 +160,7 @@ def _case_rows(user: User | None, level: str, window: Window, derived: bool) -> 
     sums run over it: the registry's conditions are compiled by the ORM against columns of the
     same names, and only the FROM clause is swapped for the derived table.
     """
-    cases = case_selectors.evaluation_cases(user).filter(created_at__lt=window.end).order_by()
+    cases = case_selectors.evaluation_cases(user, intake_between=(window.start, window.end)).filter(created_at__lt=window.end).order_by()
     sums = {m.key: _one_if(m.condition(window)) for m in CASE_MEASURES}
     if not derived:
         return list(cases.values(unit=_group_key(level)).annotate(**sums).order_by())
