@@ -213,3 +213,13 @@ def test_a_running_period_is_counted_as_of_the_minute_asked(log):
     later = {row.unit.code: row for row in selectors.evaluation_table(leader, "street", MARCH, now=NOW, compare=False)}
     # C6's extended deadline (26 March) was still ahead on 20 March
     assert rows[EAST].figures.counts["due"] == 0 and later[EAST].figures.counts["due"] == 1
+
+
+def test_the_trend_in_one_pass_equals_each_month_counted_alone(log):
+    leader = log["team"]["leader"]
+    months = [month(2026, n) for n in (1, 2, 3, 4)]
+    for period, figures in selectors.trend(leader, months, NOW):
+        alone = selectors.scope_totals(leader, period, now=NOW)
+        assert {k: figures.counts[k] for k in selectors.TREND_MEASURES} == {k: alone.counts[k] for k in selectors.TREND_MEASURES}
+        assert figures.rates["on_time_handling"] == alone.rates["on_time_handling"]
+        assert figures.rates["closure"] == alone.rates["closure"]
