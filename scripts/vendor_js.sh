@@ -8,6 +8,7 @@
 set -eu
 
 LEAFLET_VERSION=1.9.4
+ECHARTS_VERSION=5.6.0
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 vendor="$repo/src/gridgov/static/vendor"
@@ -16,7 +17,7 @@ trap 'rm -rf "$work"' EXIT
 
 cd "$work"
 npm init -y >/dev/null
-npm install --no-audit --no-fund --ignore-scripts "leaflet@$LEAFLET_VERSION" >/dev/null
+npm install --no-audit --no-fund --ignore-scripts "leaflet@$LEAFLET_VERSION" "echarts@$ECHARTS_VERSION" >/dev/null
 
 target="$vendor/leaflet-$LEAFLET_VERSION"
 rm -rf "$target"
@@ -26,3 +27,10 @@ cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.js.map
 cp -r node_modules/leaflet/dist/images "$target/images"
 cp node_modules/leaflet/LICENSE "$target/LICENSE"
 echo "leaflet $LEAFLET_VERSION -> $target"
+
+target="$vendor/echarts-$ECHARTS_VERSION"
+rm -rf "$target"
+mkdir -p "$target"
+# The minified build names no source map, so it stands alone.
+cp node_modules/echarts/dist/echarts.min.js node_modules/echarts/LICENSE node_modules/echarts/NOTICE "$target/"
+echo "echarts $ECHARTS_VERSION -> $target"

@@ -14,6 +14,7 @@ from ninja import NinjaAPI
 from ninja.security import django_auth
 
 from gridgov.cases.api import router as cases_router
+from gridgov.evaluation.api import router as evaluation_router
 from gridgov.grids.api import router as grids_router
 
 _DETAIL = {"type": "object", "required": ["detail"], "properties": {"detail": {"type": "string"}}}
@@ -68,3 +69,4 @@ api.add_exception_handler(RequestDataTooBig, _body_too_large)
 api.add_exception_handler(TooManyFieldsSent, _body_too_large)
 api.add_router("/v1/", grids_router)
 api.add_router("/v1/cases/", cases_router)
+api.add_router("/v1/evaluation/", evaluation_router)

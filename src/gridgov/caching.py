@@ -2,6 +2,7 @@
 working calendar, the service catalogue) that would otherwise cost a query on every request."""
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from time import monotonic
 from typing import Generic, TypeVar
@@ -35,3 +36,32 @@ class ProcessCache(Generic[T]):
 
     def forget(self, **_signal_arguments) -> None:
         self._kept = None
+
+
+class KeyedCache(Generic[T]):
+    """Values computed per key, the ``max_entries`` most recently used kept in this process.
+
+    For results that never change under their key: put what they depend on (a change stamp, the
+    period, the scope) into the key, and a change makes a new key instead of a stale hit.
+    """
+
+    def __init__(self, max_entries: int):
+        self._max = max_entries
+        self._kept: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key, compute: Callable[[], T]) -> T:
+        with self._lock:
+            if key in self._kept:
+                self._kept.move_to_end(key)
+                return self._kept[key]
+        value = compute()
+        with self._lock:
+            self._kept[key] = value
+            while len(self._kept) > self._max:
+                self._kept.popitem(last=False)
+        return value
+
+    def forget(self, **_signal_arguments) -> None:
+        with self._lock:
+            self._kept.clear()

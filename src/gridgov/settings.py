@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "gridgov.cases",
     "gridgov.ops",
     "gridgov.open311",
+    "gridgov.evaluation",
 ]
 
 MIDDLEWARE = [
@@ -155,7 +156,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "gridgov.accounts.validators.CharacterKindsValidator", "OPTIONS": {"min_kinds": 3}},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "grids:map"
+LOGIN_REDIRECT_URL = "home"  # evaluation.views.home: the dashboard for leaders, the map for others
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "zh-hans"

@@ -2,10 +2,10 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.http import JsonResponse
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from gridgov.api import api
 from gridgov.cases.urls import public_urls as case_public_urls
+from gridgov.evaluation.views import home as evaluation_home
 from gridgov.ops.views import durable_write_floor
 
 
@@ -17,7 +17,7 @@ def healthz(request):
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("bench/write", durable_write_floor, name="bench-write"),
-    path("", RedirectView.as_view(pattern_name="grids:map", permanent=False)),
+    path("", evaluation_home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/", include("gridgov.accounts.urls")),
@@ -26,6 +26,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("grids/", include("gridgov.grids.urls")),
     path("cases/", include("gridgov.cases.urls")),
+    path("evaluation/", include("gridgov.evaluation.urls")),
     path("report/", include(case_public_urls)),
     path("open311/v2/", include("gridgov.open311.urls")),
 ]

@@ -4,7 +4,8 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case as DbCase
+from django.db.models import Count, DateTimeField, F, Max, OuterRef, Q, QuerySet, Subquery, When
 from django.utils import timezone
 
 from gridgov.accounts.models import Role, User
@@ -13,7 +14,7 @@ from gridgov.accounts.selectors import may_see_cases
 
 from . import sla
 from .calendar import WorkingCalendar
-from .models import Case, Category, ExtensionRequest, Photo, Source, State
+from .models import Case, Category, ExtensionRequest, Photo, Source, State, Step
 from .workflow import OPEN_STATES, TRANSITIONS, must_hold
 
 EARTH_RADIUS_M = 6_371_008.8
@@ -245,3 +246,67 @@ def hotline_case(external_id: str) -> Case | None:
     if not external_id:
         return None
     return Case.objects.filter(source=Source.HOTLINE, external_id=external_id).first()
+
+
+# --- evaluation (read by the evaluation app) ---------------------------------------------------
+
+HANDLER_STATES = (State.DISPATCHED, State.HANDLING)
+
+
+def _evaluation_scope(user: User | None) -> Q:
+    """The scope of a user as a filter on case rows without joins (a department's co-handled cases
+    come in through a sub-query, so aggregating over them counts each case once)."""
+    if user is None:
+        return Q()
+    if user.role == Role.DEPARTMENT_HANDLER:
+        return Q(pk__in=visible_cases(user).values("pk"))
+    return scope_filter(user)
+
+
+def evaluation_cases(user: User | None, *, intake_between: tuple[datetime, datetime] | None = None) -> QuerySet[Case]:
+    """Cases in the user's scope (``None``: the whole system), each annotated with the deadlines
+    the evaluation measures it against, read from its recorded steps:
+
+    - ``intake_deadline``: the deadline the report step set (accept and file within it);
+    - ``handle_deadline``: the deadline of the latest step that left the case with a handler
+      (dispatched or handling): the dispatch, a rework, an escalation, a whistle, an approved
+      extension or a resumption set it, and every other step at the handler repeats it;
+    - ``verify_deadline``: the deadline the latest finish set (verify and close within it).
+
+    With ``intake_between=(start, end)`` the intake deadline is read only for cases reported or
+    filed in [start, end) (a third of the work of a month's evaluation, spared for the rest).
+    """
+    steps = Step.objects.filter(case=OuterRef("pk"))
+    latest = ("-at", "-id")
+    intake = Subquery(steps.filter(action="report").values("deadline")[:1])
+    if intake_between is not None:
+        start, end = intake_between
+        within = Q(created_at__gte=start, created_at__lt=end) | Q(filed_at__gte=start, filed_at__lt=end)
+        intake = DbCase(When(within, then=intake), default=None, output_field=DateTimeField())
+    return Case.objects.filter(_evaluation_scope(user)).annotate(
+        intake_deadline=intake,
+        handle_deadline=Subquery(steps.filter(to_state__in=HANDLER_STATES).order_by(*latest).values("deadline")[:1]),
+        verify_deadline=Subquery(steps.filter(action="finish").order_by(*latest).values("deadline")[:1]),
+    )
+
+
+def evaluation_steps(user: User | None) -> QuerySet[Step]:
+    """Recorded steps of the cases in the user's scope (dispatches and returns are counted per step)."""
+    scope = _evaluation_scope(user)
+    if not scope:
+        return Step.objects.all()
+    return Step.objects.filter(case__in=Case.objects.filter(scope).values("pk"))
+
+
+def cases_changed_stamp() -> tuple:
+    """Changes whenever a case is taken in, takes a step or is deleted: the newest step id (every
+    intake and every step writes one; ids only grow), the newest case id and the number of cases.
+    Caches of evaluation figures are keyed on it, so they need no signals and stay right across
+    server processes."""
+    cases = Case.objects.aggregate(count=Count("pk"), top=Max("pk"))
+    return Step.objects.aggregate(top=Max("pk"))["top"], cases["top"], cases["count"]
+
+
+def overdue_filter(now: datetime) -> Q:
+    """Open cases past their deadline whose clock is running (the case list's "overdue" filter)."""
+    return Q(state__in=OPEN_STATES, suspended_at__isnull=True, deadline__lt=now)

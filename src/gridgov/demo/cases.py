@@ -309,12 +309,52 @@ class _CaseWalk:
         self.case.supervised = True
 
 
+OVERDUE_SHARE = 0.08  # of handling rounds finished late, across the district
+REWORK_SHARE = 0.06  # of first handlings sent back by the verifier
+# How far units stray from the district's average (multipliers of the two shares above): wide
+# enough that the monthly evaluation ranks and grades them apart (A to D, a few E grids), as
+# real districts' rankings do, instead of every unit scoring the same.
+STREET_SLACK = (0.2, 5.0)
+GRID_SLACK = (0.5, 1.8)
+DEPARTMENT_SLACK = (0.2, 5.0)
+
+
+@dataclass(frozen=True)
+class UnitPerformance:
+    """Each street's, grid's and department's own tendency to run late or be sent back, drawn
+    once per seed from a stream of its own (so the plan's other draws stay as they were)."""
+
+    streets: dict[str, float]
+    grids: dict[str, float]
+    departments: dict[str, float]
+
+    @classmethod
+    def drawn(cls, seed: int, grids: list, department_codes: list[str]) -> "UnitPerformance":
+        rng = random.Random(f"performance-{seed}")
+        streets = sorted({grid.code[:9] for grid in grids})
+        return cls(
+            {code: rng.uniform(*STREET_SLACK) for code in streets},
+            {grid.code: rng.uniform(*GRID_SLACK) for grid in grids},
+            {code: rng.uniform(*DEPARTMENT_SLACK) for code in sorted(department_codes)},
+        )
+
+    def of(self, case) -> float:
+        if case.department:
+            return self.departments.get(case.department, 1.0)
+        return self.streets.get(case.grid.code[:9], 1.0) * self.grids.get(case.grid.code, 1.0)
+
+
 class _Story:
     """Chooses what happens to one case (the probabilities of the demo) and walks it."""
 
-    def __init__(self, walk: _CaseWalk, rng: random.Random, department_codes: list[str]):
+    def __init__(self, walk: _CaseWalk, rng: random.Random, department_codes: list[str], performance: "UnitPerformance | None" = None):
         self.walk, self.rng, self.department_codes = walk, rng, department_codes
         self.case = walk.case
+        self.performance = performance or UnitPerformance({}, {}, {})
+
+    def slack(self) -> float:
+        """How much more often than the district's average the case's holder works late or badly."""
+        return self.performance.of(self.case)
 
     def chance(self, p: float) -> bool:
         return self.rng.random() < p
@@ -363,7 +403,7 @@ class _Story:
             t = walk.later(walk.now, self.taken_of(case.category.verify_hours, late=(1.1, 1.6)))
             walk.step("verify", t, Role.VERIFIER)
             t = walk.later(t, self.minutes(2, 30))
-            if case.rework_count == 0 and self.chance(0.06):
+            if case.rework_count == 0 and self.chance(min(0.4, REWORK_SHARE * self.slack())):
                 walk.step("rework", t, Role.VERIFIER, "现场核查未处置到位，请重新处置")
                 continue
             walk.step("pass", t, Role.VERIFIER)
@@ -404,7 +444,7 @@ class _Story:
     def finish(self) -> None:
         walk, case = self.walk, self.case
         now, limit = walk.now, walk.handle_limit()
-        if self.chance(0.08):  # overdue
+        if self.chance(min(0.6, OVERDUE_SHARE * self.slack())):  # overdue
             finish_at = walk.calendar.add_working_time(max(case.deadline, now), limit * self.rng.uniform(0.05, 1.4))
             overrun = walk.calendar.working_time_between(case.deadline, finish_at)
             supervise_at = walk.calendar.add_working_time(case.deadline, limit * 0.5)
@@ -505,6 +545,7 @@ def plan_case_history(
     last_day = timezone.localtime(until, calendar.tz).date()
     day_list = [last_day - timedelta(days=n) for n in range(days - 1, -1, -1)]
     expected = len(grids) * per_grid_month * days / DAYS_PER_MONTH
+    performance = UnitPerformance.drawn(seed, grids, department_codes)
     planned = []
     for day, count in zip(day_list, _daily_counts(day_list, calendar, expected, np_rng), strict=True):
         for _ in range(count):
@@ -515,7 +556,7 @@ def plan_case_history(
             if reported_at > until:
                 continue
             try:
-                _Story(_CaseWalk(case, calendar, until, departments), rng, department_codes).tell(reported_at)
+                _Story(_CaseWalk(case, calendar, until, departments), rng, department_codes, performance).tell(reported_at)
             except _HistoryEnds:
                 pass
             planned.append(case)

@@ -6,6 +6,8 @@
   (``gridgov.benchmarking.intake``);
 - ``upload``: CPU and peak memory of the most expensive photo the upload limits accept
   (``gridgov.benchmarking.upload``).
+- ``evaluate``: a month's indicators for every unit of every level against DuckDB on the same
+  rows (``gridgov.benchmarking.evaluate``).
 
 A benchmark is a class with ``help``, ``add_arguments(parser)`` and ``run(options, say) -> dict``,
 where ``say`` prints one human-readable line and the returned figures are what ``--json`` prints.
@@ -16,11 +18,12 @@ import json
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
+from gridgov.benchmarking.evaluate import EvaluateBenchmark
 from gridgov.benchmarking.intake import IntakeBenchmark
 from gridgov.benchmarking.locate import LocateBenchmark
 from gridgov.benchmarking.upload import UploadBenchmark
 
-BENCHMARKS = {"locate": LocateBenchmark, "intake": IntakeBenchmark, "upload": UploadBenchmark}
+BENCHMARKS = {"locate": LocateBenchmark, "intake": IntakeBenchmark, "upload": UploadBenchmark, "evaluate": EvaluateBenchmark}
 
 
 class Command(BaseCommand):

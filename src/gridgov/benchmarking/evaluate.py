@@ -1,0 +1,281 @@
+"""``gridgov bench evaluate``: one month's full indicator set for every unit of every level
+(street, community, grid, department, staff role), timed, beside DuckDB computing the same
+figures from the same rows, and the figures checked equal.
+
+Loading (``--cases N``): N cases are generated through the demo's own planner
+(``demo.cases.plan_case_history``: every step through the workflow table and every deadline from
+the SLA clock) over the grids in the database, a year of history ending at ``--until`` (default:
+now), and written by the demo's bulk writer (``write_case_history``: plain INSERTs in batches of
+2,000 through ``gridgov.bulk``). Without ``--cases`` the benchmark measures what is there.
+
+DuckDB gets the cases and steps exported once (CSV, timed apart) and computes each measure from
+its own SQL written from the definitions in ``evaluation/indicators.py`` (the latest handling
+deadline by ordered aggregates instead of correlated sub-queries) — an independent second
+implementation, so equal figures check the registry as well as the speed.
+
+Also timed: the dashboard's data (``evaluation.dashboard.dashboard_payload``) for the district
+leader, cold (caches dropped) and warm (finished months kept under the change stamp), p95 of
+``--repeat`` runs. The figure lines are technical output and stay in English.
+"""
+
+import csv
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+LEVELS = ("street", "community", "grid", "department", "role")
+PREFIX = {"street": 9, "community": 12, "grid": 15}
+
+
+class EvaluateBenchmark:
+    help = "Time one month's indicators for every unit of every level against DuckDB on the same rows."
+
+    @staticmethod
+    def add_arguments(parser):
+        parser.add_argument("--cases", type=int, default=0, help="generate this many cases first (default: use what is there)")
+        parser.add_argument("--seed", type=int, default=11, help="seed of the generated cases (default 11)")
+        parser.add_argument("--until", default="", help="end of the generated year, ISO date (default: now)")
+        parser.add_argument("--month", default="", help="the month to evaluate, e.g. 2026-03 (default: the last full month)")
+        parser.add_argument("--repeat", type=int, default=3, help="runs of each timing; the median is printed (default 3)")
+
+    def run(self, options, say) -> dict:
+        from gridgov.evaluation.periods import current_month, parse_period
+
+        if options["cases"]:
+            load_cases(options["cases"], options["seed"], options["until"], say)
+        period = parse_period(options["month"]) if options["month"] else current_month().previous()
+        now = timezone.now()
+        figures: dict = {"month": period.key}
+        django_counts, django_seconds = time_django(period, now, options["repeat"])
+        total = sum(django_counts["role"].get("all", {}).get("reported", 0) for _ in [0])
+        say(f"month {period.key}: {count_cases():,} cases in the database, {total:,} reported in the month")
+        say(f"gridgov (SQL on {connection_vendor()}): {django_seconds:.3f} s for every level ({', '.join(LEVELS)}), median of {options['repeat']}")
+        figures.update(cases=count_cases(), gridgov_seconds=round(django_seconds, 4))
+        try:
+            import duckdb  # noqa: F401
+        except ImportError as error:
+            raise CommandError("duckdb is not installed: pip install duckdb (a test/bench-only dependency)") from error
+        with tempfile.TemporaryDirectory() as directory:
+            started = time.perf_counter()
+            cases_csv, steps_csv = export_rows(Path(directory))
+            export_seconds = time.perf_counter() - started
+            duck_counts, duck_seconds, load_seconds = time_duckdb(cases_csv, steps_csv, period, now, options["repeat"])
+        say(f"DuckDB: {duck_seconds:.3f} s for the same (export {export_seconds:.1f} s and load {load_seconds:.1f} s once, not counted)")
+        ratio = django_seconds / duck_seconds if duck_seconds else float("inf")
+        say(f"ratio gridgov / DuckDB: {ratio:.2f}x")
+        differences = compare(django_counts, duck_counts)
+        say("figures: all equal" if not differences else f"figures: {len(differences)} differ, e.g. {differences[:3]}")
+        cold, warm = time_dashboard(options["repeat"])
+        say(f"dashboard data for the district leader: p95 {cold * 1000:.0f} ms cold, {warm * 1000:.0f} ms warm (finished months cached)")
+        figures.update(duckdb_seconds=round(duck_seconds, 4), ratio=round(ratio, 2), export_seconds=round(export_seconds, 2),
+                       equal=not differences, differences=differences[:20], dashboard_p95_cold_ms=round(cold * 1000),
+                       dashboard_p95_warm_ms=round(warm * 1000))  # fmt: skip
+        return figures
+
+
+def connection_vendor() -> str:
+    from django.db import connection
+
+    return connection.vendor
+
+
+def count_cases() -> int:
+    from gridgov.cases.selectors import evaluation_cases
+
+    return evaluation_cases(None).count()
+
+
+def load_cases(count: int, seed: int, until: str, say) -> None:
+    from gridgov.accounts.models import Department
+    from gridgov.cases import sla
+    from gridgov.cases.catalogue import seed_catalogue
+    from gridgov.cases.models import Category
+    from gridgov.demo.cases import DAYS_PER_MONTH, HISTORY_DAYS, demo_grids, plan_case_history, write_case_history
+
+    grids = demo_grids(prefix="")
+    if not grids:
+        raise CommandError("no grids in the database: build the demo district first (gridgov demo --no-serve --no-cases)")
+    seed_catalogue()
+    end = datetime.fromisoformat(until).replace(tzinfo=timezone.get_current_timezone()) if until else timezone.now()
+    per_grid_month = count / len(grids) / (HISTORY_DAYS / DAYS_PER_MONTH)
+    calendar = sla.working_calendar()
+    departments = dict(Department.objects.values_list("id", "code"))
+    started = time.perf_counter()
+    planned = plan_case_history(
+        grids, list(Category.objects.filter(is_active=True)), departments, seed=seed, until=end, calendar=calendar,
+        per_grid_month=per_grid_month,
+    )  # fmt: skip
+    written = write_case_history(planned, calendar)
+    say(f"loaded {written:,} cases ({sum(len(c.steps) for c in planned):,} steps) in {time.perf_counter() - started:.1f} s")
+
+
+def time_django(period, now, repeat: int) -> tuple[dict, float]:
+    """The product's path with its caches dropped: one count per grid (summed up to communities,
+    streets and the whole scope) and one per department, each a query over cases and one over steps."""
+    from gridgov.evaluation import selectors
+
+    times, counts = [], {}
+    for _ in range(repeat):
+        selectors.forget_all()
+        started = time.perf_counter()
+        counts = {level: selectors.cached_counts(None, level, period, now) for level in LEVELS}
+        times.append(time.perf_counter() - started)
+    return counts, statistics.median(times)
+
+
+def _utc(value) -> str:
+    return "" if value is None else value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+CASE_COLUMNS = ("id", "grid_code", "assigned_department__code", "state", "created_at", "filed_at", "handled_at", "closed_at",
+                "suspended_at", "rework_count", "solved_level", "source", "rating")  # fmt: skip
+TIME_COLUMNS = {"created_at", "filed_at", "handled_at", "closed_at", "suspended_at"}
+STEP_COLUMNS = ("id", "case_id", "action", "to_state", "at", "deadline")
+
+
+def export_rows(directory: Path) -> tuple[Path, Path]:
+    """The cases and steps as CSV (times in UTC), read once by DuckDB."""
+    from gridgov.cases.selectors import evaluation_cases, evaluation_steps
+
+    cases_csv, steps_csv = directory / "cases.csv", directory / "steps.csv"
+    with cases_csv.open("w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow([c.replace("assigned_department__code", "department") for c in CASE_COLUMNS])
+        rows = evaluation_cases(None).order_by().values_list(*CASE_COLUMNS).iterator(chunk_size=20000)
+        for row in rows:
+            writer.writerow([_utc(v) if name in TIME_COLUMNS else ("" if v is None else v) for name, v in zip(CASE_COLUMNS, row, strict=True)])
+    with steps_csv.open("w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(STEP_COLUMNS)
+        for row in evaluation_steps(None).order_by().values_list(*STEP_COLUMNS).iterator(chunk_size=50000):
+            writer.writerow([*row[:4], _utc(row[4]), _utc(row[5])])
+    return cases_csv, steps_csv
+
+
+def _measures_sql(start: str, end: str, due_end: str) -> str:
+    """Each measure of evaluation/indicators.py, written again in DuckDB's SQL."""
+    reported = f"created_at >= '{start}' AND created_at < '{end}'"
+    filed = f"filed_at >= '{start}' AND filed_at < '{end}'"
+    due = (f"state IN ('dispatched','handling','handled','verifying','closed','rated') AND handle_deadline >= '{start}' "
+           f"AND handle_deadline < '{due_end}' AND NOT (suspended_at IS NOT NULL AND state IN ('dispatched','handling'))")  # fmt: skip
+    finished = "state IN ('handled','verifying','closed','rated')"
+    closed_states = "state IN ('closed','rated')"
+    on_time = f"({due}) AND {finished} AND handled_at <= handle_deadline"
+    closed = f"closed_at >= '{start}' AND closed_at < '{end}' AND {closed_states}"
+    measures = {
+        "reported": reported,
+        "valid": f"{reported} AND filed_at IS NOT NULL AND state <> 'merged'",
+        "filed": filed,
+        "filed_on_time": f"{filed} AND filed_at <= intake_deadline",
+        "due": due,
+        "handled": f"({due}) AND {finished}",
+        "handled_on_time": on_time,
+        "due_closed": f"({due}) AND {closed_states}",
+        "closed_on_time": f"({on_time}) AND {closed_states} AND closed_at <= verify_deadline",
+        "reworked": f"({due}) AND rework_count > 0",
+        "overdue": f"({due}) AND (NOT {finished} OR handled_at > handle_deadline)",
+        "closed": closed,
+        "closed_in_grid": f"{closed} AND solved_level = 'grid'",
+        "hotline_reported": f"{reported} AND source = 'hotline'",
+        "hotline_responded": f"{reported} AND source = 'hotline' AND filed_at <= intake_deadline",
+        "hotline_due": f"({due}) AND source = 'hotline'",
+        "hotline_resolved": f"({due}) AND {closed_states} AND source = 'hotline'",
+        "hotline_rated": f"{closed} AND source = 'hotline' AND rating <> ''",
+        "hotline_satisfied": f"{closed} AND source = 'hotline' AND rating = 'satisfied'",
+        "hotline_basically": f"{closed} AND source = 'hotline' AND rating = 'basically'",
+    }
+    return ", ".join(f"SUM(CASE WHEN ({condition}) THEN 1 ELSE 0 END)::BIGINT AS {key}" for key, condition in measures.items())
+
+
+def _unit(level: str) -> str:
+    if level in PREFIX:
+        return f"substr(grid_code, 1, {PREFIX[level]})"
+    return "department" if level == "department" else "'all'"
+
+
+def time_duckdb(cases_csv: Path, steps_csv: Path, period, now, repeat: int) -> tuple[dict, float, float]:
+    import duckdb
+
+    con = duckdb.connect()
+    started = time.perf_counter()
+    con.execute(f"CREATE TABLE cases AS SELECT * FROM read_csv('{cases_csv}', header=true, all_varchar=true)")
+    con.execute(f"CREATE TABLE steps AS SELECT * FROM read_csv('{steps_csv}', header=true, all_varchar=true)")
+    con.execute("""CREATE TABLE c AS SELECT id::BIGINT id, grid_code, NULLIF(department, '') department, state,
+        NULLIF(created_at,'')::TIMESTAMP created_at, NULLIF(filed_at,'')::TIMESTAMP filed_at, NULLIF(handled_at,'')::TIMESTAMP handled_at,
+        NULLIF(closed_at,'')::TIMESTAMP closed_at, NULLIF(suspended_at,'')::TIMESTAMP suspended_at, rework_count::INT rework_count,
+        coalesce(solved_level,'') solved_level, source, coalesce(rating,'') rating FROM cases""")
+    con.execute("""CREATE TABLE s AS SELECT id::BIGINT id, case_id::BIGINT case_id, action, to_state, "at"::TIMESTAMP "at",
+        NULLIF(deadline,'')::TIMESTAMP deadline FROM steps""")
+    load_seconds = time.perf_counter() - started
+    start, end = _utc(period.start), _utc(period.end)
+    due_end = _utc(min(period.end, now))
+    step_measures = {"dispatched": "dispatch", "returned": "return"}
+    times, counts = [], {}
+    for _ in range(repeat):
+        began = time.perf_counter()
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE facts AS SELECT c.*, d.intake_deadline, d.handle_deadline, d.verify_deadline
+            FROM c LEFT JOIN (SELECT case_id,
+                first(deadline ORDER BY "at", id) FILTER (WHERE action = 'report') intake_deadline,
+                last(deadline ORDER BY "at", id) FILTER (WHERE to_state IN ('dispatched', 'handling')) handle_deadline,
+                last(deadline ORDER BY "at", id) FILTER (WHERE action = 'finish') verify_deadline
+              FROM s GROUP BY case_id) d ON d.case_id = c.id WHERE c.created_at < '{end}'""")
+        counts = {}
+        for level in LEVELS:
+            result = con.execute(f"SELECT {_unit(level)} AS unit, {_measures_sql(start, end, due_end)} FROM facts GROUP BY 1")
+            names = [column[0] for column in result.description]
+            units = {row[0]: dict(zip(names[1:], row[1:], strict=True)) for row in result.fetchall() if row[0] is not None}
+            steps = con.execute(f"""SELECT {_unit(level)} AS unit, {", ".join(f"SUM(CASE WHEN s.action = '{a}' THEN 1 ELSE 0 END)::BIGINT" for a in step_measures.values())}
+                FROM s JOIN c ON c.id = s.case_id WHERE s."at" >= '{start}' AND s."at" < '{end}' AND s.action IN ('dispatch', 'return') GROUP BY 1""").fetchall()
+            for row in steps:
+                if row[0] is None:
+                    continue
+                unit = units.setdefault(row[0], {key: 0 for key in names[1:]})
+                unit.update(dict(zip(step_measures, row[1:], strict=True)))
+            for unit in units.values():
+                for key in step_measures:
+                    unit.setdefault(key, 0)
+            counts[level] = units
+        times.append(time.perf_counter() - began)
+    con.close()
+    return counts, statistics.median(times), load_seconds
+
+
+def compare(ours: dict, theirs: dict) -> list[str]:
+    differences = []
+    for level in LEVELS:
+        for unit in sorted(set(ours[level]) | set(theirs[level])):
+            a, b = ours[level].get(unit, {}), theirs[level].get(unit, {})
+            for key in sorted(set(a) | set(b)):
+                if (a.get(key) or 0) != (b.get(key) or 0):
+                    differences.append(f"{level} {unit} {key}: gridgov {a.get(key)} DuckDB {b.get(key)}")
+    return differences
+
+
+def time_dashboard(repeat: int) -> tuple[float, float]:
+    from gridgov.accounts.models import Role, User
+    from gridgov.evaluation import dashboard, selectors
+    from gridgov.evaluation.periods import current_month
+
+    leader = User.objects.filter(role=Role.LEADER).order_by("region_id", "pk").first() or User(role=Role.LEADER)
+    period = current_month()
+
+    def once(cold: bool) -> float:
+        if cold:
+            selectors.forget_all()
+        started = time.perf_counter()
+        dashboard.dashboard_payload(leader, period, timezone.now())
+        return time.perf_counter() - started
+
+    cold = [once(True) for _ in range(repeat)]
+    warm = [once(False) for _ in range(max(repeat, 5))]
+    return _p95(cold), _p95(warm)
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]

@@ -1,0 +1,66 @@
+"""How each level of units is scored: the weight of each indicator and the grade bands.
+
+One ``Scheme`` per level (street, community, grid, department, staff role), seeded by a data
+migration with the defaults of ``indicators.DEFAULT_WEIGHTS`` and DESIGN.md section 5's bands
+(A ≥ 90, B 75–90, C 60–75, D 40–60, E < 40), and edited in the admin.
+"""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class EvaluationLevel(models.TextChoices):
+    STREET = "street", _("Street")
+    COMMUNITY = "community", _("Community")
+    GRID = "grid", _("Grid")
+    DEPARTMENT = "department", _("Department")
+    ROLE = "role", _("Staff role")
+
+
+def _band(verbose_name, default):
+    return models.DecimalField(
+        verbose_name, max_digits=5, decimal_places=2, default=Decimal(default),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+    )  # fmt: skip
+
+
+class Scheme(models.Model):
+    level = models.CharField(_("level"), max_length=16, choices=EvaluationLevel.choices, unique=True)
+    grade_a = _band(_("lowest score for grade A"), "90")
+    grade_b = _band(_("lowest score for grade B"), "75")
+    grade_c = _band(_("lowest score for grade C"), "60")
+    grade_d = _band(_("lowest score for grade D"), "40")
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["level"]
+        verbose_name = _("evaluation scheme")
+        verbose_name_plural = _("evaluation schemes")
+
+    def __str__(self) -> str:
+        return str(self.get_level_display())
+
+    def clean(self) -> None:
+        if not (self.grade_a >= self.grade_b >= self.grade_c >= self.grade_d):
+            raise ValidationError(_("Grade bands must not increase from A to D."))
+
+
+class Weight(models.Model):
+    scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="weights")
+    indicator = models.CharField(_("indicator"), max_length=32)
+    weight = models.DecimalField(
+        _("weight"), max_digits=6, decimal_places=2, default=Decimal(0), validators=[MinValueValidator(Decimal(0))]
+    )
+
+    class Meta:
+        ordering = ["scheme", "indicator"]
+        verbose_name = _("weight")
+        verbose_name_plural = _("weights")
+        constraints = [models.UniqueConstraint(fields=["scheme", "indicator"], name="weight_scheme_indicator_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.scheme} {self.indicator} {self.weight}"
