@@ -71,3 +71,11 @@ def _tasks_run_in_the_caller(settings):
     """Tasks run at once in the test that enqueues them (no worker); tests of the queue itself
     (test_background.py) switch to the database backend."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    """pytest-django's admin client, past the second factor the admin demands of a superuser."""
+    from .auth_helpers import login_verified
+
+    return login_verified(client, admin_user)

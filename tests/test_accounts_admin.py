@@ -30,6 +30,7 @@ VIEWERS = {
     "axes.accesslog": {SECURITY},
     "cases.calendarday": {SYSTEM},
     "cases.case": set(),  # reporters' personal data: none of the three
+    "django_tasks_database.dbtaskresult": {SYSTEM},  # parked tasks and their errors
     "cases.category": {SYSTEM},
     "cases.extensionrequest": set(),
     "cases.notification": set(),

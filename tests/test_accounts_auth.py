@@ -256,7 +256,7 @@ def test_a_verified_administrator_passes(client, system_admin):
 
 
 def test_behind_a_trusted_proxy_the_lockout_counts_the_real_client(client, clerk, settings):
-    settings.GRIDGOV_TRUSTED_PROXY = 1
+    settings.GRIDGOV_TRUSTED_PROXIES = 1
     for n in range(5):
         client.post(reverse("login"), {"username": f"guess{n}", "password": "x"}, REMOTE_ADDR="10.9.9.9", HTTP_X_FORWARDED_FOR="203.0.113.5")
     proxied = {"REMOTE_ADDR": "10.9.9.9"}

@@ -7,15 +7,9 @@ from django.urls import reverse
 
 from gridgov.cases.models import CalendarDay, Case, ExtensionRequest, Notification, Photo, Step
 
-from .auth_helpers import login_verified
 from .case_factories import make_category, report
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client(client, admin_user):
-    return login_verified(client, admin_user)
 
 
 def test_category_list_filters_and_search(admin_client, network):

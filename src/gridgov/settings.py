@@ -279,7 +279,7 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_COOLOFF_TIME = timedelta(minutes=GRIDGOV_LOCKOUT_MINUTES) if GRIDGOV_LOCKOUT_MINUTES else None
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "gridgov.accounts.views.locked_out"
-# The client address as the intake rate limits see it (GRIDGOV_TRUSTED_PROXY, X-Forwarded-For),
+# The client address as the intake rate limits see it (GRIDGOV_TRUSTED_PROXIES, X-Forwarded-For),
 # so that behind a proxy every resident does not share one lockout.
 GRIDGOV_CLIENT_ADDRESS = "gridgov.cases.ratelimit.client_address"
 AXES_CLIENT_IP_CALLABLE = "gridgov.accounts.services.lockout_address"

@@ -31,6 +31,8 @@ SYSTEM_ADMIN_PERMISSIONS = frozenset(
         *_crud("grids.servicecentre"),
         "grids.view_networkrevision",
         *_crud("open311.apikey"),
+        # Background tasks (reminders, photo sweeps) and their errors: operating the system.
+        "django_tasks_database.view_dbtaskresult",
     }
 )
 # The security administrator manages accounts: users, roles, units and departments on users,
