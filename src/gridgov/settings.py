@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "gridgov.cases",
     "gridgov.ops",
     "gridgov.open311",
+    "gridgov.economy",
+    "gridgov.projects",
 ]
 
 MIDDLEWARE = [
