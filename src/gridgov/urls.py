@@ -27,4 +27,6 @@ urlpatterns = [
     path("cases/", include("gridgov.cases.urls")),
     path("report/", include(case_public_urls)),
     path("open311/v2/", include("gridgov.open311.urls")),
+    path("projects/", include("gridgov.projects.urls")),
+    path("economy/", include("gridgov.economy.urls")),
 ]
