@@ -4,7 +4,9 @@ from ninja import NinjaAPI
 from ninja.security import django_auth
 
 from gridgov.cases.api import router as cases_router
+from gridgov.economy.api import router as economy_router
 from gridgov.grids.api import router as grids_router
+from gridgov.projects.api import router as projects_router
 
 api = NinjaAPI(
     title="gridgov API",
@@ -15,3 +17,5 @@ api = NinjaAPI(
 )
 api.add_router("/v1/", grids_router)
 api.add_router("/v1/cases/", cases_router)
+api.add_router("/v1/projects/", projects_router)
+api.add_router("/v1/economy/", economy_router)

@@ -45,7 +45,7 @@ def project_list(request):
     scope = selectors.visible_projects(request.user)
     form = PeriodForm(request.GET, industries=Industry.objects.all(), parks=selectors.parks(scope), default_last=default_last_month())
     if not form.is_valid():
-        return render(request, "projects/list.html", {"form": form, "projects": [], "counts": None}, status=400)
+        return render(request, "projects/list.html", {"form": form, "projects": [], "counts": None, "total": 0, "limit": PAGE_LIMIT}, status=400)
     data = form.cleaned_data
     period = selectors.Period.months(data["year"], data["first"], data["last"])
     measure = request.GET.get("measure", "")
