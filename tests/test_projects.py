@@ -10,8 +10,14 @@ from gridgov.cases.models import Case
 from gridgov.grids.models import Region
 from gridgov.projects import selectors, services
 from gridgov.projects.models import (
-    ChainNode, Enterprise, IndustryChain, RenewalCompound, RenewalStage, Stage, StageEvent,
-)  # fmt: skip
+    ChainNode,
+    Enterprise,
+    IndustryChain,
+    RenewalCompound,
+    RenewalStage,
+    Stage,
+    StageEvent,
+)
 
 from .factories import EAST_GRID, WEST_GRID
 

@@ -29,9 +29,22 @@ from gridgov.economy.models import District, Indicator, MonthlyFigure
 from gridgov.grids.models import Region
 from gridgov.projects.catalogue import seed_industries
 from gridgov.projects.models import (
-    ChainNode, Enterprise, Industry, IndustryChain, InvestmentPlan, Milestone, MonthlyInvestment, Project, RenewalClass,
-    RenewalCompound, RenewalStage, RenewalTarget, Stage, StageEvent, SupportingRate,
-)  # fmt: skip
+    ChainNode,
+    Enterprise,
+    Industry,
+    IndustryChain,
+    InvestmentPlan,
+    Milestone,
+    MonthlyInvestment,
+    Project,
+    RenewalClass,
+    RenewalCompound,
+    RenewalStage,
+    RenewalTarget,
+    Stage,
+    StageEvent,
+    SupportingRate,
+)
 
 from . import DEMO_DISTRICT_CODE, DEMO_DISTRICT_NAME, SAMPLE_MARK
 
@@ -184,7 +197,7 @@ def _write_renewal(year: int, rng: random.Random) -> int:
     stages = [RenewalStage.COMPLETED] * 46 + [RenewalStage.UNDER_WAY] * 75 + [RenewalStage.PLANNED] * 15  # 121 in renewal
     compounds = []
     for i, stage in enumerate(stages):
-        community_id, code, name = communities[i % len(communities)]
+        community_id, code, _name = communities[i % len(communities)]
         compounds.append(RenewalCompound(
             community_id=community_id, community_code=code, name=f"样例{i + 1:03d}号小区{SAMPLE_MARK}", households=rng.randint(120, 900),
             buildings=rng.randint(3, 18), renewal_class=rng.choice(RenewalClass.values), works="、".join(rng.sample(WORKS, 3)),

@@ -106,7 +106,7 @@ def table(request: HttpRequest, month: str):
             "cumulative_value": row.figure.cumulative_value if row.figure else None, "month_growth": row.month_growth,
             "cumulative_growth": row.cumulative_growth, "rank": row.rank, "ranked": row.ranked, "record": row.record,
             "source_id": row.figure.pk if row.figure else None,
-        }  # fmt: skip
+        }
         for row in selectors.period_table(district, year, last)
     ]
 

@@ -16,7 +16,7 @@ RANK_MEASURES = ("cumulative_growth", "month_growth", "cumulative_value", "month
 ONE_DECIMAL = Decimal("0.1")
 
 
-def round_growth(value: Decimal | float | int | None) -> Decimal | None:
+def round_growth(value: Decimal | float | None) -> Decimal | None:
     """Growth to one decimal, halves away from zero (how statistical bulletins round: 18.85 → 18.9,
     where Python's ``round`` would give 18.8)."""
     if value is None:

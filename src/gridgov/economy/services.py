@@ -128,7 +128,7 @@ def read_monthly_table(content: bytes) -> tuple[list[dict], list[Refusal]]:
 
     try:
         workbook = load_workbook(BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
+    except Exception:  # noqa: BLE001 - openpyxl raises many kinds for a file that is not a workbook
         return [], [Refusal(0, _("The file is not an Excel workbook (.xlsx)."))]
     rows_iter = workbook.worksheets[0].iter_rows(values_only=True) if workbook.worksheets else iter(())
     header = next(rows_iter, None)

@@ -1,9 +1,20 @@
 from django.contrib import admin
 
 from .models import (
-    ChainNode, Enterprise, Industry, IndustryChain, InvestmentPlan, Milestone, MonthlyInvestment, Project, ProjectProblem,
-    RenewalCompound, RenewalTarget, StageEvent, SupportingRate,
-)  # fmt: skip
+    ChainNode,
+    Enterprise,
+    Industry,
+    IndustryChain,
+    InvestmentPlan,
+    Milestone,
+    MonthlyInvestment,
+    Project,
+    ProjectProblem,
+    RenewalCompound,
+    RenewalTarget,
+    StageEvent,
+    SupportingRate,
+)
 
 
 @admin.register(Industry)

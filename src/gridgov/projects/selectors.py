@@ -17,9 +17,22 @@ from gridgov.accounts.models import Role, User
 from gridgov.economy.selectors import growth_rate, round_growth
 
 from .models import (
-    MAJOR_THRESHOLD, ChainNode, Enterprise, IndustryChain, InvestmentPlan, Milestone, MonthlyInvestment, Project,
-    ProjectProblem, RenewalCompound, RenewalStage, RenewalTarget, Stage, StageEvent, SupportingRate,
-)  # fmt: skip
+    MAJOR_THRESHOLD,
+    ChainNode,
+    Enterprise,
+    IndustryChain,
+    InvestmentPlan,
+    Milestone,
+    MonthlyInvestment,
+    Project,
+    ProjectProblem,
+    RenewalCompound,
+    RenewalStage,
+    RenewalTarget,
+    Stage,
+    StageEvent,
+    SupportingRate,
+)
 
 # What each counted measure means in stage events. 开复工 counts a start or a restart (复工)
 # dated in the period, so a project that started last year and restarted this year counts.

@@ -19,9 +19,22 @@ from gridgov.grids import selectors as grid_selectors
 
 from .catalogue import PROBLEM_CATEGORIES, PROBLEM_KIND
 from .models import (
-    ChainNode, Enterprise, Industry, InvestmentPlan, Milestone, MonthlyInvestment, ProblemKind, Project, ProjectProblem,
-    RenewalCompound, RenewalStage, RenewalTarget, Stage, StageEvent, SupportingRate,
-)  # fmt: skip
+    ChainNode,
+    Enterprise,
+    Industry,
+    InvestmentPlan,
+    Milestone,
+    MonthlyInvestment,
+    ProblemKind,
+    Project,
+    ProjectProblem,
+    RenewalCompound,
+    RenewalStage,
+    RenewalTarget,
+    Stage,
+    StageEvent,
+    SupportingRate,
+)
 
 # Which stage may follow which. Signing and landing may fall on the same day; a started project
 # may pause (e.g. the winter stop) and restart (复工) any number of times.
