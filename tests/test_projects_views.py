@@ -135,3 +135,39 @@ def test_stage_recording_through_the_service_updates_the_list(leader_client, net
     services.record_stage(project, stage=Stage.SIGNED, on=date(YEAR, 3, 1))
     page = leader_client.get(reverse("projects:list"), {"year": YEAR, "first": 3, "last": 3, "measure": "signed"})
     assert [p.pk for p in page.context["projects"]] == [project.pk]
+
+
+def test_an_editor_records_a_stage_and_corrects_its_date_from_the_project_page(client, network, django_user_model):
+    from gridgov.projects.models import StageEvent
+
+    editor = django_user_model.objects.create_user("bureau", role=Role.LEADER)
+    project = services.create_project(name="页面项目", total_investment=15000, lat=41.79, lng=123.405)
+    client.force_login(editor)
+    assert client.post(reverse("projects:record-stage", args=[project.pk]), {"stage": "signed", "on": "2026-03-01"}).status_code == 404
+    editor.user_permissions.add(Permission.objects.get(codename="change_project"))
+    editor = django_user_model.objects.get(pk=editor.pk)
+    client.force_login(editor)
+    assert client.post(reverse("projects:record-stage", args=[project.pk]), {"stage": "signed", "on": "2026-03-01"}).status_code == 302
+    skipped = client.post(reverse("projects:record-stage", args=[project.pk]), {"stage": "started", "on": "2026-03-02"})
+    assert skipped.status_code == 400 and b"form-error" in skipped.content
+    assert client.post(reverse("projects:record-stage", args=[project.pk]), {"stage": "landed", "on": "not a date"}).status_code == 400
+    event = StageEvent.objects.get(project=project)
+    moved = client.post(reverse("projects:correct-stage", args=[project.pk]), {"event": event.pk, "on": "2026-02-27", "reason": "录入错误"})
+    assert moved.status_code == 302
+    event.refresh_from_db()
+    assert event.date == date(2026, 2, 27)
+    other = client.post(reverse("projects:correct-stage", args=[project.pk]), {"event": 999999, "on": "2026-02-27", "reason": "x"})
+    assert other.status_code == 400
+
+
+def test_admin_edits_of_projects_and_figures_are_audited(client, network, django_user_model):
+    from gridgov.accounts.models import AuditEvent
+    from gridgov.economy.models import Indicator
+
+    admin_user = django_user_model.objects.create_superuser("root", password="pw-for-tests-only", role=Role.SYSTEM_ADMIN)
+    client.force_login(admin_user)
+    answer = client.post("/admin/economy/indicator/add/", {"code": "gdp", "name_zh": "地区生产总值", "unit": "亿元", "display_order": 0, "reports_cumulative": "on"})
+    assert answer.status_code == 302
+    assert AuditEvent.objects.filter(action="economy.admin_saved", target_id=str(Indicator.objects.get(code="gdp").pk)).exists()
+    for path in ("/admin/projects/project/", "/admin/projects/renewalcompound/", "/admin/economy/monthlyfigure/", "/admin/projects/industrychain/"):
+        assert client.get(path).status_code == 200, path

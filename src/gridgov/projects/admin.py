@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from gridgov.admin_mixins import AuditedAdminMixin
+
 from .models import (
     ChainNode,
     Enterprise,
@@ -18,7 +20,7 @@ from .models import (
 
 
 @admin.register(Industry)
-class IndustryAdmin(admin.ModelAdmin):
+class IndustryAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("code", "name", "group", "display_order")
     list_filter = ("group",)
 
@@ -29,26 +31,26 @@ class ChainNodeInline(admin.TabularInline):
 
 
 @admin.register(IndustryChain)
-class IndustryChainAdmin(admin.ModelAdmin):
+class IndustryChainAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("code", "name", "industry", "is_sample")
     inlines = [ChainNodeInline]
 
 
 @admin.register(ChainNode)
-class ChainNodeAdmin(admin.ModelAdmin):
+class ChainNodeAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "chain", "tier", "display_order")
     list_filter = ("chain",)
 
 
 @admin.register(Enterprise)
-class EnterpriseAdmin(admin.ModelAdmin):
+class EnterpriseAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "node", "is_local", "is_leading", "is_sample")
     list_filter = ("is_local", "is_leading", "node__chain")
     search_fields = ("name",)
 
 
 @admin.register(SupportingRate)
-class SupportingRateAdmin(admin.ModelAdmin):
+class SupportingRateAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("enterprise", "year", "rate")
 
 
@@ -64,7 +66,7 @@ class MilestoneInline(admin.TabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "investor", "stage", "total_investment", "industry", "park", "grid_code", "is_sample")
     list_filter = ("stage", "industry", "park")
     search_fields = ("name", "investor")
@@ -73,31 +75,31 @@ class ProjectAdmin(admin.ModelAdmin):
 
 
 @admin.register(InvestmentPlan)
-class InvestmentPlanAdmin(admin.ModelAdmin):
+class InvestmentPlanAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("project", "year", "planned")
     raw_id_fields = ("project",)
 
 
 @admin.register(MonthlyInvestment)
-class MonthlyInvestmentAdmin(admin.ModelAdmin):
+class MonthlyInvestmentAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("project", "year", "month", "completed")
     raw_id_fields = ("project",)
 
 
 @admin.register(ProjectProblem)
-class ProjectProblemAdmin(admin.ModelAdmin):
+class ProjectProblemAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("project", "kind", "case_number", "raised_at")
     raw_id_fields = ("project",)
     readonly_fields = ("raised_by", "raised_at")
 
 
 @admin.register(RenewalCompound)
-class RenewalCompoundAdmin(admin.ModelAdmin):
+class RenewalCompoundAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "community_code", "households", "buildings", "renewal_class", "stage", "year", "is_sample")
     list_filter = ("year", "renewal_class", "stage")
     raw_id_fields = ("community",)
 
 
 @admin.register(RenewalTarget)
-class RenewalTargetAdmin(admin.ModelAdmin):
+class RenewalTargetAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("year", "compounds", "households")

@@ -36,3 +36,19 @@ class PeriodForm(forms.Form):
 class ProblemForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind of problem"), choices=ProblemKind.choices)
     description = forms.CharField(label=_("What blocks the project"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+class StageForm(forms.Form):
+    stage = forms.ChoiceField(label=_("Next stage"), choices=Stage.choices)
+    on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label=_("Note"), required=False, max_length=200)
+
+    def __init__(self, *args, next_stages=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].choices = [(s.value, s.label) for s in Stage if s.value in next_stages]
+
+
+class CorrectionForm(forms.Form):
+    event = forms.IntegerField(widget=forms.HiddenInput)
+    on = forms.DateField(label=_("Corrected date"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_("Reason"), max_length=200)

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from gridgov.economy import selectors as economy_selectors
 
 from . import selectors, services
-from .forms import PeriodForm, ProblemForm
+from .forms import CorrectionForm, PeriodForm, ProblemForm, StageForm
 from .models import Industry, RenewalClass
 
 PAGE_LIMIT = 200
@@ -83,8 +83,16 @@ def project_detail(request, pk: int):
     return render(request, "projects/detail.html", _detail_context(request, project, form))
 
 
-def _detail_context(request, project, form):
+def can_edit(user) -> bool:
+    return user.is_superuser or user.has_perm("projects.change_project")
+
+
+def _detail_context(request, project, form, stage_form=None, correction_form=None):
+    next_stages = services.NEXT_STAGES.get(project.stage, set())
     return {
+        "can_edit": can_edit(request.user),
+        "stage_form": stage_form or StageForm(next_stages=next_stages),
+        "correction_form": correction_form,
         "project": project,
         "history": selectors.stage_history(project),
         "milestones": project.milestones.all(),
@@ -153,3 +161,46 @@ def renewal(request):
             "classes": RenewalClass,
         },
     )
+
+
+def _editable_project(request, pk: int):
+    project = selectors.project_detail(request.user, pk)
+    if project is None or not can_edit(request.user):
+        raise Http404(_("No such project in your scope."))
+    return project
+
+
+@require_POST
+@_scoped
+def record_stage(request, pk: int):
+    project = _editable_project(request, pk)
+    form = StageForm(request.POST, next_stages=services.NEXT_STAGES.get(project.stage, set()))
+    if form.is_valid():
+        try:
+            services.record_stage(project, stage=form.cleaned_data["stage"], on=form.cleaned_data["on"], note=form.cleaned_data["note"], actor=request.user)
+        except services.ProjectError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The stage was recorded."))
+            return redirect("projects:detail", pk=project.pk)
+    return render(request, "projects/detail.html", _detail_context(request, project, ProblemForm(), stage_form=form), status=400)
+
+
+@require_POST
+@_scoped
+def correct_stage(request, pk: int):
+    project = _editable_project(request, pk)
+    form = CorrectionForm(request.POST)
+    if form.is_valid():
+        event = selectors.stage_history(project).filter(pk=form.cleaned_data["event"]).first()
+        if event is None:
+            form.add_error(None, _("That stage is not one of this project's."))
+        else:
+            try:
+                services.correct_stage_date(event, on=form.cleaned_data["on"], reason=form.cleaned_data["reason"], actor=request.user)
+            except services.ProjectError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("The stage date was corrected."))
+                return redirect("projects:detail", pk=project.pk)
+    return render(request, "projects/detail.html", _detail_context(request, project, ProblemForm(), correction_form=form), status=400)
