@@ -171,3 +171,12 @@ def test_admin_edits_of_projects_and_figures_are_audited(client, network, django
     assert AuditEvent.objects.filter(action="economy.admin_saved", target_id=str(Indicator.objects.get(code="gdp").pk)).exists()
     for path in ("/admin/projects/project/", "/admin/projects/renewalcompound/", "/admin/economy/monthlyfigure/", "/admin/projects/industrychain/"):
         assert client.get(path).status_code == 200, path
+
+
+def test_economy_page_shows_an_indicators_trend(leader_client, demo):
+    page = leader_client.get(reverse("economy:index"), {"month": f"{YEAR}-08", "indicator": "industrial-output"})
+    assert page.status_code == 200
+    assert page.context["trend_indicator"].code == "industrial-output"
+    assert [f"{f.year}-{f.month}" for f in page.context["trend"]][-1] == f"{YEAR}-8"
+    assert page.context["trend_high"] == page.context["trend"][-1].month_value  # August is the record
+    assert leader_client.get(reverse("economy:index"), {"month": "junk", "indicator": "nope"}).status_code == 200

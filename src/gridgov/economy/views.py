@@ -54,10 +54,16 @@ def index(request):
     year, month = _period(request)
     district = selectors.home_district()
     rows = selectors.period_table(district, year, month) if district else []
+    indicator = selectors.indicator_by_code(request.GET.get("indicator", "")) or (rows[0].indicator if rows else None)
+    trend = list(selectors.trend(indicator, district, since_year=year - 2)) if district and indicator else []
+    high = max((f.month_value for f in trend if f.month_value is not None and f.month != 2), default=None)
     return render(
         request,
         "economy/index.html",
-        {"district": district, "year": year, "month": month, "month_value": f"{year}-{month:02d}", "rows": rows, "can_import": can_import(request.user)},
+        {
+            "district": district, "year": year, "month": month, "month_value": f"{year}-{month:02d}", "rows": rows,
+            "can_import": can_import(request.user), "trend_indicator": indicator, "trend": trend, "trend_high": high,
+        },
     )
 
 
