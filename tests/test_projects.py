@@ -170,3 +170,19 @@ def test_chain_gaps_are_nodes_without_a_local_enterprise(db):
     services.set_supporting_rate(leader, year=2026, rate="42.5")
     with pytest.raises(services.ProjectError):
         services.set_supporting_rate(leader, year=2026, rate=101)
+
+
+def test_counts_by_street_and_industry_add_up_to_the_whole(network):
+    from gridgov.projects.models import Industry
+
+    cars, science = Industry.objects.get(code="auto-parts"), Industry.objects.get(code="ai-robotics")
+    for at, industry in ((WEST, cars), (WEST, science), (EAST, cars)):
+        p = services.create_project(name="p", total_investment=20000, lat=at[0], lng=at[1], industry=industry)
+        for stage, on in to_started(date(2026, 1, 5), date(2026, 2, 5), date(2026, 3, 5)):
+            services.record_stage(p, stage=stage, on=on)
+    by_street = selectors.period_counts_by("street", JAN_AUG)
+    assert {k: v["started"].current for k, v in by_street.items()} == {"210199001": 2, "210199002": 1}
+    by_industry = selectors.period_counts_by("industry", JAN_AUG)
+    assert {k: v["signed"].current for k, v in by_industry.items()} == {"auto-parts": 2, "ai-robotics": 1}
+    with pytest.raises(ValueError):
+        selectors.period_counts_by("colour", JAN_AUG)

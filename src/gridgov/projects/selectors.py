@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Substr
 
 from gridgov.accounts.models import Role, User
 from gridgov.economy.selectors import growth_rate, round_growth
@@ -126,6 +127,24 @@ def period_counts(period: Period, projects: QuerySet[Project] | None = None) -> 
             aggregates[f"{measure}_{key}"] = Count("project", distinct=True, filter=Q(stage__in=stages, date__range=(p.start, p.end)))
     totals = _scoped_events(projects).aggregate(**aggregates)
     return {m: Count_(m, totals[f"{m}_current"], totals[f"{m}_previous"]) for m in MEASURES}
+
+
+GROUPINGS = {"street": Substr("project__grid_code", 1, 9), "industry": F("project__industry__code")}
+
+
+def period_counts_by(by: str, period: Period, projects: QuerySet[Project] | None = None) -> dict[str, dict[str, Count_]]:
+    """``period_counts`` for every street (code) or industry (code) at once: one grouped query."""
+    if by not in GROUPINGS:
+        raise ValueError(f"by: {by!r} is not one of {', '.join(GROUPINGS)}")
+    projects = Project.objects.all() if projects is None else projects
+    before = period.year_before()
+    aggregates = {}
+    for measure, stages in MEASURES.items():
+        for key, p in (("current", period), ("previous", before)):
+            aggregates[f"{measure}_{key}"] = Count("project", distinct=True, filter=Q(stage__in=stages, date__range=(p.start, p.end)))
+    window = Q(date__range=(before.start, before.end)) | Q(date__range=(period.start, period.end))
+    rows = _scoped_events(projects).filter(window).annotate(group=GROUPINGS[by]).values("group").annotate(**aggregates).order_by("group")
+    return {row["group"] or "": {m: Count_(m, row[f"{m}_current"], row[f"{m}_previous"]) for m in MEASURES} for row in rows}
 
 
 def drill_down(measure: str, period: Period, projects: QuerySet[Project] | None = None) -> QuerySet[Project]:
