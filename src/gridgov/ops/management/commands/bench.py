@@ -3,7 +3,9 @@
 - ``locate``: bulk point → grid lookup against a per-point loop and PostGIS
   (``gridgov.benchmarking.locate``);
 - ``intake``: Open311 intake against the stack's ceiling, and latency as the case table grows
-  (``gridgov.benchmarking.intake``).
+  (``gridgov.benchmarking.intake``);
+- ``projects``: period counts with the year before and the peer ranking beside DuckDB
+  (``gridgov.benchmarking.projects``).
 
 A benchmark is a class with ``help``, ``add_arguments(parser)`` and ``run(options, say) -> dict``,
 where ``say`` prints one human-readable line and the returned figures are what ``--json`` prints.
@@ -16,8 +18,9 @@ from django.utils.translation import gettext as _
 
 from gridgov.benchmarking.intake import IntakeBenchmark
 from gridgov.benchmarking.locate import LocateBenchmark
+from gridgov.benchmarking.projects import ProjectsBenchmark
 
-BENCHMARKS = {"locate": LocateBenchmark, "intake": IntakeBenchmark}
+BENCHMARKS = {"locate": LocateBenchmark, "intake": IntakeBenchmark, "projects": ProjectsBenchmark}
 
 
 class Command(BaseCommand):
