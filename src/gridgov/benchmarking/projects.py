@@ -26,7 +26,13 @@ from gridgov.benchmarking import median_seconds
 from gridgov.economy.models import District, Indicator, MonthlyFigure
 from gridgov.projects import selectors
 from gridgov.projects.catalogue import seed_industries
-from gridgov.projects.models import MAJOR_THRESHOLD, Industry, Project, Stage, StageEvent
+from gridgov.projects.models import (
+    MAJOR_THRESHOLD,
+    Industry,
+    Project,
+    Stage,
+    StageEvent,
+)
 
 BENCH_DISTRICT = "999999"  # a code no real district has: the benchmark's projects, and only them
 STREETS = 12
@@ -49,7 +55,7 @@ def generate(projects: int, years: int, indicators: int, districts: int, seed: i
             name=f"bench {n}", total_investment=Decimal(rng.choice((2_000, 5_000, 10_000, 20_000, 50_000, 100_000))),
             industry_id=industries[n % len(industries)][0], grid_code=f"{BENCH_DISTRICT}{n % STREETS + 1:03d}001001",
             stage=Stage.SIGNED,
-        )  # fmt: skip
+        )
         for n in range(projects)
     ]
     created = Project.objects.bulk_create(rows, batch_size=5000)
@@ -77,7 +83,7 @@ def generate(projects: int, years: int, indicators: int, districts: int, seed: i
         MonthlyFigure(
             indicator=indicator, district=district, year=year, month=month, month_value=Decimal(rng.randint(100, 9999)) / 10,
             cumulative_value=Decimal(rng.randint(1000, 99999)) / 10, cumulative_growth=Decimal(rng.randint(-100, 150)) / 10,
-        )  # fmt: skip
+        )
         for indicator in indicator_rows
         for district in district_rows
         for year in range(last_year - years + 1, last_year + 1)
@@ -138,7 +144,7 @@ def duckdb_counts(connection, by: str, period) -> dict:
     before = period.year_before()
     group = "substr(p.grid_code, 1, 9)" if by == "street" else "p.industry"
     columns, params = [], []
-    for measure, stages in selectors.MEASURES.items():
+    for stages in selectors.MEASURES.values():
         listed = ", ".join(f"'{s}'" for s in stages)
         for p in (period, before):
             columns.append(f"count(DISTINCT e.project_id) FILTER (WHERE e.stage IN ({listed}) AND e.date BETWEEN ? AND ?)")
