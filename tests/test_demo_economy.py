@@ -67,6 +67,11 @@ def test_the_briefing_states_the_figures_with_sources(demo, tmp_path):
     assert any("145" in p.text for p in Document(str(docx)).paragraphs)
 
 
+def test_the_demo_has_open_problems_raised_as_cases(demo, django_user_model):
+    leader = django_user_model.objects.create_user("leader", role="leader")
+    assert len(projects.open_problems(leader)) == 3
+
+
 def test_removal_leaves_no_sample_rows(demo):
     remove_projects_and_economy()
     assert Project.objects.count() == 0 and economy.home_district() is None

@@ -293,6 +293,23 @@ def _write_figures(year: int, rng: random.Random) -> None:
     MonthlyFigure.objects.bulk_create(figures, batch_size=2000)
 
 
+SAMPLE_PROBLEMS = (
+    ("utilities", "施工用电尚未接入，临时用电方案待供电部门确认（示例）"),
+    ("permit", "施工许可证办理材料已齐，待住建部门审批（示例）"),
+    ("disturbance", "夜间混凝土浇筑噪声，周边居民有反映（示例）"),
+)
+
+
+def _raise_sample_problems() -> None:
+    """A few open blocking problems, raised as cases the ordinary way, so the project office's
+    list and the project pages have something to show."""
+    from gridgov.projects.services import raise_problem
+
+    started = Project.objects.filter(is_sample=True, stage__in=[Stage.STARTED, Stage.RESTARTED], lat__isnull=False).order_by("id")
+    for project, (kind, text) in zip(started[: len(SAMPLE_PROBLEMS)], SAMPLE_PROBLEMS, strict=False):
+        raise_problem(project, kind=kind, description=text, actor=None)
+
+
 @transaction.atomic
 def build_projects_and_economy(seed: int, *, year: int | None = None) -> dict[str, int]:
     """Write the demo's projects, chain, renewal and monthly figures for ``year`` (default this
@@ -306,6 +323,7 @@ def build_projects_and_economy(seed: int, *, year: int | None = None) -> dict[st
     projects = _write_projects(year, rng, plan_projects(year, rng), points, industries, nodes) if points else 0
     renewal = _write_renewal(year, rng)
     _write_figures(year, rng)
+    _raise_sample_problems()
     record_audit(None, "demo.projects_and_economy_built", None, year=year, projects=projects, renewal=renewal)
     return {"projects": projects, "renewal": renewal}
 
