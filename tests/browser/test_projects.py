@@ -27,6 +27,14 @@ def account(username, role, department=None):
 
 @pytest.fixture
 def people(transactional_db, network):
+    # A transactional test flushes what the data migrations seeded; put the catalogue back.
+    from gridgov.cases.catalogue import seed_catalogue
+    from gridgov.cases.models import Category
+    from gridgov.projects.catalogue import seed_industries, seed_problem_categories
+
+    seed_catalogue()
+    seed_problem_categories(Category, Department)
+    seed_industries()
     department = Department.objects.get(code="zjj")  # the permit category's default department
     return {
         "office": account("office", Role.LEADER),
@@ -97,3 +105,23 @@ def test_problem_from_project_page_to_department_inbox_and_back(new_page, live_s
     office.goto(f"{live_server.url}/projects/problems/")
     expect(office.locator("[data-testid=open-problems]")).to_contain_text(number)
     screenshot(office, "project-open-problems")
+
+
+def test_the_other_pages_fit_a_phone(new_page, live_server, people, screenshot):
+    from gridgov.demo.economy import build_projects_and_economy
+
+    build_projects_and_economy(20240901, year=2026)
+    office = new_page(PHONE_VIEWPORT)
+    sign_in(office, live_server, people["office"], "/economy/?month=2026-08")
+    expect(office.locator("[data-testid=economy-table]")).to_contain_text("1251.3")
+    for path, name in (
+        ("/economy/?month=2026-08", "economy"),
+        ("/economy/briefing/?month=2026-08", "briefing"),
+        ("/projects/?year=2026&first=1&last=8", "project-list"),
+        ("/projects/chains/automobile/", "chain"),
+        ("/projects/renewal/?year=2026", "renewal"),
+        ("/projects/problems/", "problems"),
+    ):
+        office.goto(f"{live_server.url}{path}")
+        screenshot(office, f"phone-{name}")
+        assert office.evaluate("document.documentElement.scrollWidth") <= 390 + 1, path

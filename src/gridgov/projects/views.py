@@ -17,6 +17,7 @@ from .forms import CorrectionForm, PeriodForm, ProblemForm, StageForm
 from .models import Industry, RenewalClass
 
 PAGE_LIMIT = 200
+OVERDUE_SHOWN = 10
 
 
 def _scoped(view):
@@ -57,6 +58,7 @@ def project_list(request):
             scope, stage=data["stage"], industry=data["industry"], park=data["park"], major_only=data["major"], query=data["q"]
         )
     total = projects.count()
+    overdue = selectors.overdue_milestones(timezone.localdate(), scope)
     context = {
         "form": form,
         "period": period,
@@ -64,7 +66,8 @@ def project_list(request):
         "counts": selectors.period_counts(period, scope),
         "conversion": selectors.conversion(period, scope),
         "investment": selectors.investment_progress(data["year"], data["last"], scope),
-        "overdue": selectors.overdue_milestones(timezone.localdate(), scope)[:50],
+        "overdue": overdue[:OVERDUE_SHOWN],
+        "overdue_count": overdue.count(),
         "measure": measure,
         "projects": projects[:PAGE_LIMIT],
         "total": total,
