@@ -75,7 +75,7 @@ def build_demo_district(
     staff, members = _write_grid_people(people, ids)
     _write_centres(centres, ids)
     case_count = build_case_history(seed) if cases else 0
-    build_projects_and_economy(seed)
+    case_count += build_projects_and_economy(seed)["problems"]  # projects' blocking problems are cases too
     summary = BuildSummary(
         seed=seed,
         streets=len(district.streets),

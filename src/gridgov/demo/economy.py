@@ -300,14 +300,17 @@ SAMPLE_PROBLEMS = (
 )
 
 
-def _raise_sample_problems() -> None:
+def _raise_sample_problems() -> int:
     """A few open blocking problems, raised as cases the ordinary way, so the project office's
     list and the project pages have something to show."""
     from gridgov.projects.services import raise_problem
 
     started = Project.objects.filter(is_sample=True, stage__in=[Stage.STARTED, Stage.RESTARTED], lat__isnull=False).order_by("id")
+    raised = 0
     for project, (kind, text) in zip(started[: len(SAMPLE_PROBLEMS)], SAMPLE_PROBLEMS, strict=False):
         raise_problem(project, kind=kind, description=text, actor=None)
+        raised += 1
+    return raised
 
 
 @transaction.atomic
@@ -323,9 +326,9 @@ def build_projects_and_economy(seed: int, *, year: int | None = None) -> dict[st
     projects = _write_projects(year, rng, plan_projects(year, rng), points, industries, nodes) if points else 0
     renewal = _write_renewal(year, rng)
     _write_figures(year, rng)
-    _raise_sample_problems()
+    problems = _raise_sample_problems()
     record_audit(None, "demo.projects_and_economy_built", None, year=year, projects=projects, renewal=renewal)
-    return {"projects": projects, "renewal": renewal}
+    return {"projects": projects, "renewal": renewal, "problems": problems}
 
 
 @transaction.atomic
