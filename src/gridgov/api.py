@@ -15,7 +15,9 @@ from ninja.security import django_auth
 
 from gridgov.cases.api import router as cases_router
 from gridgov.evaluation.api import router as evaluation_router
+from gridgov.economy.api import router as economy_router
 from gridgov.grids.api import router as grids_router
+from gridgov.projects.api import router as projects_router
 
 _DETAIL = {"type": "object", "required": ["detail"], "properties": {"detail": {"type": "string"}}}
 _VALIDATION = {"type": "object", "required": ["detail"], "properties": {"detail": {"type": "array", "items": {"type": "object"}}}}
@@ -70,3 +72,5 @@ api.add_exception_handler(TooManyFieldsSent, _body_too_large)
 api.add_router("/v1/", grids_router)
 api.add_router("/v1/cases/", cases_router)
 api.add_router("/v1/evaluation/", evaluation_router)
+api.add_router("/v1/projects/", projects_router)
+api.add_router("/v1/economy/", economy_router)

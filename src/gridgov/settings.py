@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "gridgov.ops",
     "gridgov.open311",
     "gridgov.evaluation",
+    "gridgov.economy",
+    "gridgov.projects",
 ]
 
 MIDDLEWARE = [

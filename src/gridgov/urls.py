@@ -29,4 +29,6 @@ urlpatterns = [
     path("evaluation/", include("gridgov.evaluation.urls")),
     path("report/", include(case_public_urls)),
     path("open311/v2/", include("gridgov.open311.urls")),
+    path("projects/", include("gridgov.projects.urls")),
+    path("economy/", include("gridgov.economy.urls")),
 ]

@@ -20,6 +20,7 @@ from gridgov.grids.services import bump_network_revision
 from . import DEFAULT_SEED, DEMO_DISTRICT_CODE
 from .cases import build_case_history, remove_case_history
 from .district import DemoDistrict, generate_district
+from .economy import build_projects_and_economy, remove_projects_and_economy
 from .people import CentrePlan, GridPeople, generate_people, plan_service_centres
 from .users import demo_username
 
@@ -74,6 +75,7 @@ def build_demo_district(
     staff, members = _write_grid_people(people, ids)
     _write_centres(centres, ids)
     case_count = build_case_history(seed) if cases else 0
+    case_count += build_projects_and_economy(seed)["problems"]  # projects' blocking problems are cases too
     summary = BuildSummary(
         seed=seed,
         streets=len(district.streets),
@@ -155,6 +157,7 @@ def remove_demo_district(*, actor: User | None = None) -> int:
         names = ", ".join(others.values_list("username", flat=True)[:10])
         raise DemoError(f"accounts scoped to the demo district must be moved or removed first: {names}")
     remove_case_history(DEMO_DISTRICT_CODE)
+    remove_projects_and_economy(DEMO_DISTRICT_CODE)
     removed = 0
     for level in (Level.GRID, Level.COMMUNITY, Level.STREET, Level.DISTRICT):
         removed += Region.objects.filter(level=level, code__startswith=DEMO_DISTRICT_CODE).delete()[1].get("grids.Region", 0)

@@ -8,6 +8,8 @@
   (``gridgov.benchmarking.upload``).
 - ``evaluate``: a month's indicators for every unit of every level against DuckDB on the same
   rows (``gridgov.benchmarking.evaluate``).
+- ``projects``: period counts with the year before and the peer ranking beside DuckDB
+  (``gridgov.benchmarking.projects``).
 
 A benchmark is a class with ``help``, ``add_arguments(parser)`` and ``run(options, say) -> dict``,
 where ``say`` prints one human-readable line and the returned figures are what ``--json`` prints.
@@ -21,9 +23,16 @@ from django.utils.translation import gettext as _
 from gridgov.benchmarking.evaluate import EvaluateBenchmark
 from gridgov.benchmarking.intake import IntakeBenchmark
 from gridgov.benchmarking.locate import LocateBenchmark
+from gridgov.benchmarking.projects import ProjectsBenchmark
 from gridgov.benchmarking.upload import UploadBenchmark
 
-BENCHMARKS = {"locate": LocateBenchmark, "intake": IntakeBenchmark, "upload": UploadBenchmark, "evaluate": EvaluateBenchmark}
+BENCHMARKS = {
+    "locate": LocateBenchmark,
+    "intake": IntakeBenchmark,
+    "upload": UploadBenchmark,
+    "evaluate": EvaluateBenchmark,
+    "projects": ProjectsBenchmark,
+}
 
 
 class Command(BaseCommand):

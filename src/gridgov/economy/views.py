@@ -1,0 +1,113 @@
+"""The economy page (every indicator for a month: value, cumulative, growth, rank, record),
+the Excel import and export, and the monthly briefing. The economy is district-wide: any
+signed-in staff member reads it; importing takes the ``economy.add_monthlyfigure`` permission."""
+
+import re
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from gridgov.accounts.models import Role
+
+from . import selectors, services
+from .briefing import monthly_briefing
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _staff(view):
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if request.user.role == Role.RESIDENT:
+            raise Http404(_("This page is for staff."))
+        return view(request, *args, **kwargs)
+
+    wrapper.__name__ = view.__name__
+    return wrapper
+
+
+def can_import(user) -> bool:
+    return user.is_superuser or user.has_perm("economy.add_monthlyfigure")
+
+
+def _period(request) -> tuple[int, int]:
+    """(year, month) from ``?month=YYYY-MM``, else the newest period with figures, else last month."""
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})", request.GET.get("month", ""))
+    if match and 2 <= int(match[2]) <= 12 and 2000 <= int(match[1]) <= 2100:
+        return int(match[1]), int(match[2])
+    latest = selectors.latest_period(selectors.home_district())
+    if latest:
+        return latest
+    today = timezone.localdate()
+    return today.year, max(2, today.month - 1)
+
+
+@_staff
+def index(request):
+    year, month = _period(request)
+    district = selectors.home_district()
+    rows = selectors.period_table(district, year, month) if district else []
+    indicator = selectors.indicator_by_code(request.GET.get("indicator", "")) or (rows[0].indicator if rows else None)
+    trend = list(selectors.trend(indicator, district, since_year=year - 2)) if district and indicator else []
+    high = max((f.month_value for f in trend if f.month_value is not None and f.month != 2), default=None)
+    return render(
+        request,
+        "economy/index.html",
+        {
+            "district": district, "year": year, "month": month, "month_value": f"{year}-{month:02d}", "rows": rows,
+            "can_import": can_import(request.user), "trend_indicator": indicator, "trend": trend, "trend_high": high,
+        },
+    )
+
+
+@require_POST
+@_staff
+def import_table(request):
+    if not can_import(request.user):
+        raise Http404(_("You may not import figures."))
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("Choose an Excel file (.xlsx) to import."))
+        return redirect("economy:index")
+    if upload.size > MAX_UPLOAD_BYTES:
+        messages.error(request, _("The file is larger than 10 MB."))
+        return redirect("economy:index")
+    result = services.import_monthly_table(upload.read(), actor=request.user, source=upload.name)
+    if result.refused:
+        return render(request, "economy/refused.html", {"refusals": result.refusals, "name": upload.name}, status=400)
+    messages.success(request, _("Imported: %(created)d new figures, %(updated)d updated.") % {"created": result.created, "updated": result.updated})
+    return redirect("economy:index")
+
+
+@_staff
+def export_table(request):
+    year = request.GET.get("year", "")
+    year = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else None
+    response = HttpResponse(services.export_monthly_table(selectors.figures_for_export(year)), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="economy-{year or "all"}.xlsx"'
+    return response
+
+
+@_staff
+def briefing(request):
+    year, month = _period(request)
+    result = monthly_briefing(year, month)
+    if result is None:
+        raise Http404(_("No district is marked as this district yet."))
+    fmt = request.GET.get("format", "")
+    if fmt == "md":
+        response = HttpResponse(result.markdown(), content_type="text/markdown; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="briefing-{year}-{month:02d}.md"'
+        return response
+    if fmt == "docx":
+        response = HttpResponse(result.docx(), content_type=DOCX)
+        response["Content-Disposition"] = f'attachment; filename="briefing-{year}-{month:02d}.docx"'
+        return response
+    return render(request, "economy/briefing.html", {"briefing": result, "month_value": f"{year}-{month:02d}"})

@@ -1,0 +1,127 @@
+"""A project's blocking problem in Chromium: the project office opens the list on a phone,
+opens the project, raises the problem; the command centre files and dispatches the case to the
+department through the ordinary workflow; the department finds it in its inbox and starts it;
+the project page shows the case's new state."""
+
+from datetime import date
+
+import pytest
+from playwright.sync_api import expect
+
+from gridgov.accounts.models import Department, Role, User
+from gridgov.cases import services as case_services
+from gridgov.cases.models import Case
+from gridgov.projects import services
+from gridgov.projects.models import ProjectProblem, Stage
+
+from .conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+PHONE_VIEWPORT = {"width": 390, "height": 844}
+
+
+def account(username, role, department=None):
+    user = User.objects.create_user(username, password=PASSWORD, role=role, department=department, first_name=username)
+    return user
+
+
+@pytest.fixture
+def people(transactional_db, network):
+    # A transactional test flushes what the data migrations seeded; put the catalogue back.
+    from gridgov.cases.catalogue import seed_catalogue
+    from gridgov.cases.models import Category
+    from gridgov.projects.catalogue import seed_industries, seed_problem_categories
+
+    seed_catalogue()
+    seed_problem_categories(Category, Department)
+    seed_industries()
+    department = Department.objects.get(code="zjj")  # the permit category's default department
+    return {
+        "office": account("office", Role.LEADER),
+        "shift": account("shift", Role.SHIFT_LEAD),
+        "handler": account("handler", Role.DEPARTMENT_HANDLER, department),
+        "department": department,
+    }
+
+
+@pytest.fixture
+def new_page(chromium):
+    contexts = []
+
+    def open_page(viewport=None):
+        context = chromium.new_context(viewport=viewport or {"width": 1280, "height": 900}, locale="zh-CN")
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def sign_in(page, live_server, user, next_url):
+    page.goto(f"{live_server.url}/login/?next={next_url}")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit].primary")
+
+
+def test_problem_from_project_page_to_department_inbox_and_back(new_page, live_server, people, screenshot):
+    project = services.create_project(name="样例线束项目（示例）", total_investment=30000, lat=41.79, lng=123.435, park="汽车城产业园")
+    services.record_stage(project, stage=Stage.SIGNED, on=date(2026, 3, 2))
+
+    office = new_page(PHONE_VIEWPORT)
+    sign_in(office, live_server, people["office"], "/projects/?year=2026&first=1&last=8")
+    expect(office.locator("[data-testid=count-signed]")).to_have_text("1")
+    assert office.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+    office.locator("[data-testid=project-table] a", has_text="样例线束项目").click()
+    expect(office.locator("h1")).to_contain_text("样例线束项目")
+    assert office.evaluate("document.documentElement.scrollWidth") <= 390 + 1  # no sideways scrolling on a phone
+    office.select_option("#id_kind", "permit")
+    office.fill("#id_description", "施工许可证迟迟未批，影响开工")
+    screenshot(office, "project-raise-problem")
+    office.click("#raise-problem button[type=submit]")
+    expect(office.locator(".messages")).to_be_visible()
+    number = ProjectProblem.objects.get(project=project).case_number
+    expect(office.locator("[data-testid=project-problems]")).to_contain_text(number)
+    expect(office.locator("[data-testid=problem-state]")).to_have_text("已上报")
+
+    # The command centre takes it through the ordinary workflow to the department.
+    case_id = Case.objects.get(number=number).pk
+    for action, params in (("accept", {}), ("file", {}), ("dispatch", {"department": people["department"].code})):
+        case_services.take_action(case_id, action, people["shift"], **params)
+
+    handler = new_page()
+    sign_in(handler, live_server, people["handler"], "/cases/inbox/")
+    row = handler.locator(f'tr[data-number="{number}"]')
+    expect(row).to_be_visible()
+    row.locator("a").first.click()
+    handler.locator("[data-testid=action-start]").click()
+    expect(handler.locator(".messages")).to_be_visible()
+
+    office.reload()
+    expect(office.locator("[data-testid=problem-state]")).to_have_text("处置中")
+    office.goto(f"{live_server.url}/projects/problems/")
+    expect(office.locator("[data-testid=open-problems]")).to_contain_text(number)
+    screenshot(office, "project-open-problems")
+
+
+def test_the_other_pages_fit_a_phone(new_page, live_server, people, screenshot):
+    from gridgov.demo.economy import build_projects_and_economy
+
+    build_projects_and_economy(20240901, year=2026)
+    office = new_page(PHONE_VIEWPORT)
+    sign_in(office, live_server, people["office"], "/economy/?month=2026-08")
+    expect(office.locator("[data-testid=economy-table]")).to_contain_text("1251.3")
+    for path, name in (
+        ("/economy/?month=2026-08", "economy"),
+        ("/economy/briefing/?month=2026-08", "briefing"),
+        ("/projects/?year=2026&first=1&last=8", "project-list"),
+        ("/projects/chains/automobile/", "chain"),
+        ("/projects/renewal/?year=2026", "renewal"),
+        ("/projects/problems/", "problems"),
+    ):
+        office.goto(f"{live_server.url}{path}")
+        screenshot(office, f"phone-{name}")
+        assert office.evaluate("document.documentElement.scrollWidth") <= 390 + 1, path
