@@ -45,6 +45,22 @@ VIEWERS = {
     "open311.apikey": {SYSTEM},
     "open311.submission": set(),  # queued reports carry personal data
     "otp_totp.totpdevice": {SECURITY},
+    # Business reference data is configuration; business data is the business users' (app pages).
+    "evaluation.scheme": {SYSTEM},
+    "economy.indicator": {SYSTEM},
+    "economy.district": {SYSTEM},
+    "economy.monthlyfigure": set(),
+    "projects.industry": {SYSTEM},
+    "projects.industrychain": {SYSTEM},
+    "projects.chainnode": {SYSTEM},
+    "projects.enterprise": set(),
+    "projects.investmentplan": set(),
+    "projects.monthlyinvestment": set(),
+    "projects.project": set(),
+    "projects.projectproblem": set(),
+    "projects.renewalcompound": set(),
+    "projects.renewaltarget": set(),
+    "projects.supportingrate": set(),
 }
 # Who may add records on a page (the rest of the three get 403 on the add page).
 ADDERS = {
@@ -57,6 +73,12 @@ ADDERS = {
     "grids.partyorganization": {SYSTEM},
     "grids.partymember": {SYSTEM},
     "grids.servicecentre": {SYSTEM},
+    "evaluation.scheme": {SYSTEM},
+    "economy.indicator": {SYSTEM},
+    "economy.district": {SYSTEM},
+    "projects.industry": {SYSTEM},
+    "projects.industrychain": {SYSTEM},
+    "projects.chainnode": {SYSTEM},
 }
 
 

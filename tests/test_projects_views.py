@@ -164,8 +164,10 @@ def test_admin_edits_of_projects_and_figures_are_audited(client, network, django
     from gridgov.accounts.models import AuditEvent
     from gridgov.economy.models import Indicator
 
+    from .auth_helpers import login_verified
+
     admin_user = django_user_model.objects.create_superuser("root", password="pw-for-tests-only", role=Role.SYSTEM_ADMIN)
-    client.force_login(admin_user)
+    login_verified(client, admin_user)  # the admin demands a second factor of superusers
     answer = client.post("/admin/economy/indicator/add/", {"code": "gdp", "name_zh": "地区生产总值", "unit": "亿元", "display_order": 0, "reports_cumulative": "on"})
     assert answer.status_code == 302
     assert AuditEvent.objects.filter(action="economy.admin_saved", target_id=str(Indicator.objects.get(code="gdp").pk)).exists()

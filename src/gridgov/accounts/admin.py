@@ -11,6 +11,7 @@ from datetime import UTC
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.contrib.auth.models import Permission
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +21,7 @@ from gridgov.admin_mixins import ReadOnlyAdminMixin
 
 from . import services
 from .models import AuditEvent, Department, User
+from .permissions import BUSINESS_APPS
 from .selectors import ADMINISTRATOR_ROLES
 
 
@@ -42,16 +44,24 @@ class UserAdmin(BaseUserAdmin):
     autocomplete_fields = ("region",)
     list_select_related = ("region", "department")
     change_password_form = ResetPasswordForm
-    # No superuser flag, groups or per-user permissions: rights come from the role alone.
+    # No superuser flag or groups: rights come from the role, plus business permissions
+    # (projects, economy, ...) granted per user; see permissions.RoleBackend.
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
-        (_("Role and scope"), {"fields": ("role", "region", "department")}),
+        (_("Role and scope"), {"fields": ("role", "region", "department", "user_permissions")}),
         (_("Status"), {"fields": ("is_active", "must_change_password", "is_demo", "last_login", "date_joined")}),
     )
     add_fieldsets = (*BaseUserAdmin.add_fieldsets, (_("Role and scope"), {"fields": ("role", "region", "department")}))
     readonly_fields = ("is_demo", "last_login", "date_joined")
     actions = ["unlock_accounts"]
+
+    filter_horizontal = ("user_permissions",)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "user_permissions":  # only business permissions can be granted
+            kwargs["queryset"] = Permission.objects.filter(content_type__app_label__in=BUSINESS_APPS).select_related("content_type")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_queryset(self, request):
         users = super().get_queryset(request)
@@ -62,7 +72,7 @@ class UserAdmin(BaseUserAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)
         if obj is not None and obj.pk == request.user.pk:
-            fields = (*fields, "role", "region", "department", "is_active")  # nobody widens their own rights
+            fields = (*fields, "role", "region", "department", "user_permissions", "is_active")  # nobody widens their own rights
         return fields
 
     def save_model(self, request, obj, form, change):

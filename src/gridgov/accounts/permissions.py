@@ -31,6 +31,15 @@ SYSTEM_ADMIN_PERMISSIONS = frozenset(
         *_crud("grids.servicecentre"),
         "grids.view_networkrevision",
         *_crud("open311.apikey"),
+        # Reference data of the business apps: evaluation weights and grade bands, the economy's
+        # indicators and peer districts, the key industries and their chains. The business data
+        # itself (projects, monthly figures) is kept by business users on the app pages.
+        *_crud("evaluation.scheme"),
+        *_crud("economy.indicator"),
+        *_crud("economy.district"),
+        *_crud("projects.industry"),
+        *_crud("projects.industrychain"),
+        *_crud("projects.chainnode"),
         # Background tasks (reminders, photo sweeps) and their errors: operating the system.
         "django_tasks_database.view_dbtaskresult",
     }
@@ -63,18 +72,36 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 
+# Business permissions (who edits projects, who imports the monthly figures) are granted per user by
+# the security administrator; they open nothing of the three duties above.
+BUSINESS_APPS = frozenset({"projects", "economy", "evaluation", "services"})
+
+
+def is_business_permission(permission: str) -> bool:
+    return permission.split(".", 1)[0] in BUSINESS_APPS
+
+
 class RoleBackend(ModelBackend):
-    """ModelBackend whose permissions come from the role alone (groups and per-user grants are
-    ignored), so the admin shows each administrator exactly their duty."""
+    """ModelBackend whose permissions follow from the role (三员分立).
+
+    The three administrators get exactly their duty: groups and per-user grants are ignored for
+    them. Everyone else gets no administrator permission at all, only the business permissions
+    (``BUSINESS_APPS``) granted to them, so a grant can never open the admin's duties."""
 
     def get_user_permissions(self, user_obj, obj=None):
-        return set()
+        if user_obj.role in ROLE_PERMISSIONS:
+            return set()
+        return {p for p in super().get_user_permissions(user_obj, obj) if is_business_permission(p)}
 
     def get_group_permissions(self, user_obj, obj=None):
-        return set()
+        if user_obj.role in ROLE_PERMISSIONS:
+            return set()
+        return {p for p in super().get_group_permissions(user_obj, obj) if is_business_permission(p)}
 
     def get_all_permissions(self, user_obj, obj=None):
         # Superusers never get here: User.has_perm answers True for them first.
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
-        return set(ROLE_PERMISSIONS.get(user_obj.role, ()))
+        if user_obj.role in ROLE_PERMISSIONS:
+            return set(ROLE_PERMISSIONS[user_obj.role])
+        return {*self.get_user_permissions(user_obj), *self.get_group_permissions(user_obj)}

@@ -21,7 +21,7 @@ class ErrorOut(Schema):
     detail: str
 
 
-class IndicatorOut(Schema):
+class EconomyIndicatorOut(Schema):
     code: str
     name_zh: str
     name_en: str
@@ -29,7 +29,7 @@ class IndicatorOut(Schema):
     reports_cumulative: bool
 
 
-class RowOut(Schema):
+class EconomyRowOut(Schema):
     indicator: str
     month_value: Decimal | None
     cumulative_value: Decimal | None
@@ -87,13 +87,13 @@ def _indicator(code: str):
     return indicator
 
 
-@router.get("/indicators", response={200: list[IndicatorOut], 403: ErrorOut}, summary="Indicators in display order")
+@router.get("/indicators", response={200: list[EconomyIndicatorOut], 403: ErrorOut}, summary="Indicators in display order")
 def indicators(request: HttpRequest):
     _staff(request)
     return list(selectors.indicators())
 
 
-@router.get("/table", response={200: list[RowOut], 400: ErrorOut, 403: ErrorOut, 404: ErrorOut}, summary="Every indicator for this district and a month")
+@router.get("/table", response={200: list[EconomyRowOut], 400: ErrorOut, 403: ErrorOut, 404: ErrorOut}, summary="Every indicator for this district and a month")
 def table(request: HttpRequest, month: str):
     _staff(request)
     year, last = _month(month)

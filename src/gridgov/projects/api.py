@@ -178,9 +178,10 @@ def chain(request: HttpRequest, code: str):
     ]
 
 
-@router.get("/{int:project_id}", response={200: ProjectDetailOut, 404: ErrorOut}, summary="One project with its stages and blocking problems")
-def project_detail(request: HttpRequest, project_id: int):
-    project = selectors.project_detail(request.user, project_id)
+@router.get("/{project_id}", response={200: ProjectDetailOut, 404: ErrorOut}, summary="One project with its stages and blocking problems")
+def project_detail(request: HttpRequest, project_id: str):
+    # Any text reaches this operation (a JSON 404, as documented), not only digits.
+    project = selectors.project_detail(request.user, int(project_id)) if project_id.isascii() and project_id.isdigit() and len(project_id) < 19 else None
     if project is None:
         raise HttpError(404, _("No such project in your scope."))
     problems = selectors.problems_with_cases(request.user, project.problems.all())
