@@ -136,3 +136,12 @@ def test_pages_render(leader_client, frozen_now):
 def test_openapi_lists_the_evaluation(leader_client):
     schema = leader_client.get("/api/openapi.json").json()
     assert {"/api/v1/evaluation/table", "/api/v1/evaluation/dashboard", "/api/v1/evaluation/indicators"} <= set(schema["paths"])
+
+
+def test_a_street_sees_its_rank_among_the_streets_but_not_their_figures(client, log, frozen_now):
+    west_staff = make_user("street_staff", WEST, username="west-street")
+    client.force_login(west_staff)
+    dashboard = client.get("/api/v1/evaluation/dashboard", {"period": "2026-03"}).json()
+    assert dashboard["own_rank"] == {"level": "street", "rank": 2, "of": 2, "siblings": 2}  # behind the east street
+    page = client.get("/evaluation/dashboard/", {"period": "2026-03"})
+    assert "东街道".encode() not in page.content and b'data-testid="own-rank"' in page.content

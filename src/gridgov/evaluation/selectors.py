@@ -401,3 +401,19 @@ def trend(user: User, months: list[Period], now: datetime) -> list[tuple[Period,
 def best_and_worst(rows: list[UnitRow], count: int = RANKED) -> tuple[list[UnitRow], list[UnitRow]]:
     scored = [row for row in rows if row.figures.score is not None]
     return scored[:count], list(reversed(scored[-count:])) if len(scored) > count else list(reversed(scored))
+
+
+def rank_among_siblings(user: User, period: Period, *, now: datetime | None = None) -> dict | None:
+    """Where the user's own street or community ranks among the units of the same parent: the
+    rank and the number of siblings only (their figures stay outside the user's scope)."""
+    region = user.region if user.region_id else None
+    if region is None or region.level not in ("street", "community") or region.parent_id is None:
+        return None
+    now = now or timezone.now()
+    counts = cached_counts(None, region.level, period, now)
+    siblings = grid_selectors.children_of(region.parent)
+    rows = rank([UnitRow(Unit(s.code, s.name), figures_of(region.level, counts.get(s.code, EMPTY_COUNTS))) for s in siblings])
+    own = next((row for row in rows if row.unit.code == region.code), None)
+    if own is None:
+        return None
+    return {"level": region.level, "rank": own.rank, "of": sum(1 for row in rows if row.rank is not None), "siblings": len(rows)}
