@@ -179,6 +179,9 @@ def test_periods():
     assert parse_period("2026-01").previous().key == "2025-12"
     assert parse_period("2026-03").year_earlier().key == "2025-03"
     assert parse_period("2026-03-01..2026-03-10").previous().key == "2026-02-19..2026-02-28"
+    for unreadable in ("2026-13", "0001-01", "9999-12", "0000Q1", "2026-03-01..0001-01-01", "x", "2026-3"):
+        with pytest.raises(ValueError):
+            parse_period(unreadable)
     with pytest.raises(ValueError):
         parse_period("2026-13")
     with pytest.raises(ValueError):

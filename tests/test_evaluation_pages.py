@@ -136,3 +136,35 @@ def test_pages_render(leader_client, frozen_now):
 def test_openapi_lists_the_evaluation(leader_client):
     schema = leader_client.get("/api/openapi.json").json()
     assert {"/api/v1/evaluation/table", "/api/v1/evaluation/dashboard", "/api/v1/evaluation/indicators"} <= set(schema["paths"])
+
+
+def test_a_street_sees_its_rank_among_the_streets_but_not_their_figures(client, log, frozen_now):
+    west_staff = make_user("street_staff", WEST, username="west-street")
+    client.force_login(west_staff)
+    dashboard = client.get("/api/v1/evaluation/dashboard", {"period": "2026-03"}).json()
+    assert dashboard["own_rank"] == {"level": "street", "rank": 2, "of": 2, "siblings": 2}  # behind the east street
+    page = client.get("/evaluation/dashboard/", {"period": "2026-03"})
+    assert "东街道".encode() not in page.content and b'data-testid="own-rank"' in page.content
+
+
+def _ledger_numbers(content: bytes) -> list[str]:
+    sheet = load_workbook(BytesIO(content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    header = next(n for n, row in enumerate(rows) if row and row[0] in ("Case number", "案件编号", "案件号"))
+    return [row[0] for row in rows[header + 1 :]]
+
+
+def test_the_ledger_of_a_figure_and_of_a_list_filter_keeps_to_the_scope(client, log, frozen_now):
+    cases = log["cases"]
+    client.force_login(log["team"]["leader"])
+    response = client.get("/evaluation/ledger.xlsx", {"measure": "overdue", "period": "2026-03", "level": "street", "unit": WEST})
+    assert response.status_code == 200
+    assert sorted(_ledger_numbers(response.content)) == sorted(cases[k].number for k in ("C3", "C7", "C10"))
+    text = "".join(str(c) for row in load_workbook(BytesIO(response.content)).active.iter_rows(values_only=True) for c in row if c)
+    assert "13800001234" not in text  # no reporter's phone in the ledger
+    east_staff = make_user("street_staff", EAST, username="east-street")
+    client.force_login(east_staff)
+    assert _ledger_numbers(client.get("/evaluation/ledger.xlsx", {"state": "closed"}).content) == [cases["C6"].number]
+    assert _ledger_numbers(client.get("/evaluation/ledger.xlsx").content) == [cases["C6"].number]
+    assert _ledger_numbers(client.get("/evaluation/ledger.xlsx", {"region": WEST}).content) == []
+    assert client.get("/evaluation/ledger.xlsx", {"date_from": "soon"}).status_code == 400

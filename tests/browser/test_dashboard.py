@@ -98,3 +98,11 @@ def test_no_horizontal_overflow_at_390_px(chromium, live_server, transactional_d
             assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
     finally:
         context.close()
+
+
+def test_a_street_page_shows_the_streets_figures(page, live_server, transactional_db, log):
+    log_in(page, live_server, log["team"]["leader"])
+    page.goto(f"{live_server.url}/grids/210199002/")
+    card = page.locator("[data-testid=unit-figures]")
+    expect(card).to_be_visible()  # this month (no cases yet in the log's future): figures still shown
+    expect(card.locator("[data-figure=grade]")).to_be_visible()

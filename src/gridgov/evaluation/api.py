@@ -82,6 +82,7 @@ class DashboardOut(Schema):
     period: PeriodOut
     compare: list[dict]
     overdue_now: int
+    own_rank: dict | None
     trend: dict
     categories: list[dict]
     ranking_level: str

@@ -49,6 +49,7 @@ def dashboard_payload(user, period: Period, now: datetime) -> dict:
         "period": {"key": period.key, "kind": period.kind, "label": period.label, "first": period.first.isoformat(), "last": period.last.isoformat()},
         "compare": compare,
         "overdue_now": selectors.overdue_now(user, now),
+        "own_rank": selectors.rank_among_siblings(user, period, now=now),
         "trend": {
             "months": [m.key for m, _ in months],
             "reported": [f.counts.get("reported", 0) for _, f in months],

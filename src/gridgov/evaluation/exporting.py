@@ -49,3 +49,26 @@ def table_workbook(payload: dict, *, scope_label: str, level_label: str, parent:
 
 
 HEADER_ROW = 8  # where table_workbook writes the column headers (read back by tests and tools)
+
+
+LEDGER_LIMIT = 100_000  # rows per workbook; a larger ledger is exported in parts by period
+
+
+def ledger_workbook(rows, *, title: str, filters: list[tuple[str, str]], now) -> bytes:
+    """The case ledger (台账): one row per case with its state, clock and outcome; no reporter's
+    name or phone (the ledger travels by e-mail and on paper)."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Case ledger")[:MAX_SHEET_TITLE])
+    sheet.append([title])
+    for label, value in filters:
+        sheet.append([label, value])
+    sheet.append([_("Exported at"), timezone.localtime(now).strftime("%Y-%m-%d %H:%M")])
+    sheet.append([])
+    sheet.append([_("Case number"), _("Category"), _("State"), _("Source"), _("Grid code"), _("Reported at"), _("Filed at"),
+                  _("Deadline"), _("Handled at"), _("Closed at"), _("Solved at"), _("Reworks"), _("Returns"), _("Rating"),
+                  _("Overdue"), _("Supervised")])  # fmt: skip
+    for row in rows:
+        sheet.append(row)
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -17,6 +17,7 @@ QUARTER = re.compile(r"^(\d{4})[Qq]([1-4])$")
 YEAR = re.compile(r"^(\d{4})$")
 RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
 MAX_RANGE_DAYS = 3 * 366
+MIN_YEAR, MAX_YEAR = 1950, 2999
 
 
 class PeriodError(ValueError):
@@ -102,6 +103,8 @@ def parse_period(key: str | None, now: datetime | None = None) -> Period:
     key = (key or "").strip()
     if not key:
         return current_month(now)
+    if not (MIN_YEAR <= int(key[:4]) <= MAX_YEAR if key[:4].isdigit() else False):
+        raise _unreadable(key)  # also keeps the period before and a year earlier within the calendar
     try:
         if m := MONTH.match(key):
             return month(int(m[1]), int(m[2]))
@@ -116,7 +119,11 @@ def parse_period(key: str | None, now: datetime | None = None) -> Period:
             return Period("range", first, last)
     except ValueError:
         pass
-    raise PeriodError(
+    raise _unreadable(key)
+
+
+def _unreadable(key: str) -> PeriodError:
+    return PeriodError(
         _("The period “%(key)s” is not one we can read: give a month (2026-03), a quarter (2026Q1), a year (2026) "
           "or a range of at most three years (2026-03-01..2026-03-15).") % {"key": key[:40]}
     )  # fmt: skip

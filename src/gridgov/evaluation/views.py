@@ -21,11 +21,13 @@ from django.utils.translation import gettext as _
 
 from gridgov.accounts.models import Role
 from gridgov.cases import presenters as case_presenters
+from gridgov.cases import selectors as case_selectors
+from gridgov.cases.forms import CaseFilter
 from gridgov.grids import selectors as grid_selectors
 
 from . import dashboard, selectors
 from .api import table_payload
-from .exporting import table_workbook
+from .exporting import LEDGER_LIMIT, ledger_workbook, table_workbook
 from .indicators import MEASURES, SHOWN_COUNTS
 from .models import EvaluationLevel
 from .periods import Period, PeriodError, month, parse_period
@@ -160,6 +162,49 @@ def cases_page(request):
          "query": query.urlencode()},
         status=400 if error else 200,
     )  # fmt: skip
+
+
+@staff_only
+def export_ledger(request):
+    """The case ledger as Excel: the cases behind one figure (``measure``, ``period``, ``unit``,
+    ``level``, as the table links them), or any filter of the case list (``state``, ``region``,
+    ``date_from`` …), always within the user's scope."""
+    now = timezone.now()
+    if request.GET.get("measure"):
+        period, _picker, error = period_from_query(request.GET)
+        unit, level = request.GET.get("unit", "").strip()[:32], request.GET.get("level", "street")
+        try:
+            cases = selectors.cases_behind(request.user, request.GET["measure"], period, unit=unit, level=level)
+        except selectors.EvaluationError as problem:
+            return HttpResponse(str(problem), status=400, content_type="text/plain; charset=utf-8")
+        title = _("Cases behind “%(figure)s”, %(period)s") % {"figure": MEASURES[request.GET["measure"]].label, "period": period.label}
+        filters = [(_("Period"), f"{period.first} – {period.last}"), (_("Unit"), unit or _("Whole scope"))]
+    else:
+        form = CaseFilter(request.GET)
+        if not form.is_valid():
+            message = "; ".join(f"{form.fields[name].label}: {' '.join(errors)}" for name, errors in form.errors.items())
+            return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+        cases = form.apply(case_selectors.visible_cases(request.user))
+        title = _("Case ledger")
+        filters = [(str(form.fields[name].label), str(value)) for name, value in form.cleaned_data.items() if value not in ("", None, False)]
+    filters.insert(0, (_("Data scope"), _scope_label(request.user)))
+    body = ledger_workbook(_ledger_rows(cases, now), title=str(title), filters=filters, now=now)
+    response = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="ledger-{now:%Y%m%d-%H%M}.xlsx"'
+    return response
+
+
+def _ledger_rows(cases, now):
+    def local(moment):
+        return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+    for case in cases.select_related("category").order_by("created_at", "id")[:LEDGER_LIMIT].iterator(chunk_size=2000):
+        flags = case_presenters.clock_flags(case, now)
+        yield [case.number, case_presenters.category_label(case.category), str(case.get_state_display()), str(case.get_source_display()),
+               case.grid_code, local(case.created_at), local(case.filed_at), local(case.deadline), local(case.handled_at),
+               local(case.closed_at), str(case.get_solved_level_display()) if case.solved_level else "", case.rework_count,
+               case.return_count, str(case.get_rating_display()) if case.rating else "", _("yes") if flags.get("overdue") else "",
+               _("yes") if case.supervised else ""]  # fmt: skip
 
 
 # --- the monthly report --------------------------------------------------------------------------
