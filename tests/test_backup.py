@@ -158,7 +158,8 @@ def test_a_damaged_archive_is_refused_before_anything_is_written(source, tmp_pat
     target = backup.Target(
         database={"ENGINE": "gridgov.dbbackends.sqlite", "NAME": str(tmp_path / "fresh.sqlite3")}, media_root=tmp_path / "m", data_dir=tmp_path
     )
-    photo = next(name for name in tarfile.open(archive).getnames() if name.startswith("media/"))
+    with tarfile.open(archive) as tar:
+        photo = next(name for name in tar.getnames() if name.startswith("media/"))
     _rewrite_member(archive, photo, lambda data: data[:-1] + bytes([data[-1] ^ 1]))
     with pytest.raises(backup.BackupError, match=f"The checksum of {photo} in the archive .* does not match its manifest"):
         backup.restore(archive, target=target)

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import django
+from django.core.exceptions import ImproperlyConfigured
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
@@ -162,7 +163,7 @@ def _pg_program(name: str) -> str:
 
 def _pg_dump(database: dict, destination: Path) -> None:
     command = [_pg_program("pg_dump"), "--format=custom", "--no-owner", "--file", str(destination), database["NAME"]]
-    result = subprocess.run(command, env=_pg_environment(database), capture_output=True, text=True)
+    result = subprocess.run(command, env=_pg_environment(database), capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise BackupError(_("pg_dump failed: %(error)s") % {"error": result.stderr.strip()})
 
@@ -175,7 +176,7 @@ def _applied_migrations(connection) -> list[list[str]]:
 def _data_key_fingerprint() -> str:
     try:
         return crypto.newest_key_fingerprint()
-    except Exception:  # no key configured: nothing is encrypted yet under a key of ours
+    except ImproperlyConfigured:  # production without a key: nothing is encrypted under one of ours
         return ""
 
 
@@ -217,10 +218,10 @@ def read_archive(archive: Path, into: Path) -> dict:
     if manifest.get("format") != FORMAT:
         raise BackupError(_("The archive %(path)s is in a backup format this version of gridgov does not know (%(format)s).") % {"path": archive, "format": manifest.get("format")})
     present = {p.relative_to(into).as_posix() for p in into.rglob("*") if p.is_file()} - {MANIFEST}
-    for name in sorted(set(files) - present):
-        raise BackupError(_("The archive %(path)s is missing %(name)s, which its manifest lists; it is damaged.") % {"path": archive, "name": name})
-    for name in sorted(present - set(files)):
-        raise BackupError(_("The archive %(path)s holds %(name)s, which its manifest does not list; it is refused.") % {"path": archive, "name": name})
+    if missing := sorted(set(files) - present):
+        raise BackupError(_("The archive %(path)s is missing %(name)s, which its manifest lists; it is damaged.") % {"path": archive, "name": missing[0]})
+    if extra := sorted(present - set(files)):
+        raise BackupError(_("The archive %(path)s holds %(name)s, which its manifest does not list; it is refused.") % {"path": archive, "name": extra[0]})
     for name, expected in sorted(files.items()):
         if _sha256(into / name) != expected["sha256"]:
             raise BackupError(_("The checksum of %(name)s in the archive %(path)s does not match its manifest; the archive is damaged.") % {"path": archive, "name": name})
@@ -318,7 +319,7 @@ def _pg_restore(dump: Path, database: dict, force: bool) -> None:
     command = [_pg_program("pg_restore"), "--no-owner", "--exit-on-error", "--single-transaction", "--dbname", database["NAME"]]
     if force:
         command += ["--clean", "--if-exists"]
-    result = subprocess.run([*command, str(dump)], env=_pg_environment(database), capture_output=True, text=True)
+    result = subprocess.run([*command, str(dump)], env=_pg_environment(database), capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise BackupError(_("pg_restore failed: %(error)s") % {"error": result.stderr.strip()})
 
