@@ -4,7 +4,9 @@
 filter and act the same way.
 """
 
+import hashlib
 import re
+import secrets
 from datetime import datetime, time, timedelta
 
 from django import forms
@@ -20,6 +22,7 @@ from .models import Case, CaseKind, Category, Rating, Source, State
 from .workflow import OPEN_STATES
 
 MAX_PHOTOS = 3
+ONE_TIME_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,18}[0-9]$")
 
 
@@ -52,9 +55,14 @@ class ReportForm(forms.Form):
     reporter_phone = forms.CharField(
         label=_("Your phone"), max_length=20, required=False, help_text=_("Needed to look the case up later.")
     )
+    # A fresh random key in every form shown; a browser or client that sends the same form again
+    # (its first answer lost to a dropped connection or a server restart) gets the case it made.
+    one_time_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
     def __init__(self, *args, phone_required: bool = True, sources: list | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("one_time_key", secrets.token_urlsafe(24))
         self.fields["category"].choices = [("", "——"), *grouped_categories()]
         self.fields["reporter_phone"].required = phone_required
         if sources:
@@ -79,6 +87,19 @@ class ReportForm(forms.Form):
         if len(files) > MAX_PHOTOS:
             self.add_error(None, _("At most %(count)d photos.") % {"count": MAX_PHOTOS})
         self.photos = files[:MAX_PHOTOS]
+
+    def intake_key(self) -> str:
+        """The case's intake key: the form's one-time key with what was reported, so the same
+        form sent again finds its case, while the same form edited (the browser's Back button
+        keeps the hidden key) is a new report. Empty without a well-formed key."""
+        key = self.cleaned_data.get("one_time_key", "")
+        if not ONE_TIME_KEY.match(key):
+            return ""
+        data = self.cleaned_data
+        reported = [key, data["category"].pk, data["lat"], data["lng"], data["description"], data["address"]]
+        reported += [data["reporter_name"], data["reporter_phone"], data.get("source", "")]
+        reported += [(photo.name, photo.size) for photo in self.photos]
+        return hashlib.sha256(repr(reported).encode()).hexdigest()
 
 
 class LookupForm(forms.Form):

@@ -149,6 +149,9 @@ class Case(models.Model):
     reporter_email = EncryptedTextField(_("reporter e-mail"), max_length=254, blank=True, validators=[EmailValidator()])
     reporter_phone_index = BlindIndexField(source="reporter_phone", normaliser="digits")
     external_id = models.CharField(_("external number"), max_length=64, blank=True, db_index=True)
+    # The resident form's one-time key (ReportForm.intake_key): a submission retried after its
+    # answer was lost finds this case instead of making a second one. Never shown.
+    intake_key = models.CharField(max_length=64, blank=True, editable=False)
 
     # Who holds it now: a department, or a unit of the grid network (grid staff, community, street).
     assigned_department = models.ForeignKey(
@@ -210,6 +213,7 @@ class Case(models.Model):
                 condition=models.Q(source=Source.HOTLINE) & ~models.Q(external_id=""),
                 name="case_hotline_external_id_unique",
             ),
+            models.UniqueConstraint(fields=["intake_key"], condition=~models.Q(intake_key=""), name="case_intake_key_unique"),
         ]
 
     def __str__(self) -> str:

@@ -76,6 +76,8 @@ class Report:
     external_id: str = ""
     # Taken in at a stand-in point (Open311 with an address only): the intake clerk places it.
     location_unconfirmed: bool = False
+    # A retry of the same submission (the resident form's one-time key): the case it made, not a second.
+    intake_key: str = ""
 
 
 def clean_description(text: str) -> str:
@@ -138,6 +140,7 @@ def _new_case(report: Report, grid: grid_selectors.GridRef, now: datetime, calen
         reporter_phone=report.reporter_phone.strip(),
         reporter_email=report.reporter_email.strip(),
         external_id=report.external_id.strip(),
+        intake_key=report.intake_key,
         deadline=sla.intake_deadline(calendar, report.category, now),
         created_at=now,
         updated_at=now,
@@ -169,14 +172,30 @@ def report_case(report: Report, *, photos: Sequence = (), at: datetime | None = 
 
     The photos are decoded and re-encoded before the transaction opens: that takes up to a
     second or so each, during which the day's case counter (and, on SQLite, the database's one
-    write lock) would otherwise be held and every other report would wait."""
+    write lock) would otherwise be held and every other report would wait.
+
+    A report with an ``intake_key`` that already made a case (a retry whose first answer was
+    lost) returns that case and writes nothing."""
+    if report.intake_key and (earlier := _case_of_intake_key(report.intake_key)) is not None:
+        return earlier
     prepared = _prepare_photos(photos)
-    with transaction.atomic():
-        [outcome] = report_cases([report], at=[at or timezone.now()], calendar=calendar)
-        if isinstance(outcome, IntakeError):
-            raise outcome
-        _store_photos(outcome, outcome.steps.get(action="report") if prepared else None, prepared, phase="before")
-        return outcome
+    try:
+        with transaction.atomic():
+            [outcome] = report_cases([report], at=[at or timezone.now()], calendar=calendar)
+            if isinstance(outcome, IntakeError):
+                raise outcome
+            _store_photos(outcome, outcome.steps.get(action="report") if prepared else None, prepared, phase="before")
+            return outcome
+    except IntegrityError:
+        # The same submission, sent twice at once: the other one committed first.
+        earlier = _case_of_intake_key(report.intake_key) if report.intake_key else None
+        if earlier is None:
+            raise
+        return earlier
+
+
+def _case_of_intake_key(intake_key: str) -> Case | None:
+    return Case.objects.filter(intake_key=intake_key).first()
 
 
 @transaction.atomic

@@ -98,7 +98,7 @@ def _take_report(request, form: ReportForm, role: str) -> Case | None:
             services.Report(
                 category=data["category"], lat=data["lat"], lng=data["lng"], description=data["description"],
                 address=data["address"], source=source, reporter=user, reporter_name=data["reporter_name"],
-                reporter_phone=data["reporter_phone"],
+                reporter_phone=data["reporter_phone"], intake_key=form.intake_key(),
             ),
             photos=form.photos,
         )  # fmt: skip
