@@ -215,12 +215,14 @@ def test_typed_parameters_reach_the_step(client, team, filed):
 
 def test_a_programming_error_inside_a_step_is_not_answered_as_bad_input(client, team, filed, monkeypatch):
     """TypeError used to be mapped to 400, which hid mistakes in the code as the caller's."""
-    from gridgov.cases import services
+    import dataclasses
+
+    from gridgov.cases import workflow
 
     def broken(ctx):
         raise TypeError("a bug")
 
-    monkeypatch.setitem(services._HANDLERS, "dispatch", broken)
+    monkeypatch.setitem(workflow.TRANSITIONS, "dispatch", dataclasses.replace(workflow.TRANSITIONS["dispatch"], handler=broken))
     client.raise_request_exception = True
     with pytest.raises(TypeError, match="a bug"):
         act(as_user(client, team["dispatcher"]), filed, "dispatch", region=WEST_GRID)

@@ -324,7 +324,7 @@ def test_a_missing_note_or_a_wrong_role_is_explained(client, team):
     case = report()
     login(client, team["intake"])
     missing_note = client.post(reverse("cases:act", args=[case.number, "reject"]), {"version": case.version, "note": ""})
-    assert missing_note.status_code == 400 and "note is required" in missing_note.content.decode()
+    assert missing_note.status_code == 400 and "Write a note saying why" in missing_note.content.decode()
     client.force_login(team["verifier"])
     wrong_role = client.post(reverse("cases:act", args=[case.number, "accept"]), {"version": case.version})
     assert wrong_role.status_code == 403

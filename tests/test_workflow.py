@@ -91,7 +91,7 @@ def test_stale_version_is_refused(team):
     case = report()
     seen = case.version
     _act(case, "accept", team["intake"])
-    with pytest.raises(CaseChanged, match="changed since you opened it"):
+    with pytest.raises(CaseChanged, match="changed by someone else after you opened it"):
         take_action(case.pk, "reject", team["intake"], expected_version=seen, note="dup")
 
 
