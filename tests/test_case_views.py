@@ -314,7 +314,7 @@ def test_a_stale_version_is_refused_and_the_page_reloads(client, team, settings)
     response = client.post(reverse("cases:act", args=[case.number, "file"]), {"version": stale})
     assert response.status_code == 409
     body = response.content.decode()
-    assert "Someone changed this case" in body
+    assert "was changed by someone else after you opened it" in body
     assert f'name="version" value="{stale + 1}"' in body
     case.refresh_from_db()
     assert case.state == State.ACCEPTED
@@ -468,3 +468,22 @@ def test_a_handler_asks_for_more_time_in_working_hours(client, team):
     client.post(reverse("cases:act", args=[case.number, "request_extension"]), {"version": case.version, "hours": "8", "note": "需要协调物业"})
     request = case.extension_requests.get()
     assert (request.hours, request.status) == (8, "pending")
+
+
+def test_accept_and_file_is_one_button_with_corrections_and_a_refusal_keeps_the_note(client, team, settings):
+    settings.LANGUAGE_CODE = "en"
+    case = report()
+    login(client, team["intake"])
+    page = client.get(reverse("cases:detail", args=[case.number])).content.decode()
+    assert 'data-testid="action-accept_file"' in page and 'data-testid="file-category"' in page
+    refused = client.post(
+        reverse("cases:act", args=[case.number, "accept_file"]),
+        {"version": case.version, "note": "来电人补充了门牌号", "lat": "10", "lng": "10"},
+    )
+    assert refused.status_code == 400
+    body = refused.content.decode()
+    assert "outside the district" in body and "来电人补充了门牌号</textarea>" in body
+    done = client.post(reverse("cases:act", args=[case.number, "accept_file"]), {"version": case.version, "note": "ok"})
+    assert done.status_code == 302
+    case.refresh_from_db()
+    assert case.state == State.FILED and [s.action for s in case.steps.all()] == ["report", "accept", "file"]

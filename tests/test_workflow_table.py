@@ -13,7 +13,7 @@ from gridgov.cases import selectors
 from gridgov.cases.models import Rating, State
 from gridgov.cases.reminders import recipients
 from gridgov.cases.services import take_action
-from gridgov.cases.workflow import COMBINED, TRANSITIONS, IllegalTransition
+from gridgov.cases.workflow import COMBINED, TRANSITIONS, IllegalTransition, NotAllowed, WorkflowError
 
 from .case_factories import make_team, report
 from .factories import WEST_GRID
@@ -107,3 +107,91 @@ def test_a_pending_extension_waits_on_the_shift_lead(team):
     assert {"approve_extension", "deny_extension"} <= set(selectors.allowed_actions(team["shift_lead"], case, T0))
     assert "request_extension" not in selectors.allowed_actions(team["grid_worker"], case, T0)
     assert case.state == State.DISPATCHED
+
+
+# --- combined actions ---------------------------------------------------------------------------
+
+
+def _steps(case):
+    return [(step.action, step.actor_id, step.actor_role) for step in case.steps.order_by("at", "id")][1:]
+
+
+def test_accept_and_file_is_two_recorded_steps_in_one_call(team):
+    case = report(at=T0)
+    intake = team["intake"]
+    assert selectors.allowed_actions(intake, case, T0)[:2] == ["accept_file", "accept"]
+    case = take_action(case.pk, "accept_file", intake, expected_version=case.version, at=T0, note="核实无误")
+    assert case.state == State.FILED and case.version == 3
+    assert _steps(case) == [("accept", intake.pk, "intake_clerk"), ("file", intake.pk, "intake_clerk")]
+    assert case.steps.get(action="file").note == "核实无误"
+
+
+def test_a_combined_action_that_fails_half_way_takes_neither_step(team):
+    case = report(at=T0)
+    with pytest.raises(WorkflowError, match="outside the district"):
+        take_action(case.pk, "accept_file", team["intake"], at=T0, lat=10.0, lng=10.0)
+    case.refresh_from_db()
+    assert case.state == State.REPORTED and case.version == 1 and case.steps.count() == 1
+
+
+def test_filing_corrects_the_category_and_the_point_and_the_grid_follows(team):
+    from gridgov.accounts.models import AuditEvent
+
+    from .case_factories import make_category
+    from .factories import EAST_MIDDLE_GRID
+
+    other = make_category("0102", hours="8")
+    case = report(at=T0)
+    case = take_action(case.pk, "accept_file", team["intake"], at=T0, category=other.pk, lat=41.79, lng=123.425)
+    assert (case.category_id, case.grid_code, case.lat, case.lng) == (other.pk, EAST_MIDDLE_GRID, 41.79, 123.425)
+    data = case.steps.get(action="file").data
+    assert data["category"] == {"from": "0101", "to": "0102"} and data["grid"] == EAST_MIDDLE_GRID
+    assert data["moved_from"]["grid"] == WEST_GRID
+    event = AuditEvent.objects.get(action="cases.file")
+    assert event.detail["grid"] == EAST_MIDDLE_GRID and event.detail["category"]["to"] == "0102"
+
+
+def test_start_and_finish_takes_the_photos_as_after(team, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    case = _walk(report(at=T0), team, TO_GRID)
+    worker = team["grid_worker"]
+    assert "start_finish" in selectors.allowed_actions(worker, case, T0)
+    case = take_action(case.pk, "start_finish", worker, at=T0, note="已清理", photos=[_photo()])
+    assert case.state == State.HANDLED
+    assert [a for a, _, _ in _steps(case)][-2:] == ["start", "finish"]
+    finish = case.steps.get(action="finish")
+    assert [p.phase for p in finish.photos.all()] == ["after"] and finish.note == "已清理"
+
+
+def test_verify_and_pass_with_a_verification_photo(team, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    case = _walk(report(at=T0), team, HANDLED)
+    verifier = team["verifier"]
+    assert "verify_pass" in selectors.allowed_actions(verifier, case, T0)
+    case = take_action(case.pk, "verify_pass", verifier, at=T0, public_note="已核实清理完毕", photos=[_photo()])
+    assert case.state == State.CLOSED
+    verify, passed = case.steps.get(action="verify"), case.steps.get(action="pass")
+    assert verify.photos.count() == 1 and passed.public_note == "已核实清理完毕"
+    # the verification step alone takes photos too
+    other = _walk(report(at=T0), team, HANDLED)
+    other = take_action(other.pk, "verify", verifier, at=T0, photos=[_photo()])
+    assert other.steps.get(action="verify").photos.count() == 1
+
+
+def test_combined_actions_are_offered_only_when_the_role_may_take_both(team):
+    case = _walk(report(at=T0), team, TO_GRID)
+    assert "start_finish" not in selectors.allowed_actions(team["dispatcher"], case, T0)
+    assert "start_finish" not in selectors.allowed_actions(team["other_grid_worker"], case, T0)
+    with pytest.raises(NotAllowed):
+        take_action(case.pk, "start_finish", team["dispatcher"], at=T0)
+
+
+def _photo():
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (40, 20), (200, 30, 30)).save(out, "JPEG")
+    return SimpleUploadedFile("after.jpg", out.getvalue(), content_type="image/jpeg")

@@ -163,6 +163,8 @@ class ActionError(ValueError):
 
 def action_params(action: str, data) -> dict:
     """The keyword parameters take_action needs for this action, read from a form's POST data."""
+    if action in ("file", "accept_file"):
+        return _filing_corrections(data)
     if action == "dispatch":
         assignee = data.get("assignee", "")
         kind, _sep, code = assignee.partition(":")
@@ -179,6 +181,23 @@ def action_params(action: str, data) -> dict:
     if action == "rate":
         return {"rating": data.get("rating", "")}
     return {}
+
+
+def _filing_corrections(data) -> dict:
+    """Filing may correct the category and the point; fields left as they were are not sent."""
+    params: dict = {}
+    category = (data.get("category") or "").strip()
+    if category:
+        if not category.isdigit():
+            raise ActionError(_("Choose the category from the list."))
+        params["category"] = int(category)
+    lat, lng = (data.get("lat") or "").strip(), (data.get("lng") or "").strip()
+    if lat or lng:
+        try:
+            params["lat"], params["lng"] = float(lat), float(lng)
+        except ValueError:
+            raise ActionError(_("Give the corrected location as a latitude and a longitude, both numbers.")) from None
+    return params
 
 
 def department_choices() -> list[tuple[str, str]]:

@@ -18,7 +18,7 @@ from gridgov.accounts.models import Role
 from .models import Case, Category, Step
 from .privacy import masked_reporter, may_see_personal_data
 from .selectors import allowed_actions, case_timeline, clock_status
-from .workflow import TRANSITIONS
+from .workflow import COMBINED, TRANSITIONS, combined_steps
 
 ACTION_LABELS = {
     "report": pgettext_lazy("case action", "Report"),
@@ -44,10 +44,16 @@ ACTION_LABELS = {
     "suspend": pgettext_lazy("case action", "Suspend (park)"),
     "resume": pgettext_lazy("case action", "Resume"),
     "supervise": pgettext_lazy("case action", "Mark as supervised"),
+    "accept_file": pgettext_lazy("case action", "Accept and file"),
+    "start_finish": pgettext_lazy("case action", "Start and finish handling"),
+    "verify_pass": pgettext_lazy("case action", "Verify, pass and close"),
 }
 
-# Steps whose result the reporter should read: their forms propose a public summary.
-PUBLIC_SUMMARY_ACTIONS = frozenset(action for action, transition in TRANSITIONS.items() if transition.public_summary)
+# Steps whose result the reporter should read: their forms propose a public summary. A combined
+# action's note and summary belong to its last step.
+PUBLIC_SUMMARY_ACTIONS = frozenset(
+    action for action in [*TRANSITIONS, *COMBINED] if TRANSITIONS[combined_steps(action)[-1]].public_summary
+)
 
 # What the public reads of each step that changes what the case is doing, when its author wrote
 # no public summary. Steps not listed (extensions, suspension, supervision) are internal and
@@ -97,8 +103,13 @@ def proposes_public_summary(action: str) -> bool:
 
 
 def needs_note(action: str) -> bool:
-    transition = TRANSITIONS.get(action)
-    return bool(transition and transition.needs_note)
+    last = TRANSITIONS.get(combined_steps(action)[-1])
+    return bool(last and last.needs_note)
+
+
+def takes_photos(action: str) -> bool:
+    """Whether the action's form offers photos (the finish's "after", the verification's)."""
+    return any(TRANSITIONS[name].photo_phase for name in combined_steps(action) if name in TRANSITIONS)
 
 
 def category_label(category: Category) -> str:

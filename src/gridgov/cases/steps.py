@@ -11,13 +11,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext as _
+
 from gridgov.accounts.models import Department, Role, User
 from gridgov.grids.models import Region
+from gridgov.grids.selectors import locate_grid
 
 from . import sla
 from .calendar import WorkingCalendar
 from .errors import IllegalTransition, NotAllowed, WorkflowError
-from .models import Case, ExtensionRequest, Rating, SolvedLevel, State
+from .models import Case, Category, ExtensionRequest, Rating, SolvedLevel, State
 
 LEVEL_ABOVE = {SolvedLevel.GRID: SolvedLevel.COMMUNITY, SolvedLevel.COMMUNITY: SolvedLevel.STREET, SolvedLevel.STREET: SolvedLevel.DISTRICT}
 
@@ -41,8 +44,40 @@ def accept(ctx: StepContext) -> None:
 
 
 def file(ctx: StepContext) -> None:
+    """File the case, correcting what the report got wrong: its category (``category``, an id)
+    and its point (``lat``/``lng``; the grid follows the point). Each change is kept in the
+    step's data and its audit event."""
+    _correct_category(ctx, ctx.params.get("category"))
+    _correct_point(ctx, ctx.params.get("lat"), ctx.params.get("lng"))
     ctx.case.filed_at = ctx.now
     ctx.case.deadline = sla.dispatch_deadline(ctx.calendar, ctx.case.category, ctx.now)
+
+
+def _correct_category(ctx: StepContext, category_id) -> None:
+    if category_id in (None, "") or category_id == ctx.case.category_id:
+        return
+    category = Category.objects.filter(pk=category_id, is_active=True).first()
+    if category is None:
+        raise WorkflowError(_("The chosen category does not exist or is no longer in use; choose another one from the list."))
+    ctx.step_data["category"] = {"from": ctx.case.category.code, "to": category.code}
+    ctx.case.category = category
+
+
+def _correct_point(ctx: StepContext, lat, lng) -> None:
+    if lat in (None, "") and lng in (None, ""):
+        return
+    try:
+        lat, lng = float(lat), float(lng)
+    except (TypeError, ValueError):
+        raise WorkflowError(_("Give the corrected location as a latitude and a longitude, both numbers.")) from None
+    if (lat, lng) == (ctx.case.lat, ctx.case.lng):
+        return
+    grid = locate_grid(lat, lng) if -90 <= lat <= 90 and -180 <= lng <= 180 else None
+    if grid is None:
+        raise WorkflowError(_("The corrected location is outside the district; put the pin inside one of its grids."))
+    ctx.step_data["moved_from"] = {"lat": ctx.case.lat, "lng": ctx.case.lng, "grid": ctx.case.grid_code}
+    ctx.step_data["grid"] = grid.code
+    ctx.case.lat, ctx.case.lng, ctx.case.grid_id, ctx.case.grid_code = lat, lng, grid.id, grid.code
 
 
 def close_without_handling(ctx: StepContext) -> None:
