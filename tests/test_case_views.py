@@ -487,3 +487,60 @@ def test_accept_and_file_is_one_button_with_corrections_and_a_refusal_keeps_the_
     assert done.status_code == 302
     case.refresh_from_db()
     assert case.state == State.FILED and [s.action for s in case.steps.all()] == ["report", "accept", "file"]
+
+
+def _filed(team, **fields):
+    case = report(**fields)
+    return take_action(case.pk, "accept_file", team["intake"])
+
+
+def test_the_dispatchers_queue_shows_names_description_flags_and_filters(client, team, settings):
+    settings.LANGUAGE_CODE = "en"
+    west = _filed(team, description="西边路口堆放大量建筑垃圾需要清运")
+    east = _filed(team, point=(41.79, 123.435), description="东边井盖缺失")
+    login(client, team["dispatcher"])
+    page = client.get(reverse("cases:inbox")).content.decode()
+    assert "西街道 · 西社区 · 西一网格" in page and "东街道 · 东社区 · 东二网格" in page
+    assert "西边路口堆放大量建筑垃圾需要清运" in page and 'class="countdown"' in page
+    assert "sorted by what is due first" in page and 'data-label="Where"' in page
+    assert 'data-testid="dispatch-selected"' in page
+    only_west = client.get(reverse("cases:inbox"), {"street": "210199001"}).content.decode()
+    assert west.number in only_west and east.number not in only_west
+
+
+def test_the_shift_leads_queue_flags_a_pending_extension(client, team, settings):
+    settings.LANGUAGE_CODE = "en"
+    case = _filed(team)
+    case = take_action(case.pk, "dispatch", team["dispatcher"], region=WEST_GRID)
+    take_action(case.pk, "request_extension", team["grid_worker"], hours="4", note="需要吊车")
+    login(client, team["shift_lead"])
+    page = client.get(reverse("cases:inbox")).content.decode()
+    assert case.number in page and 'data-testid="flag-extension"' in page
+
+
+def test_batch_dispatch_takes_one_step_per_case_and_says_how_each_went(client, team, settings):
+    settings.LANGUAGE_CODE = "en"
+    first, second = _filed(team), _filed(team, description="第二件")
+    stale = second.version
+    take_action(second.pk, "suspend", team["shift_lead"], note="等待")  # moves its version on
+    login(client, team["dispatcher"])
+    response = client.post(
+        reverse("cases:dispatch_batch"),
+        {"cases": [first.number, second.number], f"version-{first.number}": first.version, f"version-{second.number}": stale},
+        follow=True,
+    )
+    body = response.content.decode()
+    assert f"Case {first.number} was dispatched to" in body
+    assert f"Case {second.number} was not dispatched" in body
+    first.refresh_from_db(), second.refresh_from_db()
+    assert first.state == State.DISPATCHED and second.state == State.FILED
+    assert first.steps.filter(action="dispatch", actor=team["dispatcher"]).count() == 1
+
+
+def test_the_call_centre_finds_cases_by_the_callers_phone(client, team):
+    case = report()  # reported from 13800001234
+    login(client, team["intake"])
+    found = client.get(reverse("cases:list"), {"q": "138-0000-1234"}).content.decode()
+    assert case.number in found
+    client.force_login(team["grid_worker"])
+    assert case.number not in client.get(reverse("cases:list"), {"q": "13800001234"}).content.decode()

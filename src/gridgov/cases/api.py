@@ -63,7 +63,7 @@ def list_cases(request: HttpRequest, query: Query[ListQuery]):
     filters = CaseFilter(values)
     if not filters.is_valid():
         raise HttpError(400, "; ".join(f"{field}: {' '.join(errors)}" for field, errors in filters.errors.items()))
-    cases = filters.apply(selectors.visible_cases(request.user).select_related("category")).order_by("-created_at", "-id")
+    cases = filters.apply(selectors.visible_cases(request.user).select_related("category"), request.user).order_by("-created_at", "-id")
     page_size = max(1, min(query.page_size, MAX_PAGE_SIZE))
     page = Paginator(cases, page_size).get_page(query.page)
     now = timezone.now()

@@ -142,6 +142,22 @@ def case_summary(case: Case, now: datetime | None = None) -> dict:
     }
 
 
+def queue_row(case: Case, now: datetime | None = None) -> dict:
+    """One row of an inbox: the summary plus what helps decide (where, what, how long is left)."""
+    grid = case.grid
+    community = grid.parent if grid.parent_id else None
+    street = community.parent if community is not None and community.parent_id else None
+    return {
+        **case_summary(case, now),
+        "grid_name": grid.name,
+        "community_name": community.name if community else "",
+        "street_name": street.name if street else "",
+        "description": case.description[:80] + ("…" if len(case.description) > 80 else ""),
+        "suspended": case.suspended_at is not None,
+        "pending_extension": bool(getattr(case, "has_pending_extension", False)),
+    }
+
+
 def case_payload(case: Case, user) -> dict:
     """The whole case for staff in scope: facts, holder, timeline and the actions open to the user."""
     reporter = masked_reporter(case)

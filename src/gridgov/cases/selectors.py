@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import Case as DbCase
-from django.db.models import Count, DateTimeField, F, Max, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import Count, DateTimeField, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, When
 from django.utils import timezone
 
 from gridgov.accounts.models import Role, User
@@ -85,11 +85,15 @@ def waiting_on(user: User, now: datetime | None = None) -> Q:
 
 
 def inbox(user: User, now: datetime | None = None) -> QuerySet[Case]:
-    """What waits on the user, soonest deadline first (cases without a deadline last)."""
+    """What waits on the user, soonest deadline first (overdue ones first of all, cases without
+    a deadline last), with what a queue row shows: the grid, community and street names, and
+    whether an extension request waits (``has_pending_extension``)."""
+    pending = ExtensionRequest.objects.filter(case=OuterRef("pk"), status=ExtensionRequest.Status.PENDING)
     return (
         visible_cases(user)
         .filter(pk__in=Case.objects.filter(waiting_on(user, now)).values("pk"))
-        .select_related("category", "grid")
+        .select_related("category", "grid__parent__parent", "assigned_department", "assigned_region")
+        .annotate(has_pending_extension=Exists(pending))
         .order_by(F("deadline").asc(nulls_last=True), "created_at", "pk")
     )
 
