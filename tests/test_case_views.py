@@ -324,7 +324,8 @@ def test_a_missing_note_or_a_wrong_role_is_explained(client, team):
     case = report()
     login(client, team["intake"])
     missing_note = client.post(reverse("cases:act", args=[case.number, "reject"]), {"version": case.version, "note": ""})
-    assert missing_note.status_code == 400 and "Write a note saying why" in missing_note.content.decode()
+    body = missing_note.content.decode()
+    assert missing_note.status_code == 400 and "请填写备注说明原因：“不予受理”需要备注。" in body
     client.force_login(team["verifier"])
     wrong_role = client.post(reverse("cases:act", args=[case.number, "accept"]), {"version": case.version})
     assert wrong_role.status_code == 403
@@ -544,3 +545,33 @@ def test_the_call_centre_finds_cases_by_the_callers_phone(client, team):
     assert case.number in found
     client.force_login(team["grid_worker"])
     assert case.number not in client.get(reverse("cases:list"), {"q": "13800001234"}).content.decode()
+
+
+def test_a_refused_merge_says_why_in_chinese_and_keeps_what_was_typed(client, team):
+    case = report()
+    login(client, team["intake"])
+    response = client.post(
+        reverse("cases:act", args=[case.number, "merge"]),
+        {"version": case.version, "into": "99999999999999", "note": "与前一件重复", "public_note": "已合并处理"},
+    )
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "请填写要合并到的案件编号：没有编号为“99999999999999”的其他案件。" in body
+    assert "与前一件重复</textarea>" in body and "已合并处理</textarea>" in body and 'value="99999999999999"' in body
+
+
+def test_resume_is_offered_only_on_a_suspended_case(client, team):
+    case = _filed(team)
+    login(client, team["shift_lead"])
+    page = client.get(reverse("cases:detail", args=[case.number])).content.decode()
+    assert 'data-action="suspend"' in page and 'data-action="resume"' not in page
+
+
+def test_a_rating_given_by_number_and_phone_names_the_reporter(client, team, settings):
+    settings.LANGUAGE_CODE = "en"
+    case = closed_case(team)
+    client.post(reverse("report:rate"), {"number": case.number, "phone": "13800001234", "rating": "satisfied"})
+    login(client, team["intake"])
+    page = client.get(reverse("cases:detail", args=[case.number])).content.decode()
+    rate = page[page.index('data-action="rate"') :][:600]
+    assert "Reporter" in rate and "system" not in rate.lower()

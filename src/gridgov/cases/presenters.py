@@ -183,22 +183,37 @@ def case_payload(case: Case, user) -> dict:
     }
 
 
+REPORTER_ROLE = "reporter"  # Step.actor_role of a step the reporter took without an account (a rating by number and phone)
+
+
+def step_actor(step: Step) -> tuple[str, str]:
+    """Who took a step and in what role, as the timeline shows them: a staff member's name and
+    role; the platform ("System"); the reporter (a resident, or someone rating by number and
+    phone); or, for a step recorded with a role but no account (the demo's history), the role."""
+    role = str(Role(step.actor_role).label) if step.actor_role in Role.values else ""
+    if step.actor is not None:
+        return step.actor.get_full_name() or step.actor.get_username(), role
+    if step.actor_role == "system":
+        return str(_("System")), ""
+    if step.actor_role in ("", REPORTER_ROLE, Role.RESIDENT):
+        return str(_("Reporter")), ""
+    return role, ""
+
+
 def actor_label(step: Step) -> str:
-    if step.actor is None:
-        return str(_("System")) if step.actor_role == "system" else str(_("Reporter"))
-    return step.actor.get_full_name() or step.actor.get_username()
+    return step_actor(step)[0]
 
 
 def step_payload(step: Step) -> dict:
-    role = Role(step.actor_role).label if step.actor_role in Role.values else step.actor_role
+    actor, role = step_actor(step)
     return {
         "action": step.action,
         "action_label": action_label(step.action),
         "from_state": step.from_state,
         "to_state": step.to_state,
         "to_state_label": str(step.get_to_state_display()),
-        "actor": actor_label(step),
-        "actor_role": str(role),
+        "actor": actor,
+        "actor_role": role,
         "at": step.at,
         "note": step.note,
         "public_note": step.public_note,

@@ -19,7 +19,7 @@ from gridgov.grids import selectors as grid_selectors
 from . import sla
 from .calendar import WorkingCalendar
 from .models import Case, CaseCounter, Category, ExtensionRequest, Notification, Rating, Source, State, Step
-from .presenters import action_label
+from .presenters import REPORTER_ROLE, action_label
 from .selectors import can_act_on, holds_case
 from .steps import StepContext
 from .workflow import (
@@ -253,14 +253,22 @@ def place_case(case_id: int, actor: User, *, lat: float, lng: float, expected_ve
         case = Case.objects.select_for_update().get(pk=case_id)
         report_step = case.steps.filter(action="report").first()
         if actor is None or not actor.is_authenticated or actor.role not in INTAKE or not can_act_on(actor, case):
-            raise NotAllowed(f"case {case.number}: only intake staff of its unit may place it")
+            raise NotAllowed(_("Only intake staff whose unit covers case %(number)s may place it.") % {"number": case.number})
         if expected_version is not None and case.version != expected_version:
-            raise CaseChanged(f"case {case.number} changed since you opened it (version {expected_version} → {case.version}); reload it")
+            raise CaseChanged(
+                _("Case %(number)s was changed by someone else after you opened it; it has been reloaded: check it and try again.")
+                % {"number": case.number}
+            )
         if report_step is None or not report_step.data.get("location_unconfirmed"):
-            raise WorkflowError(f"case {case.number} already has a confirmed location")
+            raise WorkflowError(_("Case %(number)s already has a confirmed location; there is nothing to place.") % {"number": case.number})
         if case.state not in PLACEABLE_STATES:
-            raise IllegalTransition(f"case {case.number} is {case.state}; place it before it is dispatched")
-        grid = _locate_grid(lat, lng)
+            raise IllegalTransition(
+                _("Case %(number)s has already been dispatched; a case can only be placed before it is dispatched.") % {"number": case.number}
+            )
+        try:
+            grid = _locate_grid(lat, lng)
+        except IntakeError:
+            raise WorkflowError(_("The corrected location is outside the district; put the pin inside one of its grids.")) from None
         case.lat, case.lng, case.grid_id, case.grid_code = lat, lng, grid.id, grid.code
         case.version += 1
         case.updated_at = timezone.now()
@@ -286,6 +294,7 @@ def take_action(
     at: datetime | None = None,
     calendar: WorkingCalendar | None = None,
     system: bool = False,
+    by_reporter: bool = False,
     **params,
 ) -> Case:
     """Take one workflow step on a case (or a combined action's steps, ``workflow.COMBINED``),
@@ -293,7 +302,9 @@ def take_action(
 
     ``expected_version`` is the version the actor saw; if the case has moved on since, the step
     is refused with CaseChanged instead of silently acting on a state the actor never saw.
-    ``system`` marks steps the platform takes itself (no role or scope check). ``note`` is
+    ``system`` marks steps the platform takes itself (no role or scope check); with
+    ``by_reporter`` such a step is recorded as the reporter's (a rating given by case number and
+    phone, without an account), so the timeline names them rather than "System". ``note`` is
     internal; ``public_note`` is the summary the reporter and the public read, accepted only on
     the steps whose result is for them (``Transition.public_summary``).
     """
@@ -319,7 +330,7 @@ def take_action(
         for position, transition in enumerate(transitions):
             last = position == len(transitions) - 1
             _take_step(
-                case, transition, actor, system=system, now=now, calendar=calendar,
+                case, transition, actor, system=system, by_reporter=by_reporter, now=now, calendar=calendar,
                 note=note if last else "", public_note=public_note if last else "", params=params if last else {},
                 prepared=prepared if transition.action == photo_step else (),
             )  # fmt: skip
@@ -332,7 +343,7 @@ def take_action(
 
 
 def _take_step(
-    case: Case, transition, actor: User | None, *, system: bool, now: datetime, calendar: WorkingCalendar,
+    case: Case, transition, actor: User | None, *, system: bool, now: datetime, calendar: WorkingCalendar, by_reporter: bool = False,
     note: str, public_note: str, params: dict, prepared: Sequence,
 ) -> Step:  # fmt: skip
     """One step on the locked case: checks, the row's handler, the saved case, the recorded step."""
@@ -364,13 +375,19 @@ def _take_step(
     case.save()
     step = Step.objects.create(
         case=case, action=transition.action, from_state=from_state, to_state=case.state, actor=actor if actor and actor.pk else None,
-        actor_role="system" if system else actor.role, at=now, note=note, public_note=public_note,
+        actor_role=_recorded_role(actor, system, by_reporter), at=now, note=note, public_note=public_note,
         deadline=case.deadline, data=context.step_data,
     )  # fmt: skip
     _store_photos(case, step, prepared, phase=transition.photo_phase or "before")
     audit_data = {key: value for key, value in context.step_data.items() if key in ("category", "grid", "moved_from")}
     record_audit(actor, f"cases.{transition.action}", case, number=case.number, version=case.version, **audit_data)
     return step
+
+
+def _recorded_role(actor: User | None, system: bool, by_reporter: bool) -> str:
+    if by_reporter:
+        return REPORTER_ROLE
+    return "system" if system else actor.role
 
 
 def _lock_cases_of_step(case_id: int, action: str, params: dict) -> None:
@@ -422,12 +439,14 @@ def _keep_new_clock_stopped(ctx: StepContext) -> None:
 
 def _check_actor(transition, case: Case, actor: User | None) -> None:
     if actor is None or not actor.is_authenticated:
-        raise NotAllowed(f"{transition.action}: sign in first")
+        raise NotAllowed(_("Sign in first to take this step."))
     check_role(transition, actor.role)
     if not can_act_on(actor, case):
-        raise NotAllowed(f"case {case.number} is outside your unit")
+        raise NotAllowed(_("Case %(number)s is outside your unit; you can only act on cases in your own area.") % {"number": case.number})
     if must_hold(transition, actor.role) and not holds_case(actor, case):
-        raise NotAllowed(f"case {case.number} is not assigned to you or your unit")
+        raise NotAllowed(
+            _("Case %(number)s is not assigned to you or your unit; only the unit holding it can take this step.") % {"number": case.number}
+        )
 
 
 # --- personal data ------------------------------------------------------------------------------

@@ -89,9 +89,12 @@ def merge(ctx: StepContext) -> None:
     target_number = ctx.params.get("into")
     target = Case.objects.filter(number=target_number).first() if target_number else None
     if target is None or target.pk == ctx.case.pk:
-        raise WorkflowError(f"merge: name the case to merge into (got {target_number!r})")
+        raise WorkflowError(_("Name the case to merge into: no other case has the number “%(number)s”.") % {"number": target_number or ""})
     if target.state in (State.MERGED, State.REJECTED, State.VOIDED):
-        raise WorkflowError(f"merge: case {target.number} is {target.state}; merge into a live case")
+        raise WorkflowError(
+            _("Case %(number)s is %(state)s and cannot take a duplicate; merge into a case that is still open or closed.")
+            % {"number": target.number, "state": State(target.state).label}
+        )
     ctx.case.duplicate_of = target
     ctx.step_data["into"] = target.number
     close_without_handling(ctx)
@@ -101,15 +104,15 @@ def _assignee(ctx: StepContext) -> tuple[Department | None, Region | None]:
     department_code = ctx.params.get("department")
     region_code = ctx.params.get("region")
     if bool(department_code) == bool(region_code):
-        raise WorkflowError("dispatch: choose either a department or a unit of the grid network")
+        raise WorkflowError(_("Choose who handles the case: either a department or a unit of the grid network."))
     if department_code:
         department = Department.objects.filter(code=department_code).first()
         if department is None:
-            raise WorkflowError(f"no department with code {department_code!r}")
+            raise WorkflowError(_("There is no department with the code “%(code)s”; choose one from the list.") % {"code": department_code})
         return department, None
     region = Region.objects.filter(code=region_code).first()
     if region is None or not ctx.case.grid_code.startswith(region.code) or region.level == "district":
-        raise WorkflowError(f"unit {region_code!r} is not the case's grid, community or street")
+        raise WorkflowError(_("The unit “%(code)s” is not this case's grid, community or street; choose one of those.") % {"code": region_code})
     return None, region
 
 
@@ -167,9 +170,9 @@ def rework(ctx: StepContext) -> None:
 def rate(ctx: StepContext) -> None:
     rating = ctx.params.get("rating")
     if rating not in Rating.values:
-        raise WorkflowError(f"rate: rating must be one of {', '.join(Rating.values)}")
+        raise WorkflowError(_("Choose one of the ratings: satisfied, basically satisfied or not satisfied."))
     if ctx.actor is not None and ctx.actor.role == Role.RESIDENT and ctx.case.reporter_id != ctx.actor.pk:
-        raise NotAllowed(f"only the resident who reported case {ctx.case.number} may rate it")
+        raise NotAllowed(_("Only the resident who reported case %(number)s may rate it.") % {"number": ctx.case.number})
     ctx.case.rating = rating
     ctx.step_data["rating"] = rating
 
@@ -189,12 +192,15 @@ def escalate(ctx: StepContext) -> None:
     case = ctx.case
     level = SolvedLevel(case.escalation_level)
     if level == SolvedLevel.DISTRICT:
-        raise IllegalTransition(f"case {case.number} is already with a district department")
+        raise IllegalTransition(_("Case %(number)s is already with a district department; it cannot be escalated further.") % {"number": case.number})
     above = LEVEL_ABOVE[level]
     if above == SolvedLevel.DISTRICT:
         department = case.category.default_department
         if department is None:
-            raise WorkflowError(f"category {case.category} has no default department to escalate to")
+            raise WorkflowError(
+                _("The category %(category)s has no default department to escalate to; dispatch the case to a department instead.")
+                % {"category": case.category.name}
+            )
         _assign(ctx, department, None)
     else:
         code = case.grid_code[: {SolvedLevel.COMMUNITY: 12, SolvedLevel.STREET: 9}[above]]
@@ -208,7 +214,9 @@ def whistle(ctx: StepContext) -> None:
     departments = {d.code: d for d in Department.objects.filter(code__in=[lead_code, *co_codes])}
     missing = [code for code in [lead_code, *co_codes] if code not in departments]
     if not lead_code or missing:
-        raise WorkflowError(f"whistle: unknown or missing departments {missing or ['lead']}")
+        if not lead_code:
+            raise WorkflowError(_("Choose the lead department."))
+        raise WorkflowError(_("These departments are unknown: %(codes)s; choose them from the list.") % {"codes": ", ".join(missing)})
     _assign(ctx, departments[lead_code], None)
     ctx.case.co_departments.set([departments[code] for code in co_codes])
     ctx.step_data.update({"lead": lead_code, "co": co_codes})
@@ -220,9 +228,11 @@ def request_extension(ctx: StepContext) -> None:
     except (InvalidOperation, ValueError):
         hours = Decimal(0)
     if not hours.is_finite() or hours <= 0 or hours > 2000:
-        raise WorkflowError(f"request_extension: hours must be a number between 0 and 2000, got {ctx.params.get('hours')!r}")
+        raise WorkflowError(_("Give the extra working hours as a number greater than 0 and at most 2000."))
     if ExtensionRequest.objects.filter(case=ctx.case, status=ExtensionRequest.Status.PENDING).exists():
-        raise WorkflowError(f"case {ctx.case.number} already has an extension request waiting")
+        raise WorkflowError(
+            _("Case %(number)s already has an extension request waiting; wait for the shift lead to decide it.") % {"number": ctx.case.number}
+        )
     ExtensionRequest.objects.create(case=ctx.case, requested_by=ctx.actor, hours=hours, reason=ctx.note, created_at=ctx.now)
     ctx.step_data["hours"] = str(hours)
 
@@ -230,7 +240,7 @@ def request_extension(ctx: StepContext) -> None:
 def _pending_extension(ctx: StepContext) -> ExtensionRequest:
     pending = ExtensionRequest.objects.filter(case=ctx.case, status=ExtensionRequest.Status.PENDING).first()
     if pending is None:
-        raise WorkflowError(f"case {ctx.case.number} has no extension request waiting")
+        raise WorkflowError(_("Case %(number)s has no extension request waiting, so there is nothing to decide.") % {"number": ctx.case.number})
     return pending
 
 
@@ -253,14 +263,16 @@ def deny_extension(ctx: StepContext) -> None:
 
 def suspend(ctx: StepContext) -> None:
     if ctx.case.suspended_at is not None:
-        raise IllegalTransition(f"case {ctx.case.number} is already suspended")
+        raise IllegalTransition(
+            _("Case %(number)s is already suspended; resume it first if its clock should run again.") % {"number": ctx.case.number}
+        )
     ctx.case.suspended_at = ctx.now
 
 
 def resume(ctx: StepContext) -> None:
     case = ctx.case
     if case.suspended_at is None:
-        raise IllegalTransition(f"case {case.number} is not suspended")
+        raise IllegalTransition(_("Case %(number)s is not suspended, so there is nothing to resume.") % {"number": case.number})
     case.deadline = sla.resumed_deadline(ctx.calendar, case.deadline, case.suspended_at, ctx.now)
     ctx.step_data["suspended_at"] = case.suspended_at.isoformat()
     case.suspended_at = None
@@ -268,5 +280,5 @@ def resume(ctx: StepContext) -> None:
 
 def supervise(ctx: StepContext) -> None:
     if ctx.case.supervised:
-        raise IllegalTransition(f"case {ctx.case.number} is already supervised")
+        raise IllegalTransition(_("Case %(number)s is already supervised.") % {"number": ctx.case.number})
     ctx.case.supervised = True

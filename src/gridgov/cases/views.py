@@ -236,7 +236,7 @@ def rate(request):
         if request.user.is_authenticated and case.reporter_id == request.user.pk:
             services.take_action(case.pk, "rate", request.user, rating=rating)
         else:
-            services.take_action(case.pk, "rate", None, system=True, rating=rating)
+            services.take_action(case.pk, "rate", None, system=True, by_reporter=True, rating=rating)
     except WorkflowError as error:
         case.refresh_from_db()
         return _public_case_page(request, LookupForm(request.POST), case, error=str(error), phone=request.POST.get("phone", ""))
@@ -331,7 +331,7 @@ def dispatch_batch(request):
     for number in numbers:
         case = selectors.visible_cases(request.user).filter(number=number).select_related("category", "grid").first()
         if case is None:
-            messages.error(request, _("Case %(number)s: not found in your scope.") % {"number": number})
+            messages.error(request, _("Case %(number)s is not among the cases you can see.") % {"number": number})
             continue
         try:
             version = int(request.POST.get(f"version-{number}", ""))

@@ -32,7 +32,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Q
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 
 from gridgov.accounts.models import Role
 
@@ -192,13 +192,18 @@ def transition_for(action: str) -> Transition:
     try:
         return TRANSITIONS[action]
     except KeyError:
-        raise IllegalTransition(_("There is no action called “%(action)s”.") % {"action": action}) from None
+        raise IllegalTransition(gettext("There is no action called “%(action)s”.") % {"action": action}) from None
 
 
 def check_state(transition: Transition, state: str) -> None:
     if state not in transition.sources:
-        allowed = ", ".join(sorted(transition.sources))
-        raise IllegalTransition(f"cannot {transition.action} a case that is {state}; only a case that is {allowed}")
+        from .presenters import action_label  # presenters reads this table
+
+        allowed = gettext("” or “").join(str(State(source).label) for source in sorted(transition.sources))
+        raise IllegalTransition(
+            gettext("“%(action)s” cannot be taken on a case that is “%(state)s”; it needs a case that is “%(allowed)s”. Reload the case to see what it needs now.")
+            % {"action": action_label(transition.action), "state": State(state).label, "allowed": allowed}
+        )
 
 
 def must_hold(transition: Transition, role: str) -> bool:
@@ -208,7 +213,10 @@ def must_hold(transition: Transition, role: str) -> bool:
 
 def check_role(transition: Transition, role: str) -> None:
     if role not in transition.roles:
-        raise NotAllowed(f"a {role} may not {transition.action} a case")
+        from .presenters import action_label  # presenters reads this table
+
+        label = Role(role).label if role in Role.values else role
+        raise NotAllowed(gettext("Your role (%(role)s) may not take the step “%(action)s”.") % {"role": label, "action": action_label(transition.action)})
 
 
 def check_guard(transition: Transition, case: Case, now: datetime) -> None:
