@@ -314,7 +314,7 @@ def test_a_stale_version_is_refused_and_the_page_reloads(client, team, settings)
     response = client.post(reverse("cases:act", args=[case.number, "file"]), {"version": stale})
     assert response.status_code == 409
     body = response.content.decode()
-    assert "Someone changed this case" in body
+    assert "was changed by someone else after you opened it" in body
     assert f'name="version" value="{stale + 1}"' in body
     case.refresh_from_db()
     assert case.state == State.ACCEPTED
@@ -324,7 +324,8 @@ def test_a_missing_note_or_a_wrong_role_is_explained(client, team):
     case = report()
     login(client, team["intake"])
     missing_note = client.post(reverse("cases:act", args=[case.number, "reject"]), {"version": case.version, "note": ""})
-    assert missing_note.status_code == 400 and "note is required" in missing_note.content.decode()
+    body = missing_note.content.decode()
+    assert missing_note.status_code == 400 and "请填写备注说明原因：“不予受理”需要备注。" in body
     client.force_login(team["verifier"])
     wrong_role = client.post(reverse("cases:act", args=[case.number, "accept"]), {"version": case.version})
     assert wrong_role.status_code == 403
@@ -468,3 +469,109 @@ def test_a_handler_asks_for_more_time_in_working_hours(client, team):
     client.post(reverse("cases:act", args=[case.number, "request_extension"]), {"version": case.version, "hours": "8", "note": "需要协调物业"})
     request = case.extension_requests.get()
     assert (request.hours, request.status) == (8, "pending")
+
+
+def test_accept_and_file_is_one_button_with_corrections_and_a_refusal_keeps_the_note(client, team, settings):
+    settings.LANGUAGE_CODE = "en"
+    case = report()
+    login(client, team["intake"])
+    page = client.get(reverse("cases:detail", args=[case.number])).content.decode()
+    assert 'data-testid="action-accept_file"' in page and 'data-testid="file-category"' in page
+    refused = client.post(
+        reverse("cases:act", args=[case.number, "accept_file"]),
+        {"version": case.version, "note": "来电人补充了门牌号", "lat": "10", "lng": "10"},
+    )
+    assert refused.status_code == 400
+    body = refused.content.decode()
+    assert "outside the district" in body and "来电人补充了门牌号</textarea>" in body
+    done = client.post(reverse("cases:act", args=[case.number, "accept_file"]), {"version": case.version, "note": "ok"})
+    assert done.status_code == 302
+    case.refresh_from_db()
+    assert case.state == State.FILED and [s.action for s in case.steps.all()] == ["report", "accept", "file"]
+
+
+def _filed(team, **fields):
+    case = report(**fields)
+    return take_action(case.pk, "accept_file", team["intake"])
+
+
+def test_the_dispatchers_queue_shows_names_description_flags_and_filters(client, team, settings):
+    settings.LANGUAGE_CODE = "en"
+    west = _filed(team, description="西边路口堆放大量建筑垃圾需要清运")
+    east = _filed(team, point=(41.79, 123.435), description="东边井盖缺失")
+    login(client, team["dispatcher"])
+    page = client.get(reverse("cases:inbox")).content.decode()
+    assert "西街道 · 西社区 · 西一网格" in page and "东街道 · 东社区 · 东二网格" in page
+    assert "西边路口堆放大量建筑垃圾需要清运" in page and 'class="countdown"' in page
+    assert "sorted by what is due first" in page and 'data-label="Where"' in page
+    assert 'data-testid="dispatch-selected"' in page
+    only_west = client.get(reverse("cases:inbox"), {"street": "210199001"}).content.decode()
+    assert west.number in only_west and east.number not in only_west
+
+
+def test_the_shift_leads_queue_flags_a_pending_extension(client, team, settings):
+    settings.LANGUAGE_CODE = "en"
+    case = _filed(team)
+    case = take_action(case.pk, "dispatch", team["dispatcher"], region=WEST_GRID)
+    take_action(case.pk, "request_extension", team["grid_worker"], hours="4", note="需要吊车")
+    login(client, team["shift_lead"])
+    page = client.get(reverse("cases:inbox")).content.decode()
+    assert case.number in page and 'data-testid="flag-extension"' in page
+
+
+def test_batch_dispatch_takes_one_step_per_case_and_says_how_each_went(client, team, settings):
+    settings.LANGUAGE_CODE = "en"
+    first, second = _filed(team), _filed(team, description="第二件")
+    stale = second.version
+    take_action(second.pk, "suspend", team["shift_lead"], note="等待")  # moves its version on
+    login(client, team["dispatcher"])
+    response = client.post(
+        reverse("cases:dispatch_batch"),
+        {"cases": [first.number, second.number], f"version-{first.number}": first.version, f"version-{second.number}": stale},
+        follow=True,
+    )
+    body = response.content.decode()
+    assert f"Case {first.number} was dispatched to" in body
+    assert f"Case {second.number} was not dispatched" in body
+    first.refresh_from_db(), second.refresh_from_db()
+    assert first.state == State.DISPATCHED and second.state == State.FILED
+    assert first.steps.filter(action="dispatch", actor=team["dispatcher"]).count() == 1
+
+
+def test_the_call_centre_finds_cases_by_the_callers_phone(client, team):
+    case = report()  # reported from 13800001234
+    login(client, team["intake"])
+    found = client.get(reverse("cases:list"), {"q": "138-0000-1234"}).content.decode()
+    assert case.number in found
+    client.force_login(team["grid_worker"])
+    assert case.number not in client.get(reverse("cases:list"), {"q": "13800001234"}).content.decode()
+
+
+def test_a_refused_merge_says_why_in_chinese_and_keeps_what_was_typed(client, team):
+    case = report()
+    login(client, team["intake"])
+    response = client.post(
+        reverse("cases:act", args=[case.number, "merge"]),
+        {"version": case.version, "into": "99999999999999", "note": "与前一件重复", "public_note": "已合并处理"},
+    )
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "请填写要合并到的案件编号：没有编号为“99999999999999”的其他案件。" in body
+    assert "与前一件重复</textarea>" in body and "已合并处理</textarea>" in body and 'value="99999999999999"' in body
+
+
+def test_resume_is_offered_only_on_a_suspended_case(client, team):
+    case = _filed(team)
+    login(client, team["shift_lead"])
+    page = client.get(reverse("cases:detail", args=[case.number])).content.decode()
+    assert 'data-action="suspend"' in page and 'data-action="resume"' not in page
+
+
+def test_a_rating_given_by_number_and_phone_names_the_reporter(client, team, settings):
+    settings.LANGUAGE_CODE = "en"
+    case = closed_case(team)
+    client.post(reverse("report:rate"), {"number": case.number, "phone": "13800001234", "rating": "satisfied"})
+    login(client, team["intake"])
+    page = client.get(reverse("cases:detail", args=[case.number])).content.decode()
+    rate = page[page.index('data-action="rate"') :][:600]
+    assert "Reporter" in rate and "system" not in rate.lower()

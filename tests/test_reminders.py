@@ -61,10 +61,12 @@ def test_due_soon_goes_to_intake_staff_within_a_fifth_of_the_limit(team):
 def test_overdue_is_sent_once_and_a_second_pass_sends_nothing(team):
     report(at=REPORTED_AT)
     first = run_reminders(now=at(10, 5))
-    assert (first.due_soon, first.overdue, first.sent) == (0, 1, 2)
+    # the intake clerk and the shift lead, who may accept it, and the leader, who may supervise it
+    assert (first.due_soon, first.overdue, first.sent) == (0, 1, 3)
+    assert _notified("overdue") == {team[name].username for name in ("intake", "shift_lead", "leader")}
     again = run_reminders(now=at(10, 10))
     assert (again.due_soon, again.overdue, again.sent) == (0, 0, 0)
-    assert Notification.objects.count() == 2
+    assert Notification.objects.count() == 3
 
 
 def test_handlers_of_the_assigned_unit_and_above_are_reminded(team):
@@ -73,13 +75,16 @@ def test_handlers_of_the_assigned_unit_and_above_are_reminded(team):
     assert _notified("due_soon") == {team[name].username for name in ("grid_worker", "community", "street")}
 
 
-def test_department_handlers_and_leaders_of_supervised_cases(team):
+def test_department_handlers_are_reminded_and_leaders_until_someone_supervises(team):
     case = report(at=REPORTED_AT)
     for action in ("accept", "file"):
         case = _act(case, action, team["intake"], REPORTED_AT)
     case = _act(case, "dispatch", team["dispatcher"], REPORTED_AT, department="cgj")
+    assert {user.username for user in recipients(case, at(9, 30))} == {team["handler"].username}
+    overdue = case.deadline + timedelta(minutes=1)
+    assert {user.username for user in recipients(case, overdue)} == {team["handler"].username, team["leader"].username}
     case = _act(case, "supervise", team["leader"], REPORTED_AT)
-    assert {user.username for user in recipients(case)} == {team["handler"].username, team["leader"].username}
+    assert {user.username for user in recipients(case, overdue)} == {team["handler"].username}
 
 
 def test_suspended_cases_are_skipped_and_resuming_earns_new_reminders(team):
@@ -117,8 +122,8 @@ def test_a_failing_channel_does_not_stop_the_others_or_the_run(team, caplog):
     with caplog.at_level(logging.ERROR, logger="gridgov.cases.notifications"):
         run = run_reminders(now=at(10, 5), channels=[BrokenChannel(), InAppChannel()])
     assert run.overdue == 2
-    assert (run.sent, run.failed) == (4, 4)  # two cases × two recipients, each channel
-    assert Notification.objects.filter(kind="overdue").count() == 4
+    assert (run.sent, run.failed) == (6, 6)  # two cases × three recipients, each channel
+    assert Notification.objects.filter(kind="overdue").count() == 6
     assert "BrokenChannel failed" in caplog.text
 
 
@@ -126,7 +131,7 @@ def test_channels_come_from_settings(team, settings):
     settings.GRIDGOV_NOTIFICATION_CHANNELS = ["tests.test_reminders.BrokenChannel", "gridgov.cases.notifications.InAppChannel"]
     report(at=REPORTED_AT)
     run = run_reminders(now=at(10, 5))
-    assert (run.sent, run.failed) == (2, 2)
+    assert (run.sent, run.failed) == (3, 3)
 
 
 def test_long_overdue_cases_are_supervised_once(team, settings):
@@ -149,7 +154,7 @@ def test_long_overdue_cases_are_supervised_once(team, settings):
 def test_command_and_task_run_one_pass(team):
     report(at=REPORTED_AT)
     call_command("remind", stdout=io.StringIO())
-    assert Notification.objects.filter(kind="overdue").count() == 2  # intake clerk and shift lead
+    assert Notification.objects.filter(kind="overdue").count() == 3  # intake clerk, shift lead, leader
     report(at=REPORTED_AT, description="又一件")
     result = send_reminders.enqueue()
     assert result.return_value["overdue"] == 1

@@ -36,7 +36,7 @@ from .schemas import (
     ResidentCaseOut,
     SimilarOut,
 )
-from .workflow import OPEN_STATES, TRANSITIONS, CaseChanged, NotAllowed, WorkflowError
+from .workflow import COMBINED, OPEN_STATES, TRANSITIONS, CaseChanged, NotAllowed, WorkflowError
 
 router = Router(tags=["cases"])
 MAX_PAGE_SIZE = 200
@@ -63,7 +63,7 @@ def list_cases(request: HttpRequest, query: Query[ListQuery]):
     filters = CaseFilter(values)
     if not filters.is_valid():
         raise HttpError(400, "; ".join(f"{field}: {' '.join(errors)}" for field, errors in filters.errors.items()))
-    cases = filters.apply(selectors.visible_cases(request.user).select_related("category")).order_by("-created_at", "-id")
+    cases = filters.apply(selectors.visible_cases(request.user).select_related("category"), request.user).order_by("-created_at", "-id")
     page_size = max(1, min(query.page_size, MAX_PAGE_SIZE))
     page = Paginator(cases, page_size).get_page(query.page)
     now = timezone.now()
@@ -180,12 +180,13 @@ def reveal_reporter(request: HttpRequest, number: str):
 @router.post(
     "/{number}/actions/{action}",
     response={200: CaseOut | ResidentCaseOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
-    summary="Take one workflow step; 409 when the case changed since `version`, 422 when `params` do not fit the action",
+    summary="Take one workflow step (or a combined action: accept_file, start_finish, verify_pass); 409 when the case changed since `version`, 422 when `params` do not fit the action",
 )
 def act(request: HttpRequest, number: str, action: str, payload: ActionIn):
     user = request.user
-    if action not in TRANSITIONS:
-        raise HttpError(400, f"unknown action {action!r}; one of {', '.join(TRANSITIONS)}")
+    if action not in TRANSITIONS and action not in COMBINED:
+        message = _("There is no action called “%(action)s”; use one of: %(actions)s.")
+        raise HttpError(400, message % {"action": action, "actions": ", ".join([*TRANSITIONS, *COMBINED])})
     case = selectors.visible_cases(user).filter(number=number).first()
     if case is None:
         # Out of scope and missing look the same from here, but say which one the caller may act on.

@@ -18,6 +18,7 @@ from gridgov.accounts.models import Department
 from gridgov.bounds import EARLIEST_DAY, LATEST_DAY, day_in_range
 
 from . import selectors
+from .privacy import may_see_personal_data
 from .models import Case, CaseKind, Category, Rating, Source, State
 from .workflow import OPEN_STATES
 
@@ -146,13 +147,19 @@ class CaseFilter(forms.Form):
     def clean_date_to(self):
         return self._day_in_range("date_to")
 
-    def apply(self, cases: QuerySet[Case]) -> QuerySet[Case]:
+    def apply(self, cases: QuerySet[Case], user=None) -> QuerySet[Case]:
+        """Narrow ``cases``; for the roles that call reporters back (``privacy``), a search that
+        looks like a phone number also finds the cases reported from it (through its blind index:
+        the phone column itself is encrypted)."""
         if not self.is_valid():
             return cases.none()
         data = self.cleaned_data
         if data["q"].strip():
             text = data["q"].strip()
-            cases = cases.filter(Q(number__startswith=text) | Q(description__icontains=text) | Q(address__icontains=text))
+            found = Q(number__startswith=text) | Q(description__icontains=text) | Q(address__icontains=text)
+            if user is not None and may_see_personal_data(user) and len(selectors.normalise_phone(text)) >= 7:
+                found |= Q(pk__in=selectors.cases_by_reporter_phone(text).values("pk"))
+            cases = cases.filter(found)
         if data["state"] == "open":
             cases = cases.filter(state__in=OPEN_STATES)
         elif data["state"]:
@@ -174,6 +181,26 @@ class CaseFilter(forms.Form):
         return cases
 
 
+class InboxFilter(CaseFilter):
+    """The inbox's filters: street, category, source, state and overdue (the queue is already
+    what waits on the user; dates and the unit code are the case list's)."""
+
+    street = forms.ChoiceField(label=_("Street"), required=False)
+
+    def __init__(self, *args, streets=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("region", "date_from", "date_to", "supervised", "q"):
+            del self.fields[name]
+        self.fields["street"].choices = [("", _("All")), *streets]
+        self.order_fields(["street", "category", "source", "state", "overdue"])
+
+    def apply(self, cases: QuerySet[Case], user=None) -> QuerySet[Case]:
+        if not self.is_valid():
+            return cases.none()
+        self.cleaned_data.update(q="", region=self.cleaned_data.get("street") or "", date_from=None, date_to=None, supervised=False)
+        return super().apply(cases, user)
+
+
 def _start_of(day) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
@@ -184,6 +211,8 @@ class ActionError(ValueError):
 
 def action_params(action: str, data) -> dict:
     """The keyword parameters take_action needs for this action, read from a form's POST data."""
+    if action in ("file", "accept_file"):
+        return _filing_corrections(data)
     if action == "dispatch":
         assignee = data.get("assignee", "")
         kind, _sep, code = assignee.partition(":")
@@ -200,6 +229,23 @@ def action_params(action: str, data) -> dict:
     if action == "rate":
         return {"rating": data.get("rating", "")}
     return {}
+
+
+def _filing_corrections(data) -> dict:
+    """Filing may correct the category and the point; fields left as they were are not sent."""
+    params: dict = {}
+    category = (data.get("category") or "").strip()
+    if category:
+        if not category.isdigit():
+            raise ActionError(_("Choose the category from the list."))
+        params["category"] = int(category)
+    lat, lng = (data.get("lat") or "").strip(), (data.get("lng") or "").strip()
+    if lat or lng:
+        try:
+            params["lat"], params["lng"] = float(lat), float(lng)
+        except ValueError:
+            raise ActionError(_("Give the corrected location as a latitude and a longitude, both numbers.")) from None
+    return params
 
 
 def department_choices() -> list[tuple[str, str]]:

@@ -18,7 +18,7 @@ from gridgov.accounts.models import Role
 from .models import Case, Category, Step
 from .privacy import masked_reporter, may_see_personal_data
 from .selectors import allowed_actions, case_timeline, clock_status
-from .workflow import TRANSITIONS
+from .workflow import COMBINED, TRANSITIONS, combined_steps
 
 ACTION_LABELS = {
     "report": pgettext_lazy("case action", "Report"),
@@ -44,10 +44,16 @@ ACTION_LABELS = {
     "suspend": pgettext_lazy("case action", "Suspend (park)"),
     "resume": pgettext_lazy("case action", "Resume"),
     "supervise": pgettext_lazy("case action", "Mark as supervised"),
+    "accept_file": pgettext_lazy("case action", "Accept and file"),
+    "start_finish": pgettext_lazy("case action", "Start and finish handling"),
+    "verify_pass": pgettext_lazy("case action", "Verify, pass and close"),
 }
 
-# Steps whose result the reporter should read: their forms propose a public summary.
-PUBLIC_SUMMARY_ACTIONS = frozenset(action for action, transition in TRANSITIONS.items() if transition.public_summary)
+# Steps whose result the reporter should read: their forms propose a public summary. A combined
+# action's note and summary belong to its last step.
+PUBLIC_SUMMARY_ACTIONS = frozenset(
+    action for action in [*TRANSITIONS, *COMBINED] if TRANSITIONS[combined_steps(action)[-1]].public_summary
+)
 
 # What the public reads of each step that changes what the case is doing, when its author wrote
 # no public summary. Steps not listed (extensions, suspension, supervision) are internal and
@@ -97,8 +103,13 @@ def proposes_public_summary(action: str) -> bool:
 
 
 def needs_note(action: str) -> bool:
-    transition = TRANSITIONS.get(action)
-    return bool(transition and transition.needs_note)
+    last = TRANSITIONS.get(combined_steps(action)[-1])
+    return bool(last and last.needs_note)
+
+
+def takes_photos(action: str) -> bool:
+    """Whether the action's form offers photos (the finish's "after", the verification's)."""
+    return any(TRANSITIONS[name].photo_phase for name in combined_steps(action) if name in TRANSITIONS)
 
 
 def category_label(category: Category) -> str:
@@ -131,6 +142,22 @@ def case_summary(case: Case, now: datetime | None = None) -> dict:
     }
 
 
+def queue_row(case: Case, now: datetime | None = None) -> dict:
+    """One row of an inbox: the summary plus what helps decide (where, what, how long is left)."""
+    grid = case.grid
+    community = grid.parent if grid.parent_id else None
+    street = community.parent if community is not None and community.parent_id else None
+    return {
+        **case_summary(case, now),
+        "grid_name": grid.name,
+        "community_name": community.name if community else "",
+        "street_name": street.name if street else "",
+        "description": case.description[:80] + ("…" if len(case.description) > 80 else ""),
+        "suspended": case.suspended_at is not None,
+        "pending_extension": bool(getattr(case, "has_pending_extension", False)),
+    }
+
+
 def case_payload(case: Case, user) -> dict:
     """The whole case for staff in scope: facts, holder, timeline and the actions open to the user."""
     reporter = masked_reporter(case)
@@ -156,22 +183,37 @@ def case_payload(case: Case, user) -> dict:
     }
 
 
+REPORTER_ROLE = "reporter"  # Step.actor_role of a step the reporter took without an account (a rating by number and phone)
+
+
+def step_actor(step: Step) -> tuple[str, str]:
+    """Who took a step and in what role, as the timeline shows them: a staff member's name and
+    role; the platform ("System"); the reporter (a resident, or someone rating by number and
+    phone); or, for a step recorded with a role but no account (the demo's history), the role."""
+    role = str(Role(step.actor_role).label) if step.actor_role in Role.values else ""
+    if step.actor is not None:
+        return step.actor.get_full_name() or step.actor.get_username(), role
+    if step.actor_role == "system":
+        return str(_("System")), ""
+    if step.actor_role in ("", REPORTER_ROLE, Role.RESIDENT):
+        return str(_("Reporter")), ""
+    return role, ""
+
+
 def actor_label(step: Step) -> str:
-    if step.actor is None:
-        return str(_("System")) if step.actor_role == "system" else str(_("Reporter"))
-    return step.actor.get_full_name() or step.actor.get_username()
+    return step_actor(step)[0]
 
 
 def step_payload(step: Step) -> dict:
-    role = Role(step.actor_role).label if step.actor_role in Role.values else step.actor_role
+    actor, role = step_actor(step)
     return {
         "action": step.action,
         "action_label": action_label(step.action),
         "from_state": step.from_state,
         "to_state": step.to_state,
         "to_state_label": str(step.get_to_state_display()),
-        "actor": actor_label(step),
-        "actor_role": str(role),
+        "actor": actor,
+        "actor_role": role,
         "at": step.at,
         "note": step.note,
         "public_note": step.public_note,

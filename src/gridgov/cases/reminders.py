@@ -12,11 +12,12 @@ Each reminder goes once per deadline: the case is claimed by setting ``reminded_
 step that sets a new deadline clears both marks (``services.take_action``). A second run right
 after the first sends nothing.
 
-Recipients are the people who hold the case in its current state: intake clerks for reported and
-accepted cases, dispatchers for filed ones, the department's handlers or the grid-network staff
-of the assigned unit (that unit and the units above it) while it is being handled, verifiers
-once it is handled; shift leads in every command-centre state; district leaders as well when
-the case is supervised. Only users whose data scope covers the case are notified.
+Recipients are exactly the users whose inbox holds the case (``recipients``): both are read from
+the workflow table (``Transition.inbox_roles``), so intake clerks hear of reported and accepted
+cases, dispatchers of filed ones, the holders (the department's handlers, or the grid-network
+staff of the assigned unit and the units above it) while it is being handled, verifiers once it
+is handled, the shift lead of all these and of pending extension requests, and district leaders
+of overdue cases nobody supervises yet. Only users whose data scope covers the case are told.
 
 Auto-supervision: a case still open after twice its step's limit (overdue by at least the limit
 itself) is marked supervised by the platform (a ``supervise`` step by "system"), and its holders
@@ -39,11 +40,11 @@ from django.utils.translation import gettext as _
 from gridgov.accounts.models import Role, User
 
 from . import sla
-from .sla import INTAKE_STATES, VERIFY_STATES
 from .calendar import WorkingCalendar
-from .models import Case, Category, State
+from .models import Case, Category
 from .notifications import Channel, Delivery, deliver
-from .workflow import AT_HANDLER, OPEN_STATES, REGION_HANDLERS, WorkflowError
+from .selectors import can_act_on
+from .workflow import OPEN_STATES, TRANSITIONS, WorkflowError, must_hold
 
 
 
@@ -80,25 +81,40 @@ def _unit_codes(code: str) -> list[str]:
     return [code[:length] for length in (6, 9, 12, 15) if length <= len(code)]
 
 
-def recipients(case: Case) -> list[User]:
-    """The active users who hold the case in its current state (see the module docstring)."""
+def recipients(case: Case, now: datetime | None = None) -> list[User]:
+    """The active users whose inbox holds the case: those who could take a step on it that
+    queues for their role (read from the workflow table, like ``selectors.inbox``)."""
+    now = now or timezone.now()
     wanted = Q(pk__in=[])
-    if case.state in INTAKE_STATES:
-        wanted |= Q(role__in=[Role.INTAKE_CLERK, Role.SHIFT_LEAD])
-    elif case.state == State.FILED:
-        wanted |= Q(role__in=[Role.DISPATCHER, Role.SHIFT_LEAD])
-    elif case.state in VERIFY_STATES:
-        wanted |= Q(role__in=[Role.VERIFIER, Role.SHIFT_LEAD])
-    elif case.state in AT_HANDLER:
-        if case.assigned_department_id:
-            departments = [case.assigned_department_id, *case.co_departments.values_list("pk", flat=True)]
-            wanted |= Q(role=Role.DEPARTMENT_HANDLER, department_id__in=departments)
-        if case.assigned_region_id:
-            wanted |= Q(role__in=REGION_HANDLERS, region__code__in=_unit_codes(case.assigned_region.code))
-    if case.supervised:
-        wanted |= Q(role=Role.LEADER)
+    for transition in TRANSITIONS.values():
+        if case.state not in transition.sources or not transition.inbox_roles:
+            continue
+        if not (transition.guard.holds(case, now) and transition.inbox_guard.holds(case, now)):
+            continue
+        for role in transition.inbox_roles:
+            wanted |= Q(role=role) & (_holders(case) if must_hold(transition, role) else Q())
     in_scope = Q(role=Role.DEPARTMENT_HANDLER) | Q(region__isnull=True) | Q(region__code__in=_unit_codes(case.grid_code))
-    return list(User.objects.filter(wanted, in_scope, is_active=True).order_by("pk"))
+    candidates = User.objects.filter(wanted, in_scope, is_active=True).select_related("region").order_by("pk")
+    # The data scope has the last word (selectors.can_act_on), so no one is told of a case
+    # their inbox cannot show.
+    return [user for user in candidates if can_act_on(user, case)]
+
+
+def _holders(case: Case) -> Q:
+    """The users holding the case (``selectors.holds_case``, as a filter on users)."""
+    held = Q(pk__in=[])
+    if case.assigned_department_id:
+        departments = [case.assigned_department_id, *case.co_departments.values_list("pk", flat=True)]
+        held |= Q(role=Role.DEPARTMENT_HANDLER, department_id__in=departments)
+    if case.assigned_region_id:
+        held |= Q(region__code__in=_unit_codes(case.assigned_region.code)) & ~Q(role=Role.DEPARTMENT_HANDLER)
+    return held
+
+
+def leaders(case: Case) -> list[User]:
+    """The district leaders who see the case: told when the platform puts it under supervision."""
+    candidates = User.objects.filter(role=Role.LEADER, is_active=True).order_by("pk")
+    return [user for user in candidates if can_act_on(user, case)]
 
 
 def _text(case: Case, kind: str) -> str:
@@ -133,8 +149,8 @@ def _claim(case: Case, mark: str, now: datetime) -> bool:
     return claimed == 1
 
 
-def _remind(case: Case, kind: str, channels: list[Channel] | None) -> Delivery:
-    return deliver(recipients(case), case, kind, _text(case, kind), channels)
+def _remind(case: Case, kind: str, channels: list[Channel] | None, now: datetime) -> Delivery:
+    return deliver(recipients(case, now), case, kind, _text(case, kind), channels)
 
 
 def run_reminders(
@@ -149,11 +165,11 @@ def run_reminders(
     for case in due_soon:
         if calendar.working_time_between(now, case.deadline) <= sla.due_soon_window(case, calendar) and _claim(case, "reminded_due_soon_at", now):
             run.due_soon += 1
-            _count(run, _remind(case, "due_soon", channels))
+            _count(run, _remind(case, "due_soon", channels, now))
     for case in _running_clocks().filter(reminded_overdue_at__isnull=True, deadline__lt=now):
         if _claim(case, "reminded_overdue_at", now):
             run.overdue += 1
-            _count(run, _remind(case, "overdue", channels))
+            _count(run, _remind(case, "overdue", channels, now))
     if getattr(settings, "GRIDGOV_AUTO_SUPERVISE", True):
         _auto_supervise(run, now, calendar, channels)
     return run
@@ -178,4 +194,5 @@ def _auto_supervise(run: ReminderRun, now: datetime, calendar: WorkingCalendar, 
         except WorkflowError:
             continue  # the case moved on since we read it; the next pass looks again
         run.supervised += 1
-        _count(run, _remind(supervised, "supervised", channels))
+        told = {user.pk: user for user in [*recipients(supervised, now), *leaders(supervised)]}
+        _count(run, deliver(list(told.values()), supervised, "supervised", _text(supervised, "supervised"), channels))

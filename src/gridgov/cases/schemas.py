@@ -122,7 +122,8 @@ class ActionIn(Schema):
     public_note: str = Field("", description="The summary the reporter and the public read (reject, void, merge, finish, pass, reopen).")
     params: dict = Field(
         default={},
-        description="The action's own parameters: merge {into}; dispatch {department | region}; rate {rating}; "
+        description="The action's own parameters: file and accept_file {category, lat, lng} (corrections, all optional); "
+        "merge {into}; dispatch {department | region}; rate {rating}; "
         "whistle {lead, co}; request_extension {hours}; other actions take none. Anything else is refused with 422.",
     )
 
@@ -158,7 +159,15 @@ class ExtensionParams(NoParams):
     hours: Decimal = Field(gt=0, le=2000, allow_inf_nan=False, description="Working hours to add to the deadline.")
 
 
+class FileParams(NoParams):
+    category: int | None = Field(default=None, description="The corrected category's id (filing may correct it).")
+    lat: float | None = Field(default=None, ge=-90, le=90, description="The corrected latitude; the grid follows the point.")
+    lng: float | None = Field(default=None, ge=-180, le=180, description="The corrected longitude.")
+
+
 ACTION_PARAMS: dict[str, type[NoParams]] = {
+    "file": FileParams,
+    "accept_file": FileParams,
     "merge": MergeParams,
     "dispatch": DispatchParams,
     "rate": RateParams,

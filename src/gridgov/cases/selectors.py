@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import Case as DbCase
-from django.db.models import Count, DateTimeField, F, Max, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import Count, DateTimeField, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, When
 from django.utils import timezone
 
 from gridgov.accounts.models import Role, User
@@ -15,7 +15,7 @@ from gridgov.accounts.selectors import may_see_cases
 from . import sla
 from .calendar import WorkingCalendar
 from .models import Case, Category, ExtensionRequest, Photo, Source, State, Step
-from .workflow import OPEN_STATES, TRANSITIONS, must_hold
+from .workflow import COMBINED, OPEN_STATES, TRANSITIONS, must_hold
 
 EARTH_RADIUS_M = 6_371_008.8
 
@@ -57,38 +57,44 @@ def holds_case(user: User, case: Case) -> bool:
     return region is not None and user.region_id is not None and region.code.startswith(user.region.code)
 
 
-def _waiting_on(user: User) -> Q:
-    """The cases whose next step is this user's to take."""
-    role = user.role
+def held_by(user: User) -> Q:
+    """The cases that are with the user (as ``holds_case``, as a filter on case rows)."""
+    if user.role == Role.DEPARTMENT_HANDLER:
+        if user.department_id is None:
+            return Q(pk__in=[])
+        return Q(assigned_department_id=user.department_id) | Q(co_departments=user.department_id)
+    if user.region_id is None:
+        return Q(pk__in=[])
+    return Q(assigned_region__code__startswith=user.region.code)
+
+
+def waiting_on(user: User, now: datetime | None = None) -> Q:
+    """The cases whose next step is this user's to take, read from the workflow table: a case
+    waits on a user when they could take a step on it that queues for their role
+    (``Transition.inbox_roles``) — its state, guard and, for handling roles, holding it."""
+    now = now or timezone.now()
     waiting = Q(pk__in=[])
-    if role in (Role.INTAKE_CLERK, Role.SHIFT_LEAD):
-        waiting |= Q(state__in=[State.REPORTED, State.ACCEPTED])
-    if role in (Role.DISPATCHER, Role.SHIFT_LEAD):
-        waiting |= Q(state=State.FILED)
-    if role in (Role.VERIFIER, Role.SHIFT_LEAD):
-        waiting |= Q(state__in=[State.HANDLED, State.VERIFYING])
-    if role == Role.SHIFT_LEAD:
-        waiting |= Q(extension_requests__status="pending")
-    if role == Role.DEPARTMENT_HANDLER and user.department_id:
-        at_handler = Q(state__in=[State.DISPATCHED, State.HANDLING])
-        waiting |= at_handler & (Q(assigned_department_id=user.department_id) | Q(co_departments=user.department_id))
-    if role in (Role.GRID_WORKER, Role.GRID_CHIEF, Role.COMMUNITY_STAFF, Role.STREET_STAFF) and user.region_id:
-        waiting |= Q(state__in=[State.DISPATCHED, State.HANDLING], assigned_region__code__startswith=user.region.code)
-    if role == Role.RESIDENT:
-        waiting |= Q(state=State.CLOSED, reporter=user)
-    if role == Role.LEADER:
-        waiting |= Q(state__in=OPEN_STATES) & (Q(supervised=True) | Q(deadline__lt=timezone.now()))
+    for transition in TRANSITIONS.values():
+        if user.role not in transition.inbox_roles:
+            continue
+        step = Q(state__in=transition.sources) & transition.guard.q(now) & transition.inbox_guard.q(now)
+        if must_hold(transition, user.role):
+            step &= held_by(user)
+        waiting |= step
     return waiting
 
 
-def inbox(user: User) -> QuerySet[Case]:
-    """What waits on the user, soonest deadline first (cases without a deadline last)."""
+def inbox(user: User, now: datetime | None = None) -> QuerySet[Case]:
+    """What waits on the user, soonest deadline first (overdue ones first of all, cases without
+    a deadline last), with what a queue row shows: the grid, community and street names, and
+    whether an extension request waits (``has_pending_extension``)."""
+    pending = ExtensionRequest.objects.filter(case=OuterRef("pk"), status=ExtensionRequest.Status.PENDING)
     return (
         visible_cases(user)
-        .filter(_waiting_on(user))
-        .distinct()
-        .select_related("category", "grid")
-        .order_by(F("deadline").asc(nulls_last=True), "created_at")
+        .filter(pk__in=Case.objects.filter(waiting_on(user, now)).values("pk"))
+        .select_related("category", "grid__parent__parent", "assigned_department", "assigned_region")
+        .annotate(has_pending_extension=Exists(pending))
+        .order_by(F("deadline").asc(nulls_last=True), "created_at", "pk")
     )
 
 
@@ -110,18 +116,40 @@ def clock_status(case: Case, now: datetime | None = None, calendar: WorkingCalen
     return ClockStatus(False, calendar.working_time_between(now, case.deadline) <= sla.due_soon_window(case, calendar))
 
 
-def allowed_actions(user: User, case: Case) -> list[str]:
-    """The actions this user could take on this case now (for the buttons a page shows)."""
+def allowed_actions(user: User, case: Case, now: datetime | None = None) -> list[str]:
+    """The actions this user could take on this case now (for the buttons a page shows): each
+    step whose state, role, holder rule and guard hold, and before its first step each combined
+    action (``workflow.COMBINED``) whose steps the user may take one after the other."""
     if not user.is_authenticated or not can_act_on(user, case):
         return []
+    now = now or timezone.now()
+    holds = None
     actions = []
     for action, transition in TRANSITIONS.items():
         if case.state not in transition.sources or user.role not in transition.roles:
             continue
-        if must_hold(transition, user.role) and not holds_case(user, case):
+        if must_hold(transition, user.role):
+            holds = holds if holds is not None else holds_case(user, case)
+            if not holds:
+                continue
+        if not transition.guard.holds(case, now):
             continue
         actions.append(action)
+    for combined, (first, then) in COMBINED.items():
+        follow = TRANSITIONS[then]
+        if first in actions and TRANSITIONS[first].target in follow.sources and user.role in follow.roles:
+            actions.insert(actions.index(first), combined)
     return actions
+
+
+def may_act(user: User, case: Case, now: datetime | None = None) -> bool:
+    """Whether the case waits on the user (what ``inbox`` lists, read from one loaded case)."""
+    now = now or timezone.now()
+    for action in allowed_actions(user, case, now):
+        transition = TRANSITIONS.get(action)
+        if transition and user.role in transition.inbox_roles and transition.inbox_guard.holds(case, now):
+            return True
+    return False
 
 
 def is_point(lat: float, lng: float) -> bool:

@@ -4,7 +4,6 @@ recorded step, audit event and notifications."""
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -12,30 +11,32 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext as _
 
-from gridgov.accounts.models import Department, Role, User
+from gridgov.accounts.models import User
 from gridgov.accounts.services import audit_event, record_audit, record_audits
 from gridgov.bulk import insert_objects
 from gridgov.grids import selectors as grid_selectors
-from gridgov.grids.models import Region
 
 from . import sla
 from .calendar import WorkingCalendar
-from .models import Case, CaseCounter, Category, ExtensionRequest, Notification, Rating, SolvedLevel, Source, State, Step
+from .models import Case, CaseCounter, Category, ExtensionRequest, Notification, Rating, Source, State, Step
+from .presenters import REPORTER_ROLE, action_label
 from .selectors import can_act_on, holds_case
+from .steps import StepContext
 from .workflow import (
     INTAKE,
     CaseChanged,
     IllegalTransition,
     NotAllowed,
     WorkflowError,
+    check_guard,
     check_role,
     check_state,
+    combined_steps,
     must_hold,
     transition_for,
 )
 
 MAX_DESCRIPTION = 4000
-LEVEL_ABOVE = {SolvedLevel.GRID: SolvedLevel.COMMUNITY, SolvedLevel.COMMUNITY: SolvedLevel.STREET, SolvedLevel.STREET: SolvedLevel.DISTRICT}
 
 
 class IntakeError(ValueError):
@@ -271,14 +272,22 @@ def place_case(case_id: int, actor: User, *, lat: float, lng: float, expected_ve
         case = Case.objects.select_for_update().get(pk=case_id)
         report_step = case.steps.filter(action="report").first()
         if actor is None or not actor.is_authenticated or actor.role not in INTAKE or not can_act_on(actor, case):
-            raise NotAllowed(f"case {case.number}: only intake staff of its unit may place it")
+            raise NotAllowed(_("Only intake staff whose unit covers case %(number)s may place it.") % {"number": case.number})
         if expected_version is not None and case.version != expected_version:
-            raise CaseChanged(f"case {case.number} changed since you opened it (version {expected_version} → {case.version}); reload it")
+            raise CaseChanged(
+                _("Case %(number)s was changed by someone else after you opened it; it has been reloaded: check it and try again.")
+                % {"number": case.number}
+            )
         if report_step is None or not report_step.data.get("location_unconfirmed"):
-            raise WorkflowError(f"case {case.number} already has a confirmed location")
+            raise WorkflowError(_("Case %(number)s already has a confirmed location; there is nothing to place.") % {"number": case.number})
         if case.state not in PLACEABLE_STATES:
-            raise IllegalTransition(f"case {case.number} is {case.state}; place it before it is dispatched")
-        grid = _locate_grid(lat, lng)
+            raise IllegalTransition(
+                _("Case %(number)s has already been dispatched; a case can only be placed before it is dispatched.") % {"number": case.number}
+            )
+        try:
+            grid = _locate_grid(lat, lng)
+        except IntakeError:
+            raise WorkflowError(_("The corrected location is outside the district; put the pin inside one of its grids.")) from None
         case.lat, case.lng, case.grid_id, case.grid_code = lat, lng, grid.id, grid.code
         case.version += 1
         case.updated_at = timezone.now()
@@ -290,17 +299,6 @@ def place_case(case_id: int, actor: User, *, lat: float, lng: float, expected_ve
 
 
 # --- workflow steps ----------------------------------------------------------------------------
-
-
-@dataclass
-class _Context:
-    case: Case
-    actor: User | None
-    note: str
-    params: dict
-    now: datetime
-    calendar: WorkingCalendar
-    step_data: dict
 
 
 def take_action(
@@ -315,59 +313,100 @@ def take_action(
     at: datetime | None = None,
     calendar: WorkingCalendar | None = None,
     system: bool = False,
+    by_reporter: bool = False,
     **params,
 ) -> Case:
-    """Take one workflow step on a case, or raise a WorkflowError saying why not.
+    """Take one workflow step on a case (or a combined action's steps, ``workflow.COMBINED``),
+    or raise a WorkflowError saying why not.
 
     ``expected_version`` is the version the actor saw; if the case has moved on since, the step
     is refused with CaseChanged instead of silently acting on a state the actor never saw.
-    ``system`` marks steps the platform takes itself (no role or scope check). ``note`` is
+    ``system`` marks steps the platform takes itself (no role or scope check); with
+    ``by_reporter`` such a step is recorded as the reporter's (a rating given by case number and
+    phone, without an account), so the timeline names them rather than "System". ``note`` is
     internal; ``public_note`` is the summary the reporter and the public read, accepted only on
     the steps whose result is for them (``Transition.public_summary``).
     """
-    transition = transition_for(action)
+    actions = combined_steps(action)
+    transitions = [transition_for(name) for name in actions]
     prepared = _prepare_photos(photos)  # before the case is locked: see report_case
     with transaction.atomic():
-        _lock_cases_of_step(case_id, action, params)
+        _lock_cases_of_step(case_id, actions[0], params)
         # of=("self",): lock the case row only; a plain FOR UPDATE over the join would lock
         # its category too, and every case of that category would queue behind this step.
         case = Case.objects.select_for_update(of=("self",)).select_related("category").get(pk=case_id)
         if expected_version is not None and case.version != expected_version:
-            raise CaseChanged(f"case {case.number} changed since you opened it (version {expected_version} → {case.version}); reload it")
-        check_state(transition, case.state)
-        if not system:
-            _check_actor(transition, case, actor)
-        note = (note or "").strip()
-        if transition.needs_note and not note:
-            raise WorkflowError(f"{action}: a note is required")
-        if len(note) > MAX_DESCRIPTION:
-            raise WorkflowError(f"note: {len(note)} characters; at most {MAX_DESCRIPTION}")
-        public_note = _clean_public_note(transition, public_note)
+            raise CaseChanged(
+                _("Case %(number)s was changed by someone else after you opened it; it has been reloaded: check it and try again.")
+                % {"number": case.number}
+            )
         now = at or timezone.now()
-        context = _Context(case, actor, note, params, now, calendar or sla.working_calendar(), {})
-        from_state, previous_deadline = case.state, case.deadline
-        _HANDLERS[action](context)
-        if case.deadline != previous_deadline:  # a new deadline earns new reminders
-            case.reminded_due_soon_at = case.reminded_overdue_at = None
-        if transition.new_clock:
-            _supersede_pending_extension(context)
-        if case.suspended_at is not None and transition.target is not None and case.deadline != previous_deadline:
-            _keep_new_clock_stopped(context)
-        if transition.target is not None:
-            case.state = transition.target
-        case.version += 1
-        case.updated_at = now
-        case.save()
-        step = Step.objects.create(
-            case=case, action=action, from_state=from_state, to_state=case.state, actor=actor if actor and actor.pk else None,
-            actor_role="system" if system else actor.role, at=now, note=note, public_note=public_note,
-            deadline=case.deadline, data=context.step_data,
-        )  # fmt: skip
-        _store_photos(case, step, prepared, phase="after" if action == "finish" else "before")
-        record_audit(actor, f"cases.{action}", case, number=case.number, version=case.version)
-        if action == "rate" and case.rating == Rating.NOT_SATISFIED:
-            return take_action(case.pk, "reopen", None, note="resident not satisfied", at=now, calendar=context.calendar, system=True)
+        calendar = calendar or sla.working_calendar()
+        # A combined action is its steps, each recorded as if taken alone: the note, the public
+        # summary and the parameters belong to the last step (its result), the photos to the
+        # step that takes photos (the finish's "after", the verification's).
+        photo_step = next((t.action for t in transitions if t.photo_phase), transitions[-1].action)
+        for position, transition in enumerate(transitions):
+            last = position == len(transitions) - 1
+            _take_step(
+                case, transition, actor, system=system, by_reporter=by_reporter, now=now, calendar=calendar,
+                note=note if last else "", public_note=public_note if last else "", params=params if last else {},
+                prepared=prepared if transition.action == photo_step else (),
+            )  # fmt: skip
+        if case.state == State.RATED and case.rating == Rating.NOT_SATISFIED and actions[-1] == "rate":
+            _take_step(
+                case, transition_for("reopen"), None, system=True, now=now, calendar=calendar,
+                note="resident not satisfied", public_note="", params={}, prepared=(),
+            )  # fmt: skip
         return case
+
+
+def _take_step(
+    case: Case, transition, actor: User | None, *, system: bool, now: datetime, calendar: WorkingCalendar, by_reporter: bool = False,
+    note: str, public_note: str, params: dict, prepared: Sequence,
+) -> Step:  # fmt: skip
+    """One step on the locked case: checks, the row's handler, the saved case, the recorded step."""
+    check_state(transition, case.state)
+    if not system:
+        _check_actor(transition, case, actor)
+    check_guard(transition, case, now)
+    note = (note or "").strip()
+    if transition.needs_note and not note:
+        raise WorkflowError(_("Write a note saying why: “%(action)s” needs one.") % {"action": action_label(transition.action)})
+    if len(note) > MAX_DESCRIPTION:
+        raise WorkflowError(
+            _("The note has %(length)d characters; at most %(limit)d are allowed.") % {"length": len(note), "limit": MAX_DESCRIPTION}
+        )
+    public_note = _clean_public_note(transition, public_note)
+    context = StepContext(case, actor, note, params, now, calendar, {})
+    from_state, previous_deadline = case.state, case.deadline
+    transition.handler(context)
+    if case.deadline != previous_deadline:  # a new deadline earns new reminders
+        case.reminded_due_soon_at = case.reminded_overdue_at = None
+    if transition.new_clock:
+        _supersede_pending_extension(context)
+    if case.suspended_at is not None and transition.target is not None and case.deadline != previous_deadline:
+        _keep_new_clock_stopped(context)
+    if transition.target is not None:
+        case.state = transition.target
+    case.version += 1
+    case.updated_at = now
+    case.save()
+    step = Step.objects.create(
+        case=case, action=transition.action, from_state=from_state, to_state=case.state, actor=actor if actor and actor.pk else None,
+        actor_role=_recorded_role(actor, system, by_reporter), at=now, note=note, public_note=public_note,
+        deadline=case.deadline, data=context.step_data,
+    )  # fmt: skip
+    _store_photos(case, step, prepared, phase=transition.photo_phase or "before")
+    audit_data = {key: value for key, value in context.step_data.items() if key in ("category", "grid", "moved_from")}
+    record_audit(actor, f"cases.{transition.action}", case, number=case.number, version=case.version, **audit_data)
+    return step
+
+
+def _recorded_role(actor: User | None, system: bool, by_reporter: bool) -> str:
+    if by_reporter:
+        return REPORTER_ROLE
+    return "system" if system else actor.role
 
 
 def _lock_cases_of_step(case_id: int, action: str, params: dict) -> None:
@@ -401,7 +440,7 @@ def _clean_public_note(transition, public_note: str) -> str:
     return public_note
 
 
-def _supersede_pending_extension(ctx: _Context) -> None:
+def _supersede_pending_extension(ctx: StepContext) -> None:
     """An extension asked for one step's deadline must not stretch the next step's."""
     superseded = ExtensionRequest.objects.filter(case=ctx.case, status=ExtensionRequest.Status.PENDING).update(
         status=ExtensionRequest.Status.SUPERSEDED, decided_at=ctx.now
@@ -410,7 +449,7 @@ def _supersede_pending_extension(ctx: _Context) -> None:
         ctx.step_data["extension_superseded"] = True
 
 
-def _keep_new_clock_stopped(ctx: _Context) -> None:
+def _keep_new_clock_stopped(ctx: StepContext) -> None:
     """A step taken while the clock is stopped starts a new deadline: that clock stays stopped
     from the step's own start (resuming then gives the new step its whole limit, not the time
     since the old suspension); a step that ends the clock ends the suspension too."""
@@ -419,242 +458,14 @@ def _keep_new_clock_stopped(ctx: _Context) -> None:
 
 def _check_actor(transition, case: Case, actor: User | None) -> None:
     if actor is None or not actor.is_authenticated:
-        raise NotAllowed(f"{transition.action}: sign in first")
+        raise NotAllowed(_("Sign in first to take this step."))
     check_role(transition, actor.role)
     if not can_act_on(actor, case):
-        raise NotAllowed(f"case {case.number} is outside your unit")
+        raise NotAllowed(_("Case %(number)s is outside your unit; you can only act on cases in your own area.") % {"number": case.number})
     if must_hold(transition, actor.role) and not holds_case(actor, case):
-        raise NotAllowed(f"case {case.number} is not assigned to you or your unit")
-
-
-# Each handler changes the case (not saved) and records what the step decided in step_data.
-
-
-def _accept(ctx: _Context) -> None:
-    pass  # the intake deadline covers accept and file
-
-
-def _file(ctx: _Context) -> None:
-    ctx.case.filed_at = ctx.now
-    ctx.case.deadline = sla.dispatch_deadline(ctx.calendar, ctx.case.category, ctx.now)
-
-
-def _close_without_handling(ctx: _Context) -> None:
-    ctx.case.deadline = None
-    ctx.case.closed_at = ctx.now
-
-
-def _merge(ctx: _Context) -> None:
-    target_number = ctx.params.get("into")
-    target = Case.objects.filter(number=target_number).first() if target_number else None
-    if target is None or target.pk == ctx.case.pk:
-        raise WorkflowError(f"merge: name the case to merge into (got {target_number!r})")
-    if target.state in (State.MERGED, State.REJECTED, State.VOIDED):
-        raise WorkflowError(f"merge: case {target.number} is {target.state}; merge into a live case")
-    ctx.case.duplicate_of = target
-    ctx.step_data["into"] = target.number
-    _close_without_handling(ctx)
-
-
-def _assignee(ctx: _Context) -> tuple[Department | None, Region | None]:
-    department_code = ctx.params.get("department")
-    region_code = ctx.params.get("region")
-    if bool(department_code) == bool(region_code):
-        raise WorkflowError("dispatch: choose either a department or a unit of the grid network")
-    if department_code:
-        department = Department.objects.filter(code=department_code).first()
-        if department is None:
-            raise WorkflowError(f"no department with code {department_code!r}")
-        return department, None
-    region = Region.objects.filter(code=region_code).first()
-    if region is None or not ctx.case.grid_code.startswith(region.code) or region.level == "district":
-        raise WorkflowError(f"unit {region_code!r} is not the case's grid, community or street")
-    return None, region
-
-
-def _assign(ctx: _Context, department: Department | None, region: Region | None) -> None:
-    case = ctx.case
-    case.assigned_department, case.assigned_region = department, region
-    case.co_departments.clear()  # a whistle sets its own; nobody else keeps handling the case
-    case.escalation_level = SolvedLevel(region.level) if region is not None else SolvedLevel.DISTRICT
-    case.dispatched_at = ctx.now
-    case.deadline = sla.handle_deadline(ctx.calendar, case.category, ctx.now)
-    ctx.step_data.update(
-        {"department": department.code if department else None, "region": region.code if region else None, "level": case.escalation_level}
-    )
-
-
-def _dispatch(ctx: _Context) -> None:
-    _assign(ctx, *_assignee(ctx))
-
-
-def _return(ctx: _Context) -> None:
-    case = ctx.case
-    ctx.step_data["returned_by"] = case.assigned_department.code if case.assigned_department else case.assigned_region.code
-    case.return_count += 1
-    case.assigned_department = case.assigned_region = None
-    case.co_departments.clear()
-    case.deadline = sla.dispatch_deadline(ctx.calendar, case.category, ctx.now)
-
-
-def _start(ctx: _Context) -> None:
-    pass
-
-
-def _finish(ctx: _Context) -> None:
-    ctx.case.handled_at = ctx.now
-    ctx.case.deadline = sla.verify_deadline(ctx.calendar, ctx.case.category, ctx.now)
-
-
-def _verify(ctx: _Context) -> None:
-    pass
-
-
-def _pass(ctx: _Context) -> None:
-    ctx.case.solved_level = ctx.case.escalation_level
-    ctx.case.deadline = None
-    ctx.case.closed_at = ctx.now
-    ctx.step_data["solved_level"] = ctx.case.solved_level
-
-
-def _rework(ctx: _Context) -> None:
-    ctx.case.rework_count += 1
-    ctx.case.dispatched_at = ctx.now
-    ctx.case.deadline = sla.handle_deadline(ctx.calendar, ctx.case.category, ctx.now)
-
-
-def _rate(ctx: _Context) -> None:
-    rating = ctx.params.get("rating")
-    if rating not in Rating.values:
-        raise WorkflowError(f"rate: rating must be one of {', '.join(Rating.values)}")
-    if ctx.actor is not None and ctx.actor.role == Role.RESIDENT and ctx.case.reporter_id != ctx.actor.pk:
-        raise NotAllowed(f"only the resident who reported case {ctx.case.number} may rate it")
-    ctx.case.rating = rating
-    ctx.step_data["rating"] = rating
-
-
-def _reopen(ctx: _Context) -> None:
-    case = ctx.case
-    case.reopen_count += 1
-    case.solved_level = ""
-    case.closed_at = None
-    case.assigned_department = case.assigned_region = None
-    case.co_departments.clear()
-    case.deadline = sla.dispatch_deadline(ctx.calendar, case.category, ctx.now)
-
-
-def _escalate(ctx: _Context) -> None:
-    """One level up the grid network: grid → community → street → the category's department."""
-    case = ctx.case
-    level = SolvedLevel(case.escalation_level)
-    if level == SolvedLevel.DISTRICT:
-        raise IllegalTransition(f"case {case.number} is already with a district department")
-    above = LEVEL_ABOVE[level]
-    if above == SolvedLevel.DISTRICT:
-        department = case.category.default_department
-        if department is None:
-            raise WorkflowError(f"category {case.category} has no default department to escalate to")
-        _assign(ctx, department, None)
-    else:
-        code = case.grid_code[: {SolvedLevel.COMMUNITY: 12, SolvedLevel.STREET: 9}[above]]
-        _assign(ctx, None, Region.objects.get(code=code))
-
-
-def _whistle(ctx: _Context) -> None:
-    """The street summons departments to one case: one leads, the others co-handle (吹哨报到)."""
-    lead_code = ctx.params.get("lead")
-    co_codes = [code for code in ctx.params.get("co", []) if code and code != lead_code]
-    departments = {d.code: d for d in Department.objects.filter(code__in=[lead_code, *co_codes])}
-    missing = [code for code in [lead_code, *co_codes] if code not in departments]
-    if not lead_code or missing:
-        raise WorkflowError(f"whistle: unknown or missing departments {missing or ['lead']}")
-    _assign(ctx, departments[lead_code], None)
-    ctx.case.co_departments.set([departments[code] for code in co_codes])
-    ctx.step_data.update({"lead": lead_code, "co": co_codes})
-
-
-def _request_extension(ctx: _Context) -> None:
-    try:
-        hours = Decimal(str(ctx.params.get("hours")))
-    except (InvalidOperation, ValueError):
-        hours = Decimal(0)
-    if not hours.is_finite() or hours <= 0 or hours > 2000:
-        raise WorkflowError(f"request_extension: hours must be a number between 0 and 2000, got {ctx.params.get('hours')!r}")
-    if ExtensionRequest.objects.filter(case=ctx.case, status=ExtensionRequest.Status.PENDING).exists():
-        raise WorkflowError(f"case {ctx.case.number} already has an extension request waiting")
-    ExtensionRequest.objects.create(case=ctx.case, requested_by=ctx.actor, hours=hours, reason=ctx.note, created_at=ctx.now)
-    ctx.step_data["hours"] = str(hours)
-
-
-def _pending_extension(ctx: _Context) -> ExtensionRequest:
-    pending = ExtensionRequest.objects.filter(case=ctx.case, status=ExtensionRequest.Status.PENDING).first()
-    if pending is None:
-        raise WorkflowError(f"case {ctx.case.number} has no extension request waiting")
-    return pending
-
-
-def _decide_extension(ctx: _Context, status: str) -> ExtensionRequest:
-    request = _pending_extension(ctx)
-    request.status, request.decided_by, request.decided_at = status, ctx.actor, ctx.now
-    request.save()
-    ctx.step_data["hours"] = str(request.hours)
-    return request
-
-
-def _approve_extension(ctx: _Context) -> None:
-    request = _decide_extension(ctx, ExtensionRequest.Status.APPROVED)
-    ctx.case.deadline = sla.extended_deadline(ctx.calendar, ctx.case.deadline, request.hours)
-
-
-def _deny_extension(ctx: _Context) -> None:
-    _decide_extension(ctx, ExtensionRequest.Status.DENIED)
-
-
-def _suspend(ctx: _Context) -> None:
-    if ctx.case.suspended_at is not None:
-        raise IllegalTransition(f"case {ctx.case.number} is already suspended")
-    ctx.case.suspended_at = ctx.now
-
-
-def _resume(ctx: _Context) -> None:
-    case = ctx.case
-    if case.suspended_at is None:
-        raise IllegalTransition(f"case {case.number} is not suspended")
-    case.deadline = sla.resumed_deadline(ctx.calendar, case.deadline, case.suspended_at, ctx.now)
-    ctx.step_data["suspended_at"] = case.suspended_at.isoformat()
-    case.suspended_at = None
-
-
-def _supervise(ctx: _Context) -> None:
-    if ctx.case.supervised:
-        raise IllegalTransition(f"case {ctx.case.number} is already supervised")
-    ctx.case.supervised = True
-
-
-_HANDLERS = {
-    "accept": _accept,
-    "reject": _close_without_handling,
-    "file": _file,
-    "void": _close_without_handling,
-    "merge": _merge,
-    "dispatch": _dispatch,
-    "return": _return,
-    "start": _start,
-    "finish": _finish,
-    "verify": _verify,
-    "pass": _pass,
-    "rework": _rework,
-    "rate": _rate,
-    "reopen": _reopen,
-    "escalate": _escalate,
-    "whistle": _whistle,
-    "request_extension": _request_extension,
-    "approve_extension": _approve_extension,
-    "deny_extension": _deny_extension,
-    "suspend": _suspend,
-    "resume": _resume,
-    "supervise": _supervise,
-}
+        raise NotAllowed(
+            _("Case %(number)s is not assigned to you or your unit; only the unit holding it can take this step.") % {"number": case.number}
+        )
 
 
 # --- personal data ------------------------------------------------------------------------------

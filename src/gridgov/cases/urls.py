@@ -9,6 +9,7 @@ app_name = "cases"
 urlpatterns = [
     path("", views.case_list, name="list"),
     path("inbox/", views.inbox, name="inbox"),
+    path("inbox/dispatch/", views.dispatch_batch, name="dispatch_batch"),
     path("map/", views.case_map, name="map"),
     path("photos/<int:pk>/<str:size>/", views.photo, name="photo"),
     path("<str:number>/", views.case_detail, name="detail"),

@@ -22,10 +22,21 @@ from gridgov.accounts.models import Role
 from gridgov.grids import selectors as grid_selectors
 
 from . import dispatching, presenters, privacy, selectors, services
-from .forms import MAX_PHOTOS, ActionError, CaseFilter, LookupForm, RateForm, ReportForm, action_params, department_choices
+from .forms import (
+    MAX_PHOTOS,
+    ActionError,
+    CaseFilter,
+    LookupForm,
+    RateForm,
+    ReportForm,
+    action_params,
+    department_choices,
+    InboxFilter,
+    grouped_categories,
+)
 from .models import Case, Source, State
 from .ratelimit import LookupLocked, RateLimited, check_rate, configured_rate, guarded_lookup, too_many_requests
-from .workflow import INTAKE, CaseChanged, NotAllowed, WorkflowError
+from .workflow import INTAKE, TRANSITIONS, CaseChanged, NotAllowed, WorkflowError, combined_steps
 
 PAGE_SIZE = 50
 GRID_STAFF = frozenset({Role.GRID_WORKER, Role.GRID_CHIEF})
@@ -225,7 +236,7 @@ def rate(request):
         if request.user.is_authenticated and case.reporter_id == request.user.pk:
             services.take_action(case.pk, "rate", request.user, rating=rating)
         else:
-            services.take_action(case.pk, "rate", None, system=True, rating=rating)
+            services.take_action(case.pk, "rate", None, system=True, by_reporter=True, rating=rating)
     except WorkflowError as error:
         case.refresh_from_db()
         return _public_case_page(request, LookupForm(request.POST), case, error=str(error), phone=request.POST.get("phone", ""))
@@ -262,12 +273,75 @@ def _my_cases(user) -> list[Case]:
 # --- staff pages ---------------------------------------------------------------------------------
 
 
+INBOX_SIZE = 200
+DISPATCH_ROLES = TRANSITIONS["dispatch"].roles
+
+
+def _streets(user) -> list[tuple[str, str]]:
+    """The streets a user's filter offers: those their unit covers or lies in."""
+    code = user.region.code if user.region_id else ""
+    streets = grid_selectors.regions_at_level("street")
+    return [(s.code, s.name) for s in streets if s.code.startswith(code) or code.startswith(s.code)]
+
+
 @staff_required
 def inbox(request):
     now = timezone.now()
-    cases = list(selectors.inbox(request.user)[:200])
-    rows = [presenters.case_summary(case, now) for case in cases]
-    return render(request, "cases/inbox.html", {"rows": rows})
+    filters = InboxFilter(request.GET or None, streets=_streets(request.user))
+    cases = selectors.inbox(request.user, now)
+    if filters.is_bound:
+        cases = filters.apply(cases, request.user)
+    total = cases.count()
+    rows = [presenters.queue_row(case, now) for case in cases[:INBOX_SIZE]]
+    may_dispatch = request.user.role in DISPATCH_ROLES and any(row["state"] == State.FILED for row in rows)
+    return render(
+        request,
+        "cases/inbox.html",
+        {
+            "rows": rows, "total": total, "shown": len(rows), "filters": filters, "may_dispatch": may_dispatch, "now": now,
+            "inbox_config": {"refreshSeconds": INBOX_REFRESH_SECONDS, "text": _countdown_text()},
+        },
+        status=400 if filters.is_bound and filters.errors else 200,
+    )  # fmt: skip
+
+
+# The queue reloads itself this often (unless the user is typing or has ticked cases): a minute
+# keeps a dispatcher's view fresh at one light request per minute per open inbox.
+INBOX_REFRESH_SECONDS = 60
+
+
+def _countdown_text() -> dict:
+    return {
+        "left": _("%(time)s left"),
+        "over": _("overdue by %(time)s"),
+        "days": _("%(count)s d"),
+        "hours": _("%(count)s h"),
+        "minutes": _("%(count)s min"),
+    }
+
+
+@staff_required
+@require_POST
+def dispatch_batch(request):
+    """Dispatch each selected filed case to its proposed handler, each as its own step; one
+    message per case says what happened to it."""
+    numbers = request.POST.getlist("cases")[:INBOX_SIZE]
+    if not numbers:
+        messages.error(request, _("Tick the cases to dispatch first."))
+    for number in numbers:
+        case = selectors.visible_cases(request.user).filter(number=number).select_related("category", "grid").first()
+        if case is None:
+            messages.error(request, _("Case %(number)s is not among the cases you can see.") % {"number": number})
+            continue
+        try:
+            version = int(request.POST.get(f"version-{number}", ""))
+            assignee = dispatching.propose_assignee(case).assignee
+            services.take_action(case.pk, "dispatch", request.user, expected_version=version, **assignee.params)
+        except (WorkflowError, ValueError) as error:
+            messages.error(request, _("Case %(number)s was not dispatched: %(reason)s") % {"number": number, "reason": error})
+        else:
+            messages.success(request, _("Case %(number)s was dispatched to %(unit)s.") % {"number": number, "unit": assignee.name})
+    return redirect(reverse("cases:inbox") + ("?" + request.GET.urlencode() if request.GET else ""))
 
 
 @staff_required
@@ -275,7 +349,7 @@ def case_list(request):
     filters = CaseFilter(request.GET or None)
     cases = selectors.visible_cases(request.user).select_related("category")
     if filters.is_bound:
-        cases = filters.apply(cases)
+        cases = filters.apply(cases, request.user)
     page = Paginator(cases.order_by("-created_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     query = request.GET.copy()
@@ -311,12 +385,15 @@ def reveal_reporter(request, number):
     return _detail_page(request, case, reporter=reporter)
 
 
-def _detail_page(request, case: Case, *, error: str = "", status: int = 200, reporter: dict | None = None, place_values: dict | None = None
-):
+def _detail_page(
+    request, case: Case, *, error: str = "", status: int = 200, reporter: dict | None = None, place_values: dict | None = None,
+    typed: dict | None = None,
+):  # fmt: skip
     user = request.user
     timeline = [presenters.step_payload(step) for step in selectors.case_timeline(case)]
     location_unconfirmed = any(step["action"] == "report" and step["data"].get("location_unconfirmed") for step in timeline)
     photos = list(case.photos.all())
+    actions = [_action_form(case, action, typed) for action in selectors.allowed_actions(user, case)]
     return render(
         request,
         "cases/detail.html",
@@ -326,7 +403,8 @@ def _detail_page(request, case: Case, *, error: str = "", status: int = 200, rep
             "timeline": timeline,
             "before_photos": [presenters.photo_payload(p) for p in photos if p.phase == "before"],
             "after_photos": [presenters.photo_payload(p) for p in photos if p.phase == "after"],
-            "actions": [_action_form(case, action) for action in selectors.allowed_actions(user, case)],
+            "actions": actions,
+            "typed_form_shown": any(form["refused"] for form in actions),
             "error": error,
             "point_map": {"lat": case.lat, "lng": case.lng, "boundary": json.loads(case.grid.boundary) if case.grid.boundary else None,
                           "tileUrl": settings.GRIDGOV_TILE_URL, "tileAttribution": settings.GRIDGOV_TILE_ATTRIBUTION},
@@ -339,19 +417,27 @@ def _detail_page(request, case: Case, *, error: str = "", status: int = 200, rep
             "location_unconfirmed": location_unconfirmed,
             "can_place": location_unconfirmed and user.role in INTAKE and case.state in services.PLACEABLE_STATES,
             "place_values": place_values or {},
+            "typed": typed or {},
         },
         status=status,
     )  # fmt: skip
 
 
-def _action_form(case: Case, action: str) -> dict:
-    """What one action's form needs: its label, whether a note is required, and its own inputs."""
+def _action_form(case: Case, action: str, typed: dict | None = None) -> dict:
+    """What one action's form needs: its label, whether a note is required, its own inputs, and,
+    when it was just refused, what the user had typed into it (``typed``)."""
+    typed = typed if typed and typed.get("action") == action else {}
     form = {
         "action": action, "label": presenters.action_label(action), "needs_note": presenters.needs_note(action),
         "public_summary": presenters.proposes_public_summary(action),
-        "standard_public_text": presenters.public_text(action, merged_into="…"),
+        "standard_public_text": presenters.public_text(combined_steps(action)[-1], merged_into="…"),
+        "photos": presenters.takes_photos(action), "typed": typed, "refused": bool(typed),
     }  # fmt: skip
-    if action == "dispatch":
+    if action in ("file", "accept_file"):
+        form["categories"] = grouped_categories()
+        form["category"] = str(typed.get("category") or case.category_id)
+        form["lat"], form["lng"] = typed.get("lat") or case.lat, typed.get("lng") or case.lng
+    elif action == "dispatch":
         proposal = dispatching.propose_assignee(case)
         form["proposal"] = proposal
         form["choices"] = [_assignee_choice(a) for a in (proposal.assignee, *proposal.alternatives)]
@@ -372,12 +458,21 @@ def _assignee_choice(assignee) -> dict:
     return {"value": f"region:{assignee.code}", "label": f"{assignee.region.get_level_display()} · {assignee.name}", "group": "region"}
 
 
+# What an action form sends besides the version (kept and shown again when the step is refused).
+TYPED_FIELDS = ("note", "public_note", "assignee", "lead", "hours", "into", "rating", "category", "lat", "lng")
+
+
 @staff_required
 @require_POST
 def case_action(request, number, action):
     case = _visible_case_or_404(request.user, number)
+    typed = {"action": action, **{name: request.POST.get(name, "")[:4000] for name in TYPED_FIELDS}, "co": request.POST.getlist("co")}
     try:
         version = int(request.POST.get("version", ""))
+    except ValueError:
+        error = _("The form was incomplete; it has been reloaded. Check the case and try again.")
+        return _detail_page(request, case, error=error, status=400, typed=typed)
+    try:
         params = action_params(action, request.POST)
         services.take_action(
             case.pk, action, request.user, expected_version=version, note=request.POST.get("note", ""),
@@ -385,12 +480,11 @@ def case_action(request, number, action):
             photos=request.FILES.getlist("photos")[:MAX_PHOTOS], **params,
         )  # fmt: skip
     except CaseChanged as error:
-        message = _("Someone changed this case while you were looking at it; it has been reloaded. Check it and try again.")
-        return _detail_page(request, _visible_case_or_404(request.user, number), error=f"{message} ({error})", status=409)
+        return _detail_page(request, _visible_case_or_404(request.user, number), error=str(error), status=409, typed=typed)
     except NotAllowed as error:
-        return _detail_page(request, case, error=str(error), status=403)
+        return _detail_page(request, case, error=str(error), status=403, typed=typed)
     except (WorkflowError, ActionError, ValueError) as error:
-        return _detail_page(request, case, error=str(error), status=400)
+        return _detail_page(request, case, error=str(error), status=400, typed=typed)
     messages.success(request, _("%(action)s: done.") % {"action": presenters.action_label(action)})
     if selectors.visible_cases(request.user).filter(pk=case.pk).exists():
         return redirect("cases:detail", number=number)

@@ -198,7 +198,7 @@ class _CaseWalk:
             case.state = transition.target
         case.steps.append(PlannedStep(action, from_state, case.state, at, case.deadline, role, note, data))
 
-    # effects, as in services._HANDLERS
+    # effects, as in cases/steps.py (the handlers the workflow table names)
     def _report(self, at):
         self.case.deadline = sla.intake_deadline(self.calendar, self.case.category, at)
         return {"source": self.case.source}
