@@ -172,3 +172,22 @@ def test_the_phone_menu_folds_and_opens(chromium, live_server, transactional_db,
     assert page.locator(".topbar-right a[href='/cases/inbox/']").is_visible()
     assert not page.locator(".nav-toggle").is_visible()
     desktop.close()
+
+
+def test_map_labels_on_a_phone_do_not_overlap(chromium, live_server, transactional_db, network):
+    context = chromium.new_context(viewport=PHONE, locale="zh-CN")
+    context.add_cookies([session_cookie(make_user(Role.LEADER, username="phone-leader"), live_server.url)])
+    page = context.new_page()
+    page.goto(f"{live_server.url}/grids/#{WEST_GRID[:12]}")
+    page.wait_for_selector(".region-label")
+    page.wait_for_load_state("networkidle")
+    boxes = page.evaluate(
+        """[...document.querySelectorAll('.region-label')]
+             .filter((n) => getComputedStyle(n).visibility !== 'hidden' && n.offsetParent !== null)
+             .map((n) => { const r = n.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })"""
+    )
+    context.close()
+    assert boxes, "no label shown at all"
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)
