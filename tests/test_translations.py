@@ -55,3 +55,18 @@ def test_english_mode_shows_english_category_names_on_the_list_and_the_report_pa
 
     client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
     assert "市容环境 / 暴露垃圾" in client.get("/cases/").content.decode()
+
+
+def test_every_admin_field_and_model_has_a_translatable_label():
+    from django.contrib import admin
+    from django.utils.functional import Promise
+
+    ours = [model for model in admin.site._registry if model.__module__.startswith("gridgov.")]
+    plain = [
+        f"{model._meta.label}.{field.name}"
+        for model in ours
+        for field in model._meta.get_fields()
+        if hasattr(field, "verbose_name") and not field.auto_created and not isinstance(field.verbose_name, Promise)
+    ]
+    plain += [model._meta.label for model in ours if not isinstance(model._meta.verbose_name, Promise)]
+    assert sorted(plain) == []
