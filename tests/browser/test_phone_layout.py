@@ -86,6 +86,15 @@ def pages_to_walk(transactional_db, network):
     from gridgov.demo.economy import build_projects_and_economy
     from gridgov.projects.models import IndustryChain, Project
 
+    from gridgov.accounts.models import Department
+    from gridgov.cases.catalogue import seed_catalogue
+    from gridgov.cases.models import Category
+    from gridgov.projects.catalogue import seed_industries, seed_problem_categories
+
+    # An earlier transactional test flushes the rows the migrations seeded; put them back.
+    seed_catalogue()
+    seed_problem_categories(Category, Department)
+    seed_industries()
     build_projects_and_economy(20240901, year=2026)
     department = make_department()
     category = make_category()
