@@ -257,3 +257,127 @@ def seed_calendar(calendar_day_model=None) -> int:
     missing = [calendar_day_model(date=day, kind=kind, name=name) for day, kind, name in official_calendar_days() if day not in existing]
     calendar_day_model.objects.bulk_create(missing)
     return len(missing)
+
+
+# English names of the reference data above, keyed by the Chinese name stored in the database.
+# The rows stay Chinese (the language of the standard and of the people who edit them); pages in
+# English mode show these names through ``localized``. A row an administrator renamed, or added,
+# has no entry here and shows as stored: nothing is ever hidden for want of a translation.
+ENGLISH_NAMES = {
+    # event top classes
+    "市容环境": "City appearance and environment",
+    "宣传广告": "Publicity and advertising",
+    "施工管理": "Construction management",
+    "突发事件": "Emergencies",
+    "街面秩序": "Street order",
+    "扩展事件": "Extended events",
+    # component top classes
+    "公用设施": "Public utilities",
+    "道路交通": "Roads and traffic",
+    "园林绿化": "Parks and greenery",
+    "房屋土地": "Buildings and land",
+    "其他设施": "Other facilities",
+    # events
+    "私搭乱建": "Illegal structure",
+    "暴露垃圾": "Exposed rubbish",
+    "积存垃圾渣土": "Accumulated rubbish or spoil",
+    "道路不洁": "Dirty road",
+    "水域不洁": "Dirty water surface",
+    "绿地脏乱": "Littered green space",
+    "废弃车辆": "Abandoned vehicle",
+    "废弃家具设备": "Abandoned furniture or equipment",
+    "非装饰性树挂": "Things hung on trees",
+    "道路破损": "Damaged road",
+    "道路遗撒": "Spillage on the road",
+    "焚烧垃圾、树叶": "Burning rubbish or leaves",
+    "油烟污染": "Cooking fume pollution",
+    "擅自饲养家禽家畜": "Unauthorised poultry or livestock",
+    "非法小广告": "Illegal small advertisements",
+    "违章张贴悬挂广告牌匾": "Unauthorised posted or hung signboards",
+    "占道广告牌": "Advertising board blocking the road",
+    "街头散发广告": "Handing out flyers in the street",
+    "广告招牌破损": "Damaged advertising sign",
+    "施工扰民": "Construction noise and disturbance",
+    "工地扬尘": "Dust from a construction site",
+    "施工废弃料": "Construction waste",
+    "施工占道": "Construction occupying the road",
+    "无证掘路": "Road dug up without a permit",
+    "路面塌陷": "Road surface collapse",
+    "自来水管破裂": "Burst water main",
+    "燃气管道破裂": "Broken gas pipe",
+    "下水道堵塞或破损": "Blocked or broken sewer",
+    "道路积水": "Standing water on the road",
+    "道路积雪结冰": "Snow or ice on the road",
+    "架空线缆损坏": "Damaged overhead cables",
+    "群体性事件": "Mass incident",
+    "无照经营游商": "Unlicensed street vendor",
+    "流浪乞讨": "Vagrancy and begging",
+    "占道废品收购": "Scrap collection on the road",
+    "店外经营": "Trading outside the shop",
+    "机动车乱停放": "Illegally parked motor vehicle",
+    "非机动车乱停放": "Badly parked bicycles or scooters",
+    "乱堆物堆料": "Materials piled up in public",
+    "露天烧烤": "Open-air barbecue",
+    "沿街晾挂": "Laundry hung along the street",
+    "垃圾满溢": "Overflowing rubbish",
+    "占压盲道": "Blocked tactile paving",
+    "违规户外宣传条幅": "Unauthorised outdoor banner",
+    "空调室外机低挂": "Air-conditioner unit mounted too low",
+    # components
+    "上水井盖": "Water supply manhole cover",
+    "污水井盖": "Sewage manhole cover",
+    "雨水井盖": "Storm drain manhole cover",
+    "雨水箅子": "Storm drain grate",
+    "电力井盖": "Power manhole cover",
+    "通讯井盖": "Telecom manhole cover",
+    "燃气井盖": "Gas manhole cover",
+    "消防设施": "Fire-fighting equipment",
+    "电力设施": "Power equipment",
+    "路灯": "Street light",
+    "公交站亭": "Bus shelter",
+    "过街天桥": "Pedestrian overpass",
+    "交通标志牌": "Traffic sign",
+    "交通护栏": "Traffic barrier",
+    "路名牌": "Street name sign",
+    "交通信号灯": "Traffic light",
+    "公共厕所": "Public toilet",
+    "垃圾箱": "Litter bin",
+    "广告牌匾": "Signboard",
+    "古树名木": "Ancient or notable tree",
+    "行道树": "Street tree",
+    "树池箅子": "Tree pit grate",
+    "街头座椅": "Street bench",
+    "宣传栏": "Notice board",
+    "人防工事": "Civil air defence works",
+    "重大危险源": "Major hazard installation",
+    "工地": "Construction site",
+    "水域附属设施": "Waterside facilities",
+    # departments
+    "城市管理局": "Urban Management Bureau",
+    "住房和城乡建设局": "Housing and Urban-Rural Development Bureau",
+    "交通运输局": "Transport Bureau",
+    "公安交警大队": "Traffic Police Brigade",
+    "园林绿化中心": "Parks and Greenery Centre",
+    "水务局": "Water Affairs Bureau",
+    "生态环境分局": "Ecology and Environment Branch Bureau",
+    "市场监督管理局": "Market Regulation Bureau",
+    "供电公司": "Power Supply Company",
+    "通信管线单位": "Telecom Lines Operator",
+    "燃气公司": "Gas Company",
+    "街道办事处": "Street Office",
+    # project coordination problems (projects/catalogue.py)
+    "重大项目用地问题": "Major project: land issue",
+    "重大项目审批手续问题": "Major project: approval procedures issue",
+    "重大项目水电气配套问题": "Major project: water, power and gas connections",
+    "重大项目施工扰民问题": "Major project: construction disturbing residents",
+    "重大项目其他协调问题": "Major project: other coordination issue",
+}
+
+
+def localized(name: str) -> str:
+    """The name of a catalogue row (category, top class, department) in the active language."""
+    from django.utils.translation import get_language
+
+    if (get_language() or "").startswith("en"):
+        return ENGLISH_NAMES.get(name, name)
+    return name

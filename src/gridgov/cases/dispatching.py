@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from gridgov.accounts.models import Department
 from gridgov.grids.models import Region
 
+from .catalogue import localized
 from .models import Case, Step
 
 COMMUNITY_CODE_LENGTH, STREET_CODE_LENGTH = 12, 9
@@ -33,7 +34,7 @@ class Assignee:
 
     @property
     def name(self) -> str:
-        return self.department.name if self.department is not None else self.region.name
+        return localized(self.department.name) if self.department is not None else self.region.name
 
     @property
     def params(self) -> dict[str, str]:
@@ -62,7 +63,7 @@ def propose_assignee(case: Case) -> Proposal:
     grid, community, street = _grid_units(case)
     departments = list(Department.objects.order_by("code"))
     default_department = next((d for d in departments if d.pk == category.default_department_id), None)
-    names = {"category": category.name}
+    names = {"category": localized(category.name)}
     if category.handled_in_grid:
         first, reason = Assignee(region=grid), _("%(category)s can be handled in the grid: solved where it was found.") % names
     elif default_department is not None:

@@ -19,6 +19,8 @@ from gridgov.bounds import EARLIEST_DAY, LATEST_DAY, day_in_range
 
 from . import selectors
 from .privacy import may_see_personal_data
+
+from .catalogue import localized
 from .models import Case, CaseKind, Category, Rating, Source, State
 from .workflow import OPEN_STATES
 
@@ -32,8 +34,8 @@ def grouped_categories() -> list[tuple[str, list[tuple[int, str]]]]:
     groups: dict[str, list[tuple[int, str]]] = {}
     kinds = dict(CaseKind.choices)
     for category in selectors.active_categories():
-        label = f"{kinds[category.kind]} · {category.top_name}"
-        groups.setdefault(label, []).append((category.pk, category.name))
+        label = f"{kinds[category.kind]} · {localized(category.top_name)}"
+        groups.setdefault(label, []).append((category.pk, localized(category.name)))
     return list(groups.items())
 
 
@@ -249,4 +251,4 @@ def _filing_corrections(data) -> dict:
 
 
 def department_choices() -> list[tuple[str, str]]:
-    return [(d.code, d.name) for d in Department.objects.order_by("code")]
+    return [(d.code, localized(d.name)) for d in Department.objects.order_by("code")]

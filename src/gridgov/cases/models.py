@@ -129,7 +129,7 @@ class Case(models.Model):
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.REPORTED, db_index=True)
     # Bumped by every step; a step taken against a stale version is refused (no lost update).
-    version = models.PositiveIntegerField(default=1)
+    version = models.PositiveIntegerField(_("version"), default=1)
     description = models.TextField(_("description"), max_length=4000)
     address = models.CharField(_("address"), max_length=200, blank=True)
     lat = models.FloatField(_("latitude"))
@@ -142,12 +142,12 @@ class Case(models.Model):
     # shown masked to staff except to the roles that call back (cases/privacy.py). The phone is
     # found by its blind index (the look-up compares it), never by its column.
     reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="reported_cases"
+        settings.AUTH_USER_MODEL, verbose_name=_("reporter account"), null=True, blank=True, on_delete=models.SET_NULL, related_name="reported_cases"
     )
     reporter_name = EncryptedTextField(_("reporter name"), max_length=50, blank=True)
     reporter_phone = EncryptedTextField(_("reporter phone"), max_length=20, blank=True)
     reporter_email = EncryptedTextField(_("reporter e-mail"), max_length=254, blank=True, validators=[EmailValidator()])
-    reporter_phone_index = BlindIndexField(source="reporter_phone", normaliser="digits")
+    reporter_phone_index = BlindIndexField(_("reporter phone search key"), source="reporter_phone", normaliser="digits")
     external_id = models.CharField(_("external number"), max_length=64, blank=True, db_index=True)
     # The resident form's one-time key (ReportForm.intake_key): a submission retried after its
     # answer was lost finds this case instead of making a second one. Never shown.
@@ -155,10 +155,10 @@ class Case(models.Model):
 
     # Who holds it now: a department, or a unit of the grid network (grid staff, community, street).
     assigned_department = models.ForeignKey(
-        "accounts.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_cases"
+        "accounts.Department", verbose_name=_("assigned department"), null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_cases"
     )
     assigned_region = models.ForeignKey(
-        "grids.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_cases"
+        "grids.Region", verbose_name=_("assigned unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_cases"
     )
     co_departments = models.ManyToManyField(
         "accounts.Department", blank=True, related_name="co_handled_cases", verbose_name=_("co-handling departments")
@@ -167,7 +167,7 @@ class Case(models.Model):
         _("escalation level"), max_length=16, choices=SolvedLevel.choices, default=SolvedLevel.GRID
     )
     solved_level = models.CharField(_("solved at"), max_length=16, choices=SolvedLevel.choices, blank=True)
-    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates")
+    duplicate_of = models.ForeignKey("self", verbose_name=_("duplicate of"), null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates")
 
     # The SLA clock: the deadline of the step the case waits on, and whether the clock is stopped.
     deadline = models.DateTimeField(_("deadline"), null=True, blank=True, db_index=True)
@@ -179,8 +179,8 @@ class Case(models.Model):
                     "A step taken during the suspension moves it to that step."),
     )  # fmt: skip
     supervised = models.BooleanField(_("supervised (督办)"), default=False)
-    reminded_due_soon_at = models.DateTimeField(null=True, blank=True)
-    reminded_overdue_at = models.DateTimeField(null=True, blank=True)
+    reminded_due_soon_at = models.DateTimeField(_("reminded before the deadline at"), null=True, blank=True)
+    reminded_overdue_at = models.DateTimeField(_("reminded of being overdue at"), null=True, blank=True)
 
     rework_count = models.PositiveSmallIntegerField(_("reworks"), default=0)
     return_count = models.PositiveSmallIntegerField(_("returns"), default=0)
@@ -189,10 +189,10 @@ class Case(models.Model):
 
     created_at = models.DateTimeField(_("reported at"), db_index=True)
     updated_at = models.DateTimeField(_("updated"), db_index=True)
-    filed_at = models.DateTimeField(null=True, blank=True)
-    dispatched_at = models.DateTimeField(null=True, blank=True)
-    handled_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    filed_at = models.DateTimeField(_("filed at"), null=True, blank=True)
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -230,11 +230,11 @@ class CaseCounter(models.Model):
 class Step(models.Model):
     """One recorded step of a case: who did what, when, and the deadline it set."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="steps")
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="steps")
     action = models.CharField(_("action"), max_length=32)
     from_state = models.CharField(_("from"), max_length=16, choices=State.choices, blank=True)
     to_state = models.CharField(_("to"), max_length=16, choices=State.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     actor_role = models.CharField(_("role"), max_length=32, blank=True)
     at = models.DateTimeField(_("time"), db_index=True)
     # ``note`` is internal (staff only); ``public_note`` is what its author chose to tell the
@@ -242,7 +242,7 @@ class Step(models.Model):
     note = models.TextField(_("note"), max_length=4000, blank=True)
     public_note = models.TextField(_("public summary"), max_length=2000, blank=True)
     deadline = models.DateTimeField(_("deadline set"), null=True, blank=True)
-    data = models.JSONField(default=dict, blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
 
     class Meta:
         ordering = ["at", "id"]
@@ -259,15 +259,15 @@ class PhotoPhase(models.TextChoices):
 
 
 class Photo(models.Model):
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="photos")
-    step = models.ForeignKey(Step, null=True, blank=True, on_delete=models.SET_NULL, related_name="photos")
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="photos")
+    step = models.ForeignKey(Step, verbose_name=_("step"), null=True, blank=True, on_delete=models.SET_NULL, related_name="photos")
     phase = models.CharField(_("phase"), max_length=8, choices=PhotoPhase.choices, default=PhotoPhase.BEFORE)
     image = models.ImageField(_("image"), upload_to="cases/%Y/%m/")
     thumbnail = models.ImageField(_("thumbnail"), upload_to="cases/%Y/%m/thumbs/")
-    content_type = models.CharField(max_length=32)
-    width = models.PositiveIntegerField(default=0)
-    height = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
+    content_type = models.CharField(_("content type"), max_length=32)
+    width = models.PositiveIntegerField(_("width (px)"), default=0)
+    height = models.PositiveIntegerField(_("height (px)"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -282,17 +282,19 @@ class ExtensionRequest(models.Model):
         DENIED = "denied", _("Denied")
         SUPERSEDED = "superseded", _("Superseded by a new step")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="extension_requests")
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="extension_requests")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"), null=True, on_delete=models.SET_NULL, related_name="+")
     hours = models.DecimalField(_("extra working hours"), max_digits=6, decimal_places=2)
     reason = models.TextField(_("reason"), max_length=2000)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField()
-    decided_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("requested at"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("extension request")
+        verbose_name_plural = _("extension requests")
         constraints = [
             models.UniqueConstraint(fields=["case"], condition=models.Q(status="pending"), name="one_pending_extension_per_case")
         ]
@@ -321,15 +323,17 @@ class CalendarDay(models.Model):
 class Notification(models.Model):
     """An in-app message to one user (a reminder, an assignment)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(max_length=32)
-    text = models.CharField(max_length=300)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    read_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="notifications")
+    case = models.ForeignKey(Case, verbose_name=_("case"), null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("kind"), max_length=32)
+    text = models.CharField(_("text"), max_length=300)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
 
 
 class RateCounter(models.Model):

@@ -15,6 +15,7 @@ from django.utils.translation import pgettext_lazy
 
 from gridgov.accounts.models import Role
 
+from .catalogue import localized
 from .models import Case, Category, Step
 from .privacy import masked_reporter, may_see_personal_data
 from .selectors import allowed_actions, case_timeline, clock_status
@@ -113,7 +114,8 @@ def takes_photos(action: str) -> bool:
 
 
 def category_label(category: Category) -> str:
-    return f"{category.top_name} / {category.name}"
+    """Top class and sub-class in the active language (see catalogue.localized)."""
+    return f"{localized(category.top_name)} / {localized(category.name)}"
 
 
 def clock_flags(case: Case, now: datetime | None = None) -> dict:

@@ -7,6 +7,8 @@ the user's own (streets for the district) and the departments, by composite scor
 
 from datetime import datetime
 
+from gridgov.cases.catalogue import localized
+
 from . import presenters, selectors
 from .periods import Period, _add_months, _span
 
@@ -57,7 +59,7 @@ def dashboard_payload(user, period: Period, now: datetime) -> dict:
             "on_time_handling": [presenters.percent(f.rates.get("on_time_handling")) for _, f in months],
             "closure": [presenters.percent(f.rates.get("closure")) for _, f in months],
         },
-        "categories": selectors.category_mix(user, period),
+        "categories": [{**row, "name": localized(row["name"])} for row in selectors.category_mix(user, period)],
         "ranking_level": level,
         "best": [_brief(r) for r in best],
         "worst": [_brief(r) for r in worst],

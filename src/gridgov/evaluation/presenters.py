@@ -6,6 +6,8 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
+from gridgov.cases.catalogue import localized
+
 from .indicators import INDICATORS, MEASURES, SHOWN_COUNTS, indicators_for
 from .periods import Period
 from .selectors import Figures, UnitRow
@@ -49,7 +51,7 @@ def row_payload(row: UnitRow, level: str, period: Period) -> dict:
     previous, earlier = figures_payload(row.previous), figures_payload(row.year_earlier)
     return {
         "code": row.unit.code,
-        "name": row.unit.name,
+        "name": localized(row.unit.name),
         "parent": row.unit.parent,
         "rank": row.rank,
         **current,

@@ -31,10 +31,10 @@ class Region(models.Model):
     area_m2 = models.FloatField(_("area (m²)"), default=0)
     label_lng = models.FloatField(_("label longitude"), null=True, blank=True)
     label_lat = models.FloatField(_("label latitude"), null=True, blank=True)
-    min_lng = models.FloatField(null=True, blank=True)
-    min_lat = models.FloatField(null=True, blank=True)
-    max_lng = models.FloatField(null=True, blank=True)
-    max_lat = models.FloatField(null=True, blank=True)
+    min_lng = models.FloatField(_("westmost longitude"), null=True, blank=True)
+    min_lat = models.FloatField(_("southmost latitude"), null=True, blank=True)
+    max_lng = models.FloatField(_("eastmost longitude"), null=True, blank=True)
+    max_lat = models.FloatField(_("northmost latitude"), null=True, blank=True)
     # Filled from the registry (一标三实) once it exists; meaningful on grids, summed above.
     households = models.PositiveIntegerField(_("households"), default=0)
     residents = models.PositiveIntegerField(_("residents"), default=0)
@@ -76,8 +76,8 @@ class Region(models.Model):
 class NetworkRevision(models.Model):
     """A counter bumped by every boundary change, so each process knows when its index is stale."""
 
-    number = models.PositiveBigIntegerField(default=0)
-    changed_at = models.DateTimeField(auto_now=True)
+    number = models.PositiveBigIntegerField(_("revision number"), default=0)
+    changed_at = models.DateTimeField(_("changed at"), auto_now=True)
 
     class Meta:
         verbose_name = _("network revision")

@@ -213,7 +213,7 @@ class ProjectProblem(models.Model):
     project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="problems")
     kind = models.CharField(_("kind"), max_length=16, choices=ProblemKind.choices)
     case_number = models.CharField(_("case number"), max_length=20, unique=True)
-    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("raised by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     raised_at = models.DateTimeField(_("raised"), auto_now_add=True)
 
     class Meta:

@@ -154,16 +154,46 @@
     if (location.hash.slice(1) !== code) history.replaceState(null, "", `#${code}`);
   }
 
+  // Each label with the bounding box of its unit, largest unit first: when labels collide the
+  // larger unit keeps its name, and a name wider than its own unit on screen is not shown.
+  let placedLabels = [];
+
   function drawLabels(children) {
     labelLayer.clearLayers();
+    placedLabels = [];
     const permanent = children.length <= PERMANENT_LABEL_LIMIT;
     if (!permanent) return;
     for (const child of children) {
       if (!child.label) continue;
-      L.tooltip({ permanent: true, direction: "center", className: "region-label", interactive: false })
+      const tooltip = L.tooltip({ permanent: true, direction: "center", className: "region-label", interactive: false })
         .setLatLng([child.label[1], child.label[0]])
         .setContent(child.name)
         .addTo(labelLayer);
+      const [west, south, east, north] = child.bbox || [0, 0, 0, 0];
+      placedLabels.push({ tooltip, bbox: child.bbox, size: Math.abs((east - west) * (north - south)) });
+    }
+    placedLabels.sort((a, b) => b.size - a.size);
+    declutterLabels();
+  }
+
+  function overlaps(a, b) {
+    return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  }
+
+  function declutterLabels() {
+    const shown = [];
+    for (const { tooltip, bbox } of placedLabels) {
+      const node = tooltip.getElement();
+      if (!node) continue;
+      node.classList.remove("label-crowded");
+      const box = node.getBoundingClientRect();
+      let fits = true;
+      if (bbox) {
+        const unitWidth = Math.abs(map.latLngToContainerPoint([bbox[1], bbox[2]]).x - map.latLngToContainerPoint([bbox[1], bbox[0]]).x);
+        fits = box.width <= unitWidth;
+      }
+      if (!fits || shown.some((other) => overlaps(box, other))) node.classList.add("label-crowded");
+      else shown.push(box);
     }
   }
 
@@ -172,6 +202,8 @@
   map.on("zoomend", () => {
     map.getContainer().classList.toggle("labels-hidden", map.getZoom() < labelZoom - 0.5);
   });
+  // moveend follows every zoom and every fitBounds, also one that keeps the zoom.
+  map.on("moveend", declutterLabels);
 
   // ---- the panel -------------------------------------------------------------------------
 

@@ -1,0 +1,72 @@
+"""Both catalogues are complete, and the reference data (categories, top classes, departments)
+reads in English in English mode although the rows are stored in Chinese."""
+
+from pathlib import Path
+
+import pytest
+from django.utils import translation
+
+import gridgov
+from gridgov.cases.catalogue import CATALOGUE, DEPARTMENTS, ENGLISH_NAMES, TOP_CLASSES, localized
+from gridgov.projects.catalogue import PROBLEM_CATEGORIES
+from tests.case_factories import make_category, make_user, report
+
+LOCALE = Path(gridgov.__file__).parent / "locale"
+
+
+@pytest.mark.parametrize("language", ["zh_Hans", "en"])
+def test_every_message_is_translated_and_none_is_fuzzy(language):
+    polib = pytest.importorskip("polib")
+    po = polib.pofile(str(LOCALE / language / "LC_MESSAGES" / "django.po"))
+    untranslated = [entry.msgid for entry in po if not entry.obsolete and (not entry.translated() or "fuzzy" in entry.flags)]
+    assert untranslated == []
+
+
+def test_the_english_catalogue_is_compiled():
+    polib = pytest.importorskip("polib")
+    messages = LOCALE / "en" / "LC_MESSAGES"
+    compiled = {(e.msgctxt, e.msgid) for e in polib.mofile(str(messages / "django.mo"))}
+    assert {(e.msgctxt, e.msgid) for e in polib.pofile(str(messages / "django.po")) if not e.obsolete and e.msgid} <= compiled
+
+
+def test_every_shipped_name_has_an_english_name():
+    shipped = {spec.name for spec in CATALOGUE} | set(DEPARTMENTS.values()) | {name for _, _, name, _ in PROBLEM_CATEGORIES}
+    shipped |= {name for classes in TOP_CLASSES.values() for name in classes.values()}
+    assert sorted(shipped - ENGLISH_NAMES.keys()) == []
+    assert all(english.isascii() and english.strip() for english in ENGLISH_NAMES.values())
+
+
+def test_localized_follows_the_language_and_keeps_unknown_names():
+    with translation.override("en"):
+        assert localized("暴露垃圾") == "Exposed rubbish"
+        assert localized("管理员新加的类别") == "管理员新加的类别"
+    with translation.override("zh-hans"):
+        assert localized("暴露垃圾") == "暴露垃圾"
+
+
+def test_english_mode_shows_english_category_names_on_the_list_and_the_report_page(client, network):
+    report(make_category())
+    client.force_login(make_user("dispatcher"))
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    listing = client.get("/cases/").content.decode()
+    assert "City appearance and environment / Exposed rubbish" in listing and "暴露垃圾" not in listing
+    form = client.get("/report/").content.decode()
+    assert "Exposed rubbish" in form and "Street light" in form and "暴露垃圾" not in form
+
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    assert "市容环境 / 暴露垃圾" in client.get("/cases/").content.decode()
+
+
+def test_every_admin_field_and_model_has_a_translatable_label():
+    from django.contrib import admin
+    from django.utils.functional import Promise
+
+    ours = [model for model in admin.site._registry if model.__module__.startswith("gridgov.")]
+    plain = [
+        f"{model._meta.label}.{field.name}"
+        for model in ours
+        for field in model._meta.get_fields()
+        if hasattr(field, "verbose_name") and not field.auto_created and not isinstance(field.verbose_name, Promise)
+    ]
+    plain += [model._meta.label for model in ours if not isinstance(model._meta.verbose_name, Promise)]
+    assert sorted(plain) == []
