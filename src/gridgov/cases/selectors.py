@@ -186,11 +186,6 @@ def active_categories() -> QuerySet[Category]:
     return Category.objects.filter(is_active=True).order_by("kind", "code")
 
 
-def case_exists(number: str) -> bool:
-    """Whether a case has this number, in anyone's scope (to tell "not yours" from "no such case")."""
-    return Case.objects.filter(number=number).exists()
-
-
 def case_with_relations(pk: int) -> Case:
     """One case with what its detail payload shows, regardless of scope."""
     related = ("category", "grid", "assigned_department", "assigned_region", "duplicate_of")
