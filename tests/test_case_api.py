@@ -119,13 +119,16 @@ def test_a_stale_version_is_a_409(client, team):
     assert Case.objects.get(pk=case.pk).state == State.ACCEPTED
 
 
-def test_acting_outside_scope_is_a_403(client, team):
+def test_acting_outside_scope_answers_as_a_missing_case(client, team):
     east = report(point=EAST_POINT)
     take_action(east.pk, "accept", team["intake"])
     take_action(east.pk, "file", team["intake"])
     east = take_action(east.pk, "dispatch", team["dispatcher"], region=EAST_GRID)
     response = act(as_user(client, team["grid_worker"]), east, "start")
-    assert response.status_code == 403
+    # 404 with the body of a case that does not exist: no telling which numbers exist.
+    missing = client.post("/api/v1/cases/20000101999999/actions/start", {"version": 1}, content_type="application/json")
+    assert response.status_code == missing.status_code == 404
+    assert response.json()["detail"].replace(east.number, "N") == missing.json()["detail"].replace("20000101999999", "N")
     assert Case.objects.get(pk=east.pk).state == State.DISPATCHED
 
 

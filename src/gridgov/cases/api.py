@@ -22,6 +22,7 @@ from gridgov.accounts.models import Role
 from . import presenters, selectors, services
 from .forms import CaseFilter
 from .models import Case, CaseKind, Source
+from .ratelimit import RateLimited, client_address
 from .schemas import (
     ACTION_PARAMS,
     ActionIn,
@@ -40,7 +41,6 @@ from .workflow import COMBINED, OPEN_STATES, TRANSITIONS, CaseChanged, NotAllowe
 
 router = Router(tags=["cases"])
 MAX_PAGE_SIZE = 200
-GRID_STAFF = frozenset({Role.GRID_WORKER, Role.GRID_CHIEF})
 
 
 class ListQuery(Schema):
@@ -77,21 +77,29 @@ def _case_out(case: Case, user) -> dict:
     return presenters.case_payload(case, user)
 
 
-@router.post("/", response={201: CaseOut | ResidentCaseOut, 400: ErrorOut, 409: ErrorOut}, summary="Take in a report (staff intake)")
-def create_case(request: HttpRequest, payload: CaseIn):
+@router.post(
+    "/",
+    response={201: CaseOut | ResidentCaseOut, 400: ErrorOut, 409: ErrorOut, 429: ErrorOut},
+    summary="Take in a report, under the same intake rules as the report page (429 when a resident reports too often)",
+)
+def create_case(request: HttpRequest, payload: CaseIn, response: HttpResponse):
     user = request.user
     category = selectors.category_by_id(payload.category)
     if category is None:
         raise HttpError(400, f"category: no category with id {payload.category}")
-    source = _intake_source(user, payload.source)
+    source = payload.source or services.default_source(user)
     try:
         case = services.report_case(
             services.Report(
                 category=category, lat=payload.lat, lng=payload.lng, description=payload.description, source=source,
                 address=payload.address, reporter=user, reporter_name=payload.reporter_name,
                 reporter_phone=payload.reporter_phone, reporter_email=payload.reporter_email, external_id=payload.external_id,
-            )
+            ),
+            channel=services.PERSON, client=client_address(request),
         )  # fmt: skip
+    except RateLimited as error:
+        response["Retry-After"] = str(error.retry_after_seconds)
+        return Status(429, {"detail": str(error)})
     except ValueError as error:
         raise HttpError(400, str(error)) from error
     except IntegrityError:
@@ -102,17 +110,6 @@ def create_case(request: HttpRequest, payload: CaseIn):
         message = _("external_id: hotline work order %(order)s is already case %(number)s")
         raise HttpError(409, message % {"order": payload.external_id, "number": existing.number}) from None
     return Status(201, _case_out(_visible_or_404(user, case.number), user))
-
-
-def _intake_source(user, requested: str | None) -> str:
-    """Residents report as residents and grid staff from patrol; other staff name the source."""
-    if user.role == Role.RESIDENT:
-        return Source.RESIDENT
-    if user.role in GRID_STAFF:
-        return requested or Source.PATROL
-    if requested and requested not in Source.values:
-        raise HttpError(400, f"source: {requested!r} is not one of {', '.join(Source.values)}")
-    return requested or Source.SUPERVISOR
 
 
 @router.get("/categories", response=list[CategoryOut], summary="Active categories, for intake forms")
@@ -189,9 +186,8 @@ def act(request: HttpRequest, number: str, action: str, payload: ActionIn):
         raise HttpError(400, message % {"action": action, "actions": ", ".join([*TRANSITIONS, *COMBINED])})
     case = selectors.visible_cases(user).filter(number=number).first()
     if case is None:
-        # Out of scope and missing look the same from here, but say which one the caller may act on.
-        if selectors.case_exists(number):
-            raise HttpError(403, f"case {number} is outside your unit")
+        # Out of scope and missing answer the same: telling them apart would let anyone signed in
+        # find out which case numbers exist (tests/test_scope_matrix.py).
         raise HttpError(404, f"no case {number}")
     params = _action_params(action, payload.params)
     try:

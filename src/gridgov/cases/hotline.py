@@ -32,7 +32,7 @@ from gridgov.grids.gcj02 import gcj02_to_wgs84
 
 from . import selectors
 from .models import Case, CaseKind, Category, Source
-from .services import IntakeError, Report, check_text_lengths, clean_description, report_case
+from .services import HOTLINE, IntakeError, Report, check_text_lengths, clean_description, report_case
 
 COLUMNS = {
     "external_id": ("工单编号", "工单号", "编号", "external_id", "order_id", "id"),
@@ -316,7 +316,7 @@ def _import_one(valid: _Valid) -> Case:
     reason instead of the import crashing. Any other integrity error is a bug and propagates.
     """
     try:
-        return report_case(valid.report, at=valid.received_at)
+        return report_case(valid.report, at=valid.received_at, channel=HOTLINE)
     except IntegrityError:
         # report_case is its own (inner) transaction, rolled back by now, so the database can be asked.
         if selectors.hotline_case(valid.report.external_id) is None:

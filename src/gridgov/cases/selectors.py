@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from gridgov.accounts.models import Role, User
 from gridgov.crypto import blind_indexes
-from gridgov.accounts.selectors import may_see_cases
+from gridgov.accounts.selectors import data_scope
 
 from . import sla
 from .calendar import WorkingCalendar
@@ -18,27 +18,30 @@ from .models import Case, Category, ExtensionRequest, Photo, Source, State, Step
 from .workflow import COMBINED, OPEN_STATES, TRANSITIONS, must_hold
 
 EARTH_RADIUS_M = 6_371_008.8
+# No case at all, as a condition that still compiles to SQL (``pk__in=[]`` raises EmptyResultSet
+# when the evaluation compiles its query to run it raw).
+NO_CASES = Q(pk__isnull=True)
 
 
 def scope_filter(user: User) -> Q:
-    """The cases a user may see: their own unit and below, their department's, or their reports.
-    The three administrators see none (三员分立: cases carry reporters' personal data)."""
-    if not may_see_cases(user):
-        return Q(pk__in=[])
-    if user.role == Role.RESIDENT:
-        return Q(reporter=user)
-    if user.role == Role.DEPARTMENT_HANDLER:
-        if user.department_id is None:
-            return Q(pk__in=[])
-        return Q(assigned_department_id=user.department_id) | Q(co_departments=user.department_id)
-    if user.region_id is None:
+    """The cases a user may see, from their data scope (``accounts.selectors.data_scope``): their
+    unit and below, their department's, their own reports, the whole district for district-wide
+    roles, else none. The three administrators see none (三员分立: cases carry personal data)."""
+    scope = data_scope(user)
+    if scope.kind == "district":
         return Q()
-    return Q(grid_code__startswith=user.region.code)
+    if scope.kind == "unit":
+        return Q(grid_code__startswith=scope.key)
+    if scope.kind == "department":
+        return Q(assigned_department_id=scope.key) | Q(co_departments=scope.key)
+    if scope.kind == "own":
+        return Q(reporter_id=scope.key)
+    return NO_CASES
 
 
 def visible_cases(user: User) -> QuerySet[Case]:
     cases = Case.objects.filter(scope_filter(user))
-    if user.role == Role.DEPARTMENT_HANDLER:
+    if data_scope(user).kind == "department":
         cases = cases.distinct()
     return cases
 
@@ -211,11 +214,6 @@ def active_categories() -> QuerySet[Category]:
     return Category.objects.filter(is_active=True).order_by("kind", "code")
 
 
-def case_exists(number: str) -> bool:
-    """Whether a case has this number, in anyone's scope (to tell "not yours" from "no such case")."""
-    return Case.objects.filter(number=number).exists()
-
-
 def case_with_relations(pk: int) -> Case:
     """One case with what its detail payload shows, regardless of scope."""
     related = ("category", "grid", "assigned_department", "assigned_region", "duplicate_of")
@@ -286,7 +284,7 @@ def _evaluation_scope(user: User | None) -> Q:
     come in through a sub-query, so aggregating over them counts each case once)."""
     if user is None:
         return Q()
-    if user.role == Role.DEPARTMENT_HANDLER:
+    if data_scope(user).kind == "department":
         return Q(pk__in=visible_cases(user).values("pk"))
     return scope_filter(user)
 

@@ -11,12 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext as _
 
-from gridgov.accounts.models import User
+from gridgov.accounts.models import Department, Role, User
+from gridgov.accounts.selectors import is_administrator
 from gridgov.accounts.services import audit_event, record_audit, record_audits
 from gridgov.bulk import insert_objects
 from gridgov.grids import selectors as grid_selectors
 
-from . import sla
+from . import ratelimit, sla
 from .calendar import WorkingCalendar
 from .models import Case, CaseCounter, Category, ExtensionRequest, Notification, Rating, Source, State, Step
 from .presenters import REPORTER_ROLE, action_label
@@ -126,6 +127,85 @@ def check_report(report: Report, locate=grid_selectors.locate_grid) -> grid_sele
     return _locate_grid(report.lat, report.lng, locate)
 
 
+# --- intake rules: who may report what, whatever the way in ------------------------------------
+#
+# The report page and POST /api/v1/cases/ take reports from people (``PERSON``: whoever is signed
+# in, or nobody on the public page); Open311 from client apps holding a key (``OPEN311``, limited
+# per key by its own view); the hotline import from the 12345 work-order file (``HOTLINE``);
+# ``SYSTEM`` is code of ours that names its own source (the projects' blocking problems, the demo).
+# Every way in calls ``check_intake`` (``report_case`` does it for the page, the API and the import).
+
+PERSON, OPEN311, HOTLINE, SYSTEM = "person", "open311", "hotline", "system"
+GRID_STAFF = frozenset({Role.GRID_WORKER, Role.GRID_CHIEF})
+# Sources command-centre and other staff may pick when they take a report in on someone's behalf.
+STAFF_SOURCES = (Source.HOTLINE, Source.SUPERVISOR, Source.DEPARTMENT, Source.RESIDENT, Source.SENSOR)
+CHANNEL_SOURCES = {OPEN311: (Source.OPEN311,), HOTLINE: (Source.HOTLINE,)}
+
+
+def is_public_reporter(user: User | None) -> bool:
+    """Someone reporting as a resident: nobody signed in, or a resident's account."""
+    return user is None or not user.is_authenticated or user.role == Role.RESIDENT
+
+
+def intake_sources(user: User | None, channel: str = PERSON) -> tuple[str, ...]:
+    """The sources a report may name on this way in: residents report as residents, grid staff
+    from patrol, other staff on someone's behalf (``STAFF_SOURCES``); the three administrators
+    take no reports; Open311 and the hotline import name themselves."""
+    if channel in CHANNEL_SOURCES:
+        return CHANNEL_SOURCES[channel]
+    if channel == SYSTEM:
+        return tuple(Source.values)
+    if is_public_reporter(user):
+        return (Source.RESIDENT,)
+    if is_administrator(user):
+        return ()
+    if user.role in GRID_STAFF:
+        return (Source.PATROL,)
+    return STAFF_SOURCES
+
+
+def default_source(user: User | None) -> str:
+    """The source a person's report takes when they name none (the JSON API)."""
+    sources = intake_sources(user)
+    if not sources:
+        return ""
+    return Source.SUPERVISOR if sources == STAFF_SOURCES else sources[0]
+
+
+def check_intake(report: Report, *, channel: str, client: str = "", locate=grid_selectors.locate_grid) -> grid_selectors.GridRef:
+    """The intake rules, the same on every way in; returns the report's grid or raises.
+
+    - public intake (a resident, or nobody signed in) is rate-limited per client address
+      (``client``: ``ratelimit.client_address(request)``; ``GRIDGOV_INTAKE_RATE``), counted first
+      so that refused reports count too, raising ``ratelimit.RateLimited``;
+    - the source must be one the reporter's role may name (``intake_sources``);
+    - a resident must leave a phone (the case is looked up and called back by it);
+    - grid staff report from patrol inside their own unit only (a grid worker without a grid cannot);
+    - and everything ``check_report`` checks (category, text, a point inside the district).
+    Each refusal is an ``IntakeError`` whose message is a whole sentence naming the field."""
+    person = channel == PERSON
+    if person and client and is_public_reporter(report.reporter):
+        ratelimit.count_hit(ratelimit.bucket_key("intake", "address", client), ratelimit.configured_rate())
+    allowed = intake_sources(report.reporter if person else None, channel)
+    if report.source not in allowed:
+        if not allowed:
+            raise IntakeError(_("Your role does not take reports in."))
+        raise IntakeError(
+            _("A report from you cannot have the source “%(source)s”; use one of: %(allowed)s.")
+            % {"source": str(report.source)[:20], "allowed": ", ".join(allowed)}
+        )
+    if person and is_public_reporter(report.reporter) and not (report.reporter_phone or "").strip():
+        raise IntakeError(_("Leave a phone number, so that the case can be looked up and you can be called back."))
+    grid = check_report(report, locate)
+    if person and report.reporter is not None and report.reporter.role in GRID_STAFF:
+        region = report.reporter.region
+        if region is None:
+            raise IntakeError(_("You have no grid of your own yet, so you cannot report from patrol; ask for your unit to be set."))
+        if not grid.code.startswith(region.code):
+            raise IntakeError(_("Report from inside your own grid: the pin is outside it."))
+    return grid
+
+
 def _new_case(report: Report, grid: grid_selectors.GridRef, now: datetime, calendar: WorkingCalendar) -> Case:
     return Case(
         category=report.category,
@@ -168,8 +248,18 @@ def _number(cases: Sequence[Case]) -> None:
             case.number = number
 
 
-def report_case(report: Report, *, photos: Sequence = (), at: datetime | None = None, calendar: WorkingCalendar | None = None) -> Case:
-    """Take in one report: locate its grid, number it, start the intake clock.
+def report_case(
+    report: Report,
+    *,
+    photos: Sequence = (),
+    at: datetime | None = None,
+    calendar: WorkingCalendar | None = None,
+    channel: str = SYSTEM,
+    client: str = "",
+) -> Case:
+    """Take in one report: check the intake rules of its way in (``check_intake``: the page and
+    the JSON API pass ``channel=PERSON`` and the client's address), locate its grid, number it,
+    start the intake clock.
 
     The photos are decoded and re-encoded before the transaction opens: that takes up to a
     second or so each, during which the day's case counter (and, on SQLite, the database's one
@@ -179,6 +269,7 @@ def report_case(report: Report, *, photos: Sequence = (), at: datetime | None = 
     lost) returns that case and writes nothing."""
     if report.intake_key and (earlier := _case_of_intake_key(report.intake_key)) is not None:
         return earlier
+    check_intake(report, channel=channel, client=client)  # before the transaction: a refusal still counts
     prepared = _prepare_photos(photos)
     try:
         with transaction.atomic():

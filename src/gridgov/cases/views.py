@@ -35,13 +35,12 @@ from .forms import (
     grouped_categories,
 )
 from .models import Case, Source, State
-from .ratelimit import LookupLocked, RateLimited, check_rate, configured_rate, guarded_lookup, too_many_requests
+from .ratelimit import LookupLocked, RateLimited, check_rate, client_address, configured_rate, guarded_lookup, too_many_requests
 from .workflow import INTAKE, TRANSITIONS, CaseChanged, NotAllowed, WorkflowError, combined_steps
 
 PAGE_SIZE = 50
 GRID_STAFF = frozenset({Role.GRID_WORKER, Role.GRID_CHIEF})
-# Sources command-centre staff may pick when they take a report in on someone's behalf.
-STAFF_SOURCES = [Source.HOTLINE, Source.SUPERVISOR, Source.DEPARTMENT, Source.RESIDENT, Source.SENSOR]
+STAFF_SOURCES = services.STAFF_SOURCES  # what staff may pick on the form (the rule: services.intake_sources)
 REPORTED_SESSION_KEY = "cases.reported_number"
 DEFAULT_LOOKUP_RATE = "60/h"
 
@@ -75,15 +74,13 @@ def report(request):
         "sources": [(s.value, s.label) for s in STAFF_SOURCES] if role == "staff" else None,
     }
     if request.method == "POST":
-        if role == "resident":
-            try:
-                check_rate(request, "intake")
-            except RateLimited as error:
-                return too_many_requests(error)
         form = ReportForm(request.POST, **form_options)
         form.set_photos(request.FILES.getlist("photos"))
         if form.is_valid():
-            case = _take_report(request, form, role)
+            try:
+                case = _take_report(request, form, role)
+            except RateLimited as error:
+                return too_many_requests(error)
             if case is not None:
                 request.session[REPORTED_SESSION_KEY] = case.number
                 return redirect("report:done")
@@ -100,9 +97,6 @@ def report(request):
 def _take_report(request, form: ReportForm, role: str) -> Case | None:
     data = form.cleaned_data
     user = request.user if request.user.is_authenticated else None
-    if role == "grid" and not _inside_own_unit(user, data["lat"], data["lng"]):
-        form.add_error(None, _("Report from inside your own grid: the pin is outside it."))
-        return None
     source = {"resident": Source.RESIDENT, "grid": Source.PATROL}.get(role) or data["source"]
     try:
         return services.report_case(
@@ -111,18 +105,11 @@ def _take_report(request, form: ReportForm, role: str) -> Case | None:
                 address=data["address"], source=source, reporter=user, reporter_name=data["reporter_name"],
                 reporter_phone=data["reporter_phone"], intake_key=form.intake_key(),
             ),
-            photos=form.photos,
+            photos=form.photos, channel=services.PERSON, client=client_address(request),
         )  # fmt: skip
-    except ValueError as error:  # IntakeError, or a photo the photo service refused
+    except ValueError as error:  # IntakeError (the intake rules: services.check_intake), or a refused photo
         form.add_error(None, str(error))
         return None
-
-
-def _inside_own_unit(user, lat: float, lng: float) -> bool:
-    if user.region_id is None:
-        return True
-    location = grid_selectors.locate_point(lat, lng)
-    return location is not None and location.grid.code.startswith(user.region.code)
 
 
 def _report_map(user) -> dict:

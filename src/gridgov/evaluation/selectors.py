@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.accounts.models import Department, Role, User
+from gridgov.accounts.selectors import data_scope
 from gridgov.caching import KeyedCache, ProcessCache
 from gridgov.cases import selectors as case_selectors
 from gridgov.grids import selectors as grid_selectors
@@ -197,13 +198,13 @@ def _quoted(name: str) -> str:
 
 
 def _scope_key(user: User | None) -> tuple:
+    """The cache key of a scope: the same rule the figures are filtered by, so two users share
+    cached figures only when they see the same cases (a grid worker without a grid sees none,
+    not the district's)."""
     if user is None:
         return ("all",)
-    if user.role == Role.RESIDENT:
-        return ("resident", user.pk)
-    if user.role == Role.DEPARTMENT_HANDLER:
-        return ("department", user.department_id)
-    return ("region", user.region.code if user.region_id else "")
+    scope = data_scope(user)
+    return (scope.kind, scope.key)
 
 
 RUNNING_GRAIN_SECONDS = 60  # a running period is counted as of the minute: repeated reads within it are free

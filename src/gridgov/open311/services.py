@@ -26,7 +26,7 @@ from gridgov.accounts.services import audit_event, record_audit, record_audits
 from gridgov.bulk import insert_objects, update_rows
 from gridgov.cases import selectors as case_selectors
 from gridgov.cases.models import Category, Source
-from gridgov.cases.services import IntakeError, Report, check_report, report_cases
+from gridgov.cases.services import OPEN311, IntakeError, Report, check_intake, report_cases
 from gridgov.grids import selectors as grid_selectors
 
 from . import serializers
@@ -267,7 +267,7 @@ def submit_request(api_key: ApiKey, form, idempotency_key: str = "") -> Created:
     extras = _checked_extras(form)
     report = _report(category, form, extras, location)
     try:
-        check_report(report)
+        check_intake(report, channel=OPEN311)  # the intake rules of every way in (its rate limit: views.py, per key)
     except IntakeError as error:
         raise Open311Error(400, str(error)) from error
     try:

@@ -14,7 +14,8 @@ from decimal import Decimal
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 
-from gridgov.accounts.models import Role, User
+from gridgov.accounts.models import User
+from gridgov.accounts.selectors import data_scope
 from gridgov.economy.selectors import growth_rate, round_growth
 
 from .models import (
@@ -43,7 +44,6 @@ MEASURES = {
     "started": (Stage.STARTED, Stage.RESTARTED),
     "completed": (Stage.PRODUCING, Stage.COMPLETED),
 }
-DISTRICT_ROLES = {Role.LEADER, Role.DISPATCHER, Role.SHIFT_LEAD, Role.INTAKE_CLERK, Role.VERIFIER, Role.SYSTEM_ADMIN}
 
 
 def percent(part, whole) -> Decimal | None:
@@ -55,12 +55,12 @@ def percent(part, whole) -> Decimal | None:
 
 def region_code(user: User | None) -> str | None:
     """The code prefix a user's project scope is limited to; "" for the whole district;
-    None for no projects at all (residents, department handlers, anonymous)."""
-    if user is None or not user.is_authenticated or user.role in (Role.RESIDENT, Role.DEPARTMENT_HANDLER):
-        return None
-    if user.region_id is None:
+    None for no projects at all (residents, department handlers, anonymous, the three
+    administrators, a unit role without its unit). The data scope of accounts.selectors decides."""
+    scope = data_scope(user)
+    if scope.kind == "district":
         return ""
-    return user.region.code
+    return scope.key if scope.kind == "unit" else None
 
 
 def visible_projects(user: User | None) -> QuerySet[Project]:
