@@ -173,3 +173,20 @@ def test_the_real_demo_district(db):
     sample = list(Case.objects.select_related("category").order_by("?")[:300])
     for case in sample:
         replay(case, list(case.steps.order_by("at", "id")), calendar)
+
+
+def test_random_history_leaves_out_the_project_problem_categories(network):
+    """Blocking problems of projects are raised only through the project service; random demo
+    cases in 06 91–95 would be problems of no project."""
+    from gridgov.demo.cases import history_categories
+
+    problem_codes = {"0691", "0692", "0693", "0694", "0695"}
+    active = set(Category.objects.filter(is_active=True).values_list("kind", "code"))
+    assert {("event", code) for code in problem_codes} <= active
+    assert set(history_categories().values_list("kind", "code")) == active - {("event", code) for code in problem_codes}
+    calendar = sla.working_calendar()
+    departments = dict(Department.objects.values_list("id", "code"))
+    planned = plan_case_history(
+        demo_grids(), list(history_categories()), departments, seed=7, until=UNTIL, calendar=calendar, days=365, per_grid_month=30.0
+    )
+    assert planned and not [case for case in planned if case.category.kind == "event" and case.category.code in problem_codes]

@@ -112,16 +112,28 @@ def test_the_other_pages_fit_a_phone(new_page, live_server, people, screenshot):
 
     build_projects_and_economy(20240901, year=2026)
     office = new_page(PHONE_VIEWPORT)
+    complaints = []  # the charts draw under the CSP: no inline script or style
+    office.on("console", lambda message: complaints.append(message.text) if "Content Security Policy" in message.text else None)
+    office.on("pageerror", lambda error: complaints.append(str(error)))
     sign_in(office, live_server, people["office"], "/economy/?month=2026-08")
     expect(office.locator("[data-testid=economy-table]")).to_contain_text("1251.3")
-    for path, name in (
-        ("/economy/?month=2026-08", "economy"),
-        ("/economy/briefing/?month=2026-08", "briefing"),
-        ("/projects/?year=2026&first=1&last=8", "project-list"),
-        ("/projects/chains/automobile/", "chain"),
-        ("/projects/renewal/?year=2026", "renewal"),
-        ("/projects/problems/", "problems"),
+    for path, name, chart in (
+        ("/economy/?month=2026-08", "economy", "trend-chart"),
+        ("/economy/briefing/?month=2026-08", "briefing", None),
+        ("/projects/?year=2026&first=1&last=8", "project-list", "counts-chart"),
+        ("/projects/chains/automobile/", "chain", "chain-chart"),
+        ("/projects/renewal/?year=2026", "renewal", None),
+        ("/projects/problems/", "problems", None),
     ):
         office.goto(f"{live_server.url}{path}")
+        if chart:
+            expect(office.locator(f"[data-testid={chart}] canvas")).to_be_visible()
         screenshot(office, f"phone-{name}")
         assert office.evaluate("document.documentElement.scrollWidth") <= 390 + 1, path
+    # With the graph drawn, the chain's list folds away but stays one click from its projects.
+    office.goto(f"{live_server.url}/projects/chains/automobile/")
+    expect(office.locator("[data-testid=chain-chart] canvas")).to_be_visible()
+    expect(office.locator("[data-testid=chain-diagram]")).to_be_hidden()
+    office.locator("#chain-list summary").click()
+    expect(office.locator("[data-testid=chain-diagram]")).to_be_visible()
+    assert complaints == []

@@ -648,13 +648,21 @@ def write_case_history(planned: list[PlannedCase], calendar: WorkingCalendar) ->
     return len(planned)
 
 
+def history_categories():
+    """The categories random demo cases are drawn from: every active one but the projects'
+    blocking-problem categories (06 91–95), which only the project service raises."""
+    from gridgov.projects.catalogue import PROBLEM_CATEGORIES, PROBLEM_KIND
+
+    return Category.objects.filter(is_active=True).exclude(kind=PROBLEM_KIND, code__in=[code for _kind, code, _name, _dept in PROBLEM_CATEGORIES])
+
+
 def build_case_history(seed: int, until: datetime | None = None, *, per_grid_month: float = CASES_PER_GRID_PER_MONTH) -> int:
     """Plan and write the demo district's case history up to ``until`` (default: now)."""
     from gridgov.cases.catalogue import seed_catalogue
 
     seed_catalogue()
     calendar = sla.working_calendar()
-    categories = list(Category.objects.filter(is_active=True))
+    categories = list(history_categories())
     departments = dict(Department.objects.values_list("id", "code"))
     planned = plan_case_history(
         demo_grids(), categories, departments, seed=seed, until=until or timezone.now(), calendar=calendar, per_grid_month=per_grid_month

@@ -166,3 +166,38 @@ def figures_for_export(year: int | None = None) -> QuerySet[MonthlyFigure]:
     if year is not None:
         figures = figures.filter(year=year)
     return figures.order_by("year", "month", "indicator__display_order", "indicator__code", "district__code")
+
+
+@dataclass(frozen=True)
+class BriefingHeadline:
+    """What the leader's dashboard shows of the monthly briefing: the last published month's
+    indicators (district-wide) and the ≥ 100 M project counts of the user's own project scope."""
+
+    year: int
+    month: int
+    rows: list[IndicatorRow]
+    project_counts: dict | None  # projects.selectors.Count_ per measure; None outside a project scope
+
+    @property
+    def month_value(self) -> str:
+        return f"{self.year}-{self.month:02d}"
+
+
+HEADLINE_INDICATORS = 4
+
+
+def briefing_headline(user) -> BriefingHeadline | None:
+    """The briefing's headline figures for the newest month the home district has figures for;
+    None when there is no home district or no figure yet. Five queries."""
+    from gridgov.projects import selectors as project_selectors
+
+    district = home_district()
+    latest = latest_period(district) if district else None
+    if latest is None:
+        return None
+    year, month = latest
+    rows = [row for row in period_table(district, year, month) if row.figure is not None and row.cumulative_growth is not None]
+    counts = None
+    if project_selectors.region_code(user) is not None:
+        counts = project_selectors.period_counts(project_selectors.Period.months(year, 1, month), project_selectors.visible_projects(user))
+    return BriefingHeadline(year, month, rows[:HEADLINE_INDICATORS], counts)

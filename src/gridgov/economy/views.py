@@ -63,8 +63,29 @@ def index(request):
         {
             "district": district, "year": year, "month": month, "month_value": f"{year}-{month:02d}", "rows": rows,
             "can_import": can_import(request.user), "trend_indicator": indicator, "trend": trend, "trend_high": high,
+            "trend_chart": trend_chart_data(indicator, trend) if trend else None,
         },
     )
+
+
+def _number(value):
+    return None if value is None else float(value)
+
+
+def trend_chart_data(indicator, trend) -> dict:
+    """An indicator's months for the trend chart (json_script): month values as bars, the
+    month's and the cumulative growth as lines. Month 2 is January and February together."""
+    return {
+        "months": [f"{f.year}-{f.month:02d}" for f in trend],
+        "values": [_number(f.month_value) for f in trend],
+        "monthGrowth": [_number(f.month_growth) for f in trend],
+        "cumulativeGrowth": [_number(f.cumulative_growth) for f in trend],
+        "text": {
+            "value": _("Month value (%(unit)s)") % {"unit": indicator.unit},
+            "monthGrowth": _("Month growth (%)"),
+            "cumulativeGrowth": _("Cumulative growth (%)"),
+        },
+    }
 
 
 @require_POST

@@ -23,6 +23,7 @@ from gridgov.accounts.models import Role
 from gridgov.cases import presenters as case_presenters
 from gridgov.cases import selectors as case_selectors
 from gridgov.cases.forms import CaseFilter
+from gridgov.economy import selectors as economy_selectors
 from gridgov.grids import selectors as grid_selectors
 
 from . import dashboard, selectors
@@ -270,21 +271,21 @@ def _map_indicators():
         yield key, INDICATORS[key].label
 
 
-def _dashboard_page(request, template: str, big: bool):
+def _dashboard_page(request, template: str, big: bool, briefing=None):
     period, picker, error = period_from_query(request.GET)
     data = dashboard.dashboard_payload(request.user, period, timezone.now())
     return render(
         request,
         template,
         {"period": period, "picker": picker, "error": error, "data": data, "config": _dashboard_config(request, period, big),
-         "scope_label": _scope_label(request.user), "shown_counts": SHOWN_COUNTS},
+         "scope_label": _scope_label(request.user), "shown_counts": SHOWN_COUNTS, "briefing": briefing},
         status=400 if error else 200,
     )  # fmt: skip
 
 
 @staff_only
 def dashboard_page(request):
-    return _dashboard_page(request, "evaluation/dashboard.html", big=False)
+    return _dashboard_page(request, "evaluation/dashboard.html", big=False, briefing=economy_selectors.briefing_headline(request.user))
 
 
 @staff_only

@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from gridgov.economy import selectors as economy_selectors
@@ -74,7 +75,47 @@ def project_list(request):
         "limit": PAGE_LIMIT,
         "period_query": f"year={data['year']}&first={data['first']}&last={data['last']}",
     }
+    context["counts_chart"] = counts_chart_data(context["counts"], period)
     return render(request, "projects/list.html", context)
+
+
+MEASURE_LABELS = {
+    "signed": _lazy("Signed"), "landed": _lazy("Landed"), "started": _lazy("Started or restarted"), "completed": _lazy("In production or completed"),
+}  # fmt: skip
+
+
+def counts_chart_data(counts, period) -> dict:
+    """The period counts for the chart script (json_script): this period beside a year earlier."""
+    return {
+        "measures": [str(MEASURE_LABELS[key]) for key in counts],
+        "keys": list(counts),
+        "current": [count.current for count in counts.values()],
+        "previous": [count.previous for count in counts.values()],
+        "text": {
+            "current": _("%(start)s to %(end)s") % {"start": period.start, "end": period.end},
+            "previous": _("%(start)s to %(end)s") % {"start": period.year_before().start, "end": period.year_before().end},
+        },
+    }
+
+
+def chain_chart_data(tiers) -> dict:
+    """The chain as nodes (tier, enterprises, projects, gap) for the graph script (json_script);
+    links run from every node of a tier to every node of the next one downstream."""
+    nodes, links = [], []
+    for tier_index, tier in enumerate(tiers):
+        for row, view in enumerate(tier):
+            nodes.append({
+                "id": str(view.node.pk), "name": view.node.name, "tier": tier_index, "row": row, "rows": len(tier), "gap": view.is_gap,
+                "enterprises": [e.name + (" ★" if e.is_leading else "") for e in view.enterprises],
+                "projects": [p.name for p in view.projects],
+            })  # fmt: skip
+        if tier_index:
+            links += [{"source": str(a.node.pk), "target": str(b.node.pk)} for a in tiers[tier_index - 1] for b in tier]
+    return {
+        "nodes": nodes,
+        "links": links,
+        "text": {"enterprises": _("Enterprises"), "projects": _("Projects"), "gap": _("Gap: no enterprise in the district")},
+    }
 
 
 @_scoped
@@ -138,11 +179,13 @@ def chain_list(request):
 @_scoped
 def chain_detail(request, code: str):
     chain = get_object_or_404(selectors.chains(), code=code)
+    tiers = selectors.chain_tiers(chain)
     return render(
         request,
         "projects/chain.html",
-        {"chain": chain, "tiers": selectors.chain_tiers(chain), "gaps": selectors.chain_gaps(chain), "rates": selectors.supporting_rates(chain)},
-    )
+        {"chain": chain, "tiers": tiers, "gaps": selectors.chain_gaps(chain), "rates": selectors.supporting_rates(chain),
+         "chart": chain_chart_data(tiers)},
+    )  # fmt: skip
 
 
 @_scoped
