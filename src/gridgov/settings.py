@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "gridgov.evaluation",
     "gridgov.economy",
     "gridgov.projects",
+    "gridgov.services",
 ]
 
 MIDDLEWARE = [
