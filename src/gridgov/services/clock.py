@@ -15,7 +15,7 @@ from datetime import datetime
 from gridgov.cases.calendar import WorkingCalendar
 from gridgov.cases.sla import resumed_deadline, working_calendar, working_day_length
 
-__all__ = ["WorkingCalendar", "calendar", "deadline_after", "stop", "restart", "used_seconds", "day_seconds"]
+__all__ = ["WorkingCalendar", "calendar", "day_seconds", "deadline_after", "restart", "stop", "used_seconds"]
 
 
 def calendar() -> WorkingCalendar:

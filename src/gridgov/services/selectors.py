@@ -15,7 +15,18 @@ from django.utils import timezone
 from gridgov.accounts.models import Role, User
 
 from . import clock
-from .models import BAD_GRADES, GOOD_GRADES, Application, Bundle, ItemLevel, Part, Rectification, ServiceItem, State, SubmittedMaterial
+from .models import (
+    BAD_GRADES,
+    GOOD_GRADES,
+    Application,
+    Bundle,
+    ItemLevel,
+    Part,
+    Rectification,
+    ServiceItem,
+    State,
+    SubmittedMaterial,
+)
 from .workflow import APPLICATION_OPEN, PART_OPEN
 
 ADMINISTRATORS = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})

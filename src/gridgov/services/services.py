@@ -35,7 +35,17 @@ from .models import (
     SubmittedMaterial,
 )
 from .uploads import CheckedFile, check_files
-from .workflow import APPLICATION_TRANSITIONS, CLOCK, PART_DECIDED, PART_TRANSITIONS, RESTART, STOP, NotAllowed, ServiceError, check
+from .workflow import (
+    APPLICATION_TRANSITIONS,
+    CLOCK,
+    PART_DECIDED,
+    PART_TRANSITIONS,
+    RESTART,
+    STOP,
+    NotAllowed,
+    ServiceError,
+    check,
+)
 
 RECTIFICATION_DAYS = 15  # working days a department has to rectify a bad rating
 

@@ -17,9 +17,9 @@ received ─accept→ accepted ──(last part decided)→ decided ─deliver�
 ``CLOCK`` says which actions stop and restart a clock; the clock itself is ``clock.py``.
 """
 
-from gridgov.accounts.models import Role
 from django.utils.translation import gettext as _
 
+from gridgov.accounts.models import Role
 from gridgov.cases.workflow import Transition
 
 from .models import State
