@@ -31,7 +31,7 @@ def test_export_then_import_updates_and_creates(built):
     workbook = _workbook(catalogue.export_catalogue())
     items = workbook[catalogue.ITEM_SHEET]
     assert items.max_row == 6 and workbook[catalogue.MATERIAL_SHEET].max_row == 9
-    items.append(["NEW-001", "新事项", "便民服务", "MR", "社区", 5, 2, 0, "窗口、online", 0, "是", "否"])
+    items.append(["NEW-001", "新事项", "convenience", "MR", "Community", 5, 2, 0, "window、online", 0, "是", "否"])
     workbook[catalogue.MATERIAL_SHEET].append(["NEW-001", "id-card", "身份证", "copy", 2, "否"])
     result = catalogue.import_catalogue(_save(workbook))
     assert not result.refusals and (result.created, result.updated) == (1, 5)

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from io import BytesIO
 
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from gridgov.accounts.models import Department, User
@@ -49,9 +50,14 @@ class ImportResult:
 
 
 def _choice(value, choices) -> str | None:
-    text = str(value or "").strip()
+    """A choice by its key or its label in Chinese or English (whatever language is active)."""
+    text = str(value or "").strip().lower()
     for key, label in choices:
-        if text.lower() == key or text == str(label):
+        names = {key, str(label).lower()}
+        for language in ("zh-hans", "en"):
+            with translation.override(language):
+                names.add(str(label).lower())
+        if text in names:
             return key
     return None
 
