@@ -45,6 +45,14 @@ VIEWERS = {
     "open311.apikey": {SYSTEM},
     "open311.submission": set(),  # queued reports carry personal data
     "otp_totp.totpdevice": {SECURITY},
+    "services.serviceitem": {SYSTEM},
+    "services.material": {SYSTEM},
+    "services.bundle": {SYSTEM},
+    "services.application": set(),  # applicants' personal data: none of the three
+    "services.part": set(),
+    "services.applicationstep": set(),
+    "services.submittedmaterial": set(),
+    "services.rectification": set(),
 }
 # Who may add records on a page (the rest of the three get 403 on the add page).
 ADDERS = {
@@ -57,6 +65,9 @@ ADDERS = {
     "grids.partyorganization": {SYSTEM},
     "grids.partymember": {SYSTEM},
     "grids.servicecentre": {SYSTEM},
+    "services.serviceitem": {SYSTEM},
+    "services.material": {SYSTEM},
+    "services.bundle": {SYSTEM},
 }
 
 
