@@ -6,7 +6,16 @@ from django.contrib import admin
 
 from gridgov.admin_mixins import AuditedAdminMixin, ReadOnlyAdminMixin
 
-from .models import Application, ApplicationStep, Bundle, Material, Part, Rectification, ServiceItem, SubmittedMaterial
+from .models import (
+    Application,
+    ApplicationStep,
+    Bundle,
+    Material,
+    Part,
+    Rectification,
+    ServiceItem,
+    SubmittedMaterial,
+)
 
 
 class MaterialInline(admin.TabularInline):
