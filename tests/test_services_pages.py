@@ -36,7 +36,7 @@ def _apply(client, lease):
 
 
 def test_business_opening_through_the_pages(client, setup):
-    catalogue, users = setup
+    _catalogue, users = setup
     client.force_login(users["boss"])
     assert client.get(reverse("services:catalogue")).status_code == 200
     refused = _apply(client, Upload(b"GIF89a not allowed", "lease.pdf"))
