@@ -7,8 +7,8 @@ import io
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import expect
 from PIL import Image
+from playwright.sync_api import expect
 
 from gridgov.accounts.models import Role, User
 from gridgov.services.models import Application, State
@@ -24,7 +24,7 @@ PHONE_VIEWPORT = {"width": 390, "height": 844}
 def people(transactional_db, network, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     catalogue = build_catalogue()
-    make = lambda name, role, **kw: User.objects.create_user(name, password=PASSWORD, role=role, **kw)  # noqa: E731
+    make = lambda name, role, **kw: User.objects.create_user(name, password=PASSWORD, role=role, **kw)
     return {
         "boss": make("boss", Role.RESIDENT),
         "clerk": make("clerk", Role.INTAKE_CLERK),

@@ -4,6 +4,7 @@ Pages, the JSON API and the demo call these; none changes the models directly. T
 checks come from the tables in ``workflow.py``; deadlines from ``clock.py``.
 """
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -193,7 +194,7 @@ def submit_application(
     try:
         with transaction.atomic():
             application = Application.objects.create(
-                number=f"tmp-{timezone.now().timestamp()}-{id(now)}",
+                number=f"tmp{uuid.uuid4().hex[:20]}",  # replaced by the dated number once the id is known
                 item=item,
                 bundle=bundle,
                 applicant_kind=applicant_kind,
