@@ -237,3 +237,20 @@ def test_an_oversized_pdf_is_refused(catalogue, people, network, settings):
 def test_a_certificate_cannot_replace_a_material_that_must_be_handed_in(catalogue, people, network):
     with pytest.raises(ServiceError, match="身份证"):
         _apply_for_bundle(catalogue, people, network, at(2026, 3, 2, 9, 0), files={"lease": pdf()}, certificates=("licence", "id-card"))
+
+
+def test_statistics_count_ratings_and_rectification_per_department(catalogue, people, network):
+    from datetime import date
+
+    application = _rated(catalogue, people, network, 1, "材料被要求提交两次")
+    tax = Rectification.objects.get(application=application, department__code="TX")
+    services.reply_rectification(actor=people["TX"], rectification=tax, reply="已整改", now=at(2026, 9, 28, 9, 0))
+    services.record_return_visit(actor=people["TX"], rectification=tax, note="认可", now=at(2026, 9, 28, 10, 0))
+    rows = {row["department__name"]: row for row in selectors.rating_figures_by_department(date(2026, 1, 1), date(2027, 1, 1))}
+    assert {name: (r["rated"], r["bad"], r["opened"], r["closed"]) for name, r in rows.items()} == {
+        "市场监管局": (1, 1, 1, 0), "公安分局": (1, 1, 1, 0), "税务局": (1, 1, 1, 1), "人民银行": (1, 1, 1, 0),
+    }
+    assert rows["税务局"]["rectified_rate"] == 1 and rows["市场监管局"]["rectified_rate"] == 0
+    figures = selectors.application_figures(date(2026, 1, 1), date(2027, 1, 1))
+    assert (figures["received"], figures["decided"], figures["on_time"], figures["bad"]) == (1, 1, 1, 1)
+    assert figures["bundle_one_day_rate"] == 1 and figures["good_rate"] == 0
