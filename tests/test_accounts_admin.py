@@ -61,6 +61,14 @@ VIEWERS = {
     "projects.renewalcompound": set(),
     "projects.renewaltarget": set(),
     "projects.supportingrate": set(),
+    "services.serviceitem": {SYSTEM},
+    "services.material": {SYSTEM},
+    "services.bundle": {SYSTEM},
+    "services.application": set(),  # applicants' personal data: none of the three
+    "services.part": set(),
+    "services.applicationstep": set(),
+    "services.submittedmaterial": set(),
+    "services.rectification": set(),
 }
 # Who may add records on a page (the rest of the three get 403 on the add page).
 ADDERS = {
@@ -79,6 +87,9 @@ ADDERS = {
     "projects.industry": {SYSTEM},
     "projects.industrychain": {SYSTEM},
     "projects.chainnode": {SYSTEM},
+    "services.serviceitem": {SYSTEM},
+    "services.material": {SYSTEM},
+    "services.bundle": {SYSTEM},
 }
 
 

@@ -18,6 +18,7 @@ from gridgov.evaluation.api import router as evaluation_router
 from gridgov.economy.api import router as economy_router
 from gridgov.grids.api import router as grids_router
 from gridgov.projects.api import router as projects_router
+from gridgov.services.api import router as services_router
 
 _DETAIL = {"type": "object", "required": ["detail"], "properties": {"detail": {"type": "string"}}}
 _VALIDATION = {"type": "object", "required": ["detail"], "properties": {"detail": {"type": "array", "items": {"type": "object"}}}}
@@ -74,3 +75,4 @@ api.add_router("/v1/cases/", cases_router)
 api.add_router("/v1/evaluation/", evaluation_router)
 api.add_router("/v1/projects/", projects_router)
 api.add_router("/v1/economy/", economy_router)
+api.add_router("/v1/services/", services_router)

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "gridgov.evaluation",
     "gridgov.economy",
     "gridgov.projects",
+    "gridgov.services",
 ]
 
 MIDDLEWARE = [
@@ -193,6 +194,8 @@ GRIDGOV_TILE_ATTRIBUTION = os.environ.get("GRIDGOV_TILE_ATTRIBUTION", "")
 # file size, pixels in the header, and pixels actually decoded (a larger JPEG is decoded at a
 # reduced scale; a larger PNG or WebP is refused).
 GRIDGOV_PHOTO_MAX_BYTES = int(os.environ.get("GRIDGOV_PHOTO_MAX_BYTES", 20 * 1024 * 1024))
+# Largest PDF an applicant may upload as a service material (images follow the photo limits).
+GRIDGOV_MATERIAL_MAX_BYTES = int(os.environ.get("GRIDGOV_MATERIAL_MAX_BYTES", 10 * 1024 * 1024))
 GRIDGOV_PHOTO_MAX_PIXELS = int(os.environ.get("GRIDGOV_PHOTO_MAX_PIXELS", 52_000_000))
 GRIDGOV_PHOTO_MAX_DECODED_PIXELS = int(os.environ.get("GRIDGOV_PHOTO_MAX_DECODED_PIXELS", 16_000_000))
 

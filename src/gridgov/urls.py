@@ -31,4 +31,5 @@ urlpatterns = [
     path("open311/v2/", include("gridgov.open311.urls")),
     path("projects/", include("gridgov.projects.urls")),
     path("economy/", include("gridgov.economy.urls")),
+    path("services/", include("gridgov.services.urls")),
 ]

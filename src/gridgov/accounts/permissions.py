@@ -40,6 +40,10 @@ SYSTEM_ADMIN_PERMISSIONS = frozenset(
         *_crud("projects.industry"),
         *_crud("projects.industrychain"),
         *_crud("projects.chainnode"),
+        # The one-stop services' catalogue; applications carry personal data and stay out.
+        *_crud("services.serviceitem"),
+        *_crud("services.material"),
+        *_crud("services.bundle"),
         # Background tasks (reminders, photo sweeps) and their errors: operating the system.
         "django_tasks_database.view_dbtaskresult",
     }

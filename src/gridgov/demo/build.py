@@ -14,7 +14,13 @@ from gridgov.accounts.models import Role, User
 from gridgov.accounts.services import record_audit
 from gridgov.grids.codes import Level
 from gridgov.grids.importing import FeatureRecord, import_features
-from gridgov.grids.models import GridStaff, PartyMember, PartyOrganization, Region, ServiceCentre
+from gridgov.grids.models import (
+    GridStaff,
+    PartyMember,
+    PartyOrganization,
+    Region,
+    ServiceCentre,
+)
 from gridgov.grids.services import bump_network_revision
 
 from . import DEFAULT_SEED, DEMO_DISTRICT_CODE
@@ -22,6 +28,7 @@ from .cases import build_case_history, remove_case_history
 from .district import DemoDistrict, generate_district
 from .economy import build_projects_and_economy, remove_projects_and_economy
 from .people import CentrePlan, GridPeople, generate_people, plan_service_centres
+from .services import build_services, remove_services
 from .users import demo_username
 
 
@@ -76,6 +83,7 @@ def build_demo_district(
     _write_centres(centres, ids)
     case_count = build_case_history(seed) if cases else 0
     case_count += build_projects_and_economy(seed)["problems"]  # projects' blocking problems are cases too
+    build_services(seed)
     summary = BuildSummary(
         seed=seed,
         streets=len(district.streets),
@@ -158,6 +166,7 @@ def remove_demo_district(*, actor: User | None = None) -> int:
         raise DemoError(f"accounts scoped to the demo district must be moved or removed first: {names}")
     remove_case_history(DEMO_DISTRICT_CODE)
     remove_projects_and_economy(DEMO_DISTRICT_CODE)
+    remove_services()
     removed = 0
     for level in (Level.GRID, Level.COMMUNITY, Level.STREET, Level.DISTRICT):
         removed += Region.objects.filter(level=level, code__startswith=DEMO_DISTRICT_CODE).delete()[1].get("grids.Region", 0)

@@ -1,0 +1,171 @@
+"""Reads: what each user may see (data scope), inboxes, materials per department, statistics.
+
+Scope, closed by default: a resident sees their own applications; a department handler the
+applications with a part for their department; staff of a street or community the applications
+received at a service point inside their unit; district-level staff (no unit) every one; the
+three administrators none (applications carry personal data). Statistics aggregate in SQL.
+"""
+
+from datetime import date, datetime
+
+from django.db.models import Avg, Count, F, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from gridgov.accounts.models import Role, User
+
+from . import clock
+from .models import (
+    BAD_GRADES,
+    GOOD_GRADES,
+    Application,
+    Bundle,
+    ItemLevel,
+    Part,
+    Rectification,
+    ServiceItem,
+    State,
+    SubmittedMaterial,
+)
+from .workflow import APPLICATION_OPEN, PART_OPEN
+
+ADMINISTRATORS = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
+
+
+def visible_applications(user: User) -> QuerySet[Application]:
+    applications = Application.objects.all()
+    if not user.is_authenticated or user.role in ADMINISTRATORS:
+        return applications.none()
+    if user.role == Role.RESIDENT:
+        return applications.filter(applicant_user=user)
+    if user.role == Role.DEPARTMENT_HANDLER:
+        if user.department_id is None:
+            return applications.none()
+        return applications.filter(pk__in=Part.objects.filter(department_id=user.department_id).values("application_id"))
+    if user.region_id is not None:
+        return applications.filter(service_point_code__startswith=user.region.code)
+    return applications
+
+
+def visible_parts(user: User) -> QuerySet[Part]:
+    parts = Part.objects.select_related("application", "item", "department")
+    if user.role == Role.DEPARTMENT_HANDLER:
+        return parts.filter(department_id=user.department_id) if user.department_id else parts.none()
+    return parts.filter(application__in=visible_applications(user))
+
+
+def department_inbox(user: User) -> QuerySet[Part]:
+    """Open parts the user may work, the nearest deadline first."""
+    parts = visible_parts(user).filter(state__in=PART_OPEN)
+    if user.role in (Role.COMMUNITY_STAFF, Role.STREET_STAFF):
+        parts = parts.exclude(item__level=ItemLevel.DISTRICT)
+    return parts.order_by(F("deadline").asc(nulls_last=True), "id")
+
+
+def window_queue(user: User) -> QuerySet[Application]:
+    """Applications waiting on the window: to check and accept, to correct, to deliver."""
+    return visible_applications(user).filter(state__in=[*APPLICATION_OPEN, State.DECIDED]).exclude(state=State.ACCEPTED).order_by("deadline", "id")
+
+
+def materials_for_part(part: Part) -> QuerySet[SubmittedMaterial]:
+    """The materials a department sees: every submitted one its item asks for, including those
+    handed in once for several items of a bundle."""
+    keys = part.item.materials.values("key")
+    return SubmittedMaterial.objects.filter(application_id=part.application_id, key__in=keys)
+
+
+def overdue_rectifications(now: datetime | None = None) -> QuerySet[Rectification]:
+    return Rectification.objects.filter(closed_at__isnull=True, due_at__lt=now or timezone.now())
+
+
+# --- statistics ---------------------------------------------------------------------------------
+
+
+def catalogue_figures() -> dict:
+    items = ServiceItem.objects.filter(is_active=True)
+    totals = items.aggregate(
+        total=Count("id"),
+        one_go=Count("id", filter=Q(one_go=True)),
+        community=Count("id", filter=Q(level=ItemLevel.COMMUNITY)),
+        no_visit=Count("id", filter=Q(visits=0)),
+        at_most_one_visit=Count("id", filter=Q(visits__lte=1)),
+        anywhere=Count("id", filter=Q(anywhere=True)),
+    )
+    by_level = {row["level"]: row for row in items.values("level").annotate(
+        count=Count("id"),
+        window=Count("id", filter=Q(by_window=True)),
+        online=Count("id", filter=Q(by_online=True)),
+        mobile=Count("id", filter=Q(by_mobile=True)),
+        self_service=Count("id", filter=Q(by_self_service=True)),
+    ).order_by("level")}
+    totals["by_level"] = [by_level.get(level, {"level": level, "count": 0, "window": 0, "online": 0, "mobile": 0, "self_service": 0}) for level in ItemLevel.values]
+    totals["bundles"] = Bundle.objects.filter(is_active=True).count()
+    totals["no_visit_share"] = totals["no_visit"] / totals["total"] if totals["total"] else None
+    return totals
+
+
+def _share(part, whole):
+    return part / whole if whole else None
+
+
+def application_figures(start: date, end: date, applications: QuerySet[Application] | None = None) -> dict:
+    """Figures of the applications received in [start, end)."""
+    day = clock.day_seconds()
+    rows = (applications if applications is not None else Application.objects.all()).filter(received_at__date__gte=start, received_at__date__lt=end)
+    totals = rows.aggregate(
+        received=Count("id"),
+        decided=Count("id", filter=Q(decided_at__isnull=False)),
+        on_time=Count("id", filter=Q(on_time=True)),
+        avg_used=Avg("used_working_seconds"),
+        avg_promised=Avg("promised_days", filter=Q(decided_at__isnull=False)),
+        avg_legal=Avg("legal_days", filter=Q(decided_at__isnull=False)),
+        rated=Count("id", filter=Q(grade__isnull=False)),
+        good=Count("id", filter=Q(grade__in=list(GOOD_GRADES))),
+        bad=Count("id", filter=Q(grade__in=list(BAD_GRADES))),
+        bundles=Count("id", filter=Q(bundle__isnull=False, decided_at__isnull=False)),
+        bundles_one_day=Count("id", filter=Q(bundle__isnull=False, used_working_seconds__lte=day)),
+    )
+    totals["on_time_rate"] = _share(totals["on_time"], totals["decided"])
+    totals["good_rate"] = _share(totals["good"], totals["rated"])
+    totals["bundle_one_day_rate"] = _share(totals["bundles_one_day"], totals["bundles"])
+    totals["avg_used_days"] = totals["avg_used"] / day if totals["avg_used"] is not None else None
+    totals["by_month"] = list(rows.annotate(month=TruncMonth("received_at")).values("month").annotate(count=Count("id")).order_by("month"))
+    return totals
+
+
+def rating_figures_by_department(start: date, end: date) -> list[dict]:
+    """Per department: rated applications it worked, good ones, bad ones, rectifications and the
+    share rectified."""
+    parts = Part.objects.filter(application__received_at__date__gte=start, application__received_at__date__lt=end, application__grade__isnull=False)
+    rows = {
+        row["department_id"]: row
+        for row in parts.values("department_id", "department__name").annotate(
+            rated=Count("application_id", distinct=True),
+            good=Count("application_id", distinct=True, filter=Q(application__grade__in=list(GOOD_GRADES))),
+            bad=Count("application_id", distinct=True, filter=Q(application__grade__in=list(BAD_GRADES))),
+        )
+    }
+    rectified = Rectification.objects.filter(application__received_at__date__gte=start, application__received_at__date__lt=end)
+    for row in rectified.values("department_id").annotate(opened=Count("id"), closed=Count("id", filter=Q(closed_at__isnull=False)), late=Count("id", filter=Q(closed_at__isnull=True, due_at__lt=timezone.now()))):
+        target = rows.get(row["department_id"])
+        if target is not None:
+            target.update(opened=row["opened"], closed=row["closed"], late=row["late"])
+    result = []
+    for row in sorted(rows.values(), key=lambda r: r["department__name"]):
+        row.setdefault("opened", 0), row.setdefault("closed", 0), row.setdefault("late", 0)
+        row["good_rate"] = _share(row["good"], row["rated"])
+        row["rectified_rate"] = _share(row["closed"], row["opened"])
+        result.append(row)
+    return result
+
+
+def rating_figures_by_service_point(start: date, end: date) -> list[dict]:
+    rows = Application.objects.filter(received_at__date__gte=start, received_at__date__lt=end, grade__isnull=False)
+    result = list(
+        rows.values("service_point_code", "service_point__name").annotate(
+            rated=Count("id"), good=Count("id", filter=Q(grade__in=list(GOOD_GRADES))), bad=Count("id", filter=Q(grade__in=list(BAD_GRADES)))
+        ).order_by("service_point_code")
+    )
+    for row in result:
+        row["good_rate"] = _share(row["good"], row["rated"])
+    return result

@@ -1,0 +1,201 @@
+"""Pages of the one-stop services: the catalogue, applying (a phone-sized form), an
+application's page (window steps, the department's steps on its part, the applicant's rating),
+the window queue, the department inbox, and the statistics with Excel export.
+
+Every change goes through services.py; a refused step shows its whole-sentence reason and the
+form keeps what was typed."""
+
+from datetime import date
+from io import BytesIO
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, HttpResponseForbidden
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gridgov.accounts.models import Role
+from gridgov.masking import mask_id_number, mask_phone
+
+from . import catalogue, selectors, services
+from .models import (
+    ApplicantKind,
+    Bundle,
+    Delivery,
+    Grade,
+    ServiceItem,
+    SpecialProcedure,
+)
+from .workflow import APPLICATION_TRANSITIONS, PART_TRANSITIONS, ServiceError
+
+STAFF_ROLES = frozenset(Role.values) - {Role.RESIDENT, Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN}
+
+
+def catalogue_page(request):
+    items = ServiceItem.objects.filter(is_active=True).select_related("department")
+    level = request.GET.get("level", "")
+    if level:
+        items = items.filter(level=level)
+    return render(request, "services/catalogue.html", {
+        "items": items[:300], "count": items.count(), "bundles": Bundle.objects.filter(is_active=True).prefetch_related("items"),
+        "figures": selectors.catalogue_figures(), "level": level,
+    })
+
+
+@login_required
+def catalogue_export(request):
+    response = HttpResponse(catalogue.export_catalogue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = 'attachment; filename="service-catalogue.xlsx"'
+    return response
+
+
+def _subject(kind: str, code: str):
+    model = Bundle if kind == "bundle" else ServiceItem if kind == "item" else None
+    if model is None:
+        raise Http404
+    return get_object_or_404(model, code=code, is_active=True)
+
+
+@login_required
+def apply(request, kind: str, code: str):
+    subject = _subject(kind, code)
+    fields = services.combined_form(subject)
+    materials = services.required_materials(subject)
+    error, values = None, request.POST if request.method == "POST" else {}
+    if request.method == "POST":
+        try:
+            application = services.submit_application(
+                actor=request.user,
+                item=subject if kind == "item" else None,
+                bundle=subject if kind == "bundle" else None,
+                applicant_kind=request.POST.get("applicant_kind", ApplicantKind.PERSON),
+                applicant_name=request.POST.get("applicant_name", ""),
+                phone=request.POST.get("phone", ""),
+                id_number=request.POST.get("id_number", ""),
+                enterprise_name=request.POST.get("enterprise_name", ""),
+                channel="online" if request.user.role == Role.RESIDENT else "window",
+                service_point=request.user.region if request.user.role != Role.RESIDENT else None,
+                form_data={f["key"]: request.POST.get(f"field_{f['key']}", "")[:500] for f in fields},
+                files={m.key: request.FILES.get(f"material_{m.key}") for m in materials if request.FILES.get(f"material_{m.key}")},
+                certificates=[m.key for m in materials if request.POST.get(f"certificate_{m.key}")],
+            )
+        except ServiceError as refusal:
+            error = str(refusal)
+        else:
+            messages.success(request, _("Application %(number)s has been received.") % {"number": application.number})
+            return redirect("services:detail", number=application.number)
+    return render(request, "services/apply.html", {"subject": subject, "kind": kind, "fields": fields, "materials": materials, "error": error, "values": values, "kinds": ApplicantKind.choices}, status=400 if error else 200)
+
+
+@login_required
+def my_applications(request):
+    return render(request, "services/list.html", {"title": _("My applications"), "applications": selectors.visible_applications(request.user).select_related("item", "bundle")[:200]})
+
+
+@login_required
+def window(request):
+    if request.user.role not in STAFF_ROLES:
+        return HttpResponseForbidden()
+    return render(request, "services/list.html", {"title": _("Window queue"), "applications": selectors.window_queue(request.user).select_related("item", "bundle")[:200]})
+
+
+@login_required
+def inbox(request):
+    if request.user.role not in STAFF_ROLES:
+        return HttpResponseForbidden()
+    return render(request, "services/inbox.html", {"parts": selectors.department_inbox(request.user)[:200], "now": timezone.now()})
+
+
+@login_required
+def detail(request, number: str):
+    application = get_object_or_404(selectors.visible_applications(request.user).select_related("item", "bundle"), number=number)
+    error = None
+    if request.method == "POST":
+        try:
+            _act(request, application)
+        except ServiceError as refusal:
+            error = str(refusal)
+        else:
+            return redirect("services:detail", number=number)
+    revealed = None
+    if request.GET.get("reveal") and request.user.role in STAFF_ROLES:
+        try:
+            revealed = services.reveal_applicant(actor=request.user, application=application)
+        except ServiceError as refusal:
+            error = str(refusal)
+    role = request.user.role
+    parts = []
+    for part in application.parts.select_related("item", "department"):
+        actions = [a for a, t in PART_TRANSITIONS.items() if part.state in t.sources and role in t.roles and services.holds_part(request.user, part)]
+        parts.append({"part": part, "actions": actions, "materials": selectors.materials_for_part(part) if role in STAFF_ROLES else []})
+    actions = [a for a, t in APPLICATION_TRANSITIONS.items() if application.state in t.sources and role in t.roles and a != "rate"]
+    can_rate = application.state in APPLICATION_TRANSITIONS["rate"].sources and role == Role.RESIDENT
+    return render(request, "services/detail.html", {
+        "application": application, "parts": parts, "actions": actions, "can_rate": can_rate, "error": error,
+        "phone": mask_phone(application.phone), "id_number": mask_id_number(application.id_number), "revealed": revealed,
+        "staff": role in STAFF_ROLES, "missing": services.missing_materials(application),
+        "submitted": application.submitted.all(), "steps": application.steps.all() if role in STAFF_ROLES else [],
+        "grades": Grade.choices, "deliveries": Delivery.choices, "specials": SpecialProcedure.choices,
+    }, status=400 if error else 200)
+
+
+def _act(request, application):
+    action, note = request.POST.get("action", ""), request.POST.get("note", "")
+    if action == "rate":
+        services.rate_application(actor=request.user, application=application, grade=request.POST.get("grade"), reasons=request.POST.get("reasons", ""))
+    elif action in PART_TRANSITIONS:
+        part = application.parts.filter(pk=request.POST.get("part") or 0).first()
+        if part is None:
+            raise ServiceError(_("This part of the application does not exist."))
+        services.act_on_part(actor=request.user, part=part, action=action, note=note, special_kind=request.POST.get("special_kind", ""), result_document=request.POST.get("result_document", ""))
+    elif action == "resubmit" or (action == "materials"):
+        services.add_materials(actor=request.user, application=application, files={k[len("material_"):]: f for k, f in request.FILES.items() if k.startswith("material_")})
+    else:
+        services.take_action(actor=request.user, application=application, action=action, note=note, delivery=request.POST.get("delivery", ""))
+
+
+def _year(request) -> int:
+    try:
+        year = int(request.GET.get("year") or timezone.localdate().year)
+    except ValueError:
+        year = timezone.localdate().year
+    return year if 2000 <= year <= 2100 else timezone.localdate().year
+
+
+@login_required
+def statistics(request):
+    if request.user.role not in STAFF_ROLES:
+        return HttpResponseForbidden()
+    year = _year(request)
+    start, end = date(year, 1, 1), date(year + 1, 1, 1)
+    context = {
+        "year": year, "catalogue": selectors.catalogue_figures(),
+        "figures": selectors.application_figures(start, end, selectors.visible_applications(request.user)),
+        "departments": selectors.rating_figures_by_department(start, end),
+        "points": selectors.rating_figures_by_service_point(start, end),
+    }
+    if request.GET.get("format") == "xlsx":
+        return _statistics_workbook(context)
+    return render(request, "services/statistics.html", context)
+
+
+def _statistics_workbook(context) -> HttpResponse:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("Departments")
+    sheet.append([_("Department"), _("Rated"), _("Good"), _("Bad"), _("Rectifications"), _("Rectified"), _("Overdue")])
+    for row in context["departments"]:
+        sheet.append([row["department__name"], row["rated"], row["good"], row["bad"], row["opened"], row["closed"], row["late"]])
+    months = workbook.create_sheet(_("Months"))
+    months.append([_("Month"), _("Applications")])
+    for row in context["figures"]["by_month"]:
+        months.append([f"{row['month']:%Y-%m}", row["count"]])
+    out = BytesIO()
+    workbook.save(out)
+    response = HttpResponse(out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="services-{context["year"]}.xlsx"'
+    return response
+
