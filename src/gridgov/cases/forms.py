@@ -90,6 +90,20 @@ class LookupForm(forms.Form):
         return selectors.case_by_number_and_phone(self.cleaned_data["number"].strip(), self.cleaned_data["phone"])
 
 
+class MeTooForm(forms.Form):
+    """我也遇到: the open case a resident also suffers from, and how to tell them of its changes."""
+
+    number = forms.CharField(label=_("Case number"), max_length=20)
+    phone = forms.CharField(label=_("Your phone"), max_length=20, error_messages={"required": _("Enter your phone so that we can tell you of each change.")})
+    email = forms.EmailField(label=_("Your e-mail"), max_length=254, required=False)
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"].strip()
+        if not PHONE.match(phone):
+            raise forms.ValidationError(_("Enter a phone number of digits only, e.g. 13800001234."))
+        return phone
+
+
 class RateForm(LookupForm):
     rating = forms.ChoiceField(label=_("How satisfied are you?"), choices=Rating.choices, widget=forms.RadioSelect)
 

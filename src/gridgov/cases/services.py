@@ -20,10 +20,11 @@ from gridgov.grids.models import Region
 
 from . import sla
 from .calendar import WorkingCalendar
-from .models import Case, CaseCounter, Category, ExtensionRequest, Notification, Rating, SolvedLevel, Source, State, Step
+from .models import Case, CaseCounter, Category, ExtensionRequest, Notification, Rating, SolvedLevel, Source, State, Step, Subscriber
 from .selectors import can_act_on, holds_case
 from .workflow import (
     INTAKE,
+    OPEN_STATES,
     CaseChanged,
     IllegalTransition,
     NotAllowed,
@@ -344,11 +345,30 @@ def take_action(
             actor_role="system" if system else actor.role, at=now, note=note, public_note=public_note,
             deadline=case.deadline, data=context.step_data,
         )  # fmt: skip
-        _store_photos(case, step, prepared, phase="after" if action == "finish" else "before")
+        _store_photos(case, step, prepared, phase="after" if action in AFTER_PHOTO_ACTIONS else "before")
         record_audit(actor, f"cases.{action}", case, number=case.number, version=case.version)
+        _queue_resident_notice(step)
         if action == "rate" and case.rating == Rating.NOT_SATISFIED:
             return take_action(case.pk, "reopen", None, note="resident not satisfied", at=now, calendar=context.calendar, system=True)
         return case
+
+
+AFTER_PHOTO_ACTIONS = frozenset({"finish", "self_handle"})
+
+
+def _queue_resident_notice(step: Step) -> None:
+    """Residents hear of a public step once it has committed, from a background task."""
+    from .notifications import is_resident_notice
+
+    if is_resident_notice(step.action):
+        step_id = step.pk
+
+        def enqueue() -> None:
+            from .tasks import notify_residents
+
+            notify_residents.enqueue(step_id)
+
+        transaction.on_commit(enqueue)
 
 
 def _lock_cases_of_step(case_id: int, action: str, params: dict) -> None:
@@ -510,8 +530,17 @@ def _rate(ctx: _Context) -> None:
         raise WorkflowError(f"rate: rating must be one of {', '.join(Rating.values)}")
     if ctx.actor is not None and ctx.actor.role == Role.RESIDENT and ctx.case.reporter_id != ctx.actor.pk:
         raise NotAllowed(f"only the resident who reported case {ctx.case.number} may rate it")
+    comment = (ctx.params.get("comment") or "").replace("\x00", "").strip()
+    if len(comment) > MAX_RATING_COMMENT:
+        raise WorkflowError(
+            _("The comment has %(length)d characters; at most %(limit)d are allowed.") % {"length": len(comment), "limit": MAX_RATING_COMMENT}
+        )
     ctx.case.rating = rating
+    ctx.case.rating_comment = comment
     ctx.step_data["rating"] = rating
+
+
+MAX_RATING_COMMENT = 500
 
 
 def _reopen(ctx: _Context) -> None:
@@ -612,6 +641,20 @@ def _supervise(ctx: _Context) -> None:
     ctx.case.supervised = True
 
 
+def _self_handle(ctx: _Context) -> None:
+    """Handled on the spot by the grid's own staff: held by the grid, solved at grid level, and
+    waiting for verification like any finished case."""
+    case = ctx.case
+    if case.source != Source.PATROL:
+        raise NotAllowed(_("Only a problem reported from patrol can be handled on the spot; this case goes through intake."))
+    grid = Region.objects.get(pk=case.grid_id)
+    case.assigned_department, case.assigned_region = None, grid
+    case.escalation_level = case.solved_level = SolvedLevel.GRID
+    case.filed_at = case.dispatched_at = case.handled_at = ctx.now
+    case.deadline = sla.verify_deadline(ctx.calendar, case.category, ctx.now)
+    ctx.step_data.update({"region": grid.code, "level": SolvedLevel.GRID, "on_the_spot": True})
+
+
 _HANDLERS = {
     "accept": _accept,
     "reject": _close_without_handling,
@@ -635,7 +678,50 @@ _HANDLERS = {
     "suspend": _suspend,
     "resume": _resume,
     "supervise": _supervise,
+    "self_handle": _self_handle,
 }
+
+
+# --- "me too": a resident follows an open case instead of filing a duplicate ---------------------
+
+
+class MeTooError(ValueError):
+    """A "me too" that cannot be taken; the message is a whole sentence for the resident."""
+
+
+def subscribe_me_too(number: str, *, phone: str, email: str = "", at: datetime | None = None) -> tuple[Subscriber, bool]:
+    """Subscribe a resident's contact to an open case (我也遇到); returns the subscription and
+    whether it is new. Saying it twice with the same phone changes nothing (one per phone and
+    case), so the count of residents affected stays honest."""
+    from gridgov.crypto import blind_indexes
+
+    phone, email = (phone or "").strip(), (email or "").strip()
+    with transaction.atomic():
+        case = Case.objects.select_for_update(of=("self",)).filter(number=(number or "").strip()[:20]).first()
+        if case is None or case.state not in OPEN_STATES:
+            raise MeTooError(_("This report is no longer open; report your problem as a new one."))
+        existing = Subscriber.objects.filter(case=case, phone_index__in=blind_indexes(phone, "digits")).first()
+        if existing is not None:
+            return existing, False
+        subscriber = Subscriber.objects.create(case=case, phone=phone, email=email, created_at=at or timezone.now())
+        record_audit(None, "cases.me_too", case, number=case.number)
+        return subscriber, True
+
+
+# --- on-the-spot handling (自处置) ------------------------------------------------------------------
+
+
+def handle_on_the_spot(
+    report: Report, actor: User, *, before_photos: Sequence = (), after_photos: Sequence = (), public_note: str = "",
+    note: str = "", at: datetime | None = None,
+) -> Case:
+    """A grid worker reports a small problem from patrol and handles it there and then: one
+    report step and one ``self_handle`` step, in one transaction (either both are recorded or
+    neither). The case waits in ``handled`` for the community's verifier, and counts as solved
+    in the grid when it passes."""
+    with transaction.atomic():
+        case = report_case(report, photos=before_photos, at=at)
+        return take_action(case.pk, "self_handle", actor, note=note, public_note=public_note, photos=after_photos, at=at)
 
 
 # --- personal data ------------------------------------------------------------------------------

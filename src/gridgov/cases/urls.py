@@ -24,6 +24,8 @@ public_urls = (
         path("similar/", views.similar, name="similar"),
         path("lookup/", views.lookup, name="lookup"),
         path("rate/", views.rate, name="rate"),
+        path("metoo/", views.me_too, name="me_too"),
+        path("photo/<str:token>/", views.public_photo, name="photo"),
         path("mine/<str:number>/", views.my_case, name="mine"),
     ],
     "report",

@@ -22,7 +22,7 @@ from gridgov.accounts.models import Role
 from gridgov.grids import selectors as grid_selectors
 
 from . import dispatching, presenters, privacy, selectors, services
-from .forms import MAX_PHOTOS, ActionError, CaseFilter, LookupForm, RateForm, ReportForm, action_params, department_choices
+from .forms import MAX_PHOTOS, ActionError, CaseFilter, LookupForm, MeTooForm, RateForm, ReportForm, action_params, department_choices
 from .models import Case, Source, State
 from .ratelimit import LookupLocked, RateLimited, check_rate, configured_rate, guarded_lookup, too_many_requests
 from .workflow import INTAKE, CaseChanged, NotAllowed, WorkflowError
@@ -128,11 +128,17 @@ def _report_map(user) -> dict:
         "outlinesUrl": outlines_url,
         "bounds": bounds,  # (min_lng, min_lat, max_lng, max_lat) or None
         "similarUrl": reverse("report:similar"),
+        "meTooUrl": reverse("report:me_too"),
         "tileUrl": settings.GRIDGOV_TILE_URL,
         "tileAttribution": settings.GRIDGOV_TILE_ATTRIBUTION,
         "text": {
             "pinHere": _("The problem is here"),
-            "similar": _("Similar reports nearby — is yours one of them? You can still submit."),
+            "similar": _("Similar reports nearby — is yours one of them? Say “me too” to follow it instead, or still submit yours."),
+            "meToo": _("Me too"),
+            "meTooNeedsPhone": _("Enter your phone below first: we tell you of each change through it."),
+            "meTooFailed": _("Could not send it. Check your connection and try again."),
+            "locating": _("Finding your location…"),
+            "locateFailed": _("Your location could not be found. Tap the map where the problem is."),
         },
     }
 
@@ -221,17 +227,60 @@ def rate(request):
     if case is None:
         return _public_case_page(request, LookupForm(request.POST), None, error=_("No case matches this number and phone."))
     rating = request.POST.get("rating", "")
+    comment = request.POST.get("comment", "")
     try:
         if request.user.is_authenticated and case.reporter_id == request.user.pk:
-            services.take_action(case.pk, "rate", request.user, rating=rating)
+            services.take_action(case.pk, "rate", request.user, rating=rating, comment=comment)
         else:
-            services.take_action(case.pk, "rate", None, system=True, rating=rating)
+            services.take_action(case.pk, "rate", None, system=True, rating=rating, comment=comment)
     except WorkflowError as error:
         case.refresh_from_db()
         return _public_case_page(request, LookupForm(request.POST), case, error=str(error), phone=request.POST.get("phone", ""))
     case.refresh_from_db()
     messages.success(request, _("Thank you for your rating."))
     return _public_case_page(request, LookupForm(request.POST), case)
+
+
+@require_GET
+def public_photo(request, token):
+    """A photo shown on a look-up page, through the signed, expiring link that page made
+    (presenters.public_photos); only the photos the public may see are served."""
+    found = presenters.read_public_photo_token(token)
+    photo = selectors.public_photo(found[0]) if found else None
+    if photo is None:
+        raise Http404
+    if found[1] == "thumb" and photo.thumbnail:
+        response = FileResponse(photo.thumbnail.open("rb"), content_type="image/jpeg")
+    else:
+        response = FileResponse(photo.image.open("rb"), content_type=photo.content_type or "application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@require_POST
+def me_too(request):
+    """我也遇到: follow an open report nearby instead of filing a duplicate (JSON, from report.js).
+    Rate-limited like intake; the phone is needed to tell the resident of each change."""
+    try:
+        check_rate(request, "intake")
+    except RateLimited as error:
+        return JsonResponse({"detail": str(error)}, status=429, headers={"Retry-After": str(error.retry_after_seconds)})
+    form = MeTooForm(request.POST)
+    if not form.is_valid():
+        message = next(iter(form.errors.values()))[0]
+        return JsonResponse({"detail": message}, status=400)
+    try:
+        subscriber, created = services.subscribe_me_too(
+            form.cleaned_data["number"], phone=form.cleaned_data["phone"], email=form.cleaned_data["email"]
+        )
+    except services.MeTooError as error:
+        return JsonResponse({"detail": str(error)}, status=400)
+    if created:
+        message = _("Thank you: you now follow case %(number)s and will be told of each change.")
+    else:
+        message = _("You already follow case %(number)s.")
+    return JsonResponse({"number": subscriber.case.number, "created": created, "detail": message % {"number": subscriber.case.number}})
 
 
 def _own_case(request) -> Case | None:
@@ -245,6 +294,10 @@ def _public_case_page(request, form, case: Case | None, error: str = "", phone: 
             case=presenters.public_case(case),
             timeline=presenters.public_timeline(case),
             can_rate=case.state == State.CLOSED,
+            photos=presenters.public_photos(case),
+            point_map=presenters.public_point_map(case),
+            expected_finish=presenters.expected_finish(case),
+            rating_comment=case.rating_comment,
             rating_choices=type(case).rating.field.choices,
             number=case.number,
             phone=phone,
@@ -339,6 +392,7 @@ def _detail_page(request, case: Case, *, error: str = "", status: int = 200, rep
             "location_unconfirmed": location_unconfirmed,
             "can_place": location_unconfirmed and user.role in INTAKE and case.state in services.PLACEABLE_STATES,
             "place_values": place_values or {},
+            "me_too_count": case.subscribers.count(),
         },
         status=status,
     )  # fmt: skip

@@ -87,6 +87,9 @@ TRANSITIONS: dict[str, Transition] = {
         _t("suspend", {State.FILED, *AT_HANDLER}, None, LEAD, needs_note=True),
         _t("resume", {State.FILED, *AT_HANDLER}, None, LEAD),
         _t("supervise", OPEN_STATES, None, SUPERVISE),
+        # 自处置: a grid worker reports a small problem on patrol and solves it there; the case
+        # goes straight to ``handled`` for the community's verifier (services.handle_on_the_spot).
+        _t("self_handle", {State.REPORTED}, State.HANDLED, {Role.GRID_WORKER, Role.GRID_CHIEF}, new_clock=True, public_summary=True),
     ]
 }
 
