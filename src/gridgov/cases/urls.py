@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.case_list, name="list"),
     path("inbox/", views.inbox, name="inbox"),
     path("map/", views.case_map, name="map"),
+    path("patrol/", views.patrol, name="patrol"),
     path("photos/<int:pk>/<str:size>/", views.photo, name="photo"),
     path("<str:number>/", views.case_detail, name="detail"),
     path("<str:number>/act/<str:action>/", views.case_action, name="act"),

@@ -114,6 +114,65 @@ def _inside_own_unit(user, lat: float, lng: float) -> bool:
     return location is not None and location.grid.code.startswith(user.region.code)
 
 
+# --- the grid worker's patrol page --------------------------------------------------------------
+
+
+@staff_required
+def patrol(request):
+    """A grid worker's patrol page (phone-first): their grid on the map with their position, a
+    report that starts with the camera, their open cases, and on-the-spot handling (自处置):
+    the problem, its before and after photos and "done" in one form, recorded as a patrol report
+    and a ``self_handle`` step that waits for the community's verifier."""
+    user = request.user
+    if user.role not in GRID_STAFF:
+        return redirect("cases:inbox")
+    form = ReportForm(request.POST or None, phone_required=False)
+    values = {"public_note": request.POST.get("public_note", "")[: services.MAX_PUBLIC_NOTE]}
+    if request.method == "POST":
+        form.set_photos(request.FILES.getlist("photos"))
+        after = request.FILES.getlist("after_photos")
+        on_the_spot = request.POST.get("mode") == "self_handle"
+        if on_the_spot and not after:
+            form.add_error(None, _("Add at least one photo taken after you handled the problem."))
+        elif len(after) > MAX_PHOTOS:
+            form.add_error(None, _("At most %(count)d photos.") % {"count": MAX_PHOTOS})
+        if form.is_valid():
+            case = _patrol_report(request, form, after if on_the_spot else None, values["public_note"])
+            if case is not None:
+                if on_the_spot:
+                    messages.success(request, _("Case %(number)s is recorded as handled on the spot; the community will verify it.") % {"number": case.number})
+                else:
+                    messages.success(request, _("Case %(number)s is reported.") % {"number": case.number})
+                return redirect("cases:patrol")
+    my_cases = [presenters.case_summary(case) for case in selectors.inbox(user)[:50]]
+    report_map = _report_map(user)
+    report_map["meTooUrl"] = None  # staff report what they see; "me too" is for residents
+    return render(
+        request,
+        "cases/patrol.html",
+        {"form": form, "values": values, "max_photos": MAX_PHOTOS, "report_map": report_map, "my_cases": my_cases},
+        status=400 if form.errors else 200,
+    )
+
+
+def _patrol_report(request, form: ReportForm, after_photos, public_note: str) -> Case | None:
+    data = form.cleaned_data
+    if not _inside_own_unit(request.user, data["lat"], data["lng"]):
+        form.add_error(None, _("Report from inside your own grid: the pin is outside it."))
+        return None
+    report = services.Report(
+        category=data["category"], lat=data["lat"], lng=data["lng"], description=data["description"],
+        address=data["address"], source=Source.PATROL, reporter=request.user,
+    )  # fmt: skip
+    try:
+        if after_photos is None:
+            return services.report_case(report, photos=form.photos)
+        return services.handle_on_the_spot(report, request.user, before_photos=form.photos, after_photos=after_photos, public_note=public_note)
+    except (WorkflowError, ValueError) as error:  # IntakeError, a refused photo, or the step refused
+        form.add_error(None, str(error))
+        return None
+
+
 def _report_map(user) -> dict:
     """What the intake map needs (no base tiles needed): where to fetch the outlines it draws (the
     user's own unit, or the communities, from a cacheable endpoint) and the area to show meanwhile."""
