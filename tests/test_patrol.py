@@ -129,3 +129,24 @@ def test_my_open_cases_lists_what_waits_on_the_grid_worker(client, team, categor
         case = take_action(case.pk, action, team[who], **params)
     client.force_login(team["grid_worker"])
     assert case.number in client.get(reverse("cases:patrol")).content.decode()
+
+
+def test_a_report_sent_twice_from_the_offline_queue_makes_one_case(client, team, category, settings):
+    settings.GRIDGOV_INTAKE_RATE = ""
+    form = {**patrol_form(category), "reporter_phone": "13800001234", "client_key": "0f8e2a4c-1b7d-4c1e-9f00-0123456789ab"}
+    first = client.post(reverse("report:new"), form)
+    again = client.post(reverse("report:new"), form)
+    assert (first.status_code, again.status_code) == (302, 302)
+    assert Case.objects.count() == 1
+    client.force_login(team["grid_worker"])
+    patrol = {**patrol_form(category), "mode": "report", "client_key": "patrol-key-0001"}
+    client.post(reverse("cases:patrol"), patrol)
+    client.post(reverse("cases:patrol"), patrol)
+    assert Case.objects.filter(source=Source.PATROL).count() == 1
+
+
+def test_the_service_worker_may_serve_the_whole_site(client, network):
+    response = client.get(reverse("report:sw"))
+    assert response.status_code == 200
+    assert response["Service-Worker-Allowed"] == "/" and response["Content-Type"].startswith("application/javascript")
+    assert "/cases/patrol/" in response.content.decode()

@@ -52,6 +52,9 @@ class ReportForm(forms.Form):
     reporter_phone = forms.CharField(
         label=_("Your phone"), max_length=20, required=False, help_text=_("Needed to look the case up later.")
     )
+    # Made by the page's offline queue (static/cases/offline.js): one case per key, however often
+    # the phone sends it.
+    client_key = forms.RegexField(regex=r"^[A-Za-z0-9-]{8,48}$", required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, phone_required: bool = True, sources: list | None = None, **kwargs):
         super().__init__(*args, **kwargs)

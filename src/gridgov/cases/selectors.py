@@ -225,6 +225,16 @@ def visible_photo(user: User, pk: int) -> Photo | None:
     return photo
 
 
+OFFLINE_KEY_PREFIX = "offline:"
+
+
+def case_by_client_key(key: str) -> Case | None:
+    """The case already taken in from an offline queue's key (resident or patrol report)."""
+    if not key:
+        return None
+    return Case.objects.filter(external_id=OFFLINE_KEY_PREFIX + key, source__in=["resident", "patrol"]).first()
+
+
 def public_photo(pk: int) -> Photo | None:
     """A photo the public may see (the reporter's, or the handler's result), else None."""
     from .presenters import AFTER_PHOTO_STEPS, BEFORE_PHOTO_STEPS

@@ -26,6 +26,7 @@ public_urls = (
         path("lookup/", views.lookup, name="lookup"),
         path("rate/", views.rate, name="rate"),
         path("metoo/", views.me_too, name="me_too"),
+        path("sw.js", views.service_worker, name="sw"),
         path("photo/<str:token>/", views.public_photo, name="photo"),
         path("mine/<str:number>/", views.my_case, name="mine"),
     ],

@@ -81,7 +81,7 @@ def report(request):
     return render(
         request,
         "cases/report.html",
-        {"form": form, "intake_role": role, "max_photos": MAX_PHOTOS, "report_map": _report_map(request.user)},
+        {"form": form, "intake_role": role, "max_photos": MAX_PHOTOS, "report_map": _report_map(request.user), "offline": _offline_config()},
         status=400 if form.errors else 200,
     )
 
@@ -93,12 +93,14 @@ def _take_report(request, form: ReportForm, role: str) -> Case | None:
         form.add_error(None, _("Report from inside your own grid: the pin is outside it."))
         return None
     source = {"resident": Source.RESIDENT, "grid": Source.PATROL}.get(role) or data["source"]
+    if (earlier := selectors.case_by_client_key(data.get("client_key"))) is not None:
+        return earlier  # the offline queue sent it again: it is already taken in
     try:
         return services.report_case(
             services.Report(
                 category=data["category"], lat=data["lat"], lng=data["lng"], description=data["description"],
                 address=data["address"], source=source, reporter=user, reporter_name=data["reporter_name"],
-                reporter_phone=data["reporter_phone"],
+                reporter_phone=data["reporter_phone"], external_id=_offline_id(data),
             ),
             photos=form.photos,
         )  # fmt: skip
@@ -150,7 +152,7 @@ def patrol(request):
     return render(
         request,
         "cases/patrol.html",
-        {"form": form, "values": values, "max_photos": MAX_PHOTOS, "report_map": report_map, "my_cases": my_cases},
+        {"form": form, "values": values, "max_photos": MAX_PHOTOS, "report_map": report_map, "my_cases": my_cases, "offline": _offline_config()},
         status=400 if form.errors else 200,
     )
 
@@ -160,9 +162,11 @@ def _patrol_report(request, form: ReportForm, after_photos, public_note: str) ->
     if not _inside_own_unit(request.user, data["lat"], data["lng"]):
         form.add_error(None, _("Report from inside your own grid: the pin is outside it."))
         return None
+    if (earlier := selectors.case_by_client_key(data.get("client_key"))) is not None:
+        return earlier  # the offline queue sent it again: it is already taken in
     report = services.Report(
         category=data["category"], lat=data["lat"], lng=data["lng"], description=data["description"],
-        address=data["address"], source=Source.PATROL, reporter=request.user,
+        address=data["address"], source=Source.PATROL, reporter=request.user, external_id=_offline_id(data),
     )  # fmt: skip
     try:
         if after_photos is None:
@@ -171,6 +175,34 @@ def _patrol_report(request, form: ReportForm, after_photos, public_note: str) ->
     except (WorkflowError, ValueError) as error:  # IntakeError, a refused photo, or the step refused
         form.add_error(None, str(error))
         return None
+
+
+def _offline_id(data: dict) -> str:
+    key = data.get("client_key") or ""
+    return selectors.OFFLINE_KEY_PREFIX + key if key else ""
+
+
+def _offline_config() -> dict:
+    """What static/cases/offline.js needs: the service worker and its sentences."""
+    return {
+        "serviceWorker": reverse("report:sw"),
+        "text": {
+            "waiting": _("Waiting for a connection: {description}"),
+            "queued": _("No connection: the report is kept on this phone and will be sent when the connection returns."),
+            "sent": _("A report kept on this phone has been sent."),
+            "refused": _("A report kept on this phone was refused when it was sent; please report it again."),
+            "retryLater": _("The server could not take the report now; it stays on this phone and will be sent again."),
+        },
+    }
+
+
+def service_worker(request):
+    """The offline service worker, at a URL of its own so that it may serve the report and patrol
+    pages (Service-Worker-Allowed: /)."""
+    response = render(request, "cases/sw.js", content_type="application/javascript; charset=utf-8")
+    response["Service-Worker-Allowed"] = "/"
+    response["Cache-Control"] = "no-cache"
+    return response
 
 
 def _report_map(user) -> dict:
