@@ -8,8 +8,8 @@ import re
 
 import pytest
 from django.core import mail
-from django.db import connection
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.urls import reverse
 from PIL import Image
 
@@ -78,7 +78,7 @@ def lookup(client, case) -> str:
 
 
 def test_lookup_shows_public_photos_map_expected_finish_and_public_steps_only(client, team):
-    from gridgov.cases.services import report_case, Report
+    from gridgov.cases.services import Report, report_case
 
     category = make_category()
     case = report_case(

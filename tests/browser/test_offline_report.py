@@ -4,8 +4,8 @@ sent once the connection returns, exactly one case, photo included."""
 import io
 
 import pytest
-from playwright.sync_api import expect
 from PIL import Image
+from playwright.sync_api import expect
 
 from gridgov.cases.models import Case
 from tests.case_factories import make_category

@@ -4,8 +4,8 @@ from the phone's position, and a resident says "me too" to a nearby report inste
 import io
 
 import pytest
-from playwright.sync_api import expect
 from PIL import Image
+from playwright.sync_api import expect
 
 from gridgov.accounts.models import Role
 from gridgov.cases.models import Case, Source, State, Subscriber

@@ -213,6 +213,13 @@ class Case(models.Model):
                 condition=models.Q(source=Source.HOTLINE) & ~models.Q(external_id=""),
                 name="case_hotline_external_id_unique",
             ),
+            # One case per key of a phone's offline queue (cases/views.py, static/cases/offline.js):
+            # two sends of one queued report racing each other cannot both make a case.
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=models.Q(external_id__startswith="offline:"),
+                name="case_offline_key_unique",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import IntegrityError
 from django.http import FileResponse, Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -96,14 +97,14 @@ def _take_report(request, form: ReportForm, role: str) -> Case | None:
     if (earlier := selectors.case_by_client_key(data.get("client_key"))) is not None:
         return earlier  # the offline queue sent it again: it is already taken in
     try:
-        return services.report_case(
+        return _once_per_key(data, lambda: services.report_case(
             services.Report(
                 category=data["category"], lat=data["lat"], lng=data["lng"], description=data["description"],
                 address=data["address"], source=source, reporter=user, reporter_name=data["reporter_name"],
                 reporter_phone=data["reporter_phone"], external_id=_offline_id(data),
             ),
             photos=form.photos,
-        )  # fmt: skip
+        ))  # fmt: skip
     except ValueError as error:  # IntakeError, or a photo the photo service refused
         form.add_error(None, str(error))
         return None
@@ -170,11 +171,23 @@ def _patrol_report(request, form: ReportForm, after_photos, public_note: str) ->
     )  # fmt: skip
     try:
         if after_photos is None:
-            return services.report_case(report, photos=form.photos)
-        return services.handle_on_the_spot(report, request.user, before_photos=form.photos, after_photos=after_photos, public_note=public_note)
+            return _once_per_key(data, lambda: services.report_case(report, photos=form.photos))
+        return _once_per_key(data, lambda: services.handle_on_the_spot(
+            report, request.user, before_photos=form.photos, after_photos=after_photos, public_note=public_note
+        ))
     except (WorkflowError, ValueError) as error:  # IntakeError, a refused photo, or the step refused
         form.add_error(None, str(error))
         return None
+
+
+def _once_per_key(data: dict, take):
+    """Take the report; if a send of the same offline key won a race meanwhile, its case."""
+    try:
+        return take()
+    except IntegrityError:
+        if (earlier := selectors.case_by_client_key(data.get("client_key"))) is not None:
+            return earlier
+        raise
 
 
 def _offline_id(data: dict) -> str:
