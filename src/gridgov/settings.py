@@ -213,6 +213,21 @@ GRIDGOV_REMINDER_SECONDS = int(os.environ.get("GRIDGOV_REMINDER_SECONDS", 300))
 GRIDGOV_PHOTO_SWEEP_SECONDS = int(os.environ.get("GRIDGOV_PHOTO_SWEEP_SECONDS", 24 * 3600))
 # Where reminders and other notices go: classes with send(user, case, kind, text).
 GRIDGOV_NOTIFICATION_CHANNELS = ["gridgov.cases.notifications.InAppChannel"]
+# Residents (the reporter and "me too" subscribers) are told of each public change through these
+# channels (classes with send(contact, case, kind, text)); the SMS channel hands the text to the
+# gateway class named here (send(phone, text)); the default gateway only logs. E-mail goes through
+# Django's mail: EMAIL_HOST / EMAIL_PORT / DEFAULT_FROM_EMAIL from the environment below.
+GRIDGOV_RESIDENT_CHANNELS = [
+    path.strip()
+    for path in os.environ.get(
+        "GRIDGOV_RESIDENT_CHANNELS", "gridgov.cases.notifications.SmsChannel,gridgov.cases.notifications.EmailChannel"
+    ).split(",")
+    if path.strip()
+]
+GRIDGOV_SMS_GATEWAY = os.environ.get("GRIDGOV_SMS_GATEWAY", "gridgov.cases.notifications.LoggingSmsGateway")
+EMAIL_HOST = os.environ.get("GRIDGOV_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("GRIDGOV_EMAIL_PORT", 25))
+DEFAULT_FROM_EMAIL = os.environ.get("GRIDGOV_FROM_EMAIL", "gridgov@localhost")
 # A thread in each server process turns queued Open311 POSTs into cases (open311/worker.py).
 GRIDGOV_OPEN311_WORKER = os.environ.get("GRIDGOV_OPEN311_WORKER", "1") != "0"
 # Where an Open311 request that names only an address (address_string / address_id, no lat and

@@ -48,7 +48,7 @@ def test_the_pin_works_when_the_outlines_cannot_be_fetched(page, live_server, ca
     expect(page.locator("#pin-status")).to_have_text(f"已标注位置：纬度 {lat}，经度 {lng}")
 
     page.select_option("#id_category", str(category.pk))
-    item = page.locator(f'#similar-list li[data-number="{earlier.number}"]')
+    item = page.locator(f'#similar-list li[data-number="{earlier.number}"] > span')
     expect(item).to_have_text(re.compile(rf"^{earlier.number} · .+ · 相距 \d+ 米 — 井盖缺失$"))
 
 
@@ -60,4 +60,4 @@ def test_english_sentences_are_filled_in_too(page, live_server, category):
     drop_pin(page)
     expect(page.locator("#pin-status")).to_have_text(re.compile(r"^Pin set at 41\.\d{6}, 123\.\d{6}$"))
     page.select_option("#id_category", str(category.pk))
-    expect(page.locator("#similar-list li")).to_have_text(re.compile(r" · \d+ m away — manhole cover missing$"))
+    expect(page.locator("#similar-list li > span")).to_have_text(re.compile(r" · \d+ m away — manhole cover missing$"))

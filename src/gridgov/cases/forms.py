@@ -61,6 +61,9 @@ class ReportForm(forms.Form):
     # A fresh random key in every form shown; a browser or client that sends the same form again
     # (its first answer lost to a dropped connection or a server restart) gets the case it made.
     one_time_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+    # Made by the page's offline queue (static/cases/offline.js): one case per key, however often
+    # the phone sends it.
+    client_key = forms.RegexField(regex=r"^[A-Za-z0-9-]{8,48}$", required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, phone_required: bool = True, sources: list | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -112,6 +115,20 @@ class LookupForm(forms.Form):
     def find(self) -> Case | None:
         """The case when number and phone match, else None (the page does not say which was wrong)."""
         return selectors.case_by_number_and_phone(self.cleaned_data["number"].strip(), self.cleaned_data["phone"])
+
+
+class MeTooForm(forms.Form):
+    """我也遇到: the open case a resident also suffers from, and how to tell them of its changes."""
+
+    number = forms.CharField(label=_("Case number"), max_length=20)
+    phone = forms.CharField(label=_("Your phone"), max_length=20, error_messages={"required": _("Enter your phone so that we can tell you of each change.")})
+    email = forms.EmailField(label=_("Your e-mail"), max_length=254, required=False)
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"].strip()
+        if not PHONE.match(phone):
+            raise forms.ValidationError(_("Enter a phone number of digits only, e.g. 13800001234."))
+        return phone
 
 
 class RateForm(LookupForm):

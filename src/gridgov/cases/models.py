@@ -186,6 +186,9 @@ class Case(models.Model):
     return_count = models.PositiveSmallIntegerField(_("returns"), default=0)
     reopen_count = models.PositiveSmallIntegerField(_("reopenings"), default=0)
     rating = models.CharField(_("rating"), max_length=16, choices=Rating.choices, blank=True)
+    # What the resident wrote with their rating: staff read it; the public look-up shows it only
+    # to whoever may look the case up (the reporter, with number and phone), never in lists.
+    rating_comment = models.TextField(_("rating comment"), max_length=500, blank=True)
 
     created_at = models.DateTimeField(_("reported at"), db_index=True)
     updated_at = models.DateTimeField(_("updated"), db_index=True)
@@ -214,6 +217,13 @@ class Case(models.Model):
                 name="case_hotline_external_id_unique",
             ),
             models.UniqueConstraint(fields=["intake_key"], condition=~models.Q(intake_key=""), name="case_intake_key_unique"),
+            # One case per key of a phone's offline queue (cases/views.py, static/cases/offline.js):
+            # two sends of one queued report racing each other cannot both make a case.
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=models.Q(external_id__startswith="offline:"),
+                name="case_offline_key_unique",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -350,3 +360,21 @@ class RateCounter(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="rate_counter_key_window_unique")]
         indexes = [models.Index(fields=["window_start"])]
+
+
+class Subscriber(models.Model):
+    """A resident who said "me too" (我也遇到) about an open case instead of filing a duplicate:
+    they are told of each public change, like the reporter. The contact is encrypted at rest
+    like the reporter's and found by its blind index; one subscription per phone and case."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="subscribers")
+    phone = EncryptedTextField(_("phone"), max_length=20)
+    email = EncryptedTextField(_("e-mail"), max_length=254, blank=True, validators=[EmailValidator()])
+    phone_index = BlindIndexField(source="phone", normaliser="digits")
+    created_at = models.DateTimeField(_("subscribed at"))
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("me-too subscriber")
+        verbose_name_plural = _("me-too subscribers")
+        constraints = [models.UniqueConstraint(fields=["case", "phone_index"], name="subscriber_case_phone_unique")]

@@ -9,14 +9,17 @@ for the reporter, or else a neutral standard sentence for the action.
 
 from datetime import datetime
 
+from django.conf import settings
+from django.core import signing
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from gridgov.accounts.models import Role
 
 from .catalogue import localized
-from .models import Case, Category, Step
+from .models import Case, Category, LimitUnit, PhotoPhase, State, Step
 from .privacy import masked_reporter, may_see_personal_data
 from .selectors import allowed_actions, case_timeline, clock_status
 from .workflow import COMBINED, TRANSITIONS, combined_steps
@@ -48,6 +51,7 @@ ACTION_LABELS = {
     "accept_file": pgettext_lazy("case action", "Accept and file"),
     "start_finish": pgettext_lazy("case action", "Start and finish handling"),
     "verify_pass": pgettext_lazy("case action", "Verify, pass and close"),
+    "self_handle": pgettext_lazy("case action", "Handled on the spot"),
 }
 
 # Steps whose result the reporter should read: their forms propose a public summary. A combined
@@ -77,6 +81,7 @@ STANDARD_PUBLIC_TEXT = {
     "reopen": _("The case has been reopened."),
     "escalate": _("The case has been passed to a higher level."),
     "whistle": _("Several departments have been summoned to handle the case."),
+    "self_handle": _("The grid worker solved the problem on the spot; the result is being checked."),
 }
 PUBLIC_ACTIONS = frozenset(STANDARD_PUBLIC_TEXT)
 
@@ -261,6 +266,71 @@ def public_case(case: Case) -> dict:
         "rating": case.rating,
         "rating_label": str(case.get_rating_display()) if case.rating else "",
     }
+
+
+# --- what the public look-up adds: photos, the place, when it should be done ------------------
+
+PUBLIC_PHOTO_SALT = "gridgov.cases.public_photo"
+PUBLIC_PHOTO_MAX_AGE = 3600  # seconds a link from a look-up page keeps working
+BEFORE_PHOTO_STEPS = frozenset({"report"})
+AFTER_PHOTO_STEPS = frozenset({"finish", "self_handle"})
+
+
+def public_photos(case: Case) -> list[dict]:
+    """The photos the public may see: the reporter's (taken with the report) and the handler's
+    "after" photos. Photos of any other step (a rework, a return) stay with staff. Each link is
+    signed and expires, so a photo cannot be reached by guessing its number."""
+    photos = case.photos.select_related("step").order_by("created_at", "id")
+    shown = []
+    for photo in photos:
+        step_action = photo.step.action if photo.step_id else ""
+        if (photo.phase == PhotoPhase.BEFORE and step_action in BEFORE_PHOTO_STEPS) or (
+            photo.phase == PhotoPhase.AFTER and step_action in AFTER_PHOTO_STEPS
+        ):
+            shown.append(
+                {
+                    "phase": photo.phase,
+                    "url": reverse("report:photo", args=[public_photo_token(photo.pk, "full")]),
+                    "thumbnail_url": reverse("report:photo", args=[public_photo_token(photo.pk, "thumb")]),
+                }
+            )
+    return shown
+
+
+def public_photo_token(pk: int, size: str) -> str:
+    return signing.dumps([pk, size], salt=PUBLIC_PHOTO_SALT, compress=True)
+
+
+def read_public_photo_token(token: str) -> tuple[int, str] | None:
+    try:
+        pk, size = signing.loads(token, salt=PUBLIC_PHOTO_SALT, max_age=PUBLIC_PHOTO_MAX_AGE)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    return (pk, size) if isinstance(pk, int) and size in ("full", "thumb") else None
+
+
+def public_point_map(case: Case) -> dict:
+    """The reported point for the look-up page's small map (cases/point_map.js)."""
+    return {"lat": case.lat, "lng": case.lng, "boundary": None,
+            "tileUrl": settings.GRIDGOV_TILE_URL, "tileAttribution": settings.GRIDGOV_TILE_ATTRIBUTION}  # fmt: skip
+
+
+def expected_finish(case: Case) -> str:
+    """When the case should be handled, in a sentence: the deadline of the handling step once it
+    is with a handler, else the category's handling limit that starts when it is dispatched."""
+    if case.state in (State.DISPATCHED, State.HANDLING):
+        if case.suspended_at is not None:
+            return str(_("The handling time is paused while the case waits on something outside the handler's control."))
+        if case.deadline is not None:
+            when = timezone.localtime(case.deadline)
+            return str(_("It should be handled by %(when)s.")) % {"when": f"{when:%Y-%m-%d %H:%M}"}
+    if case.state in (State.REPORTED, State.ACCEPTED, State.FILED):
+        limit = case.category.handle_limit.normalize()
+        count = f"{limit:f}"
+        if case.category.handle_unit == LimitUnit.WORKING_DAYS:
+            return str(_("Once it is passed to a handler, it should be handled within %(count)s working days.")) % {"count": count}
+        return str(_("Once it is passed to a handler, it should be handled within %(count)s working hours.")) % {"count": count}
+    return ""
 
 
 def resident_case_payload(case: Case, user) -> dict:

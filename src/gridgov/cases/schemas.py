@@ -148,6 +148,7 @@ class DispatchParams(NoParams):
 
 class RateParams(NoParams):
     rating: Rating
+    comment: str = Field(default="", max_length=500, description="The resident's comment (staff and the reporter read it).")
 
 
 class WhistleParams(NoParams):

@@ -251,6 +251,27 @@ def visible_photo(user: User, pk: int) -> Photo | None:
     return photo
 
 
+OFFLINE_KEY_PREFIX = "offline:"
+
+
+def case_by_client_key(key: str) -> Case | None:
+    """The case already taken in from an offline queue's key (resident or patrol report)."""
+    if not key:
+        return None
+    return Case.objects.filter(external_id=OFFLINE_KEY_PREFIX + key, source__in=["resident", "patrol"]).first()
+
+
+def public_photo(pk: int) -> Photo | None:
+    """A photo the public may see (the reporter's, or the handler's result), else None."""
+    from .presenters import AFTER_PHOTO_STEPS, BEFORE_PHOTO_STEPS
+
+    photo = Photo.objects.select_related("step").filter(pk=pk, step__isnull=False).first()
+    if photo is None:
+        return None
+    allowed = BEFORE_PHOTO_STEPS if photo.phase == "before" else AFTER_PHOTO_STEPS
+    return photo if photo.step.action in allowed else None
+
+
 def photo_file_names() -> set[str]:
     """Every stored file name (image and thumbnail) a photo row refers to."""
     names = set()

@@ -19,12 +19,13 @@ from gridgov.grids import selectors as grid_selectors
 
 from . import ratelimit, sla
 from .calendar import WorkingCalendar
-from .models import Case, CaseCounter, Category, ExtensionRequest, Notification, Rating, Source, State, Step
+from .models import Case, CaseCounter, Category, ExtensionRequest, Notification, Rating, Source, State, Step, Subscriber
 from .presenters import REPORTER_ROLE, action_label
 from .selectors import can_act_on, holds_case
 from .steps import StepContext
 from .workflow import (
     INTAKE,
+    OPEN_STATES,
     CaseChanged,
     IllegalTransition,
     NotAllowed,
@@ -491,7 +492,23 @@ def _take_step(
     _store_photos(case, step, prepared, phase=transition.photo_phase or "before")
     audit_data = {key: value for key, value in context.step_data.items() if key in ("category", "grid", "moved_from")}
     record_audit(actor, f"cases.{transition.action}", case, number=case.number, version=case.version, **audit_data)
+    _queue_resident_notice(step)
     return step
+
+
+def _queue_resident_notice(step: Step) -> None:
+    """Residents hear of a public step once it has committed, from a background task."""
+    from .notifications import is_resident_notice
+
+    if is_resident_notice(step.action):
+        step_id = step.pk
+
+        def enqueue() -> None:
+            from .tasks import notify_residents
+
+            notify_residents.enqueue(step_id)
+
+        transaction.on_commit(enqueue)
 
 
 def _recorded_role(actor: User | None, system: bool, by_reporter: bool) -> str:
@@ -557,6 +574,48 @@ def _check_actor(transition, case: Case, actor: User | None) -> None:
         raise NotAllowed(
             _("Case %(number)s is not assigned to you or your unit; only the unit holding it can take this step.") % {"number": case.number}
         )
+
+
+# --- "me too": a resident follows an open case instead of filing a duplicate ---------------------
+
+
+class MeTooError(ValueError):
+    """A "me too" that cannot be taken; the message is a whole sentence for the resident."""
+
+
+def subscribe_me_too(number: str, *, phone: str, email: str = "", at: datetime | None = None) -> tuple[Subscriber, bool]:
+    """Subscribe a resident's contact to an open case (我也遇到); returns the subscription and
+    whether it is new. Saying it twice with the same phone changes nothing (one per phone and
+    case), so the count of residents affected stays honest."""
+    from gridgov.crypto import blind_indexes
+
+    phone, email = (phone or "").strip(), (email or "").strip()
+    with transaction.atomic():
+        case = Case.objects.select_for_update(of=("self",)).filter(number=(number or "").strip()[:20]).first()
+        if case is None or case.state not in OPEN_STATES:
+            raise MeTooError(_("This report is no longer open; report your problem as a new one."))
+        existing = Subscriber.objects.filter(case=case, phone_index__in=blind_indexes(phone, "digits")).first()
+        if existing is not None:
+            return existing, False
+        subscriber = Subscriber.objects.create(case=case, phone=phone, email=email, created_at=at or timezone.now())
+        record_audit(None, "cases.me_too", case, number=case.number)
+        return subscriber, True
+
+
+# --- on-the-spot handling (自处置) ------------------------------------------------------------------
+
+
+def handle_on_the_spot(
+    report: Report, actor: User, *, before_photos: Sequence = (), after_photos: Sequence = (), public_note: str = "",
+    note: str = "", at: datetime | None = None,
+) -> Case:
+    """A grid worker reports a small problem from patrol and handles it there and then: one
+    report step and one ``self_handle`` step, in one transaction (either both are recorded or
+    neither). The case waits in ``handled`` for the community's verifier, and counts as solved
+    in the grid when it passes."""
+    with transaction.atomic():
+        case = report_case(report, photos=before_photos, at=at, channel=PERSON)  # the intake rules of grid staff
+        return take_action(case.pk, "self_handle", actor, note=note, public_note=public_note, photos=after_photos, at=at)
 
 
 # --- personal data ------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from gridgov.grids.selectors import locate_grid
 from . import sla
 from .calendar import WorkingCalendar
 from .errors import IllegalTransition, NotAllowed, WorkflowError
-from .models import Case, Category, ExtensionRequest, Rating, SolvedLevel, State
+from .models import Case, Category, ExtensionRequest, Rating, SolvedLevel, Source, State
 
 LEVEL_ABOVE = {SolvedLevel.GRID: SolvedLevel.COMMUNITY, SolvedLevel.COMMUNITY: SolvedLevel.STREET, SolvedLevel.STREET: SolvedLevel.DISTRICT}
 
@@ -173,8 +173,17 @@ def rate(ctx: StepContext) -> None:
         raise WorkflowError(_("Choose one of the ratings: satisfied, basically satisfied or not satisfied."))
     if ctx.actor is not None and ctx.actor.role == Role.RESIDENT and ctx.case.reporter_id != ctx.actor.pk:
         raise NotAllowed(_("Only the resident who reported case %(number)s may rate it.") % {"number": ctx.case.number})
+    comment = (ctx.params.get("comment") or "").replace("\x00", "").strip()
+    if len(comment) > MAX_RATING_COMMENT:
+        raise WorkflowError(
+            _("The comment has %(length)d characters; at most %(limit)d are allowed.") % {"length": len(comment), "limit": MAX_RATING_COMMENT}
+        )
     ctx.case.rating = rating
+    ctx.case.rating_comment = comment  # staff read it on the case page, the reporter on the look-up
     ctx.step_data["rating"] = rating
+
+
+MAX_RATING_COMMENT = 500
 
 
 def reopen(ctx: StepContext) -> None:
@@ -282,3 +291,17 @@ def supervise(ctx: StepContext) -> None:
     if ctx.case.supervised:
         raise IllegalTransition(_("Case %(number)s is already supervised.") % {"number": ctx.case.number})
     ctx.case.supervised = True
+
+
+def self_handle(ctx: StepContext) -> None:
+    """Handled on the spot by the grid's own staff (自处置): held by the grid, solved at grid
+    level, and waiting for verification like any finished case."""
+    case = ctx.case
+    if case.source != Source.PATROL:
+        raise NotAllowed(_("Only a problem reported from patrol can be handled on the spot; this case goes through intake."))
+    grid = Region.objects.get(pk=case.grid_id)
+    case.assigned_department, case.assigned_region = None, grid
+    case.escalation_level = case.solved_level = SolvedLevel.GRID
+    case.filed_at = case.dispatched_at = case.handled_at = ctx.now
+    case.deadline = sla.verify_deadline(ctx.calendar, case.category, ctx.now)
+    ctx.step_data.update({"region": grid.code, "level": SolvedLevel.GRID, "on_the_spot": True})

@@ -4,7 +4,10 @@ the django-tasks-db backend; the worker runs beside ``gridgov serve``).
 - ``send_reminders``: the due-soon and overdue pass of ``gridgov remind``, every
   ``GRIDGOV_REMINDER_SECONDS`` (default 300);
 - ``sweep_photos``: the orphan-file sweep of ``gridgov sweep-photos``, every
-  ``GRIDGOV_PHOTO_SWEEP_SECONDS`` (default a day).
+  ``GRIDGOV_PHOTO_SWEEP_SECONDS`` (default a day);
+- ``notify_residents``: one public step told to the reporter and the "me too" subscribers,
+  queued by ``services.take_action`` once the step's transaction has committed (sending an SMS
+  or an e-mail inside the workflow's transaction would hold the case's lock on the network).
 
 Both commands still run one pass by hand. Photo decoding is not a task: it runs in the request,
 before the step's transaction opens (``cases/photos.py``), so that the reporter is told at once
@@ -34,3 +37,12 @@ def sweep_photos() -> list[str]:
     from .photos import sweep_orphan_files
 
     return sweep_orphan_files()
+
+
+@task()
+def notify_residents(step_id: int) -> dict[str, int]:
+    """Tell the reporter and the "me too" subscribers of one public step (queued after commit)."""
+    from .notifications import notify_residents_of_step
+
+    delivery = notify_residents_of_step(step_id)
+    return {"sent": delivery.sent, "failed": delivery.failed}

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import IntegrityError
 from django.http import FileResponse, Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -33,6 +34,7 @@ from .forms import (
     department_choices,
     InboxFilter,
     grouped_categories,
+    MeTooForm,
 )
 from .models import Case, Source, State
 from .ratelimit import LookupLocked, RateLimited, check_rate, client_address, configured_rate, guarded_lookup, too_many_requests
@@ -89,7 +91,7 @@ def report(request):
     return render(
         request,
         "cases/report.html",
-        {"form": form, "intake_role": role, "max_photos": MAX_PHOTOS, "report_map": _report_map(request.user)},
+        {"form": form, "intake_role": role, "max_photos": MAX_PHOTOS, "report_map": _report_map(request.user), "offline": _offline_config()},
         status=400 if form.errors else 200,
     )
 
@@ -98,18 +100,120 @@ def _take_report(request, form: ReportForm, role: str) -> Case | None:
     data = form.cleaned_data
     user = request.user if request.user.is_authenticated else None
     source = {"resident": Source.RESIDENT, "grid": Source.PATROL}.get(role) or data["source"]
+    if (earlier := selectors.case_by_client_key(data.get("client_key"))) is not None:
+        return earlier  # the offline queue sent it again: it is already taken in
     try:
-        return services.report_case(
+        return _once_per_key(data, lambda: services.report_case(
             services.Report(
                 category=data["category"], lat=data["lat"], lng=data["lng"], description=data["description"],
                 address=data["address"], source=source, reporter=user, reporter_name=data["reporter_name"],
-                reporter_phone=data["reporter_phone"], intake_key=form.intake_key(),
+                reporter_phone=data["reporter_phone"], intake_key=form.intake_key(), external_id=_offline_id(data),
             ),
             photos=form.photos, channel=services.PERSON, client=client_address(request),
-        )  # fmt: skip
+        ))  # fmt: skip
     except ValueError as error:  # IntakeError (the intake rules: services.check_intake), or a refused photo
         form.add_error(None, str(error))
         return None
+
+
+# --- the grid worker's patrol page --------------------------------------------------------------
+
+
+@staff_required
+def patrol(request):
+    """A grid worker's patrol page (phone-first): their grid on the map with their position, a
+    report that starts with the camera, their open cases, and on-the-spot handling (自处置):
+    the problem, its before and after photos and "done" in one form, recorded as a patrol report
+    and a ``self_handle`` step that waits for the community's verifier."""
+    user = request.user
+    if user.role not in GRID_STAFF:
+        return redirect("cases:inbox")
+    form = ReportForm(request.POST or None, phone_required=False)
+    values = {"public_note": request.POST.get("public_note", "")[: services.MAX_PUBLIC_NOTE]}
+    if request.method == "POST":
+        form.set_photos(request.FILES.getlist("photos"))
+        after = request.FILES.getlist("after_photos")
+        on_the_spot = request.POST.get("mode") == "self_handle"
+        if on_the_spot and not after:
+            form.add_error(None, _("Add at least one photo taken after you handled the problem."))
+        elif len(after) > MAX_PHOTOS:
+            form.add_error(None, _("At most %(count)d photos.") % {"count": MAX_PHOTOS})
+        if form.is_valid():
+            case = _patrol_report(request, form, after if on_the_spot else None, values["public_note"])
+            if case is not None:
+                if on_the_spot:
+                    messages.success(request, _("Case %(number)s is recorded as handled on the spot; the community will verify it.") % {"number": case.number})
+                else:
+                    messages.success(request, _("Case %(number)s is reported.") % {"number": case.number})
+                return redirect("cases:patrol")
+    my_cases = [presenters.case_summary(case) for case in selectors.inbox(user)[:50]]
+    report_map = _report_map(user)
+    report_map["meTooUrl"] = None  # staff report what they see; "me too" is for residents
+    return render(
+        request,
+        "cases/patrol.html",
+        {"form": form, "values": values, "max_photos": MAX_PHOTOS, "report_map": report_map, "my_cases": my_cases, "offline": _offline_config()},
+        status=400 if form.errors else 200,
+    )
+
+
+def _patrol_report(request, form: ReportForm, after_photos, public_note: str) -> Case | None:
+    data = form.cleaned_data
+    if (earlier := selectors.case_by_client_key(data.get("client_key"))) is not None:
+        return earlier  # the offline queue sent it again: it is already taken in
+    report = services.Report(
+        category=data["category"], lat=data["lat"], lng=data["lng"], description=data["description"],
+        address=data["address"], source=Source.PATROL, reporter=request.user, external_id=_offline_id(data),
+    )  # fmt: skip
+    try:
+        if after_photos is None:
+            return _once_per_key(
+                data, lambda: services.report_case(report, photos=form.photos, channel=services.PERSON, client=client_address(request))
+            )
+        return _once_per_key(data, lambda: services.handle_on_the_spot(
+            report, request.user, before_photos=form.photos, after_photos=after_photos, public_note=public_note
+        ))
+    except (WorkflowError, ValueError) as error:  # IntakeError, a refused photo, or the step refused
+        form.add_error(None, str(error))
+        return None
+
+
+def _once_per_key(data: dict, take):
+    """Take the report; if a send of the same offline key won a race meanwhile, its case."""
+    try:
+        return take()
+    except IntegrityError:
+        if (earlier := selectors.case_by_client_key(data.get("client_key"))) is not None:
+            return earlier
+        raise
+
+
+def _offline_id(data: dict) -> str:
+    key = data.get("client_key") or ""
+    return selectors.OFFLINE_KEY_PREFIX + key if key else ""
+
+
+def _offline_config() -> dict:
+    """What static/cases/offline.js needs: the service worker and its sentences."""
+    return {
+        "serviceWorker": reverse("report:sw"),
+        "text": {
+            "waiting": _("Waiting for a connection: {description}"),
+            "queued": _("No connection: the report is kept on this phone and will be sent when the connection returns."),
+            "sent": _("A report kept on this phone has been sent."),
+            "refused": _("A report kept on this phone was refused when it was sent; please report it again."),
+            "retryLater": _("The server could not take the report now; it stays on this phone and will be sent again."),
+        },
+    }
+
+
+def service_worker(request):
+    """The offline service worker, at a URL of its own so that it may serve the report and patrol
+    pages (Service-Worker-Allowed: /)."""
+    response = render(request, "cases/sw.js", content_type="application/javascript; charset=utf-8")
+    response["Service-Worker-Allowed"] = "/"
+    response["Cache-Control"] = "no-cache"
+    return response
 
 
 def _report_map(user) -> dict:
@@ -126,11 +230,17 @@ def _report_map(user) -> dict:
         "outlinesUrl": outlines_url,
         "bounds": bounds,  # (min_lng, min_lat, max_lng, max_lat) or None
         "similarUrl": reverse("report:similar"),
+        "meTooUrl": reverse("report:me_too"),
         "tileUrl": settings.GRIDGOV_TILE_URL,
         "tileAttribution": settings.GRIDGOV_TILE_ATTRIBUTION,
         "text": {
             "pinHere": _("The problem is here"),
-            "similar": _("Similar reports nearby — is yours one of them? You can still submit."),
+            "similar": _("Similar reports nearby — is yours one of them? Say “me too” to follow it instead, or still submit yours."),
+            "meToo": _("Me too"),
+            "meTooNeedsPhone": _("Enter your phone below first: we tell you of each change through it."),
+            "meTooFailed": _("Could not send it. Check your connection and try again."),
+            "locating": _("Finding your location…"),
+            "locateFailed": _("Your location could not be found. Tap the map where the problem is."),
         },
     }
 
@@ -219,17 +329,60 @@ def rate(request):
     if case is None:
         return _public_case_page(request, LookupForm(request.POST), None, error=_("No case matches this number and phone."))
     rating = request.POST.get("rating", "")
+    comment = request.POST.get("comment", "")
     try:
         if request.user.is_authenticated and case.reporter_id == request.user.pk:
-            services.take_action(case.pk, "rate", request.user, rating=rating)
+            services.take_action(case.pk, "rate", request.user, rating=rating, comment=comment)
         else:
-            services.take_action(case.pk, "rate", None, system=True, by_reporter=True, rating=rating)
+            services.take_action(case.pk, "rate", None, system=True, by_reporter=True, rating=rating, comment=comment)
     except WorkflowError as error:
         case.refresh_from_db()
         return _public_case_page(request, LookupForm(request.POST), case, error=str(error), phone=request.POST.get("phone", ""))
     case.refresh_from_db()
     messages.success(request, _("Thank you for your rating."))
     return _public_case_page(request, LookupForm(request.POST), case)
+
+
+@require_GET
+def public_photo(request, token):
+    """A photo shown on a look-up page, through the signed, expiring link that page made
+    (presenters.public_photos); only the photos the public may see are served."""
+    found = presenters.read_public_photo_token(token)
+    photo = selectors.public_photo(found[0]) if found else None
+    if photo is None:
+        raise Http404
+    if found[1] == "thumb" and photo.thumbnail:
+        response = FileResponse(photo.thumbnail.open("rb"), content_type="image/jpeg")
+    else:
+        response = FileResponse(photo.image.open("rb"), content_type=photo.content_type or "application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@require_POST
+def me_too(request):
+    """我也遇到: follow an open report nearby instead of filing a duplicate (JSON, from report.js).
+    Rate-limited like intake; the phone is needed to tell the resident of each change."""
+    try:
+        check_rate(request, "intake")
+    except RateLimited as error:
+        return JsonResponse({"detail": str(error)}, status=429, headers={"Retry-After": str(error.retry_after_seconds)})
+    form = MeTooForm(request.POST)
+    if not form.is_valid():
+        message = next(iter(form.errors.values()))[0]
+        return JsonResponse({"detail": message}, status=400)
+    try:
+        subscriber, created = services.subscribe_me_too(
+            form.cleaned_data["number"], phone=form.cleaned_data["phone"], email=form.cleaned_data["email"]
+        )
+    except services.MeTooError as error:
+        return JsonResponse({"detail": str(error)}, status=400)
+    if created:
+        message = _("Thank you: you now follow case %(number)s and will be told of each change.")
+    else:
+        message = _("You already follow case %(number)s.")
+    return JsonResponse({"number": subscriber.case.number, "created": created, "detail": message % {"number": subscriber.case.number}})
 
 
 def _own_case(request) -> Case | None:
@@ -243,6 +396,10 @@ def _public_case_page(request, form, case: Case | None, error: str = "", phone: 
             case=presenters.public_case(case),
             timeline=presenters.public_timeline(case),
             can_rate=case.state == State.CLOSED,
+            photos=presenters.public_photos(case),
+            point_map=presenters.public_point_map(case),
+            expected_finish=presenters.expected_finish(case),
+            rating_comment=case.rating_comment,
             rating_choices=type(case).rating.field.choices,
             number=case.number,
             phone=phone,
@@ -405,6 +562,7 @@ def _detail_page(
             "can_place": location_unconfirmed and user.role in INTAKE and case.state in services.PLACEABLE_STATES,
             "place_values": place_values or {},
             "typed": typed or {},
+            "me_too_count": case.subscribers.count(),
         },
         status=status,
     )  # fmt: skip

@@ -170,6 +170,9 @@ TRANSITIONS: dict[str, Transition] = {
         _t("resume", {State.FILED, *AT_HANDLER}, None, LEAD, steps.resume, guard=SUSPENDED),
         # Leaders are asked to supervise what is overdue; any open case may be supervised.
         _t("supervise", OPEN_STATES, None, SUPERVISE, steps.supervise, guard=NOT_SUPERVISED, queue={Role.LEADER}, inbox_guard=OVERDUE_UNSUPERVISED),
+        # 自处置: a grid worker reports a small problem on patrol and solves it there; the case
+        # goes straight to ``handled`` for the community's verifier (services.handle_on_the_spot).
+        _t("self_handle", {State.REPORTED}, State.HANDLED, {Role.GRID_WORKER, Role.GRID_CHIEF}, steps.self_handle, new_clock=True, public_summary=True, photo_phase="after"),
     ]
 }
 

@@ -58,6 +58,24 @@
     lookForSimilar();
   }
   map.on("click", (event) => setPin(event.latlng));
+
+  /* "Use my location": the phone's position becomes the pin (the resident can still move it). */
+  const locate = document.getElementById("locate-me");
+  if (locate && "geolocation" in navigator) {
+    locate.hidden = false;
+    locate.addEventListener("click", () => {
+      status.textContent = data.text.locating;
+      navigator.geolocation.getCurrentPosition(
+        (position) => {
+          const here = L.latLng(position.coords.latitude, position.coords.longitude);
+          setPin(here);
+          map.setView(here, Math.max(map.getZoom(), 16));
+        },
+        () => { status.textContent = data.text.locateFailed; },
+        { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 },
+      );
+    });
+  }
   if (latInput.value && lngInput.value) {
     setPin(L.latLng(Number(latInput.value), Number(lngInput.value)));
     map.setView(pin.getLatLng(), Math.max(map.getZoom(), 15));
@@ -85,8 +103,50 @@
         distance: item.distance_m,
         description: item.description,
       });
+      li.className = "similar-item";
+      const text = document.createElement("span");
+      text.textContent = li.textContent;
+      li.replaceChildren(text);
+      if (data.meTooUrl) {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "button";
+        button.dataset.testid = "me-too";
+        button.textContent = data.text.meToo;
+        button.addEventListener("click", () => meToo(item.number, li));
+        li.append(button);
+      }
       similarList.append(li);
     }
   }
   category.addEventListener("change", lookForSimilar);
+
+  /* 我也遇到: follow that report (with the phone typed below) instead of filing a duplicate. */
+  function meToo(number, li) {
+    const phone = document.getElementById("id_reporter_phone");
+    let note = li.querySelector(".me-too-status");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "me-too-status";
+      note.setAttribute("role", "status");
+      li.append(note);
+    }
+    if (!phone || !phone.value.trim()) {
+      note.textContent = data.text.meTooNeedsPhone;
+      if (phone) phone.focus();
+      return;
+    }
+    const body = new FormData();
+    body.append("number", number);
+    body.append("phone", phone.value.trim());
+    const token = document.querySelector("#report-form input[name=csrfmiddlewaretoken]");
+    fetch(data.meTooUrl, { method: "POST", body, credentials: "same-origin", headers: { Accept: "application/json", "X-CSRFToken": token ? token.value : "" } })
+      .then((response) => response.json().then((answer) => ({ ok: response.ok, answer })))
+      .then(({ ok, answer }) => {
+        note.textContent = answer.detail;
+        note.classList.toggle("form-error", !ok);
+        li.dataset.followed = ok ? "true" : "false";
+      })
+      .catch(() => { note.textContent = data.text.meTooFailed; note.classList.add("form-error"); });
+  }
 })();
