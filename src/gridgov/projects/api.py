@@ -27,7 +27,7 @@ class PeriodQuery(Schema):
     last: int | None = None
 
 
-class ListQuery(PeriodQuery):
+class ProjectListQuery(PeriodQuery):
     measure: str = ""
     stage: str = ""
     industry: str = ""
@@ -131,7 +131,7 @@ def _project(p) -> dict:
 
 
 @router.get("/", response={200: ProjectPage, 400: ErrorOut}, summary="Projects in your scope; with measure, the projects behind a period count")
-def list_projects(request: HttpRequest, query: Query[ListQuery]):
+def list_projects(request: HttpRequest, query: Query[ProjectListQuery]):
     scope = selectors.visible_projects(request.user)
     if query.measure:
         if query.measure not in selectors.MEASURES:

@@ -73,19 +73,19 @@ class ApplicationPage(Schema):
     results: list[ApplicationOut]
 
 
-class ListQuery(Schema):
+class ServiceListQuery(Schema):
     state: str = ""
     limit: int = 100
     offset: int = 0
 
 
-class ActionIn(Schema):
+class ServiceActionIn(Schema):
     action: str
     note: str = ""
     delivery: str = ""
 
 
-class FiguresOut(Schema):
+class ServiceFiguresOut(Schema):
     catalogue: dict
     applications: dict
 
@@ -126,7 +126,7 @@ def bundles(request: HttpRequest):
 
 
 @router.get("/applications", response={200: ApplicationPage, 400: ErrorOut}, summary="Applications in your scope, personal data masked")
-def applications(request: HttpRequest, query: Query[ListQuery]):
+def applications(request: HttpRequest, query: Query[ServiceListQuery]):
     if not 1 <= query.limit <= MAX_PAGE_SIZE or query.offset < 0:
         raise HttpError(400, _("limit must be 1 to %(max)d and offset not negative.") % {"max": MAX_PAGE_SIZE})
     rows = selectors.visible_applications(request.user).select_related("item", "bundle").prefetch_related("parts__item", "parts__department")
@@ -148,7 +148,7 @@ def application(request: HttpRequest, number: str):
 
 
 @router.post("/applications/{number}/actions", response={200: ApplicationOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut}, summary="A window step: accept, notify_correction, not_accept, deliver")
-def take_action(request: HttpRequest, number: str, body: ActionIn):
+def take_action(request: HttpRequest, number: str, body: ServiceActionIn):
     application = _visible(request, number)
     try:
         application = services.take_action(actor=request.user, application=application, action=body.action, note=body.note, delivery=body.delivery)
@@ -159,7 +159,7 @@ def take_action(request: HttpRequest, number: str, body: ActionIn):
     return _application(application)
 
 
-@router.get("/statistics", response={200: FiguresOut, 400: ErrorOut}, summary="Catalogue and application figures of a year in your scope")
+@router.get("/statistics", response={200: ServiceFiguresOut, 400: ErrorOut}, summary="Catalogue and application figures of a year in your scope")
 def statistics(request: HttpRequest, year: int | None = None):
     year = year or timezone.localdate().year
     if not 2000 <= year <= 2100:
