@@ -35,7 +35,7 @@ from gridgov.projects import services as project_services
 
 from .auth_helpers import second_factor
 from .case_factories import make_category, make_department, make_user, report
-from .factories import EAST_GRID, WEST_GRID, build_small_network
+from .factories import WEST_GRID, build_small_network
 
 pytestmark = pytest.mark.django_db
 MISSING = "20000101999999"
@@ -321,11 +321,6 @@ def _request(client: Client, route: Route, path: str, world: World, number: str 
 def _blank(response, number: str) -> str:
     body = response.content.decode(errors="replace").replace(number, "N")
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", body)
-
-
-def _photo_number(world: World, case: Case | None) -> str:
-    """The photo route is keyed by photo id: only the west case has one."""
-    return case.number if case is not None else MISSING
 
 
 def _not_signed_in(route: Route, key: str) -> set[int]:
