@@ -255,7 +255,7 @@ def _filing_corrections(data) -> dict:
     params: dict = {}
     category = (data.get("category") or "").strip()
     if category:
-        if not category.isdigit():
+        if not category.isdigit() or len(category) > 9:  # an id, within any database's integer
             raise ActionError(_("Choose the category from the list."))
         params["category"] = int(category)
     lat, lng = (data.get("lat") or "").strip(), (data.get("lng") or "").strip()

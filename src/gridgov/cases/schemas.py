@@ -161,7 +161,7 @@ class ExtensionParams(NoParams):
 
 
 class FileParams(NoParams):
-    category: int | None = Field(default=None, description="The corrected category's id (filing may correct it).")
+    category: int | None = Field(default=None, ge=1, le=2_147_483_647, description="The corrected category's id (filing may correct it).")
     lat: float | None = Field(default=None, ge=-90, le=90, description="The corrected latitude; the grid follows the point.")
     lng: float | None = Field(default=None, ge=-180, le=180, description="The corrected longitude.")
 

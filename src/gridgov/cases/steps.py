@@ -56,7 +56,8 @@ def file(ctx: StepContext) -> None:
 def _correct_category(ctx: StepContext, category_id) -> None:
     if category_id in (None, "") or category_id == ctx.case.category_id:
         return
-    category = Category.objects.filter(pk=category_id, is_active=True).first()
+    valid_id = isinstance(category_id, int) and 0 < category_id < 2**31
+    category = Category.objects.filter(pk=category_id, is_active=True).first() if valid_id else None
     if category is None:
         raise WorkflowError(_("The chosen category does not exist or is no longer in use; choose another one from the list."))
     ctx.step_data["category"] = {"from": ctx.case.category.code, "to": category.code}
