@@ -322,3 +322,27 @@ def open_counts_by_grid(user: User, now: datetime) -> dict[str, dict[str, int]]:
         .order_by()
     )
     return {row["grid_code"]: {"open": row["open"], "overdue": row["overdue"]} for row in rows if row["grid_code"]}
+
+
+def evaluation_staff_steps(user: User | None) -> QuerySet[Step]:
+    """Steps of the cases in the user's scope, each annotated with what the person who took it is
+    evaluated on (individual staff, 岗位评价 per person):
+
+    - ``intake_deadline``: the deadline the case's report step set (a filing is on time by it);
+    - ``handle_deadline``: the deadline of the latest earlier step that left the case with a
+      handler (a finish is on time by it);
+    - ``verify_deadline``: the deadline of the latest earlier finish (a pass or a rework, the
+      verdict, is on time by it);
+    - ``next_action``: the case's next step (a dispatch answered by a return was inaccurate);
+    - ``next_verdict``: the next pass or rework (a finish followed by a rework was reworked).
+    """
+    steps = Step.objects.filter(case=OuterRef("case_id"))
+    before = steps.filter(Q(at__lt=OuterRef("at")) | Q(at=OuterRef("at"), id__lt=OuterRef("id"))).order_by("-at", "-id")
+    after = steps.filter(Q(at__gt=OuterRef("at")) | Q(at=OuterRef("at"), id__gt=OuterRef("id"))).order_by("at", "id")
+    return evaluation_steps(user).annotate(
+        intake_deadline=Subquery(steps.filter(action="report").values("deadline")[:1]),
+        handle_deadline=Subquery(before.filter(to_state__in=HANDLER_STATES).values("deadline")[:1]),
+        verify_deadline=Subquery(before.filter(action="finish").values("deadline")[:1]),
+        next_action=Subquery(after.values("action")[:1]),
+        next_verdict=Subquery(after.filter(action__in=("pass", "rework")).values("action")[:1]),
+    )

@@ -33,6 +33,8 @@ from .indicators import (
     CASE_MEASURES,
     INDICATORS,
     MEASURES,
+    STAFF_INDICATORS,
+    STAFF_MEASURES,
     STEP_MEASURES,
     Indicator,
     Window,
@@ -79,7 +81,7 @@ def levels_for(user: User) -> list[str]:
     departments and staff roles (over the cases in their scope)."""
     depth = len(user.region.code) if user.region_id else 6
     levels = [level for level, digits in PREFIX.items() if digits >= depth]
-    return [*levels, "department", "role"]
+    return [*levels, "department", "role", "staff"]
 
 
 def check_level(user: User, level: str) -> str:
@@ -306,6 +308,8 @@ def evaluation_table(user: User, level: str, period: Period, *, now: datetime | 
     figures for the period before and the same period a year earlier (six queries in all)."""
     now = now or timezone.now()
     check_level(user, level)
+    if level == "staff":
+        return staff_table(user, period, now=now, compare=compare)
     units = units_of(user, level)
     current = cached_counts(user, level, period, now)
     rows = [UnitRow(unit, _figures_for(level, unit, current)) for unit in units]
@@ -417,3 +421,58 @@ def rank_among_siblings(user: User, period: Period, *, now: datetime | None = No
     if own is None:
         return None
     return {"level": region.level, "rank": own.rank, "of": sum(1 for row in rows if row.rank is not None), "siblings": len(rows)}
+
+
+# --- individual staff ----------------------------------------------------------------------------
+
+
+def staff_in_scope(user: User | None):
+    """The people a user evaluates: everyone for the district (or a user without a unit), the
+    staff of their street, community or grid below it, a department's own handlers."""
+    people = User.objects.exclude(role=Role.RESIDENT)
+    if user is None:
+        return people
+    if user.role == Role.DEPARTMENT_HANDLER:
+        return people.filter(department_id=user.department_id)
+    if user.region_id and len(user.region.code) > LEVEL_DEPTH["district"]:
+        return people.filter(region__code__startswith=user.region.code)
+    return people
+
+
+def staff_counts(user: User | None, window: Window) -> dict[int, dict[str, int]]:
+    """Every staff measure for every person in the user's scope: {user id: {measure: count}}, in
+    one query over the steps they took in the window (cases in the user's scope only)."""
+    steps = case_selectors.evaluation_staff_steps(user).filter(at__gte=window.start, at__lt=window.end, actor__isnull=False)
+    steps = steps.filter(actor__in=staff_in_scope(user).values("pk"))
+    rows = steps.values("actor_id").annotate(**{m.key: _one_if(m.condition(window)) for m in STAFF_MEASURES.values()}).order_by()
+    return {row["actor_id"]: {m: row[m] or 0 for m in STAFF_MEASURES} for row in rows}
+
+
+def _cached_staff_counts(user: User, period: Period, now: datetime) -> dict[int, dict[str, int]]:
+    as_of = _as_of(period, now)
+    key = (_scope_key(user), "staff", period.start, period.end, None if as_of is now else as_of, _stamp.get())
+    return _figures.get(key, lambda: staff_counts(user, Window(period.start, period.end, as_of)))
+
+
+def staff_figures(role: str, counts: dict[str, int]) -> Figures:
+    keys = STAFF_INDICATORS.get(role, ())
+    return figures_of("staff", counts, [INDICATORS[key] for key in keys])
+
+
+def staff_table(user: User, period: Period, *, now: datetime | None = None, compare: bool = True) -> list[UnitRow]:
+    """Every person in the user's scope who took a step in the period, scored on their post's
+    indicators and ranked (three queries over steps with the comparisons, one for the names)."""
+    now = now or timezone.now()
+    current = _cached_staff_counts(user, period, now)
+    previous = _cached_staff_counts(user, period.previous(), now) if compare else {}
+    earlier = _cached_staff_counts(user, period.year_earlier(), now) if compare else {}
+    empty = dict.fromkeys(STAFF_MEASURES, 0)
+    people = User.objects.filter(pk__in=list(current)).order_by("pk")
+    rows = []
+    for person in people.only("pk", "username", "first_name", "last_name", "role"):
+        row = UnitRow(Unit(str(person.pk), person.get_full_name() or person.username, person.role), staff_figures(person.role, current[person.pk]))
+        if compare:
+            row.previous = staff_figures(person.role, previous.get(person.pk, empty))
+            row.year_earlier = staff_figures(person.role, earlier.get(person.pk, empty))
+        rows.append(row)
+    return rank(rows)
