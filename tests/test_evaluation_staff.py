@@ -124,3 +124,17 @@ def test_the_page_and_the_export_list_each_person(client, log):
     assert export.status_code == 200
     cells = [c for row in load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True) for c in row]
     assert "派遣员甲" in cells and 66.67 in cells
+
+
+def test_each_case_keeps_the_deadlines_its_steps_set(log):
+    """The deadlines on the case row (written by the step that sets them) are the ones its steps
+    recorded: the report's, the latest step that left it with a handler, the latest finish."""
+    from gridgov.cases.models import Case
+
+    for case in Case.objects.prefetch_related("steps"):
+        steps = list(case.steps.order_by("at", "id"))
+        at_handler = [s.deadline for s in steps if s.to_state in ("dispatched", "handling")]
+        finishes = [s.deadline for s in steps if s.action == "finish"]
+        assert case.intake_deadline == steps[0].deadline and steps[0].action == "report"
+        assert case.handle_deadline == (at_handler[-1] if at_handler else None)
+        assert case.verify_deadline == (finishes[-1] if finishes else None)

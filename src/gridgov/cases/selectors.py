@@ -4,8 +4,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Case as DbCase
-from django.db.models import Count, DateTimeField, F, Max, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from gridgov.accounts.models import Role, User
@@ -264,8 +263,9 @@ def _evaluation_scope(user: User | None) -> Q:
 
 
 def evaluation_cases(user: User | None, *, intake_between: tuple[datetime, datetime] | None = None) -> QuerySet[Case]:
-    """Cases in the user's scope (``None``: the whole system), each annotated with the deadlines
-    the evaluation measures it against, read from its recorded steps:
+    """Cases in the user's scope (``None``: the whole system). Each case carries the deadlines the
+    evaluation measures it against, kept on the row by the steps that set them
+    (``Case.note_step_deadline``):
 
     - ``intake_deadline``: the deadline the report step set (accept and file within it);
     - ``handle_deadline``: the deadline of the latest step that left the case with a handler
@@ -273,21 +273,10 @@ def evaluation_cases(user: User | None, *, intake_between: tuple[datetime, datet
       extension or a resumption set it, and every other step at the handler repeats it;
     - ``verify_deadline``: the deadline the latest finish set (verify and close within it).
 
-    With ``intake_between=(start, end)`` the intake deadline is read only for cases reported or
-    filed in [start, end) (a third of the work of a month's evaluation, spared for the rest).
+    ``intake_between`` is accepted for the callers that still pass it; the columns cost nothing
+    to read (they were correlated sub-queries over the steps before).
     """
-    steps = Step.objects.filter(case=OuterRef("pk"))
-    latest = ("-at", "-id")
-    intake = Subquery(steps.filter(action="report").values("deadline")[:1])
-    if intake_between is not None:
-        start, end = intake_between
-        within = Q(created_at__gte=start, created_at__lt=end) | Q(filed_at__gte=start, filed_at__lt=end)
-        intake = DbCase(When(within, then=intake), default=None, output_field=DateTimeField())
-    return Case.objects.filter(_evaluation_scope(user)).annotate(
-        intake_deadline=intake,
-        handle_deadline=Subquery(steps.filter(to_state__in=HANDLER_STATES).order_by(*latest).values("deadline")[:1]),
-        verify_deadline=Subquery(steps.filter(action="finish").order_by(*latest).values("deadline")[:1]),
-    )
+    return Case.objects.filter(_evaluation_scope(user))
 
 
 def evaluation_steps(user: User | None) -> QuerySet[Step]:

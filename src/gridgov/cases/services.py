@@ -138,7 +138,8 @@ def _new_case(report: Report, grid: grid_selectors.GridRef, now: datetime, calen
         reporter_phone=report.reporter_phone.strip(),
         reporter_email=report.reporter_email.strip(),
         external_id=report.external_id.strip(),
-        deadline=sla.intake_deadline(calendar, report.category, now),
+        deadline=(intake_deadline := sla.intake_deadline(calendar, report.category, now)),
+        intake_deadline=intake_deadline,  # the report step's deadline (Case.note_step_deadline)
         created_at=now,
         updated_at=now,
     )
@@ -336,6 +337,7 @@ def take_action(
             _keep_new_clock_stopped(context)
         if transition.target is not None:
             case.state = transition.target
+        case.note_step_deadline(action)
         case.version += 1
         case.updated_at = now
         case.save()

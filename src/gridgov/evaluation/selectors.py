@@ -16,9 +16,8 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db.models import Case as Choose
-from django.db import connection, connections, transaction
-from django.db.models import CharField, Count, DateTimeField, F, IntegerField, Q, QuerySet, Sum, Value, When
-from django.db.models.expressions import RawSQL
+from django.db import connections, transaction
+from django.db.models import Count, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -148,41 +147,18 @@ def count_measures(user: User | None, level: str, window: Window, *, derived: bo
     return counts
 
 
-# The case columns the measures read, and the deadlines annotated from the steps.
-FACT_FIELDS = ("created_at", "filed_at", "state", "handled_at", "closed_at", "suspended_at", "rework_count", "solved_level", "source", "rating")
-DEADLINES = ("intake_deadline", "handle_deadline", "verify_deadline")
-
-
 def _case_rows(user: User | None, level: str, window: Window, derived: bool, sums: dict | None = None) -> list[dict]:
-    """One row per unit with every case measure summed.
+    """One row per unit with every case measure summed, in one plain scan of the cases: the
+    deadlines the measures compare against are columns of the case row (kept by the workflow
+    step that sets them). ``derived`` is kept for the callers; both forms are the same query now.
 
-    The deadlines are correlated sub-queries over the steps; written straight into each
-    ``CASE WHEN`` they would run once per condition that reads them (some twenty times per case).
-    So the cases with their unit and deadlines are selected once as a derived table, and the
-    sums run over it: the registry's conditions are compiled by the ORM against columns of the
-    same names, and only the FROM clause is swapped for the derived table.
+    (Before the deadlines were on the row they were correlated sub-queries over the steps,
+    selected once in a derived table fenced with ``OFFSET 0``; see benchmarks/README.md.)
     """
-    cases = case_selectors.evaluation_cases(user, intake_between=(window.start, window.end)).filter(created_at__lt=window.end).order_by()
+    cases = case_selectors.evaluation_cases(user).filter(created_at__lt=window.end).order_by()
     sums = sums if sums is not None else {m.key: _one_if(m.condition(window)) for m in CASE_MEASURES}
-    if not derived:
-        return list(cases.values(unit=_group_key(level)).annotate(**sums).order_by())
-    inner = cases.annotate(unit=_group_key(level)).values("unit", *FACT_FIELDS, *DEADLINES)
-    model = cases.model
-    columns = {name: RawSQL(f'{_quoted(model._meta.db_table)}.{_quoted(name)}', [], output_field=DateTimeField()) for name in DEADLINES}
-    columns["unit"] = RawSQL(f'{_quoted(model._meta.db_table)}.{_quoted("unit")}', [], output_field=CharField())
-    outer = model._base_manager.annotate(**columns).values("unit").annotate(**sums).order_by()
-    outer_sql, outer_params = outer.query.sql_with_params()
-    inner_sql, inner_params = inner.query.sql_with_params()
-    table = f"FROM {_quoted(model._meta.db_table)}"
-    at = outer_sql.find(table)
-    if at < 0 or outer_sql.find(table, at + 1) >= 0 or outer_sql.count("%s") != len(outer_params):
-        return list(cases.values(unit=_group_key(level)).annotate(**sums).order_by())  # an unexpected shape: the plain form
-    before = outer_sql[:at].count("%s")
-    # OFFSET 0 keeps the planner from flattening the derived table back into the sums (SQLite
-    # and PostgreSQL both would; on the demo year that made the sums six times slower).
-    fence = " LIMIT -1 OFFSET 0" if connections[cases.db].vendor == "sqlite" else " OFFSET 0"
-    sql = f"{outer_sql[:at]}FROM ({inner_sql}{fence}) {_quoted(model._meta.db_table)}{outer_sql[at + len(table):]}"
-    params = (*outer_params[:before], *inner_params, *outer_params[before:])
+    query = cases.values(unit=_group_key(level)).annotate(**sums).order_by()
+    sql, params = query.query.sql_with_params()
     connection_ = connections[cases.db]
     with transaction.atomic(using=cases.db), connection_.cursor() as cursor:
         if connection_.vendor == "postgresql":
@@ -192,10 +168,6 @@ def _case_rows(user: User | None, level: str, window: Window, derived: bool, sum
         cursor.execute(sql, params)
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
-def _quoted(name: str) -> str:
-    return connection.ops.quote_name(name)
 
 
 def _scope_key(user: User | None) -> tuple:
