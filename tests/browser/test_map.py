@@ -84,3 +84,23 @@ def test_the_map_page_switches_to_english(page, live_server, transactional_db, n
     expect(page.locator("#region-search")).to_have_attribute("placeholder", "Search by code or name")
     expect(page.locator("#breadcrumb")).to_contain_text("Whole network")
     expect(page.locator("#panel-summary")).to_contain_text(re.compile(r"\b\d+ grids?\b"))
+
+
+def test_the_open_case_map_draws_the_grids_and_colours_them_by_open_cases(page, live_server, transactional_db, network, browser_user, screenshot):
+    from tests.case_factories import report
+
+    case = report()
+    log_in(page, live_server, browser_user)
+    page.goto(f"{live_server.url}/cases/map/")
+    expect(page.locator(f'path.case-marker[data-number="{case.number}"]')).to_be_visible()
+    grid = page.locator(f'path.grid-outline[data-code="{case.grid_code}"]')
+    expect(grid).to_have_attribute("data-open", "1")
+    expect(page.locator(f'path.grid-outline[data-code="{WEST_MIDDLE_GRID}"]')).to_have_attribute("data-open", "0")
+    expect(page.locator("#grid-legend")).to_be_hidden()
+
+    page.select_option("#grid-colour", "open")
+    legend = page.locator("#grid-legend .swatch")
+    expect(legend).to_have_count(5)
+    expect(legend.first).to_have_text("0")
+    expect(grid).to_have_attribute("fill", "#ffe8cc")  # 1 open case: the second band
+    screenshot(page, "open-case-map-by-grid")

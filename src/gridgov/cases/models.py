@@ -110,6 +110,9 @@ class State(models.TextChoices):
     RATED = "rated", _("Rated")
 
 
+HANDLER_STATES = (State.DISPATCHED, State.HANDLING)  # the case is with a handler, on a handling clock
+
+
 class SolvedLevel(models.TextChoices):
     GRID = "grid", _("Grid")
     COMMUNITY = "community", _("Community")
@@ -196,6 +199,23 @@ class Case(models.Model):
     dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
     handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # The deadlines the evaluation measures a case against, kept as its steps set them (reading
+    # them back from the steps cost three correlated sub-queries per case in every count):
+    # the report's intake deadline, the latest round's handling deadline (the latest step that
+    # left the case with a handler) and the latest finish's verification deadline.
+    intake_deadline = models.DateTimeField(_("intake deadline"), null=True, blank=True, editable=False)
+    handle_deadline = models.DateTimeField(_("handling deadline"), null=True, blank=True, editable=False)
+    verify_deadline = models.DateTimeField(_("verification deadline"), null=True, blank=True, editable=False)
+
+    def note_step_deadline(self, action: str) -> None:
+        """Keep the evaluation's deadlines as a step with ``action`` leaves the case (called
+        with the case's new state and deadline, the ones its step records)."""
+        if action == "report":
+            self.intake_deadline = self.deadline
+        if self.state in HANDLER_STATES:
+            self.handle_deadline = self.deadline
+        if action in ("finish", "self_handle"):  # each leaves the case waiting for verification
+            self.verify_deadline = self.deadline
 
     class Meta:
         ordering = ["-created_at", "-id"]

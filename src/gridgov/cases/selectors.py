@@ -311,8 +311,9 @@ def _evaluation_scope(user: User | None) -> Q:
 
 
 def evaluation_cases(user: User | None, *, intake_between: tuple[datetime, datetime] | None = None) -> QuerySet[Case]:
-    """Cases in the user's scope (``None``: the whole system), each annotated with the deadlines
-    the evaluation measures it against, read from its recorded steps:
+    """Cases in the user's scope (``None``: the whole system). Each case carries the deadlines the
+    evaluation measures it against, kept on the row by the steps that set them
+    (``Case.note_step_deadline``):
 
     - ``intake_deadline``: the deadline the report step set (accept and file within it);
     - ``handle_deadline``: the deadline of the latest step that left the case with a handler
@@ -320,21 +321,10 @@ def evaluation_cases(user: User | None, *, intake_between: tuple[datetime, datet
       extension or a resumption set it, and every other step at the handler repeats it;
     - ``verify_deadline``: the deadline the latest finish set (verify and close within it).
 
-    With ``intake_between=(start, end)`` the intake deadline is read only for cases reported or
-    filed in [start, end) (a third of the work of a month's evaluation, spared for the rest).
+    ``intake_between`` is accepted for the callers that still pass it; the columns cost nothing
+    to read (they were correlated sub-queries over the steps before).
     """
-    steps = Step.objects.filter(case=OuterRef("pk"))
-    latest = ("-at", "-id")
-    intake = Subquery(steps.filter(action="report").values("deadline")[:1])
-    if intake_between is not None:
-        start, end = intake_between
-        within = Q(created_at__gte=start, created_at__lt=end) | Q(filed_at__gte=start, filed_at__lt=end)
-        intake = DbCase(When(within, then=intake), default=None, output_field=DateTimeField())
-    return Case.objects.filter(_evaluation_scope(user)).annotate(
-        intake_deadline=intake,
-        handle_deadline=Subquery(steps.filter(to_state__in=HANDLER_STATES).order_by(*latest).values("deadline")[:1]),
-        verify_deadline=Subquery(steps.filter(action="finish").order_by(*latest).values("deadline")[:1]),
-    )
+    return Case.objects.filter(_evaluation_scope(user))
 
 
 def evaluation_steps(user: User | None) -> QuerySet[Step]:
@@ -357,3 +347,39 @@ def cases_changed_stamp() -> tuple:
 def overdue_filter(now: datetime) -> Q:
     """Open cases past their deadline whose clock is running (the case list's "overdue" filter)."""
     return Q(state__in=OPEN_STATES, suspended_at__isnull=True, deadline__lt=now)
+
+
+def open_counts_by_grid(user: User, now: datetime) -> dict[str, dict[str, int]]:
+    """Open and overdue cases in the user's scope per grid code, in one grouped query (the open-case
+    map colours the grids by them)."""
+    rows = (
+        Case.objects.filter(_evaluation_scope(user), state__in=OPEN_STATES)
+        .values("grid_code")
+        .annotate(open=Count("pk"), overdue=Count("pk", filter=overdue_filter(now)))
+        .order_by()
+    )
+    return {row["grid_code"]: {"open": row["open"], "overdue": row["overdue"]} for row in rows if row["grid_code"]}
+
+
+def evaluation_staff_steps(user: User | None) -> QuerySet[Step]:
+    """Steps of the cases in the user's scope, each annotated with what the person who took it is
+    evaluated on (individual staff, 岗位评价 per person):
+
+    - ``intake_deadline``: the deadline the case's report step set (a filing is on time by it);
+    - ``handle_deadline``: the deadline of the latest earlier step that left the case with a
+      handler (a finish is on time by it);
+    - ``verify_deadline``: the deadline of the latest earlier finish (a pass or a rework, the
+      verdict, is on time by it);
+    - ``next_action``: the case's next step (a dispatch answered by a return was inaccurate);
+    - ``next_verdict``: the next pass or rework (a finish followed by a rework was reworked).
+    """
+    steps = Step.objects.filter(case=OuterRef("case_id"))
+    before = steps.filter(Q(at__lt=OuterRef("at")) | Q(at=OuterRef("at"), id__lt=OuterRef("id"))).order_by("-at", "-id")
+    after = steps.filter(Q(at__gt=OuterRef("at")) | Q(at=OuterRef("at"), id__gt=OuterRef("id"))).order_by("at", "id")
+    return evaluation_steps(user).annotate(
+        intake_deadline=Subquery(steps.filter(action="report").values("deadline")[:1]),
+        handle_deadline=Subquery(before.filter(to_state__in=HANDLER_STATES).values("deadline")[:1]),
+        verify_deadline=Subquery(before.filter(action="finish").values("deadline")[:1]),
+        next_action=Subquery(after.values("action")[:1]),
+        next_verdict=Subquery(after.filter(action__in=("pass", "rework")).values("action")[:1]),
+    )

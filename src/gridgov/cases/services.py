@@ -223,7 +223,8 @@ def _new_case(report: Report, grid: grid_selectors.GridRef, now: datetime, calen
         reporter_email=report.reporter_email.strip(),
         external_id=report.external_id.strip(),
         intake_key=report.intake_key,
-        deadline=sla.intake_deadline(calendar, report.category, now),
+        deadline=(intake_deadline := sla.intake_deadline(calendar, report.category, now)),
+        intake_deadline=intake_deadline,  # the report step's deadline (Case.note_step_deadline)
         created_at=now,
         updated_at=now,
     )
@@ -481,6 +482,7 @@ def _take_step(
         _keep_new_clock_stopped(context)
     if transition.target is not None:
         case.state = transition.target
+    case.note_step_deadline(transition.action)
     case.version += 1
     case.updated_at = now
     case.save()

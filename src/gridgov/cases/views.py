@@ -667,6 +667,7 @@ def case_map(request):
         {
             "map_config": {
                 "geojsonUrl": reverse("api:api-root") + "v1/cases/open.geojson",
+                "gridsUrl": reverse("api:api-root") + "v1/evaluation/open-by-grid.geojson",
                 "tileUrl": settings.GRIDGOV_TILE_URL,
                 "tileAttribution": settings.GRIDGOV_TILE_ATTRIBUTION,
                 "text": {
@@ -676,6 +677,7 @@ def case_map(request):
                     "onTime": _("On time"),
                     "empty": _("No open cases in your area."),
                     "loadFailed": _("Could not load the cases. Reload the page to try again."),
+                    "gridFigures": _("%(open)s open, %(overdue)s overdue"),
                 },
             }
         },

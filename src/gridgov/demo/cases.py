@@ -598,8 +598,17 @@ def _case_row(case: PlannedCase, number: str, departments: dict[str, int], regio
         suspended_at=case.suspended_at, supervised=case.supervised, rework_count=case.rework_count,
         return_count=case.return_count, reopen_count=case.reopen_count, rating=case.rating,
         created_at=case.created_at, updated_at=last.at, filed_at=case.filed_at, dispatched_at=case.dispatched_at,
-        handled_at=case.handled_at, closed_at=case.closed_at,
+        handled_at=case.handled_at, closed_at=case.closed_at, **_evaluation_deadlines(case),
     )  # fmt: skip
+
+
+def _evaluation_deadlines(case: PlannedCase) -> dict:
+    """The deadlines ``Case.note_step_deadline`` keeps, replayed over the planned steps."""
+    row = Case(state=State.REPORTED)
+    for step in case.steps:
+        row.state, row.deadline = step.to_state, step.deadline
+        row.note_step_deadline(step.action)
+    return {"intake_deadline": row.intake_deadline, "handle_deadline": row.handle_deadline, "verify_deadline": row.verify_deadline}
 
 
 STEP_COLUMNS = ["case_id", "action", "from_state", "to_state", "actor_id", "actor_role", "at", "note", "public_note", "deadline", "data"]

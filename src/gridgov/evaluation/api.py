@@ -2,16 +2,20 @@
 and chart of the evaluation pages and the dashboard, always limited to the caller's scope.
 Residents get 403; a period or level that cannot be read gets 400 with a whole sentence."""
 
+import json
 import re
 from datetime import datetime
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
 from gridgov.accounts.models import Role
+from gridgov.cases import selectors as case_selectors
+from gridgov.grids import selectors as grid_selectors
+from gridgov.grids.codes import Level
 
 from . import dashboard, presenters, selectors
 from .indicators import INDICATORS
@@ -162,3 +166,26 @@ def dashboard_data(request: HttpRequest, period: str = ""):
     user = _staff(request)
     now = timezone.now()
     return dashboard.dashboard_payload(user, _period(period, now), now)
+
+
+@router.get(
+    "/open-by-grid.geojson",
+    response={200: dict, 403: ErrorOut},
+    summary="The grids of your scope with their open and overdue cases, for the open-case map",
+    description="A GeoJSON FeatureCollection: one feature per grid of your unit (a department: the grids "
+    "holding its open cases) with its boundary and the properties code, name, open and overdue (counted now, "
+    "in one grouped query).",
+)
+def open_by_grid(request: HttpRequest):
+    user = _staff(request)
+    counts = case_selectors.open_counts_by_grid(user, timezone.now())
+    grids = grid_selectors.regions_in_scope(user.region if user.region_id else None).filter(level=Level.GRID).exclude(boundary="")
+    if user.role == Role.DEPARTMENT_HANDLER:
+        grids = grids.filter(code__in=list(counts))
+    features = []
+    for code, name, boundary in grids.order_by("code").values_list("code", "name", "boundary"):
+        figures = counts.get(code, {"open": 0, "overdue": 0})
+        properties = json.dumps({"code": code, "name": name, **figures}, ensure_ascii=False)
+        features.append(f'{{"type":"Feature","id":"{code}","properties":{properties},"geometry":{boundary}}}')
+    body = '{"type":"FeatureCollection","features":[' + ",".join(features) + "]}"
+    return HttpResponse(body, content_type="application/geo+json")

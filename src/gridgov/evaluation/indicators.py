@@ -56,6 +56,7 @@ ROUND_STATES = AT_HANDLER + FINISHED  # a handling round exists
 CLOSED = (State.CLOSED, State.RATED)
 REGION_LEVELS = frozenset({"street", "community", "grid"})
 ALL_LEVELS = REGION_LEVELS | {"department", "role"}
+STAFF = frozenset({"staff"})
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,30 @@ MEASURES: dict[str, Measure] = {
 }  # fmt: skip
 STEP_MEASURES = [m for m in MEASURES.values() if m.step_action]
 CASE_MEASURES = [m for m in MEASURES.values() if not m.step_action]
+
+# Individual staff (岗位评价 per person): counts of the steps each person took in the period (by
+# step time), over ``cases.selectors.evaluation_staff_steps``. Grid workers and verifiers: valid
+# reports (the case was filed, not merged) and verdicts (pass or rework) by the deadline the
+# finish set; intake clerks: filings by the report's intake deadline; dispatchers: dispatches not
+# answered by a return; department handlers: finishes by the round's deadline, and finishes the
+# verifier sent back (rework).
+STAFF_MEASURES: dict[str, Measure] = {
+    m.key: m
+    for m in [
+        Measure("staff_reports", _("Reports made"), lambda w: Q(action="report")),
+        Measure("staff_valid_reports", _("Valid reports made"), lambda w: Q(action="report", case__filed_at__isnull=False) & ~Q(case__state=State.MERGED)),
+        Measure("staff_verdicts", _("Verifications"), lambda w: Q(action__in=("pass", "rework"))),
+        Measure("staff_verdicts_on_time", _("Verifications on time"), lambda w: Q(action__in=("pass", "rework"), at__lte=F("verify_deadline"))),
+        Measure("staff_filings", _("Filings"), lambda w: Q(action="file")),
+        Measure("staff_filings_on_time", _("Filings on time"), lambda w: Q(action="file", at__lte=F("intake_deadline"))),
+        Measure("staff_dispatches", _("Dispatches made"), lambda w: Q(action="dispatch")),
+        Measure("staff_dispatches_returned", _("Dispatches returned"), lambda w: Q(action="dispatch", next_action="return")),
+        Measure("staff_finishes", _("Handlings finished"), lambda w: Q(action="finish")),
+        Measure("staff_finishes_on_time", _("Handlings finished on time"), lambda w: Q(action="finish", at__lte=F("handle_deadline"))),
+        Measure("staff_finishes_reworked", _("Handlings sent back"), lambda w: Q(action="finish", next_verdict="rework")),
+    ]
+}  # fmt: skip
+
 # The counts every table shows, in order (DESIGN.md section 5).
 SHOWN_COUNTS = ["reported", "valid", "filed", "dispatched", "handled", "closed", "reworked", "returned", "overdue"]
 
@@ -219,6 +244,12 @@ INDICATORS: dict[str, Indicator] = {
         Indicator("within_grid", _("Solved within the grid rate"), (("closed_in_grid", ONE),), "closed", levels=REGION_LEVELS),
         Indicator("hotline_response", _("Hotline response rate"), (("hotline_responded", ONE),), "hotline_reported", levels=CASES_LEVELS),
         Indicator("hotline_resolution", _("Hotline resolution rate"), (("hotline_resolved", ONE),), "hotline_due", levels=CASES_LEVELS),
+        Indicator("staff_valid_reports", _("Valid report rate"), (("staff_valid_reports", ONE),), "staff_reports", levels=STAFF),
+        Indicator("staff_on_time_verification", _("On-time verification rate"), (("staff_verdicts_on_time", ONE),), "staff_verdicts", levels=STAFF),
+        Indicator("staff_on_time_filing", _("On-time filing rate"), (("staff_filings_on_time", ONE),), "staff_filings", levels=STAFF),
+        Indicator("staff_dispatch_accuracy", _("Dispatch accuracy"), (("staff_dispatches", ONE), ("staff_dispatches_returned", -ONE)), "staff_dispatches", levels=STAFF),
+        Indicator("staff_on_time_handling", _("On-time handling rate"), (("staff_finishes_on_time", ONE),), "staff_finishes", levels=STAFF),
+        Indicator("staff_rework", _("Rework rate"), (("staff_finishes_reworked", ONE),), "staff_finishes", higher_is_better=False, levels=STAFF),
         Indicator("hotline_satisfaction", _("Hotline satisfaction rate"), (("hotline_satisfied", ONE), ("hotline_basically", Decimal("0.9"))), "hotline_rated", levels=CASES_LEVELS),
     ]
 }  # fmt: skip
@@ -236,8 +267,24 @@ DEFAULT_WEIGHTS = {
         "on_time_handling": 40, "closure": 20, "on_time_closure": 15, "rework": 15, "overdue": 10,
         "hotline_response": 0, "hotline_resolution": 0, "hotline_satisfaction": 0,
     },
+    "staff": {key: 1 for key in (
+        "staff_valid_reports", "staff_on_time_verification", "staff_on_time_filing", "staff_dispatch_accuracy",
+        "staff_on_time_handling", "staff_rework",
+    )},
     "role": {"dispatch_accuracy": 1, "valid_reports": 1, "on_time_filing": 1, "on_time_handling": 1, "closure": 1, "rework": 1},
 }  # fmt: skip
+
+
+# Which of the staff indicators evaluate a person, by their post (the roles GB/T 30428.4 names).
+STAFF_INDICATORS = {
+    "grid_worker": ("staff_valid_reports", "staff_on_time_verification"),
+    "grid_chief": ("staff_valid_reports", "staff_on_time_verification"),
+    "verifier": ("staff_on_time_verification",),
+    "intake_clerk": ("staff_on_time_filing",),
+    "dispatcher": ("staff_dispatch_accuracy",),
+    "department_handler": ("staff_on_time_handling", "staff_rework"),
+}
+ANY_MEASURE = {**MEASURES, **STAFF_MEASURES}
 
 
 def default_weights(level: str) -> dict[str, int]:

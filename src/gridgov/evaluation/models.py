@@ -19,6 +19,7 @@ class EvaluationLevel(models.TextChoices):
     GRID = "grid", _("Grid")
     DEPARTMENT = "department", _("Department")
     ROLE = "role", _("Staff role")
+    STAFF = "staff", _("Individual staff")
 
 
 def _band(verbose_name, default):

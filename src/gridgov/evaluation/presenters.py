@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from gridgov.cases.catalogue import localized
 
-from .indicators import INDICATORS, MEASURES, SHOWN_COUNTS, indicators_for
+from .indicators import ANY_MEASURE, INDICATORS, SHOWN_COUNTS, STAFF_MEASURES, indicators_for
 from .periods import Period
 from .selectors import Figures, UnitRow
 
@@ -25,13 +25,17 @@ def number(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def figures_payload(figures: Figures | None) -> dict | None:
+def shown_counts(level: str) -> list[str]:
+    return list(STAFF_MEASURES) if level == "staff" else SHOWN_COUNTS
+
+
+def figures_payload(figures: Figures | None, level: str = "") -> dict | None:
     if figures is None:
         return None
     return {
         "score": number(figures.score),
         "grade": figures.grade,
-        "counts": {key: figures.counts.get(key, 0) for key in SHOWN_COUNTS},
+        "counts": {key: figures.counts.get(key, 0) for key in shown_counts(level)},
         "rates": {key: percent(rate) for key, rate in figures.rates.items()},
     }
 
@@ -47,8 +51,8 @@ def cases_url(measure: str, period: Period, level: str, unit: str) -> str:
 
 
 def row_payload(row: UnitRow, level: str, period: Period) -> dict:
-    current = figures_payload(row.figures)
-    previous, earlier = figures_payload(row.previous), figures_payload(row.year_earlier)
+    current = figures_payload(row.figures, level)
+    previous, earlier = figures_payload(row.previous, level), figures_payload(row.year_earlier, level)
     return {
         "code": row.unit.code,
         "name": localized(row.unit.name),
@@ -59,13 +63,13 @@ def row_payload(row: UnitRow, level: str, period: Period) -> dict:
         "year_earlier": earlier,
         "score_change": change(current["score"], previous["score"] if previous else None),
         "score_change_year": change(current["score"], earlier["score"] if earlier else None),
-        "links": {key: cases_url(key, period, level, row.unit.code) for key in SHOWN_COUNTS} if level != "role" else {},
+        "links": {key: cases_url(key, period, level, row.unit.code) for key in SHOWN_COUNTS} if level not in ("role", "staff") else {},
     }
 
 
 def columns(level: str) -> list[dict]:
     """The table's columns: the counts, then the level's rates."""
-    counts = [{"key": key, "label": str(MEASURES[key].label), "kind": "count"} for key in SHOWN_COUNTS]
+    counts = [{"key": key, "label": str(ANY_MEASURE[key].label), "kind": "count"} for key in shown_counts(level)]
     rates = [
         {"key": i.key, "label": str(i.label), "kind": "rate", "higher_is_better": i.higher_is_better} for i in indicators_for(level)
     ]
@@ -77,8 +81,8 @@ def indicator_payload(key: str) -> dict:
     return {
         "key": key,
         "label": str(indicator.label),
-        "numerator": [{"measure": m, "label": str(MEASURES[m].label), "factor": float(f)} for m, f in indicator.numerator],
-        "denominator": {"measure": indicator.denominator, "label": str(MEASURES[indicator.denominator].label)},
+        "numerator": [{"measure": m, "label": str(ANY_MEASURE[m].label), "factor": float(f)} for m, f in indicator.numerator],
+        "denominator": {"measure": indicator.denominator, "label": str(ANY_MEASURE[indicator.denominator].label)},
         "higher_is_better": indicator.higher_is_better,
         "levels": sorted(indicator.levels),
         "roles": list(indicator.roles),

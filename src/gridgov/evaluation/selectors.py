@@ -16,9 +16,8 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db.models import Case as Choose
-from django.db import connection, connections, transaction
-from django.db.models import CharField, Count, DateTimeField, F, IntegerField, Q, QuerySet, Sum, Value, When
-from django.db.models.expressions import RawSQL
+from django.db import connections, transaction
+from django.db.models import Count, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,6 +33,8 @@ from .indicators import (
     CASE_MEASURES,
     INDICATORS,
     MEASURES,
+    STAFF_INDICATORS,
+    STAFF_MEASURES,
     STEP_MEASURES,
     Indicator,
     Window,
@@ -80,7 +81,7 @@ def levels_for(user: User) -> list[str]:
     departments and staff roles (over the cases in their scope)."""
     depth = len(user.region.code) if user.region_id else 6
     levels = [level for level, digits in PREFIX.items() if digits >= depth]
-    return [*levels, "department", "role"]
+    return [*levels, "department", "role", "staff"]
 
 
 def check_level(user: User, level: str) -> str:
@@ -147,41 +148,18 @@ def count_measures(user: User | None, level: str, window: Window, *, derived: bo
     return counts
 
 
-# The case columns the measures read, and the deadlines annotated from the steps.
-FACT_FIELDS = ("created_at", "filed_at", "state", "handled_at", "closed_at", "suspended_at", "rework_count", "solved_level", "source", "rating")
-DEADLINES = ("intake_deadline", "handle_deadline", "verify_deadline")
-
-
 def _case_rows(user: User | None, level: str, window: Window, derived: bool, sums: dict | None = None) -> list[dict]:
-    """One row per unit with every case measure summed.
+    """One row per unit with every case measure summed, in one plain scan of the cases: the
+    deadlines the measures compare against are columns of the case row (kept by the workflow
+    step that sets them). ``derived`` is kept for the callers; both forms are the same query now.
 
-    The deadlines are correlated sub-queries over the steps; written straight into each
-    ``CASE WHEN`` they would run once per condition that reads them (some twenty times per case).
-    So the cases with their unit and deadlines are selected once as a derived table, and the
-    sums run over it: the registry's conditions are compiled by the ORM against columns of the
-    same names, and only the FROM clause is swapped for the derived table.
+    (Before the deadlines were on the row they were correlated sub-queries over the steps,
+    selected once in a derived table fenced with ``OFFSET 0``; see benchmarks/README.md.)
     """
-    cases = case_selectors.evaluation_cases(user, intake_between=(window.start, window.end)).filter(created_at__lt=window.end).order_by()
+    cases = case_selectors.evaluation_cases(user).filter(created_at__lt=window.end).order_by()
     sums = sums if sums is not None else {m.key: _one_if(m.condition(window)) for m in CASE_MEASURES}
-    if not derived:
-        return list(cases.values(unit=_group_key(level)).annotate(**sums).order_by())
-    inner = cases.annotate(unit=_group_key(level)).values("unit", *FACT_FIELDS, *DEADLINES)
-    model = cases.model
-    columns = {name: RawSQL(f'{_quoted(model._meta.db_table)}.{_quoted(name)}', [], output_field=DateTimeField()) for name in DEADLINES}
-    columns["unit"] = RawSQL(f'{_quoted(model._meta.db_table)}.{_quoted("unit")}', [], output_field=CharField())
-    outer = model._base_manager.annotate(**columns).values("unit").annotate(**sums).order_by()
-    outer_sql, outer_params = outer.query.sql_with_params()
-    inner_sql, inner_params = inner.query.sql_with_params()
-    table = f"FROM {_quoted(model._meta.db_table)}"
-    at = outer_sql.find(table)
-    if at < 0 or outer_sql.find(table, at + 1) >= 0 or outer_sql.count("%s") != len(outer_params):
-        return list(cases.values(unit=_group_key(level)).annotate(**sums).order_by())  # an unexpected shape: the plain form
-    before = outer_sql[:at].count("%s")
-    # OFFSET 0 keeps the planner from flattening the derived table back into the sums (SQLite
-    # and PostgreSQL both would; on the demo year that made the sums six times slower).
-    fence = " LIMIT -1 OFFSET 0" if connections[cases.db].vendor == "sqlite" else " OFFSET 0"
-    sql = f"{outer_sql[:at]}FROM ({inner_sql}{fence}) {_quoted(model._meta.db_table)}{outer_sql[at + len(table):]}"
-    params = (*outer_params[:before], *inner_params, *outer_params[before:])
+    query = cases.values(unit=_group_key(level)).annotate(**sums).order_by()
+    sql, params = query.query.sql_with_params()
     connection_ = connections[cases.db]
     with transaction.atomic(using=cases.db), connection_.cursor() as cursor:
         if connection_.vendor == "postgresql":
@@ -191,10 +169,6 @@ def _case_rows(user: User | None, level: str, window: Window, derived: bool, sum
         cursor.execute(sql, params)
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
-def _quoted(name: str) -> str:
-    return connection.ops.quote_name(name)
 
 
 def _scope_key(user: User | None) -> tuple:
@@ -307,6 +281,8 @@ def evaluation_table(user: User, level: str, period: Period, *, now: datetime | 
     figures for the period before and the same period a year earlier (six queries in all)."""
     now = now or timezone.now()
     check_level(user, level)
+    if level == "staff":
+        return staff_table(user, period, now=now, compare=compare)
     units = units_of(user, level)
     current = cached_counts(user, level, period, now)
     rows = [UnitRow(unit, _figures_for(level, unit, current)) for unit in units]
@@ -418,3 +394,58 @@ def rank_among_siblings(user: User, period: Period, *, now: datetime | None = No
     if own is None:
         return None
     return {"level": region.level, "rank": own.rank, "of": sum(1 for row in rows if row.rank is not None), "siblings": len(rows)}
+
+
+# --- individual staff ----------------------------------------------------------------------------
+
+
+def staff_in_scope(user: User | None):
+    """The people a user evaluates: everyone for the district (or a user without a unit), the
+    staff of their street, community or grid below it, a department's own handlers."""
+    people = User.objects.exclude(role=Role.RESIDENT)
+    if user is None:
+        return people
+    if user.role == Role.DEPARTMENT_HANDLER:
+        return people.filter(department_id=user.department_id)
+    if user.region_id and len(user.region.code) > LEVEL_DEPTH["district"]:
+        return people.filter(region__code__startswith=user.region.code)
+    return people
+
+
+def staff_counts(user: User | None, window: Window) -> dict[int, dict[str, int]]:
+    """Every staff measure for every person in the user's scope: {user id: {measure: count}}, in
+    one query over the steps they took in the window (cases in the user's scope only)."""
+    steps = case_selectors.evaluation_staff_steps(user).filter(at__gte=window.start, at__lt=window.end, actor__isnull=False)
+    steps = steps.filter(actor__in=staff_in_scope(user).values("pk"))
+    rows = steps.values("actor_id").annotate(**{m.key: _one_if(m.condition(window)) for m in STAFF_MEASURES.values()}).order_by()
+    return {row["actor_id"]: {m: row[m] or 0 for m in STAFF_MEASURES} for row in rows}
+
+
+def _cached_staff_counts(user: User, period: Period, now: datetime) -> dict[int, dict[str, int]]:
+    as_of = _as_of(period, now)
+    key = (_scope_key(user), "staff", period.start, period.end, None if as_of is now else as_of, _stamp.get())
+    return _figures.get(key, lambda: staff_counts(user, Window(period.start, period.end, as_of)))
+
+
+def staff_figures(role: str, counts: dict[str, int]) -> Figures:
+    keys = STAFF_INDICATORS.get(role, ())
+    return figures_of("staff", counts, [INDICATORS[key] for key in keys])
+
+
+def staff_table(user: User, period: Period, *, now: datetime | None = None, compare: bool = True) -> list[UnitRow]:
+    """Every person in the user's scope who took a step in the period, scored on their post's
+    indicators and ranked (three queries over steps with the comparisons, one for the names)."""
+    now = now or timezone.now()
+    current = _cached_staff_counts(user, period, now)
+    previous = _cached_staff_counts(user, period.previous(), now) if compare else {}
+    earlier = _cached_staff_counts(user, period.year_earlier(), now) if compare else {}
+    empty = dict.fromkeys(STAFF_MEASURES, 0)
+    people = User.objects.filter(pk__in=list(current)).order_by("pk")
+    rows = []
+    for person in people.only("pk", "username", "first_name", "last_name", "role"):
+        row = UnitRow(Unit(str(person.pk), person.get_full_name() or person.username, person.role), staff_figures(person.role, current[person.pk]))
+        if compare:
+            row.previous = staff_figures(person.role, previous.get(person.pk, empty))
+            row.year_earlier = staff_figures(person.role, earlier.get(person.pk, empty))
+        rows.append(row)
+    return rank(rows)
