@@ -154,7 +154,7 @@ class Case(models.Model):
     external_id = models.CharField(_("external number"), max_length=64, blank=True, db_index=True)
     # The resident form's one-time key (ReportForm.intake_key): a submission retried after its
     # answer was lost finds this case instead of making a second one. Never shown.
-    intake_key = models.CharField(max_length=64, blank=True, editable=False)
+    intake_key = models.CharField(_("intake key"), max_length=64, blank=True, editable=False)
 
     # Who holds it now: a department, or a unit of the grid network (grid staff, community, street).
     assigned_department = models.ForeignKey(
@@ -390,7 +390,7 @@ class Subscriber(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="subscribers")
     phone = EncryptedTextField(_("phone"), max_length=20)
     email = EncryptedTextField(_("e-mail"), max_length=254, blank=True, validators=[EmailValidator()])
-    phone_index = BlindIndexField(source="phone", normaliser="digits")
+    phone_index = BlindIndexField(_("phone search key"), source="phone", normaliser="digits")
     created_at = models.DateTimeField(_("subscribed at"))
 
     class Meta:

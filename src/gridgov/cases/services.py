@@ -2,7 +2,7 @@
 recorded step, audit event and notifications."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
@@ -616,7 +616,9 @@ def handle_on_the_spot(
     neither). The case waits in ``handled`` for the community's verifier, and counts as solved
     in the grid when it passes."""
     with transaction.atomic():
-        case = report_case(report, photos=before_photos, at=at, channel=PERSON)  # the intake rules of grid staff
+        # The actor reports it (the intake rules of grid staff: patrol, inside their own grid).
+        report = report if report.reporter is not None else replace(report, reporter=actor)
+        case = report_case(report, photos=before_photos, at=at, channel=PERSON)
         return take_action(case.pk, "self_handle", actor, note=note, public_note=public_note, photos=after_photos, at=at)
 
 

@@ -182,9 +182,9 @@ class Application(models.Model):
     applicant_kind = models.CharField(_("applicant"), max_length=12, choices=ApplicantKind.choices, default=ApplicantKind.PERSON)
     applicant_name = EncryptedTextField(_("applicant name"), max_length=100)
     id_number = EncryptedTextField(_("ID-card number"), max_length=18, blank=True)
-    id_number_index = BlindIndexField(source="id_number", normaliser="text")
+    id_number_index = BlindIndexField(_("ID number search key"), source="id_number", normaliser="text")
     phone = EncryptedTextField(_("phone"), max_length=20)
-    phone_index = BlindIndexField(source="phone", normaliser="digits")
+    phone_index = BlindIndexField(_("phone search key"), source="phone", normaliser="digits")
     enterprise_name = models.CharField(_("enterprise name"), max_length=200, blank=True)
     credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
     applicant_user = models.ForeignKey(
