@@ -223,6 +223,20 @@ ROUTES = {
     "economy:import": _r("staff", "POST", "/economy/import/", {}, ok=(200, 302, 400, 403, 404)),
     "economy:export": _r("staff", path="/economy/export.xlsx", ok=(200, 400, 404)),
     "economy:briefing": _r("staff", path="/economy/briefing/", ok=(200, 400, 404)),
+    "cases:dispatch_batch": _r("staff", "POST", "/cases/inbox/dispatch/", {}, ok=(302, 400, 403)),
+    "cases:patrol": _r("staff", path="/cases/patrol/", ok=(200, 302)),  # grid staff's; others go to the inbox
+    "evaluation:ledger": _r("staff", path="/evaluation/ledger.xlsx", ok=(200, 400, 403, 404)),
+    "report:me_too": _r("public", "POST", "/report/metoo/", {}, ok=(400,)),
+    "report:sw": _r("public", path="/report/sw.js"),
+    "report:photo": _r("public", path="/report/photo/not-a-token/", ok=(404,)),  # signed, expiring links only
+    "services:catalogue": _r("public", path="/services/", ok=(200, 302)),
+    "services:catalogue-export": _r("public", path="/services/catalogue.xlsx", ok=(200, 302, 403)),
+    "services:apply": _r("public", path="/services/apply/item/nothing/", ok=(302, 404)),
+    "services:mine": _r("signed_in", path="/services/mine/", ok=(200, 302)),
+    "services:window": _r("staff", path="/services/window/", ok=(200, 403)),
+    "services:inbox": _r("staff", path="/services/inbox/", ok=(200, 403)),
+    "services:statistics": _r("staff", path="/services/statistics/", ok=(200, 403)),
+    "services:detail": _r("signed_in", path="/services/a/nothing/", ok=(404,)),
 }
 # The /api/v1 operations (from the OpenAPI document), by "METHOD path". All need a session (401 without).
 API_ROUTES = {
@@ -256,6 +270,15 @@ API_ROUTES = {
     "GET /api/v1/economy/ranking/{code}": _r("signed_in", path="/api/v1/economy/ranking/nothing", ok=(400, 403, 404, 422)),
     "GET /api/v1/economy/trend/{code}": _r("signed_in", path="/api/v1/economy/trend/nothing", ok=(400, 403, 404)),
     "GET /api/v1/economy/briefing": _r("signed_in", ok=(200, 400, 403, 422)),
+    "GET /api/v1/evaluation/open-by-grid.geojson": _r("signed_in", ok=(200, 403)),
+    "GET /api/v1/services/items": _r("signed_in"),
+    "GET /api/v1/services/bundles": _r("signed_in"),
+    "GET /api/v1/services/statistics": _r("signed_in", ok=(200, 403)),
+    "GET /api/v1/services/applications": _r("signed_in", ok=(200, 403)),
+    "GET /api/v1/services/applications/{number}": _r("signed_in", path="/api/v1/services/applications/nothing", ok=(404,)),
+    "POST /api/v1/services/applications/{number}/actions": _r(
+        "signed_in", path="/api/v1/services/applications/nothing/actions", data={"action": "accept"}, json=True, ok=(404,)
+    ),
 }
 
 
