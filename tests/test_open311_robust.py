@@ -221,7 +221,7 @@ def test_intake_staff_place_an_address_only_request(client, key):
     assert (public["lat"], public["long"]) == (41.79, 123.435)
     client.force_login(team["intake"])
     again = client.post(url, {**body, "version": case.version}, content_type="application/json")
-    assert again.status_code == 400 and "confirmed" in again.json()["detail"]
+    assert again.status_code == 400 and "已确认" in again.json()["detail"]  # the API answers in the UI language (Chinese)
 
 
 @pytest.mark.django_db

@@ -3,6 +3,8 @@ page, the inbox, the case map and the account security pages (and the admin for 
 
 import re
 
+from gridgov.grids.models import Region
+
 import pytest
 from playwright.sync_api import expect
 
@@ -30,6 +32,8 @@ def violations(page):
 
 def test_pages_load_without_csp_violations(page, live_server, transactional_db, network, browser_user, violations):
     case = report(make_category())
+    browser_user.region = Region.objects.get(code=WEST_GRID[:12])  # scope is closed by default: their own unit
+    browser_user.save(update_fields=["region"])
     response = page.goto(f"{live_server.url}/report/")
     assert "script-src 'self'" in response.headers["content-security-policy"]
     assert "geolocation=(self)" in response.headers["permissions-policy"]

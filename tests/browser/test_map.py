@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import WEST_MIDDLE_GRID
+from tests.factories import WEST_GRID, WEST_MIDDLE_GRID
 
 from .conftest import PASSWORD
 
@@ -90,6 +90,7 @@ def test_the_open_case_map_draws_the_grids_and_colours_them_by_open_cases(page, 
     from tests.case_factories import report
 
     case = report()
+    _give_unit(browser_user, WEST_GRID[:12])  # scope is closed by default: a user sees their own unit
     log_in(page, live_server, browser_user)
     page.goto(f"{live_server.url}/cases/map/")
     expect(page.locator(f'path.case-marker[data-number="{case.number}"]')).to_be_visible()
@@ -104,3 +105,10 @@ def test_the_open_case_map_draws_the_grids_and_colours_them_by_open_cases(page, 
     expect(legend.first).to_have_text("0")
     expect(grid).to_have_attribute("fill", "#ffe8cc")  # 1 open case: the second band
     screenshot(page, "open-case-map-by-grid")
+
+
+def _give_unit(user, code: str) -> None:
+    from gridgov.grids.models import Region
+
+    user.region = Region.objects.get(code=code)
+    user.save(update_fields=["region"])
