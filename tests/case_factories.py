@@ -17,7 +17,9 @@ def make_department(code: str = "cgj", name: str = "城管局") -> Department:
     return Department.objects.get_or_create(code=code, defaults={"name": name})[0]
 
 
-def make_category(code: str = "0101", *, handled_in_grid: bool = True, hours: str = "4", unit: str = LimitUnit.WORKING_HOURS) -> Category:
+def make_category(
+    code: str = "0101", *, handled_in_grid: bool = True, hours: str = "4", unit: str = LimitUnit.WORKING_HOURS
+) -> Category:
     # update_or_create: the data migration seeds the real catalogue, whose row for this code
     # must take the values the test asks for.
     return Category.objects.update_or_create(
@@ -34,7 +36,9 @@ def make_category(code: str = "0101", *, handled_in_grid: bool = True, hours: st
     )[0]
 
 
-def make_user(role: str, region_code: str | None = None, department: Department | None = None, username: str | None = None) -> User:
+def make_user(
+    role: str, region_code: str | None = None, department: Department | None = None, username: str | None = None
+) -> User:
     region = Region.objects.get(code=region_code) if region_code else None
     return User.objects.create_user(
         username or f"{role}-{region_code or 'all'}-{department.code if department else ''}",

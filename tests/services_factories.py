@@ -15,15 +15,39 @@ def build_catalogue() -> dict:
     departments = {code: Department.objects.create(code=code, name=name) for code, name in DEPARTMENTS.items()}
     items = {}
     specs = [
-        ("MR-001", "企业设立登记", "MR", ItemType.LICENCE, 3, 1, [("id-card", "身份证", False), ("lease", "住所使用证明", False)]),
+        (
+            "MR-001",
+            "企业设立登记",
+            "MR",
+            ItemType.LICENCE,
+            3,
+            1,
+            [("id-card", "身份证", False), ("lease", "住所使用证明", False)],
+        ),
         ("PS-001", "公章刻制备案", "PS", ItemType.OTHER, 3, 1, [("id-card", "身份证", False), ("licence", "营业执照", True)]),
         ("TX-001", "发票申领", "TX", ItemType.PUBLIC_SERVICE, 5, 1, [("licence", "营业执照", True)]),
-        ("BK-001", "银行开户", "BK", ItemType.PUBLIC_SERVICE, 5, 1, [("licence", "营业执照", True), ("id-card", "身份证", False)]),
+        (
+            "BK-001",
+            "银行开户",
+            "BK",
+            ItemType.PUBLIC_SERVICE,
+            5,
+            1,
+            [("licence", "营业执照", True), ("id-card", "身份证", False)],
+        ),
     ]
     for code, name, dept, kind, legal, promised, materials in specs:
         item = ServiceItem.objects.create(
-            code=code, name=name, item_type=kind, department=departments[dept], level=ItemLevel.DISTRICT,
-            legal_days=legal, promised_days=promised, by_online=True, one_go=True, visits=0,
+            code=code,
+            name=name,
+            item_type=kind,
+            department=departments[dept],
+            level=ItemLevel.DISTRICT,
+            legal_days=legal,
+            promised_days=promised,
+            by_online=True,
+            one_go=True,
+            visits=0,
             form_fields=[{"key": "company_name", "label": "企业名称"}, {"key": f"{code}-extra", "label": f"{name}事项"}],
         )
         for key, mname, replaces in materials:
@@ -32,8 +56,14 @@ def build_catalogue() -> dict:
     bundle = Bundle.objects.create(code="YJS-KB", name="开办企业一件事", promised_days=1)
     bundle.items.set(items.values())
     community = ServiceItem.objects.create(
-        code="CM-001", name="居住证明", item_type=ItemType.CONVENIENCE, department=departments["PS"], level=ItemLevel.COMMUNITY,
-        legal_days=5, promised_days=2, visits=1,
+        code="CM-001",
+        name="居住证明",
+        item_type=ItemType.CONVENIENCE,
+        department=departments["PS"],
+        level=ItemLevel.COMMUNITY,
+        legal_days=5,
+        promised_days=2,
+        visits=1,
     )
     Material.objects.create(item=community, key="id-card", name="身份证")
     return {"departments": departments, "items": items, "bundle": bundle, "community": community}

@@ -95,7 +95,10 @@ ADDERS = {
 
 @pytest.fixture
 def administrators(db, django_user_model):
-    return {role: django_user_model.objects.create_user(f"the_{role}", password="Pw-for-tests-1", role=role, is_staff=True) for role in ADMINS}
+    return {
+        role: django_user_model.objects.create_user(f"the_{role}", password="Pw-for-tests-1", role=role, is_staff=True)
+        for role in ADMINS
+    }
 
 
 def _url(label: str, page: str) -> str:
@@ -162,11 +165,16 @@ def test_the_audit_administrator_exports_the_log(client, administrators, fmt):
 
     security = administrators[SECURITY]
     login_verified(client, security)  # writes the security administrator's log-in event
-    client.post(reverse("login"), {"username": "=HYPERLINK(\"x\")", "password": "nope"})
+    client.post(reverse("login"), {"username": '=HYPERLINK("x")', "password": "nope"})
     login_verified(client, administrators[AUDIT])
     response = client.post(
         _url("accounts.auditevent", "changelist"),
-        {"action": f"export_{fmt}", "select_across": "1", "index": "0", "_selected_action": list(AuditEvent.objects.values_list("pk", flat=True))},
+        {
+            "action": f"export_{fmt}",
+            "select_across": "1",
+            "index": "0",
+            "_selected_action": list(AuditEvent.objects.values_list("pk", flat=True)),
+        },
     )
     assert response.status_code == 200
     if fmt == "csv":
@@ -186,7 +194,14 @@ def test_the_security_administrator_creates_users_who_must_change_their_password
     login_verified(client, security)
     response = client.post(
         _url("accounts.user", "add"),
-        {"username": "new_worker", "password1": "Temp-Password-9", "password2": "Temp-Password-9", "usable_password": "true", "role": Role.GRID_WORKER, "region": network["210199001001001"].pk},
+        {
+            "username": "new_worker",
+            "password1": "Temp-Password-9",
+            "password2": "Temp-Password-9",
+            "usable_password": "true",
+            "role": Role.GRID_WORKER,
+            "region": network["210199001001001"].pk,
+        },
     )
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
     from gridgov.accounts.models import User
@@ -196,7 +211,18 @@ def test_the_security_administrator_creates_users_who_must_change_their_password
     assert AuditEvent.objects.filter(actor=security, action="admin.added", target_id=str(user.pk)).exists()
 
     page = client.get(reverse("admin:accounts_user_change", args=[user.pk]))
-    data = {"username": "new_worker", "role": Role.AUDIT_ADMIN, "region": "", "department": "", "is_active": "on", "first_name": "", "last_name": "", "email": "", "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00"}
+    data = {
+        "username": "new_worker",
+        "role": Role.AUDIT_ADMIN,
+        "region": "",
+        "department": "",
+        "is_active": "on",
+        "first_name": "",
+        "last_name": "",
+        "email": "",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "00:00:00",
+    }
     assert page.status_code == 200
     changed = client.post(reverse("admin:accounts_user_change", args=[user.pk]), data)
     assert changed.status_code == 302, changed.context["adminform"].form.errors if changed.context else ""
@@ -227,15 +253,27 @@ def test_the_security_administrator_cannot_touch_superusers_or_their_own_role(cl
 def test_the_security_administrator_unlocks_a_locked_account(client, administrators, staff_user):
     for _attempt in range(5):
         client.post(reverse("login"), {"username": "dispatcher", "password": "wrong"}, REMOTE_ADDR="10.1.1.1")
-    assert client.post(reverse("login"), {"username": "dispatcher", "password": "pw-for-tests-only"}, REMOTE_ADDR="10.1.1.2").status_code == 429
+    assert (
+        client.post(
+            reverse("login"), {"username": "dispatcher", "password": "pw-for-tests-only"}, REMOTE_ADDR="10.1.1.2"
+        ).status_code
+        == 429
+    )
 
     security = administrators[SECURITY]
     login_verified(client, security)
-    response = client.post(_url("accounts.user", "changelist"), {"action": "unlock_accounts", "_selected_action": [staff_user.pk]})
+    response = client.post(
+        _url("accounts.user", "changelist"), {"action": "unlock_accounts", "_selected_action": [staff_user.pk]}
+    )
     assert response.status_code == 302
     assert AuditEvent.objects.filter(actor=security, action="accounts.unlocked", detail__username="dispatcher").exists()
     client.logout()
-    assert client.post(reverse("login"), {"username": "dispatcher", "password": "pw-for-tests-only"}, REMOTE_ADDR="10.1.1.2").status_code == 302
+    assert (
+        client.post(
+            reverse("login"), {"username": "dispatcher", "password": "pw-for-tests-only"}, REMOTE_ADDR="10.1.1.2"
+        ).status_code
+        == 302
+    )
 
 
 @pytest.mark.parametrize("role", ADMINS)

@@ -141,7 +141,10 @@ def test_a_password_set_by_an_administrator_must_be_changed_first(client, clerk)
     assert response.status_code == 302 and response.url.startswith(reverse("accounts:password_change"))
     assert client.get("/api/v1/cases").status_code == 403
 
-    weak = client.post(reverse("accounts:password_change"), {"old_password": PASSWORD, "new_password1": "simplesimple", "new_password2": "simplesimple"})
+    weak = client.post(
+        reverse("accounts:password_change"),
+        {"old_password": PASSWORD, "new_password1": "simplesimple", "new_password2": "simplesimple"},
+    )
     assert weak.status_code == 200 and "至少 3 种" in weak.content.decode()
 
     strong = "Another-Password-2"
@@ -258,10 +261,25 @@ def test_a_verified_administrator_passes(client, system_admin):
 def test_behind_a_trusted_proxy_the_lockout_counts_the_real_client(client, clerk, settings):
     settings.GRIDGOV_TRUSTED_PROXIES = 1
     for n in range(5):
-        client.post(reverse("login"), {"username": f"guess{n}", "password": "x"}, REMOTE_ADDR="10.9.9.9", HTTP_X_FORWARDED_FOR="203.0.113.5")
+        client.post(
+            reverse("login"),
+            {"username": f"guess{n}", "password": "x"},
+            REMOTE_ADDR="10.9.9.9",
+            HTTP_X_FORWARDED_FOR="203.0.113.5",
+        )
     proxied = {"REMOTE_ADDR": "10.9.9.9"}
-    assert client.post(reverse("login"), {"username": "clerk", "password": PASSWORD}, HTTP_X_FORWARDED_FOR="203.0.113.5", **proxied).status_code == 429
-    assert client.post(reverse("login"), {"username": "clerk", "password": PASSWORD}, HTTP_X_FORWARDED_FOR="198.51.100.7", **proxied).status_code == 302
+    assert (
+        client.post(
+            reverse("login"), {"username": "clerk", "password": PASSWORD}, HTTP_X_FORWARDED_FOR="203.0.113.5", **proxied
+        ).status_code
+        == 429
+    )
+    assert (
+        client.post(
+            reverse("login"), {"username": "clerk", "password": PASSWORD}, HTTP_X_FORWARDED_FOR="198.51.100.7", **proxied
+        ).status_code
+        == 302
+    )
     # five failures and the refused attempt while locked
     assert AuditEvent.objects.filter(action="accounts.login_failed", detail__ip="203.0.113.5").count() == 6
 

@@ -34,7 +34,14 @@ def region_form_data(page, **changes) -> dict:
     data["parent"] = form.initial.get("parent") or ""
     for inline in page.context["inline_admin_formsets"]:
         prefix = inline.formset.prefix
-        data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0, f"{prefix}-MIN_NUM_FORMS": 0, f"{prefix}-MAX_NUM_FORMS": 1000})
+        data.update(
+            {
+                f"{prefix}-TOTAL_FORMS": 0,
+                f"{prefix}-INITIAL_FORMS": 0,
+                f"{prefix}-MIN_NUM_FORMS": 0,
+                f"{prefix}-MAX_NUM_FORMS": 1000,
+            }
+        )
     data.update(changes)
     return {name: value for name, value in data.items() if value != "" or name in ("boundary", "parent")}
 
@@ -76,7 +83,15 @@ def test_other_change_pages_load(admin_user_client, network, model):
         ("{not json", "不是有效的 JSON"),
         (json.dumps({"type": "Point", "coordinates": [123.4, 41.79]}), "Point"),
         # a bow tie: the ring crosses itself
-        (json.dumps({"type": "Polygon", "coordinates": [[[123.40, 41.78], [123.41, 41.80], [123.41, 41.78], [123.40, 41.80], [123.40, 41.78]]]}), "Self-intersection"),
+        (
+            json.dumps(
+                {
+                    "type": "Polygon",
+                    "coordinates": [[[123.40, 41.78], [123.41, 41.80], [123.41, 41.78], [123.40, 41.80], [123.40, 41.78]]],
+                }
+            ),
+            "Self-intersection",
+        ),
         # Gauss–Krüger metres instead of degrees
         (json.dumps(mapping(box(41_500_000, 4_620_000, 41_501_000, 4_621_000))), "不是经纬度"),
     ],
@@ -137,7 +152,14 @@ def test_adding_a_grid_derives_its_level_and_area(admin_user_client, network):
     community = network["210199001001"]
     boundary = json.dumps(mapping(box(123.40, 41.80, 123.41, 41.81)))
     page = admin_user_client.get(reverse("admin:grids_region_add"))
-    data = {"code": "210199001001003", "name": "西三网格", "parent": community.pk, "boundary": boundary, "households": 0, "residents": 0}
+    data = {
+        "code": "210199001001003",
+        "name": "西三网格",
+        "parent": community.pk,
+        "boundary": boundary,
+        "households": 0,
+        "residents": 0,
+    }
     assert page.status_code == 200
 
     response = admin_user_client.post(reverse("admin:grids_region_add"), data)

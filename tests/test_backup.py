@@ -39,8 +39,14 @@ def source(transactional_db, settings, tmp_path) -> backup.Target:
     build_small_network()
     category = make_category()
     lat, lng = WEST_POINT
-    report_case(Report(category=category, lat=lat, lng=lng, description="井盖缺失", source="resident", reporter_phone="13800001234"), photos=[_jpeg((200, 0, 0)), _jpeg((0, 200, 0))])
-    report_case(Report(category=category, lat=lat, lng=lng, description="暴露垃圾", source="hotline", reporter_name="张三"), photos=[_jpeg((0, 0, 200))])
+    report_case(
+        Report(category=category, lat=lat, lng=lng, description="井盖缺失", source="resident", reporter_phone="13800001234"),
+        photos=[_jpeg((200, 0, 0)), _jpeg((0, 200, 0))],
+    )
+    report_case(
+        Report(category=category, lat=lat, lng=lng, description="暴露垃圾", source="hotline", reporter_name="张三"),
+        photos=[_jpeg((0, 0, 200))],
+    )
     yield backup.current_target()
     crypto.forget_key_file()
 
@@ -73,7 +79,11 @@ def restored_database(tmp_path):
 
     settings_dict = connection.settings_dict
     name = f"{settings_dict['NAME']}_restored"
-    credentials = {"host": settings_dict["HOST"] or "127.0.0.1", "port": settings_dict["PORT"] or 5432, "user": settings_dict["USER"]}
+    credentials = {
+        "host": settings_dict["HOST"] or "127.0.0.1",
+        "port": settings_dict["PORT"] or 5432,
+        "user": settings_dict["USER"],
+    }
     if settings_dict["PASSWORD"]:
         credentials["password"] = settings_dict["PASSWORD"]
     with psycopg.connect(dbname="postgres", autocommit=True, **credentials) as admin:
@@ -135,7 +145,9 @@ def test_a_non_empty_target_is_refused_unless_forced(source, tmp_path):
     with pytest.raises(CommandError, match="is not empty; restore into an empty"):
         call_command("restore", str(archive))
     media_target = backup.Target(
-        database={"ENGINE": "gridgov.dbbackends.sqlite", "NAME": str(tmp_path / "fresh.sqlite3")}, media_root=source.media_root, data_dir=tmp_path
+        database={"ENGINE": "gridgov.dbbackends.sqlite", "NAME": str(tmp_path / "fresh.sqlite3")},
+        media_root=source.media_root,
+        data_dir=tmp_path,
     )
     if connection.vendor == "sqlite":
         with pytest.raises(backup.BackupError, match="already holds files"):
@@ -156,7 +168,9 @@ def test_a_damaged_archive_is_refused_before_anything_is_written(source, tmp_pat
     archive = tmp_path / "gridgov.tar"
     backup.backup(archive, connection=connection, target=source)
     target = backup.Target(
-        database={"ENGINE": "gridgov.dbbackends.sqlite", "NAME": str(tmp_path / "fresh.sqlite3")}, media_root=tmp_path / "m", data_dir=tmp_path
+        database={"ENGINE": "gridgov.dbbackends.sqlite", "NAME": str(tmp_path / "fresh.sqlite3")},
+        media_root=tmp_path / "m",
+        data_dir=tmp_path,
     )
     with tarfile.open(archive) as tar:
         photo = next(name for name in tar.getnames() if name.startswith("media/"))
@@ -182,6 +196,7 @@ def test_the_backup_command_says_what_it_wrote(source, tmp_path):
 
 def test_missing_postgresql_programs_are_named(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))
-    with pytest.raises(backup.BackupError, match="The PostgreSQL program pg_dump was not found: install the PostgreSQL client programs"):
+    with pytest.raises(
+        backup.BackupError, match="The PostgreSQL program pg_dump was not found: install the PostgreSQL client programs"
+    ):
         backup._pg_program("pg_dump")
-

@@ -22,7 +22,20 @@ def _fresh_figures():
 
 def test_bench_evaluate_agrees_with_duckdb(network):
     out = StringIO()
-    call_command("bench", "evaluate", "--cases", "600", "--until", "2026-04-15T12:00", "--month", "2026-03", "--repeat", "1", "--json", stdout=out)
+    call_command(
+        "bench",
+        "evaluate",
+        "--cases",
+        "600",
+        "--until",
+        "2026-04-15T12:00",
+        "--month",
+        "2026-03",
+        "--repeat",
+        "1",
+        "--json",
+        stdout=out,
+    )
     figures = json.loads(out.getvalue())
     assert figures["month"] == "2026-03" and figures["cases"] > 400
     assert figures["equal"] is True, figures["differences"]

@@ -266,7 +266,14 @@ def test_working_days_must_be_a_non_negative_whole_number(cal, days):
 def _category_in_days(days: str):
     from gridgov.cases.models import Category, LimitUnit
 
-    return Category(kind="event", code="0101", top_name="市容环境", name="暴露垃圾", handle_limit=Decimal(days), handle_unit=LimitUnit.WORKING_DAYS)
+    return Category(
+        kind="event",
+        code="0101",
+        top_name="市容环境",
+        name="暴露垃圾",
+        handle_limit=Decimal(days),
+        handle_unit=LimitUnit.WORKING_DAYS,
+    )
 
 
 @pytest.mark.parametrize(
@@ -289,7 +296,9 @@ def test_a_fractional_working_day_limit_counts_its_fraction(cal, days, start, de
 def test_a_limit_in_days_equals_the_same_limit_in_office_hours(cal, days, start):
     from gridgov.cases import sla
 
-    assert sla.handle_deadline(cal, _category_in_days(days), start) == cal.add_working_hours(start, Decimal("7.5") * Decimal(days))
+    assert sla.handle_deadline(cal, _category_in_days(days), start) == cal.add_working_hours(
+        start, Decimal("7.5") * Decimal(days)
+    )
 
 
 def test_the_step_limit_of_a_half_day_is_half_a_working_day(cal):

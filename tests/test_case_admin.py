@@ -35,7 +35,9 @@ def test_a_category_is_edited_in_admin(admin_client, network):
 
 
 def test_calendar_days_are_editable(admin_client, network):
-    response = admin_client.post(reverse("admin:cases_calendarday_add"), {"date": "2031-10-01", "kind": "day_off", "name": "国庆节"})
+    response = admin_client.post(
+        reverse("admin:cases_calendarday_add"), {"date": "2031-10-01", "kind": "day_off", "name": "国庆节"}
+    )
     assert response.status_code == 302
     assert CalendarDay.objects.get(date=date(2031, 10, 1)).name == "国庆节"
 

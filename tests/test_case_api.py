@@ -80,7 +80,14 @@ def test_detail_outside_scope_is_not_found(client, team):
 def test_staff_intake_creates_a_case(client, team):
     category = make_category()
     lat, lng = WEST_POINT
-    payload = {"category": category.pk, "lat": lat, "lng": lng, "description": "热线来电：路灯不亮", "source": "hotline", "reporter_phone": "13800009999"}
+    payload = {
+        "category": category.pk,
+        "lat": lat,
+        "lng": lng,
+        "description": "热线来电：路灯不亮",
+        "source": "hotline",
+        "reporter_phone": "13800009999",
+    }
     response = as_user(client, team["intake"]).post(BASE, payload, content_type="application/json")
     assert response.status_code == 201, response.content
     case = Case.objects.get(number=response.json()["number"])
@@ -145,7 +152,9 @@ def test_duplicates_lists_open_cases_nearby(client, team):
     category = make_category()
     existing = report(category)
     lat, lng = WEST_POINT
-    found = as_user(client, team["intake"]).get(f"{BASE}duplicates", {"category": category.pk, "lat": lat, "lng": lng + 0.001}).json()
+    found = (
+        as_user(client, team["intake"]).get(f"{BASE}duplicates", {"category": category.pk, "lat": lat, "lng": lng + 0.001}).json()
+    )
     assert [c["number"] for c in found] == [existing.number]
     assert client.get(f"{BASE}duplicates", {"category": category.pk, "lat": lat, "lng": lng + 0.01}).json() == []
 

@@ -92,6 +92,8 @@ def test_the_extension_reason_is_escaped_inside_the_sentence(client, team):
 
 def test_similar_reports_feed_the_sentence_the_script_fills(client, network):
     existing = report(make_category("0101"))
-    response = client.get(reverse("report:similar"), {"category": existing.category_id, "lat": existing.lat + 0.0005, "lng": existing.lng})
+    response = client.get(
+        reverse("report:similar"), {"category": existing.category_id, "lat": existing.lat + 0.0005, "lng": existing.lng}
+    )
     item = response.json()["results"][0]
     assert {"number", "state_label", "distance_m", "description"} <= item.keys()

@@ -298,7 +298,9 @@ def test_actions_through_the_page_move_the_case(client, team):
     client.post(reverse("cases:act", args=[case.number, "file"]), {"version": case.version})
     client.force_login(team["dispatcher"])
     case.refresh_from_db()
-    client.post(reverse("cases:act", args=[case.number, "dispatch"]), {"version": case.version, "assignee": f"region:{WEST_GRID}"})
+    client.post(
+        reverse("cases:act", args=[case.number, "dispatch"]), {"version": case.version, "assignee": f"region:{WEST_GRID}"}
+    )
     case.refresh_from_db()
     assert (case.state, case.assigned_region.code) == (State.DISPATCHED, WEST_GRID)
     detail = client.get(reverse("cases:detail", args=[case.number])).content.decode()
@@ -385,7 +387,9 @@ def test_command_centre_staff_name_the_source_of_a_report(client, team, category
 def test_lookups_are_rate_limited(client, team, settings):
     settings.GRIDGOV_LOOKUP_RATE = "2/h"
     case = report()
-    statuses = [client.post(reverse("report:lookup"), {"number": case.number, "phone": "139000000%02d" % i}).status_code for i in range(3)]
+    statuses = [
+        client.post(reverse("report:lookup"), {"number": case.number, "phone": "139000000%02d" % i}).status_code for i in range(3)
+    ]
     assert statuses == [400, 400, 429]
 
 
@@ -395,7 +399,9 @@ def test_public_intake_limit_ignores_made_up_keys_and_forwarded_for(client, cate
     settings.GRIDGOV_INTAKE_RATE = "2/h"
     statuses = [
         client.post(
-            reverse("report:new"), report_form(category, api_key=f"k{i}"), headers={"X-Api-Key": f"h{i}", "X-Forwarded-For": f"198.51.100.{i}"}
+            reverse("report:new"),
+            report_form(category, api_key=f"k{i}"),
+            headers={"X-Api-Key": f"h{i}", "X-Forwarded-For": f"198.51.100.{i}"},
         ).status_code
         for i in range(4)
     ]
@@ -417,12 +423,17 @@ def test_phone_guessing_locks_the_case_number(client, team, settings):
     body = locked.content.decode()
     assert "look-up is locked" in body or "查询已被锁定" in body
     assert 'id="timeline"' not in body
-    rating = client.post(reverse("report:rate"), {"number": case.number, "phone": PHONE, "rating": "satisfied"}, REMOTE_ADDR="203.0.113.98")
+    rating = client.post(
+        reverse("report:rate"), {"number": case.number, "phone": PHONE, "rating": "satisfied"}, REMOTE_ADDR="203.0.113.98"
+    )
     assert rating.status_code == 429
     case.refresh_from_db()
     assert case.state == State.CLOSED
     other = report()
-    assert client.post(reverse("report:lookup"), {"number": other.number, "phone": PHONE}, REMOTE_ADDR="203.0.113.97").status_code == 200
+    assert (
+        client.post(reverse("report:lookup"), {"number": other.number, "phone": PHONE}, REMOTE_ADDR="203.0.113.97").status_code
+        == 200
+    )
 
 
 def test_phone_guessing_from_one_address_locks_that_address(client, team, settings):
@@ -436,7 +447,9 @@ def test_rating_someone_elses_case_by_guessing_phones_is_locked(client, team, se
     settings.GRIDGOV_LOOKUP_FAILURES = "5/h"
     case = closed_case(team)
     statuses = [
-        client.post(reverse("report:rate"), {"number": case.number, "phone": "139000000%02d" % i, "rating": "not_satisfied"}).status_code
+        client.post(
+            reverse("report:rate"), {"number": case.number, "phone": "139000000%02d" % i, "rating": "not_satisfied"}
+        ).status_code
         for i in range(7)
     ]
     assert statuses == [400] * 5 + [429] * 2
@@ -466,7 +479,10 @@ def test_a_handler_asks_for_more_time_in_working_hours(client, team):
     take_action(case.pk, "file", team["intake"])
     case = take_action(case.pk, "dispatch", team["dispatcher"], region=WEST_GRID)
     login(client, team["grid_worker"])
-    client.post(reverse("cases:act", args=[case.number, "request_extension"]), {"version": case.version, "hours": "8", "note": "需要协调物业"})
+    client.post(
+        reverse("cases:act", args=[case.number, "request_extension"]),
+        {"version": case.version, "hours": "8", "note": "需要协调物业"},
+    )
     request = case.extension_requests.get()
     assert (request.hours, request.status) == (8, "pending")
 

@@ -113,9 +113,7 @@ def _get(url: str) -> tuple[int, bytes]:
 def test_serve_runs_gunicorn_with_static_files(tmp_path):
     env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
     env |= {"GRIDGOV_DATA_DIR": str(tmp_path), "GRIDGOV_PROFILE": "local", "GRIDGOV_DEBUG": "0"}
-    subprocess.run(
-        [sys.executable, "-m", "gridgov", "migrate", "--noinput", "-v", "0"], env=env, check=True, timeout=180
-    )
+    subprocess.run([sys.executable, "-m", "gridgov", "migrate", "--noinput", "-v", "0"], env=env, check=True, timeout=180)
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "gridgov", "serve", "--port", str(port), "--workers", "1", "--threads", "2"],

@@ -163,7 +163,9 @@ def test_the_second_step_reads_the_case_only_after_the_first_has_committed(filed
             assert release_first.wait(THREAD_TIMEOUT)
         real_dispatch(ctx)
 
-    monkeypatch.setitem(workflow.TRANSITIONS, "dispatch", dataclasses.replace(workflow.TRANSITIONS["dispatch"], handler=held_dispatch))
+    monkeypatch.setitem(
+        workflow.TRANSITIONS, "dispatch", dataclasses.replace(workflow.TRANSITIONS["dispatch"], handler=held_dispatch)
+    )
     seen = filed_case.version
     outcomes: dict = {}
 
@@ -441,7 +443,9 @@ def test_two_clerks_merging_two_cases_into_each_other_at_once_one_wins_the_other
             pass
         real_merge(ctx)
 
-    monkeypatch.setitem(workflow.TRANSITIONS, "merge", dataclasses.replace(workflow.TRANSITIONS["merge"], handler=merge_after_meeting))
+    monkeypatch.setitem(
+        workflow.TRANSITIONS, "merge", dataclasses.replace(workflow.TRANSITIONS["merge"], handler=merge_after_meeting)
+    )
 
     def merge(case, into, clerk):
         return _with_lock_timeout(lambda: take_action(case.pk, "merge", clerk, at=WEDNESDAY_9, into=into.number))

@@ -65,7 +65,9 @@ class Server:
     def start(self) -> None:
         command = [sys.executable, "-m", "gridgov", "serve", "--port", str(self.port), "--workers", "2", "--threads", "2"]
         command += ["--no-access-log", "--no-collectstatic", "--no-task-worker"]
-        self.process = subprocess.Popen(command, env=self.env, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            command, env=self.env, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         deadline = time.monotonic() + 40
         while time.monotonic() < deadline:
             try:
@@ -124,16 +126,35 @@ class Client(threading.Thread):
     def _report(self, description: str) -> None:
         lat, lng = 41.79, 123.405
         if self.kind == "open311":
-            body = urllib.parse.urlencode({"api_key": self.setup["api_key"], "service_code": self.setup["service_code"], "lat": lat, "long": lng, "description": description}).encode()
+            body = urllib.parse.urlencode(
+                {
+                    "api_key": self.setup["api_key"],
+                    "service_code": self.setup["service_code"],
+                    "lat": lat,
+                    "long": lng,
+                    "description": description,
+                }
+            ).encode()
             headers = {"Idempotency-Key": str(uuid.uuid4()), "Content-Type": "application/x-www-form-urlencoded"}
-            status, answer = self._until_answered(lambda: urllib.request.Request(f"{self.base}/open311/v2/requests.json", body, headers))
+            status, answer = self._until_answered(
+                lambda: urllib.request.Request(f"{self.base}/open311/v2/requests.json", body, headers)
+            )
             if status == 201:
                 self.tokens.append(json.loads(answer)[0]["token"])
         else:
             _, page = self._until_answered(lambda: urllib.request.Request(f"{self.base}/report/"))
             page = page.decode()
-            fields = {name: re.search(rf'name="{name}" value="([^"]+)"', page).group(1) for name in ("csrfmiddlewaretoken", "one_time_key")}
-            fields |= {"category": self.setup["category"], "lat": lat, "lng": lng, "description": description, "reporter_phone": "13800001234"}
+            fields = {
+                name: re.search(rf'name="{name}" value="([^"]+)"', page).group(1)
+                for name in ("csrfmiddlewaretoken", "one_time_key")
+            }
+            fields |= {
+                "category": self.setup["category"],
+                "lat": lat,
+                "lng": lng,
+                "description": description,
+                "reporter_phone": "13800001234",
+            }
             body = urllib.parse.urlencode(fields).encode()
             headers = {"Content-Type": "application/x-www-form-urlencoded", "Referer": f"{self.base}/report/"}
             status, _ = self._until_answered(lambda: urllib.request.Request(f"{self.base}/report/", body, headers))
@@ -177,7 +198,9 @@ def test_every_answered_report_becomes_exactly_one_case_across_a_kill(tmp_path, 
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(ROOT), env.get("PYTHONPATH", "")])
     if database_url:
         env["DATABASE_URL"] = database_url
-    made = subprocess.run([sys.executable, "-c", SETUP], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    made = subprocess.run(
+        [sys.executable, "-c", SETUP], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
     assert made.returncode == 0, made.stderr[-3000:]
     setup = json.loads(made.stdout.strip().splitlines()[-1])
 
@@ -201,11 +224,15 @@ def test_every_answered_report_becomes_exactly_one_case_across_a_kill(tmp_path, 
         assert open311.statuses == [201] * REPORTS_PER_CLIENT
         assert form.statuses == [302] * REPORTS_PER_CLIENT
         for token in open311.tokens:  # a request still queued at the kill is taken in now
-            _, answer = open311._until_answered(lambda token=token: urllib.request.Request(f"{base}/open311/v2/tokens/{token}.json"))
+            _, answer = open311._until_answered(
+                lambda token=token: urllib.request.Request(f"{base}/open311/v2/tokens/{token}.json")
+            )
             deadline = time.monotonic() + 20
             while "service_request_id" not in json.loads(answer)[0] and time.monotonic() < deadline:
                 time.sleep(0.1)
-                _, answer = open311._until_answered(lambda token=token: urllib.request.Request(f"{base}/open311/v2/tokens/{token}.json"))
+                _, answer = open311._until_answered(
+                    lambda token=token: urllib.request.Request(f"{base}/open311/v2/tokens/{token}.json")
+                )
             assert "service_request_id" in json.loads(answer)[0], token
     finally:
         server.stop()

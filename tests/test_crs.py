@@ -73,7 +73,9 @@ def test_gauss_kruger_shapefile_reads_back_to_longitude_latitude(tmp_path):
 def test_crs_option_overrides_a_file_without_one(tmp_path):
     to_gk = pyproj.Transformer.from_crs("EPSG:4490", GK_CM123, always_xy=True)
     projected = [
-        r.__class__(r.code, r.name, shapely.transform(r.geometry, lambda xy: np.column_stack(to_gk.transform(xy[:, 0], xy[:, 1]))))
+        r.__class__(
+            r.code, r.name, shapely.transform(r.geometry, lambda xy: np.column_stack(to_gk.transform(xy[:, 0], xy[:, 1])))
+        )
         for r in tiled_records()
         if r.geometry is not None
     ]
@@ -153,7 +155,9 @@ def test_gcj02_option_converts_a_consumer_map_file(tmp_path):
         return np.column_stack(wgs84_to_gcj02(xy[:, 0], xy[:, 1]))
 
     records = tiled_records()
-    shifted = [r.__class__(r.code, r.name, None if r.geometry is None else shapely.transform(r.geometry, to_gcj)) for r in records]
+    shifted = [
+        r.__class__(r.code, r.name, None if r.geometry is None else shapely.transform(r.geometry, to_gcj)) for r in records
+    ]
     path = geojson_file(tmp_path / "amap.geojson", shifted)
 
     call_command("import_grids", str(path), "--gcj02")

@@ -105,7 +105,8 @@ def test_the_migration_encrypts_rows_written_in_plain_text(network):
     case = report(make_category(), reporter_name=NAME)
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE cases_case SET reporter_name = %s, reporter_phone = %s, reporter_phone_index = '' WHERE id = %s", [NAME, PHONE, case.pk]
+            "UPDATE cases_case SET reporter_name = %s, reporter_phone = %s, reporter_phone_index = '' WHERE id = %s",
+            [NAME, PHONE, case.pk],
         )
     migration = importlib.import_module("gridgov.cases.migrations.0010_encrypt_reporter_details")
     migration.encrypt_existing(apps, type("Editor", (), {"connection": connection})())
@@ -137,7 +138,10 @@ def test_the_api_masks_and_reveals_to_the_command_centre_with_an_audit_event(cli
     assert (body["reporter_name"], body["reporter_phone"]) == ("张**", "138****1234")
     revealed = client.post(body["reporter_url"])
     assert revealed.status_code == 200 and revealed.json() == {"name": NAME, "phone": PHONE, "email": ""}
-    assert AuditEvent.objects.filter(action="cases.personal_data_viewed", actor=team["dispatcher"], target_id=str(case.pk)).count() == 1
+    assert (
+        AuditEvent.objects.filter(action="cases.personal_data_viewed", actor=team["dispatcher"], target_id=str(case.pk)).count()
+        == 1
+    )
     client.force_login(make_user(Role.LEADER, username="leader-api"))
     body = client.get(f"/api/v1/cases/{case.number}").json()
     assert body["reporter_url"] is None and PHONE not in str(body)

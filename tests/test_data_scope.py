@@ -49,8 +49,12 @@ def test_a_district_wide_role_with_a_unit_sees_only_that_unit(cases):
 
 
 def test_a_grid_worker_sees_only_their_grid(cases):
-    assert list(case_selectors.visible_cases(make_user(Role.GRID_WORKER, WEST_GRID)).values_list("number", flat=True)) == [cases["west"].number]
-    assert list(case_selectors.visible_cases(make_user(Role.GRID_WORKER, EAST_GRID)).values_list("number", flat=True)) == [cases["east"].number]
+    assert list(case_selectors.visible_cases(make_user(Role.GRID_WORKER, WEST_GRID)).values_list("number", flat=True)) == [
+        cases["west"].number
+    ]
+    assert list(case_selectors.visible_cases(make_user(Role.GRID_WORKER, EAST_GRID)).values_list("number", flat=True)) == [
+        cases["east"].number
+    ]
 
 
 def test_department_handlers_see_their_departments_cases_and_nothing_without_one(cases):

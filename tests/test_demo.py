@@ -42,9 +42,7 @@ def _geometries(units):
 
 def test_same_seed_gives_byte_identical_boundaries(district):
     again = generate_district(SEED)
-    assert [(u.code, u.name, u.geometry.wkb) for u in again.units] == [
-        (u.code, u.name, u.geometry.wkb) for u in district.units
-    ]
+    assert [(u.code, u.name, u.geometry.wkb) for u in again.units] == [(u.code, u.name, u.geometry.wkb) for u in district.units]
 
 
 def test_another_seed_gives_another_district(district):

@@ -91,7 +91,10 @@ def test_every_written_path_is_legal_and_its_deadlines_are_the_sla_ones(network)
     for case in cases:
         replay(case, steps[case.pk], calendar)
     pending = ExtensionRequest.objects.filter(status="pending").values_list("case_id", flat=True)
-    assert all(Step.objects.filter(case_id=pk).order_by("-at", "-id").values_list("action", flat=True)[0] == "request_extension" for pk in pending)
+    assert all(
+        Step.objects.filter(case_id=pk).order_by("-at", "-id").values_list("action", flat=True)[0] == "request_extension"
+        for pk in pending
+    )
 
 
 def test_the_history_has_the_variety_of_a_real_year(network):
@@ -120,7 +123,10 @@ def test_the_rate_follows_the_grids_and_months(network):
 
 def test_the_plan_is_deterministic_from_the_seed(network):
     def signature(planned):
-        return [(c.category.code, c.grid.code, c.lat, c.lng, c.source, [(s.action, s.at, s.deadline) for s in c.steps]) for c in planned]
+        return [
+            (c.category.code, c.grid.code, c.lat, c.lng, c.source, [(s.action, s.at, s.deadline) for s in c.steps])
+            for c in planned
+        ]
 
     first, _ = _plan(seed=11, per_grid_month=5)
     again, _ = _plan(seed=11, per_grid_month=5)
@@ -187,6 +193,13 @@ def test_random_history_leaves_out_the_project_problem_categories(network):
     calendar = sla.working_calendar()
     departments = dict(Department.objects.values_list("id", "code"))
     planned = plan_case_history(
-        demo_grids(), list(history_categories()), departments, seed=7, until=UNTIL, calendar=calendar, days=365, per_grid_month=30.0
+        demo_grids(),
+        list(history_categories()),
+        departments,
+        seed=7,
+        until=UNTIL,
+        calendar=calendar,
+        days=365,
+        per_grid_month=30.0,
     )
     assert planned and not [case for case in planned if case.category.kind == "event" and case.category.code in problem_codes]

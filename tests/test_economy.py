@@ -36,7 +36,9 @@ def workbook(rows, header=HEADER) -> bytes:
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize(("value", "expected"), [("18.85", "18.9"), ("18.849", "18.8"), ("-3.95", "-4.0"), ("6.6", "6.6"), (3.25, "3.3")])
+@pytest.mark.parametrize(
+    ("value", "expected"), [("18.85", "18.9"), ("18.849", "18.8"), ("-3.95", "-4.0"), ("6.6", "6.6"), (3.25, "3.3")]
+)
 def test_growth_rounds_halves_away_from_zero_to_one_decimal(value, expected):
     assert selectors.round_growth(value) == Decimal(expected)
 
@@ -49,7 +51,9 @@ def test_growth_rate_of_145_over_122_is_18_9():
 def test_ranking_gives_ties_the_same_rank_and_skips_the_next(setup):
     _output, retail, home, (p1, p2, p3) = setup
     for district, growth in ((home, "6.6"), (p1, "6.6"), (p2, "5.0"), (p3, None)):
-        services.record_figure(indicator=retail, district=district, year=2026, month=8, cumulative_growth=growth and Decimal(growth))
+        services.record_figure(
+            indicator=retail, district=district, year=2026, month=8, cumulative_growth=growth and Decimal(growth)
+        )
     ranking = selectors.peer_ranking(retail, 2026, 8)
     assert [(d.code, r) for d, _v, r in ranking] == [("D0", 1), ("D1", 1), ("D2", 3)]
     assert selectors.district_rank(retail, home, 2026, 8) == (1, 3)
@@ -84,7 +88,9 @@ def test_an_equal_month_is_not_a_new_record(setup):
 
 
 def test_import_writes_rows_audits_and_an_export_imports_back(setup):
-    content = workbook([["ind-output", "D0", 2026, 8, 171.2, 1251.3, 5.1, 3.9], ["retail-quota", "D1", 2026, 8, None, 80, None, "6.1"]])
+    content = workbook(
+        [["ind-output", "D0", 2026, 8, 171.2, 1251.3, 5.1, 3.9], ["retail-quota", "D1", 2026, 8, None, 80, None, "6.1"]]
+    )
     result = services.import_monthly_table(content, source="统计局 2026年8月")
     assert (result.created, result.updated, result.refusals) == (2, 0, [])
     figure = MonthlyFigure.objects.get(indicator__code="ind-output", year=2026, month=8)
@@ -145,7 +151,19 @@ def test_a_file_refused_as_a_whole_says_why(setup, content, reason):
 
 
 def test_english_headers_are_accepted_too(setup):
-    content = workbook([["ind-output", "D0", 2026, 8, 1, 2, 3, 4]], header=["indicator", "district", "year", "month", "month value", "cumulative value", "month growth (%)", "cumulative growth (%)"])
+    content = workbook(
+        [["ind-output", "D0", 2026, 8, 1, 2, 3, 4]],
+        header=[
+            "indicator",
+            "district",
+            "year",
+            "month",
+            "month value",
+            "cumulative value",
+            "month growth (%)",
+            "cumulative growth (%)",
+        ],
+    )
     assert services.import_monthly_table(content).created == 1
 
 

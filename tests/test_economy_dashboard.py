@@ -52,11 +52,15 @@ def test_a_street_sees_the_district_economy_but_only_its_own_projects(client, dj
     user = django_user_model.objects.create_user("street", role=Role.STREET_STAFF, region=street)
     client.force_login(user)
     headline = economy_selectors.briefing_headline(user)
-    own = project_selectors.period_counts(project_selectors.Period.months(headline.year, 1, headline.month), project_selectors.visible_projects(user))
+    own = project_selectors.period_counts(
+        project_selectors.Period.months(headline.year, 1, headline.month), project_selectors.visible_projects(user)
+    )
     everyone = project_selectors.period_counts(project_selectors.Period.months(headline.year, 1, headline.month))
     assert {m: c.current for m, c in headline.project_counts.items()} == {m: c.current for m, c in own.items()}
     assert own["started"].current < everyone["started"].current
-    assert headline.rows == economy_selectors.briefing_headline(django_user_model.objects.create_user("l2", role=Role.LEADER)).rows
+    assert (
+        headline.rows == economy_selectors.briefing_headline(django_user_model.objects.create_user("l2", role=Role.LEADER)).rows
+    )
     body = client.get(reverse("evaluation:dashboard")).content.decode()
     assert 'data-testid="briefing-card"' in body
 
@@ -76,7 +80,9 @@ def test_no_card_without_figures(client, django_user_model, network):
 
 def test_the_pages_hand_their_charts_the_figures_they_show(client, django_user_model, demo):
     leader = _login(client, django_user_model, "leader", role=Role.LEADER)
-    counts = _json_script(leader.get(reverse("projects:list"), {"year": YEAR, "first": 1, "last": 8}).content.decode(), "counts-data")
+    counts = _json_script(
+        leader.get(reverse("projects:list"), {"year": YEAR, "first": 1, "last": 8}).content.decode(), "counts-data"
+    )
     assert counts["keys"] == ["signed", "landed", "started", "completed"]
     assert counts["current"][:3] == [113, 67, 145] and counts["previous"][2] == 122
     chain = _json_script(leader.get(reverse("projects:chain", args=["automobile"])).content.decode(), "chain-data")
@@ -85,7 +91,10 @@ def test_the_pages_hand_their_charts_the_figures_they_show(client, django_user_m
     assert any(node["gap"] for node in chain["nodes"]) and not all(node["gap"] for node in chain["nodes"])
     ids = {node["id"] for node in chain["nodes"]}
     assert chain["links"] and all(link["source"] in ids and link["target"] in ids for link in chain["links"])
-    trend = _json_script(leader.get(reverse("economy:index"), {"month": f"{YEAR}-08", "indicator": "industrial-output"}).content.decode(), "trend-data")
+    trend = _json_script(
+        leader.get(reverse("economy:index"), {"month": f"{YEAR}-08", "indicator": "industrial-output"}).content.decode(),
+        "trend-data",
+    )
     assert trend["months"][-1] == f"{YEAR}-08" and trend["months"][0].startswith(str(YEAR - 2))
     assert len(trend["values"]) == len(trend["months"]) == len(trend["cumulativeGrowth"])
     assert trend["cumulativeGrowth"][-1] == 3.9

@@ -115,7 +115,11 @@ def test_staff_roles_read_their_own_stage(log):
     assert rows["grid_worker"].figures.rates == {"valid_reports": Decimal(7) / 9}
     assert rows["intake_clerk"].figures.rates == {"on_time_filing": Decimal(7) / 8}
     assert rows["dispatcher"].figures.rates == {"dispatch_accuracy": Decimal(8) / 9}
-    assert rows["department"].figures.rates == {"on_time_handling": Decimal(4) / 7, "closure": Decimal(6) / 7, "rework": Decimal(1) / 7}
+    assert rows["department"].figures.rates == {
+        "on_time_handling": Decimal(4) / 7,
+        "closure": Decimal(6) / 7,
+        "rework": Decimal(1) / 7,
+    }
 
 
 def test_grid_level_and_units_without_cases(log):

@@ -6,11 +6,10 @@ from io import BytesIO
 import pytest
 from openpyxl import load_workbook
 
+from gridgov.evaluation import selectors
 from gridgov.evaluation.exporting import HEADER_ROW
 
 from .case_factories import make_user
-from gridgov.evaluation import selectors
-
 from .evaluation_log import EAST, NOW, WEST, build_log
 
 pytestmark = pytest.mark.django_db
@@ -160,7 +159,9 @@ def test_the_ledger_of_a_figure_and_of_a_list_filter_keeps_to_the_scope(client, 
     response = client.get("/evaluation/ledger.xlsx", {"measure": "overdue", "period": "2026-03", "level": "street", "unit": WEST})
     assert response.status_code == 200
     assert sorted(_ledger_numbers(response.content)) == sorted(cases[k].number for k in ("C3", "C7", "C10"))
-    text = "".join(str(c) for row in load_workbook(BytesIO(response.content)).active.iter_rows(values_only=True) for c in row if c)
+    text = "".join(
+        str(c) for row in load_workbook(BytesIO(response.content)).active.iter_rows(values_only=True) for c in row if c
+    )
     assert "13800001234" not in text  # no reporter's phone in the ledger
     east_staff = make_user("street_staff", EAST, username="east-street")
     client.force_login(east_staff)

@@ -72,7 +72,9 @@ def rate(row, key):
 
 def test_each_post_is_evaluated_on_its_own_steps(log):
     counts = selectors.staff_counts(None, Window(MARCH.start, MARCH.end, NOW))
-    worker, clerk, dispatcher, handler, verifier = (counts[log[k].pk] for k in ("grid_worker", "intake", "dispatcher", "handler", "verifier"))
+    worker, clerk, dispatcher, handler, verifier = (
+        counts[log[k].pk] for k in ("grid_worker", "intake", "dispatcher", "handler", "verifier")
+    )
     assert (worker["staff_reports"], worker["staff_valid_reports"]) == (2, 1)
     assert (clerk["staff_filings"], clerk["staff_filings_on_time"]) == (2, 1)
     assert (dispatcher["staff_dispatches"], dispatcher["staff_dispatches_returned"]) == (3, 1)

@@ -22,7 +22,17 @@ from .factories import WEST_GRID, WEST_MIDDLE_GRID
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 HEADER = ["工单编号", "受理时间", "诉求内容", "诉求地址", "经度", "纬度", "问题分类", "来电人", "联系电话"]
-GOOD = ["GD2025031200001", "2025-03-12 09:30:00", "小区门口堆放生活垃圾多日无人清理", "西街 1 号", "123.405", "41.79", "暴露垃圾", "张先生", "13800001111"]
+GOOD = [
+    "GD2025031200001",
+    "2025-03-12 09:30:00",
+    "小区门口堆放生活垃圾多日无人清理",
+    "西街 1 号",
+    "123.405",
+    "41.79",
+    "暴露垃圾",
+    "张先生",
+    "13800001111",
+]
 
 
 def _row(**changes):
@@ -96,7 +106,10 @@ def test_dry_run_writes_nothing(network, tmp_path):
 
 def test_gb18030_csv_with_english_headers_and_kind_code_categories(network, tmp_path):
     header = ["external_id", "received_at", "description", "address", "lng", "lat", "category", "caller", "phone"]
-    rows = [_row(**{"问题分类": "事件-0103"}), _row(**{"工单编号": "GD2", "问题分类": "event-0201", "受理时间": "2025/03/12 10:05"})]
+    rows = [
+        _row(**{"问题分类": "事件-0103"}),
+        _row(**{"工单编号": "GD2", "问题分类": "event-0201", "受理时间": "2025/03/12 10:05"}),
+    ]
     import_hotline(_csv(tmp_path, rows, encoding="gb18030", header=header))
     assert sorted(Case.objects.values_list("category__name", flat=True)) == ["积存垃圾渣土", "非法小广告"]
     assert Case.objects.get(external_id="GD2025031200001").description == GOOD[2]
@@ -202,7 +215,14 @@ def test_staff_intake_of_a_work_order_already_taken_in_is_a_conflict(network, cl
     existing = report(category, source=Source.HOTLINE, external_id="GD7")
     client.force_login(make_user(Role.SHIFT_LEAD))
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # pages and the API default to Chinese
-    payload = {"category": category.pk, "lat": 41.79, "lng": 123.405, "description": "垃圾", "source": "hotline", "external_id": "GD7"}
+    payload = {
+        "category": category.pk,
+        "lat": 41.79,
+        "lng": 123.405,
+        "description": "垃圾",
+        "source": "hotline",
+        "external_id": "GD7",
+    }
     response = client.post("/api/v1/cases/", payload, content_type="application/json")
     assert response.status_code == 409
     assert response.json()["detail"] == f"external_id: hotline work order GD7 is already case {existing.number}"

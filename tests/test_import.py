@@ -67,7 +67,9 @@ def replaced(records, code, **changes):
     return [FeatureRecord(**{**vars(r), **changes}) if r.code == code else r for r in records]
 
 
-def write_layer(path, records, *, driver, crs="EPSG:4326", transform=None, layer=None, extra_fields=None, names=("code", "name", "parent")):
+def write_layer(
+    path, records, *, driver, crs="EPSG:4326", transform=None, layer=None, extra_fields=None, names=("code", "name", "parent")
+):
     """Write records with pyogrio's raw API (code, name and parent fields), optionally projected."""
     geometries = np.asarray([r.geometry for r in records], dtype=object)
     if transform is not None:
@@ -160,7 +162,9 @@ def test_import_creates_the_hierarchy_and_derives_parent_boundaries():
     assert community.area_m2 == pytest.approx(grid_area, rel=1e-6)
     assert from_geojson(community.boundary).equals(box(123.50, 41.71, 123.51, 41.72))
     district = Region.objects.get(code=NEW_DISTRICT)
-    assert (district.min_lng, district.min_lat, district.max_lng, district.max_lat) == pytest.approx((123.50, 41.70, 123.52, 41.72))
+    assert (district.min_lng, district.min_lat, district.max_lng, district.max_lat) == pytest.approx(
+        (123.50, 41.70, 123.52, 41.72)
+    )
     assert report.revision == NetworkRevision.objects.get(pk=1).number
     event = AuditEvent.objects.get(action="grids.imported")
     assert event.detail["created"] == 23 and event.detail["updated"] == 0
@@ -282,7 +286,10 @@ def test_irregular_tiling_with_shared_edges_is_accepted_as_seamless():
 
 @pytest.mark.django_db
 def test_malformed_codes_are_named():
-    records = tiled_records() + [FeatureRecord("21018800100100A", "x", box(0, 0, 1, 1)), FeatureRecord("2101880010010011", "y", None)]
+    records = tiled_records() + [
+        FeatureRecord("21018800100100A", "x", box(0, 0, 1, 1)),
+        FeatureRecord("2101880010010011", "y", None),
+    ]
 
     refused = refusal(records)
 
@@ -463,18 +470,38 @@ def test_command_imports_geopackage_with_field_mapping(tmp_path):
     path = tmp_path / "grids.gpkg"
     records = [r for r in tiled_records() if r.geometry is not None]
     write_layer(
-        path, records, driver="GPKG", crs="EPSG:4490", layer="wangge", names=("bm", "mc", "sj"), extra_fields={"residents": [7] * len(records)}
+        path,
+        records,
+        driver="GPKG",
+        crs="EPSG:4490",
+        layer="wangge",
+        names=("bm", "mc", "sj"),
+        extra_fields={"residents": [7] * len(records)},
     )
     import_features([r for r in tiled_records() if r.geometry is None][:1])
 
-    call_command("import_grids", str(path), "--layer", "wangge", "--code-field", "bm", "--name-field", "mc", "--parent-field", "sj", "--create-parents")
+    call_command(
+        "import_grids",
+        str(path),
+        "--layer",
+        "wangge",
+        "--code-field",
+        "bm",
+        "--name-field",
+        "mc",
+        "--parent-field",
+        "sj",
+        "--create-parents",
+    )
 
     assert Region.objects.filter(level=Level.GRID, code__startswith=NEW_DISTRICT, residents=7).count() == 16
 
 
 @pytest.mark.django_db
 def test_command_refusal_is_a_command_error_naming_the_grid(tmp_path, network):
-    path = geojson_file(tmp_path / "bad.geojson", [FeatureRecord(WEST_MIDDLE_GRID, "西二网格", box(123.405, SOUTH, 123.42, NORTH))])
+    path = geojson_file(
+        tmp_path / "bad.geojson", [FeatureRecord(WEST_MIDDLE_GRID, "西二网格", box(123.405, SOUTH, 123.42, NORTH))]
+    )
     before = snapshot()
 
     with pytest.raises(CommandError) as caught:

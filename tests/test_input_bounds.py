@@ -45,7 +45,14 @@ def test_case_api_refuses_dates_out_of_range(client, team, params):
 def _api_case(client, team, **fields):
     client.force_login(team["intake"])
     category = make_category()
-    body = {"category": category.pk, "lat": WEST_POINT[0], "lng": WEST_POINT[1], "description": "井盖缺失", "source": "hotline", **fields}
+    body = {
+        "category": category.pk,
+        "lat": WEST_POINT[0],
+        "lng": WEST_POINT[1],
+        "description": "井盖缺失",
+        "source": "hotline",
+        **fields,
+    }
     return client.post("/api/v1/cases/", body, content_type="application/json")
 
 
@@ -91,7 +98,17 @@ def test_intake_forms_refuse_over_long_names_and_keep_the_values(client, team, r
 
 def test_hotline_rows_with_over_long_caller_or_phone_are_refused(team, tmp_path):
     header = ["工单编号", "受理时间", "诉求内容", "诉求地址", "经度", "纬度", "问题分类", "来电人", "联系电话"]
-    good = ["GD1", "2025-03-12 09:30:00", "小区门口堆放生活垃圾", "西街 1 号", "123.405", "41.79", "event-0101", "张先生", "13800001111"]
+    good = [
+        "GD1",
+        "2025-03-12 09:30:00",
+        "小区门口堆放生活垃圾",
+        "西街 1 号",
+        "123.405",
+        "41.79",
+        "event-0101",
+        "张先生",
+        "13800001111",
+    ]
     long_name = [*good[:7], "张" * 51, good[8]]
     long_name[0] = "GD2"
     long_phone = [*good[:8], "1" * 21]

@@ -23,7 +23,15 @@ def _one_time_key(client) -> str:
 
 def _form(category, key: str, **changes) -> dict:
     lat, lng = WEST_POINT
-    return {"category": category.pk, "lat": lat, "lng": lng, "description": "小区门口垃圾堆积", "reporter_phone": "13800001234", "one_time_key": key, **changes}
+    return {
+        "category": category.pk,
+        "lat": lat,
+        "lng": lng,
+        "description": "小区门口垃圾堆积",
+        "reporter_phone": "13800001234",
+        "one_time_key": key,
+        **changes,
+    }
 
 
 def test_the_same_form_sent_again_is_the_same_case(network):

@@ -124,12 +124,30 @@ def test_every_way_in_calls_the_one_rule(client, category, monkeypatch, tmp_path
     post(client, make_user(Role.INTAKE_CLERK), category, source=Source.HOTLINE)
     client.logout()
     key = create_api_key("city-app")[1]
-    form = {"api_key": key, "service_code": f"event-{category.code}", "description": "路边堆放生活垃圾", "lat": WEST["lat"], "long": WEST["lng"]}
+    form = {
+        "api_key": key,
+        "service_code": f"event-{category.code}",
+        "description": "路边堆放生活垃圾",
+        "lat": WEST["lat"],
+        "long": WEST["lng"],
+    }
     assert client.post("/open311/v2/requests.json", form).status_code == 201
     path = tmp_path / "orders.csv"
     with open(path, "w", newline="", encoding="utf-8-sig") as out:
         writer = csv.writer(out)
         writer.writerow(["工单编号", "受理时间", "诉求内容", "诉求地址", "经度", "纬度", "问题分类", "来电人", "联系电话"])
-        writer.writerow(["GD2025031200001", "2025-03-12 09:30:00", "小区门口堆放生活垃圾", "西街 1 号", WEST["lng"], WEST["lat"], f"event-{category.code}", "张先生", "13800001111"])
+        writer.writerow(
+            [
+                "GD2025031200001",
+                "2025-03-12 09:30:00",
+                "小区门口堆放生活垃圾",
+                "西街 1 号",
+                WEST["lng"],
+                WEST["lat"],
+                f"event-{category.code}",
+                "张先生",
+                "13800001111",
+            ]
+        )
     assert len(import_hotline(path).imported) == 1
     assert channels == [services.PERSON, services.PERSON, services.OPEN311, services.HOTLINE]

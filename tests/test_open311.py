@@ -205,7 +205,9 @@ def test_closed_case_reads_closed_without_deadline(client, team, category):
 def test_unknown_request_is_404(client, category):
     errors = get_json(client, "requests/20990101000001.json", expect=404)
     assert errors == [{"code": 404, "description": "service_request_id '20990101000001' was not found"}]
-    assert get_xml(client, "requests/20990101000001.xml", expect=404).findtext("error/description").startswith("service_request_id")
+    assert (
+        get_xml(client, "requests/20990101000001.xml", expect=404).findtext("error/description").startswith("service_request_id")
+    )
 
 
 def test_reporter_identity_never_appears_in_get_responses(client, team, category):
@@ -223,7 +225,16 @@ def test_reporter_identity_never_appears_in_get_responses(client, team, category
     take_in_all()
     number = Submission.objects.get(token=token).case.number
     act(closed_case(team, category), "rate", team["resident"], rating="satisfied")
-    secrets_ = ["Zhangsan", "Lisi", "13912345678", "zhang.private", "DEVICE-XYZ", "ACCOUNT-987", "13800001234", team["resident"].username]
+    secrets_ = [
+        "Zhangsan",
+        "Lisi",
+        "13912345678",
+        "zhang.private",
+        "DEVICE-XYZ",
+        "ACCOUNT-987",
+        "13800001234",
+        team["resident"].username,
+    ]
     for fmt in ("json", "xml"):
         for path, params in [
             (f"requests.{fmt}", {}),

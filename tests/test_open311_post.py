@@ -64,7 +64,9 @@ def error_of(response) -> tuple[int, str]:
 
 @pytest.mark.django_db
 def test_post_queues_the_request_and_taking_it_in_creates_the_case(client, key):
-    response = post(client, key, address_string="和平路1号", media_url="https://example.org/p/1.jpg", first_name="三", last_name="张")
+    response = post(
+        client, key, address_string="和平路1号", media_url="https://example.org/p/1.jpg", first_name="三", last_name="张"
+    )
     assert response.status_code == 201
     [queued] = response.json()
     submission = Submission.objects.get()

@@ -112,7 +112,7 @@ def test_bodies_django_refuses_get_open311_errors(client, key, fmt, settings):
     part = b'--b\r\nContent-Disposition: form-data; name="description"\r\n\r\n\xff1\r\n--b--\r\n'
     bad_charset = client.generic("POST", url, part, content_type="multipart/form-data; boundary=b; charset=hex")
     assert_error(bad_charset, 400, fmt, "charset")
-    broken = b"--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n"  # never closed
+    broken = b'--b\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n'  # never closed
     response = client.post(url, broken, content_type="multipart/form-data; boundary=b")
     assert response.status_code in (400, 403) and response["Content-Type"].startswith(("text/xml", "application/json"))
     assert Submission.objects.count() == 0

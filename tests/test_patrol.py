@@ -93,7 +93,13 @@ def test_patrol_page_reports_and_handles_in_one_flow(client, team, category):
 
     response = client.post(
         reverse("cases:patrol"),
-        {**patrol_form(category), "mode": "self_handle", "public_note": "已现场固定。", "photos": jpeg(), "after_photos": jpeg((0, 200, 0))},
+        {
+            **patrol_form(category),
+            "mode": "self_handle",
+            "public_note": "已现场固定。",
+            "photos": jpeg(),
+            "after_photos": jpeg((0, 200, 0)),
+        },
     )
     assert response.status_code == 302
     case = Case.objects.get(source=Source.PATROL)
@@ -125,7 +131,11 @@ def test_patrol_page_is_for_grid_staff(client, team):
 
 def test_my_open_cases_lists_what_waits_on_the_grid_worker(client, team, category):
     case = report(category)
-    for action, who, params in [("accept", "intake", {}), ("file", "intake", {}), ("dispatch", "dispatcher", {"region": WEST_GRID})]:
+    for action, who, params in [
+        ("accept", "intake", {}),
+        ("file", "intake", {}),
+        ("dispatch", "dispatcher", {"region": WEST_GRID}),
+    ]:
         case = take_action(case.pk, action, team[who], **params)
     client.force_login(team["grid_worker"])
     assert case.number in client.get(reverse("cases:patrol")).content.decode()

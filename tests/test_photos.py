@@ -110,7 +110,10 @@ def test_an_oversized_file_is_refused_naming_its_size(settings):
 
 
 def test_a_huge_pixel_header_is_refused_before_decoding():
-    with pytest.raises(PhotoError, match=r"^The picture has far too many pixels to be opened safely; send a photo of at most 52 million pixels\.$"):
+    with pytest.raises(
+        PhotoError,
+        match=r"^The picture has far too many pixels to be opened safely; send a photo of at most 52 million pixels\.$",
+    ):
         validate_photo(_upload(_png_claiming(100_000, 100_000), "bomb.png"))
     with pytest.raises(PhotoError, match=r"^The picture has 9000 × 6000 pixels; at most 52 million pixels are accepted\.$"):
         validate_photo(_upload(_png_claiming(9000, 6000), "big.png"))
@@ -118,7 +121,10 @@ def test_a_huge_pixel_header_is_refused_before_decoding():
 
 def test_a_png_or_webp_over_the_decoding_budget_is_refused_from_its_header():
     """The 116 KB PNG of 40 megapixels that cost 5.6 s of CPU to accept is refused unopened."""
-    with pytest.raises(PhotoError, match=r"^The PNG picture has 8000 × 5000 pixels; at most 16 million are accepted in that format\. Send the photo as a JPEG\.$"):
+    with pytest.raises(
+        PhotoError,
+        match=r"^The PNG picture has 8000 × 5000 pixels; at most 16 million are accepted in that format\. Send the photo as a JPEG\.$",
+    ):
         validate_photo(_upload(_png_claiming(8000, 5000), "flat.png"))
 
 

@@ -148,11 +148,28 @@ def test_a_blocking_problem_becomes_a_case_in_the_projects_grid(network, django_
 
 def test_renewal_progress_against_the_years_target(network):
     community = Region.objects.get(code="210199001001")
-    for i, (stage, households) in enumerate([(RenewalStage.COMPLETED, 200), (RenewalStage.UNDER_WAY, 300), (RenewalStage.PLANNED, 50)]):
-        RenewalCompound.objects.create(community=community, community_code=community.code, name=f"小区{i}", households=households, buildings=4, renewal_class="basic", stage=stage, year=2026)
+    for i, (stage, households) in enumerate(
+        [(RenewalStage.COMPLETED, 200), (RenewalStage.UNDER_WAY, 300), (RenewalStage.PLANNED, 50)]
+    ):
+        RenewalCompound.objects.create(
+            community=community,
+            community_code=community.code,
+            name=f"小区{i}",
+            households=households,
+            buildings=4,
+            renewal_class="basic",
+            stage=stage,
+            year=2026,
+        )
     services.set_renewal_target(year=2026, compounds=4, households=1000)
     progress = selectors.renewal_progress(2026)
-    assert (progress.in_renewal, progress.completed, progress.households, progress.compound_share, progress.household_share) == (2, 1, 500, Decimal("25.0"), Decimal("20.0"))
+    assert (progress.in_renewal, progress.completed, progress.households, progress.compound_share, progress.household_share) == (
+        2,
+        1,
+        500,
+        Decimal("25.0"),
+        Decimal("20.0"),
+    )
 
 
 def test_chain_gaps_are_nodes_without_a_local_enterprise(db):

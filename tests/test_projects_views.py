@@ -53,7 +53,9 @@ def test_project_page_raises_a_problem_and_shows_its_state(leader_client, demo):
     project = Project.objects.filter(grid_code__startswith="210199").first()
     page = leader_client.get(reverse("projects:detail", args=[project.pk]))
     assert page.status_code == 200
-    answer = leader_client.post(reverse("projects:raise-problem", args=[project.pk]), {"kind": "permit", "description": "施工许可证迟迟未批"})
+    answer = leader_client.post(
+        reverse("projects:raise-problem", args=[project.pk]), {"kind": "permit", "description": "施工许可证迟迟未批"}
+    )
     assert answer.status_code == 302
     problem = ProjectProblem.objects.get(project=project)
     page = leader_client.get(reverse("projects:detail", args=[project.pk]))
@@ -108,14 +110,18 @@ def test_import_needs_the_permission_and_a_refused_file_names_its_rows(leader_cl
 def _upload(content: bytes):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    return SimpleUploadedFile("monthly.xlsx", content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return SimpleUploadedFile(
+        "monthly.xlsx", content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
 
 
 def test_api_counts_drill_down_economy_and_bad_input(leader_client, demo):
     counts = leader_client.get("/api/v1/projects/counts", {"year": YEAR, "first": 1, "last": 8}).json()
     started = next(c for c in counts["counts"] if c["measure"] == "started")
     assert (started["current"], started["previous"], started["growth"]) == (145, 122, "18.9") or float(started["growth"]) == 18.9
-    assert leader_client.get("/api/v1/projects/", {"measure": "signed", "year": YEAR, "first": 1, "last": 8}).json()["count"] == 113
+    assert (
+        leader_client.get("/api/v1/projects/", {"measure": "signed", "year": YEAR, "first": 1, "last": 8}).json()["count"] == 113
+    )
     assert leader_client.get("/api/v1/projects/", {"measure": "bogus"}).status_code == 400
     assert leader_client.get("/api/v1/projects/counts", {"first": 9, "last": 2}).status_code == 400
     assert leader_client.get("/api/v1/projects/renewal", {"year": YEAR}).json()["in_renewal"] == 121
@@ -143,20 +149,33 @@ def test_an_editor_records_a_stage_and_corrects_its_date_from_the_project_page(c
     editor = django_user_model.objects.create_user("bureau", role=Role.LEADER)
     project = services.create_project(name="页面项目", total_investment=15000, lat=41.79, lng=123.405)
     client.force_login(editor)
-    assert client.post(reverse("projects:record-stage", args=[project.pk]), {"stage": "signed", "on": "2026-03-01"}).status_code == 404
+    assert (
+        client.post(reverse("projects:record-stage", args=[project.pk]), {"stage": "signed", "on": "2026-03-01"}).status_code
+        == 404
+    )
     editor.user_permissions.add(Permission.objects.get(codename="change_project"))
     editor = django_user_model.objects.get(pk=editor.pk)
     client.force_login(editor)
-    assert client.post(reverse("projects:record-stage", args=[project.pk]), {"stage": "signed", "on": "2026-03-01"}).status_code == 302
+    assert (
+        client.post(reverse("projects:record-stage", args=[project.pk]), {"stage": "signed", "on": "2026-03-01"}).status_code
+        == 302
+    )
     skipped = client.post(reverse("projects:record-stage", args=[project.pk]), {"stage": "started", "on": "2026-03-02"})
     assert skipped.status_code == 400 and b"form-error" in skipped.content
-    assert client.post(reverse("projects:record-stage", args=[project.pk]), {"stage": "landed", "on": "not a date"}).status_code == 400
+    assert (
+        client.post(reverse("projects:record-stage", args=[project.pk]), {"stage": "landed", "on": "not a date"}).status_code
+        == 400
+    )
     event = StageEvent.objects.get(project=project)
-    moved = client.post(reverse("projects:correct-stage", args=[project.pk]), {"event": event.pk, "on": "2026-02-27", "reason": "录入错误"})
+    moved = client.post(
+        reverse("projects:correct-stage", args=[project.pk]), {"event": event.pk, "on": "2026-02-27", "reason": "录入错误"}
+    )
     assert moved.status_code == 302
     event.refresh_from_db()
     assert event.date == date(2026, 2, 27)
-    other = client.post(reverse("projects:correct-stage", args=[project.pk]), {"event": 999999, "on": "2026-02-27", "reason": "x"})
+    other = client.post(
+        reverse("projects:correct-stage", args=[project.pk]), {"event": 999999, "on": "2026-02-27", "reason": "x"}
+    )
     assert other.status_code == 400
 
 
@@ -168,10 +187,18 @@ def test_admin_edits_of_projects_and_figures_are_audited(client, network, django
 
     admin_user = django_user_model.objects.create_superuser("root", password="pw-for-tests-only", role=Role.SYSTEM_ADMIN)
     login_verified(client, admin_user)  # the admin demands a second factor of superusers
-    answer = client.post("/admin/economy/indicator/add/", {"code": "gdp", "name_zh": "地区生产总值", "unit": "亿元", "display_order": 0, "reports_cumulative": "on"})
+    answer = client.post(
+        "/admin/economy/indicator/add/",
+        {"code": "gdp", "name_zh": "地区生产总值", "unit": "亿元", "display_order": 0, "reports_cumulative": "on"},
+    )
     assert answer.status_code == 302
     assert AuditEvent.objects.filter(action="economy.admin_saved", target_id=str(Indicator.objects.get(code="gdp").pk)).exists()
-    for path in ("/admin/projects/project/", "/admin/projects/renewalcompound/", "/admin/economy/monthlyfigure/", "/admin/projects/industrychain/"):
+    for path in (
+        "/admin/projects/project/",
+        "/admin/projects/renewalcompound/",
+        "/admin/economy/monthlyfigure/",
+        "/admin/projects/industrychain/",
+    ):
         assert client.get(path).status_code == 200, path
 
 

@@ -23,7 +23,9 @@ COMMUNITIES = ["210199001001", "210199002001"]
 
 def report_map(response) -> dict:
     page = response.content.decode()
-    start = page.index('<script id="report-map-data" type="application/json">') + len('<script id="report-map-data" type="application/json">')
+    start = page.index('<script id="report-map-data" type="application/json">') + len(
+        '<script id="report-map-data" type="application/json">'
+    )
     return json.loads(page[start : page.index("</script>", start)])
 
 

@@ -106,7 +106,9 @@ def test_internal_notes_and_staff_names_stay_out_of_every_public_response(client
             responses[f"requests.{fmt} ext={extensions}"] = client.get(
                 f"/open311/v2/requests.{fmt}", {"service_request_id": numbers, "extensions": extensions}
             )
-            responses[f"requests.{fmt} window ext={extensions}"] = client.get(f"/open311/v2/requests.{fmt}", {"extensions": extensions})
+            responses[f"requests.{fmt} window ext={extensions}"] = client.get(
+                f"/open311/v2/requests.{fmt}", {"extensions": extensions}
+            )
             for case in cases:
                 responses[f"requests/{case.number}.{fmt} ext={extensions}"] = client.get(
                     f"/open311/v2/requests/{case.number}.{fmt}", {"extensions": extensions}
@@ -174,7 +176,8 @@ def test_staff_form_offers_a_public_summary_only_where_the_reporter_reads_it(cli
     accept_form = accept_form[: accept_form.index("</form>")]
     assert 'name="public_note"' in reject_form and 'name="public_note"' not in accept_form
     response = client.post(
-        f"/cases/{case.number}/act/reject/", {"version": case.version, "note": secret("reject"), "public_note": "重复上报，已合并处理。"}
+        f"/cases/{case.number}/act/reject/",
+        {"version": case.version, "note": secret("reject"), "public_note": "重复上报，已合并处理。"},
     )
     assert response.status_code == 302
     assert case.steps.get(action="reject").public_note == "重复上报，已合并处理。"

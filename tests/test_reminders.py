@@ -171,4 +171,3 @@ def test_unread_notifications_and_mark_read(team):
     assert not unread_notifications(intake).exists()
     assert unread_notifications(lead).exists()  # another user's message is not touched
     assert mark_read(lead) == 1
-

@@ -127,7 +127,9 @@ def test_expected_finish_before_dispatch_states_the_category_limit(client, team)
 
 def test_a_rating_carries_a_comment_shown_to_staff(client, team):
     case = walk(report(), team, TO_CLOSED)
-    client.post(reverse("report:rate"), {"number": case.number, "phone": PHONE, "rating": "satisfied", "comment": "清理得很及时，谢谢！"})
+    client.post(
+        reverse("report:rate"), {"number": case.number, "phone": PHONE, "rating": "satisfied", "comment": "清理得很及时，谢谢！"}
+    )
     case.refresh_from_db()
     assert (case.state, case.rating_comment) == (State.RATED, "清理得很及时，谢谢！")
     client.force_login(team["intake"])
@@ -136,7 +138,9 @@ def test_a_rating_carries_a_comment_shown_to_staff(client, team):
 
 def test_a_too_long_comment_is_refused_and_the_case_stays_closed(client, team):
     case = walk(report(), team, TO_CLOSED)
-    response = client.post(reverse("report:rate"), {"number": case.number, "phone": PHONE, "rating": "satisfied", "comment": "好" * 501})
+    response = client.post(
+        reverse("report:rate"), {"number": case.number, "phone": PHONE, "rating": "satisfied", "comment": "好" * 501}
+    )
     assert response.status_code == 400
     case.refresh_from_db()
     assert case.state == State.CLOSED and case.rating_comment == ""
@@ -174,7 +178,9 @@ def test_me_too_needs_a_phone_and_an_open_case(client, team):
 def test_me_too_is_rate_limited_like_intake(client, team, settings):
     settings.GRIDGOV_INTAKE_RATE = "2/h"
     case = report()
-    codes = [client.post(reverse("report:me_too"), {"number": case.number, "phone": f"1391111222{n}"}).status_code for n in range(3)]
+    codes = [
+        client.post(reverse("report:me_too"), {"number": case.number, "phone": f"1391111222{n}"}).status_code for n in range(3)
+    ]
     assert codes == [200, 200, 429]
 
 

@@ -49,7 +49,13 @@ ROLES = [
     "department_handler_without_department",
 ]
 WEST_ROLES = {Role.RESIDENT, Role.GRID_WORKER, Role.GRID_CHIEF, Role.COMMUNITY_STAFF, Role.STREET_STAFF}
-SCOPELESS = {*ADMINS, "anonymous", "grid_worker_without_grid", "community_staff_without_unit", "department_handler_without_department"}
+SCOPELESS = {
+    *ADMINS,
+    "anonymous",
+    "grid_worker_without_grid",
+    "community_staff_without_unit",
+    "department_handler_without_department",
+}
 
 
 # --- the world ---------------------------------------------------------------------------------
@@ -89,7 +95,10 @@ def _tiny_png() -> bytes:
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
     media = tempfile.TemporaryDirectory()
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media.name, GRIDGOV_INTAKE_RATE="", GRIDGOV_LOOKUP_RATE="", GRIDGOV_LOOKUP_FAILURES=""):
+    with (
+        django_db_blocker.unblock(),
+        override_settings(MEDIA_ROOT=media.name, GRIDGOV_INTAKE_RATE="", GRIDGOV_LOOKUP_RATE="", GRIDGOV_LOOKUP_FAILURES=""),
+    ):
         outer = transaction.atomic()
         outer.__enter__()
         try:
@@ -108,16 +117,23 @@ def _build_world() -> World:
     build_small_network()
     category = make_category()
     department = make_department()
-    users = {role.value: make_user(role, _unit(role), department if role == Role.DEPARTMENT_HANDLER else None, username=role.value) for role in Role}
+    users = {
+        role.value: make_user(role, _unit(role), department if role == Role.DEPARTMENT_HANDLER else None, username=role.value)
+        for role in Role
+    }
     users["grid_worker_without_grid"] = make_user(Role.GRID_WORKER, username="grid_worker_without_grid")
     users["community_staff_without_unit"] = make_user(Role.COMMUNITY_STAFF, username="community_staff_without_unit")
-    users["department_handler_without_department"] = make_user(Role.DEPARTMENT_HANDLER, username="department_handler_without_department")
+    users["department_handler_without_department"] = make_user(
+        Role.DEPARTMENT_HANDLER, username="department_handler_without_department"
+    )
     west = report(category, reporter=users[Role.RESIDENT])
     east = report(category, point=EAST_POINT)
     for action in ("accept", "file"):
         take_action(east.pk, action, users[Role.INTAKE_CLERK])
     take_action(east.pk, "dispatch", users[Role.DISPATCHER], department=department.code)
-    photo = store_photos(west, None, prepare_photos([SimpleUploadedFile("p.png", _tiny_png(), content_type="image/png")]), phase="before")[0]
+    photo = store_photos(
+        west, None, prepare_photos([SimpleUploadedFile("p.png", _tiny_png(), content_type="image/png")]), phase="before"
+    )[0]
     project = project_services.create_project(name="矩阵项目", total_investment=15000, lat=41.79, lng=123.405)
     world = World(Case.objects.get(pk=west.pk), Case.objects.get(pk=east.pk), photo, project.pk)
     for name, user in users.items():
@@ -198,7 +214,9 @@ ROUTES = {
     "report:done": _r("public", path="/report/done/", ok=(302,)),
     "report:similar": _r("public", path="/report/similar/?category=0&lat=0&lng=0", ok=(400,)),
     "report:lookup": _r("case", "POST", "/report/lookup/", {"number": "{case}", "phone": "00000000"}, ok=(400,)),
-    "report:rate": _r("case", "POST", "/report/rate/", {"number": "{case}", "phone": "00000000", "rating": "satisfied"}, ok=(400,)),
+    "report:rate": _r(
+        "case", "POST", "/report/rate/", {"number": "{case}", "phone": "00000000", "rating": "satisfied"}, ok=(400,)
+    ),
     "report:mine": _r("case", path="/report/mine/{case}/"),
     "open311:root": _r("public", path="/open311/v2/", ok=(200, 302, 404)),
     "open311:openapi": _r("public", path="/open311/v2/openapi.json"),
@@ -212,7 +230,9 @@ ROUTES = {
     "open311:": _r("public", path="/open311/v2/nothing-here.json", ok=(404,)),
     "projects:list": _r("staff", path="/projects/", ok=(200, 404)),
     "projects:detail": _r("staff", path="/projects/{project}/", ok=(200, 404)),
-    "projects:raise-problem": _r("staff", "POST", "/projects/{project}/problems/", {"kind": "", "description": ""}, ok=(400, 404)),
+    "projects:raise-problem": _r(
+        "staff", "POST", "/projects/{project}/problems/", {"kind": "", "description": ""}, ok=(400, 404)
+    ),
     "projects:record-stage": _r("staff", "POST", "/projects/{project}/stages/", {}, ok=(404,)),
     "projects:correct-stage": _r("staff", "POST", "/projects/{project}/stages/correct/", {}, ok=(404,)),
     "projects:problems": _r("staff", path="/projects/problems/", ok=(200, 404)),
@@ -249,16 +269,24 @@ API_ROUTES = {
     "GET /api/v1/search": _r("signed_in", path="/api/v1/search?q=西"),
     "GET /api/v1/outlines.geojson": _r("public"),
     "GET /api/v1/cases/": _r("list"),
-    "POST /api/v1/cases/": _r("signed_in", data={"category": 0, "lat": 41.79, "lng": 123.405, "description": "x"}, json=True, ok=(400,)),
+    "POST /api/v1/cases/": _r(
+        "signed_in", data={"category": 0, "lat": 41.79, "lng": 123.405, "description": "x"}, json=True, ok=(400,)
+    ),
     "GET /api/v1/cases/categories": _r("signed_in"),
     "GET /api/v1/cases/duplicates": _r("signed_in", path="/api/v1/cases/duplicates?category=0&lat=41.79&lng=123.405", ok=(404,)),
     "GET /api/v1/cases/open.geojson": _r("list"),
     "GET /api/v1/cases/{number}": _r("case", path="/api/v1/cases/{case}"),
     "POST /api/v1/cases/{number}/reporter": _r("case", path="/api/v1/cases/{case}/reporter", ok=(200, 403)),
-    "POST /api/v1/cases/{number}/actions/{action}": _r("case", path="/api/v1/cases/{case}/actions/accept", data={"version": 0}, json=True, ok=(409,)),
-    "POST /api/v1/cases/{number}/location": _r("case", path="/api/v1/cases/{case}/location", data={"lat": 41.79, "lng": 123.405, "version": 0}, json=True, ok=(403, 409)),
+    "POST /api/v1/cases/{number}/actions/{action}": _r(
+        "case", path="/api/v1/cases/{case}/actions/accept", data={"version": 0}, json=True, ok=(409,)
+    ),
+    "POST /api/v1/cases/{number}/location": _r(
+        "case", path="/api/v1/cases/{case}/location", data={"lat": 41.79, "lng": 123.405, "version": 0}, json=True, ok=(403, 409)
+    ),
     "GET /api/v1/evaluation/indicators": _r("signed_in", ok=(200, 403)),
-    "GET /api/v1/evaluation/table": _r("signed_in", path="/api/v1/evaluation/table?level=street&period=2026-03", ok=(200, 400, 403)),
+    "GET /api/v1/evaluation/table": _r(
+        "signed_in", path="/api/v1/evaluation/table?level=street&period=2026-03", ok=(200, 400, 403)
+    ),
     "GET /api/v1/evaluation/dashboard": _r("signed_in", ok=(200, 403)),
     "GET /api/v1/projects/": _r("signed_in", ok=(200,)),
     "GET /api/v1/projects/counts": _r("signed_in", ok=(200,)),
@@ -309,7 +337,9 @@ def test_every_route_is_classified():
     assert not unclassified, f"classify these routes in tests/test_scope_matrix.py ROUTES: {sorted(unclassified)}"
     assert not set(ROUTES) - url_names(), "ROUTES names routes that no longer exist"
     operations = api_operations()
-    assert not operations - set(API_ROUTES), f"classify these API operations in API_ROUTES: {sorted(operations - set(API_ROUTES))}"
+    assert not operations - set(API_ROUTES), (
+        f"classify these API operations in API_ROUTES: {sorted(operations - set(API_ROUTES))}"
+    )
     assert not set(API_ROUTES) - operations, "API_ROUTES names operations that no longer exist"
 
 
@@ -412,7 +442,11 @@ def _check_case(world: World, role: str, key: str, route: Route, path: str) -> N
             if _blank(answer, case.number) != _blank(missing, MISSING):
                 import difflib
 
-                diff = "\n".join(difflib.unified_diff(_blank(answer, case.number).splitlines(), _blank(missing, MISSING).splitlines(), lineterm="", n=1))
+                diff = "\n".join(
+                    difflib.unified_diff(
+                        _blank(answer, case.number).splitlines(), _blank(missing, MISSING).splitlines(), lineterm="", n=1
+                    )
+                )
                 raise AssertionError(f"{role} {key}: outside and missing answer differently:\n{diff[:3000]}")
         else:
             assert answer.status_code in route.ok, (role, key, answer.status_code)

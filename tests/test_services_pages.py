@@ -28,11 +28,20 @@ def setup(network, django_user_model):
 
 
 def _apply(client, lease):
-    return client.post(reverse("services:apply", args=["bundle", "YJS-KB"]), {
-        "applicant_kind": "enterprise", "applicant_name": "张三", "enterprise_name": "样例科技", "phone": "13812345678",
-        "id_number": "110101199003071234", "field_company_name": "样例科技", "material_id-card": png(), "material_lease": lease,
-        "certificate_licence": "1",
-    })
+    return client.post(
+        reverse("services:apply", args=["bundle", "YJS-KB"]),
+        {
+            "applicant_kind": "enterprise",
+            "applicant_name": "张三",
+            "enterprise_name": "样例科技",
+            "phone": "13812345678",
+            "id_number": "110101199003071234",
+            "field_company_name": "样例科技",
+            "material_id-card": png(),
+            "material_lease": lease,
+            "certificate_licence": "1",
+        },
+    )
 
 
 def test_business_opening_through_the_pages(client, setup):
@@ -83,7 +92,13 @@ def test_api_masks_and_scopes(client, setup):
     catalogue, users = setup
     from gridgov.services import services
 
-    application = services.submit_application(actor=users["clerk"], item=catalogue["items"]["TX-001"], applicant_name="王五", phone="13900001111", certificates=["licence"])
+    application = services.submit_application(
+        actor=users["clerk"],
+        item=catalogue["items"]["TX-001"],
+        applicant_name="王五",
+        phone="13900001111",
+        certificates=["licence"],
+    )
     client.force_login(users["clerk"])
     body = client.get("/api/v1/services/applications").json()
     assert body["count"] == 1 and body["results"][0]["applicant_phone"] == "139****1111"

@@ -45,10 +45,19 @@ def people(catalogue, network, django_user_model):
 
 def _apply_for_bundle(catalogue, people, network, now, files=None, certificates=("licence",)):
     return services.submit_application(
-        actor=people["applicant"], bundle=catalogue["bundle"], applicant_kind="enterprise", applicant_name="张三",
-        enterprise_name="样例科技有限公司", phone="13812345678", id_number="110101199003071234", channel="online",
-        service_point=network["210199"], form_data={"company_name": "样例科技"},
-        files=files if files is not None else {"id-card": png(), "lease": pdf()}, certificates=certificates, now=now,
+        actor=people["applicant"],
+        bundle=catalogue["bundle"],
+        applicant_kind="enterprise",
+        applicant_name="张三",
+        enterprise_name="样例科技有限公司",
+        phone="13812345678",
+        id_number="110101199003071234",
+        channel="online",
+        service_point=network["210199"],
+        form_data={"company_name": "样例科技"},
+        files=files if files is not None else {"id-card": png(), "lease": pdf()},
+        certificates=certificates,
+        now=now,
     )
 
 
@@ -118,14 +127,27 @@ def test_a_correction_notice_lists_what_is_missing_and_stops_the_clock(catalogue
 
 def test_a_special_procedure_pauses_the_part_and_the_application(catalogue, people, network):
     application = services.submit_application(
-        actor=people["clerk"], item=catalogue["items"]["MR-001"], applicant_name="李四", phone="13900001111",
-        files={"id-card": png(), "lease": pdf()}, now=at(2026, 3, 2, 9, 0),
+        actor=people["clerk"],
+        item=catalogue["items"]["MR-001"],
+        applicant_name="李四",
+        phone="13900001111",
+        files={"id-card": png(), "lease": pdf()},
+        now=at(2026, 3, 2, 9, 0),
     )
     services.take_action(actor=people["clerk"], application=application, action="accept", now=at(2026, 3, 2, 9, 0))
     part = application.parts.get()
     with pytest.raises(ServiceError):
-        services.act_on_part(actor=people["MR"], part=part, action="start_special", special_kind="hearing", note="", now=at(2026, 3, 2, 10, 0))
-    services.act_on_part(actor=people["MR"], part=part, action="start_special", special_kind="inspection", note="现场核查", now=at(2026, 3, 2, 10, 0))
+        services.act_on_part(
+            actor=people["MR"], part=part, action="start_special", special_kind="hearing", note="", now=at(2026, 3, 2, 10, 0)
+        )
+    services.act_on_part(
+        actor=people["MR"],
+        part=part,
+        action="start_special",
+        special_kind="inspection",
+        note="现场核查",
+        now=at(2026, 3, 2, 10, 0),
+    )
     services.act_on_part(actor=people["MR"], part=part, action="end_special", now=at(2026, 3, 6, 10, 0))
     part.refresh_from_db()
     application.refresh_from_db()
@@ -139,7 +161,14 @@ def test_promised_time_skips_national_day_and_counts_the_makeup_saturday(catalog
     item = catalogue["items"]["TX-001"]
     item.promised_days = 3
     item.save()
-    application = services.submit_application(actor=people["clerk"], item=item, applicant_name="王五", phone="13900001111", certificates=["licence"], now=at(2026, 9, 30, 9, 0))
+    application = services.submit_application(
+        actor=people["clerk"],
+        item=item,
+        applicant_name="王五",
+        phone="13900001111",
+        certificates=["licence"],
+        now=at(2026, 9, 30, 9, 0),
+    )
     # 30 Sep (Wed) → 8 Oct (Thu) → 9 Oct (Fri) → 10 Oct (Saturday, a make-up working day)
     assert application.deadline == at(2026, 10, 10, 9, 0)
 
@@ -149,8 +178,12 @@ def _rated(catalogue, people, network, grade, reasons=""):
     services.take_action(actor=people["clerk"], application=application, action="accept", now=at(2026, 3, 2, 9, 10))
     for part in application.parts.all():
         services.act_on_part(actor=people[part.department.code], part=part, action="grant", now=at(2026, 3, 2, 11, 0))
-    services.take_action(actor=people["clerk"], application=application, action="deliver", delivery="electronic", now=at(2026, 3, 2, 11, 30))
-    return services.rate_application(actor=people["applicant"], application=application, grade=grade, reasons=reasons, now=at(2026, 9, 24, 10, 0))
+    services.take_action(
+        actor=people["clerk"], application=application, action="deliver", delivery="electronic", now=at(2026, 3, 2, 11, 30)
+    )
+    return services.rate_application(
+        actor=people["applicant"], application=application, grade=grade, reasons=reasons, now=at(2026, 9, 24, 10, 0)
+    )
 
 
 def test_a_bad_rating_opens_rectifications_due_in_15_working_days(catalogue, people, network):
@@ -177,8 +210,22 @@ def test_a_good_rating_opens_nothing_and_bad_ratings_need_reasons(catalogue, peo
 
 
 def test_data_scope(catalogue, people, network, django_user_model):
-    west = services.submit_application(actor=people["west"], item=catalogue["community"], applicant_name="赵六", phone="13900002222", service_point=network["210199001001"], files={"id-card": png()})
-    east = services.submit_application(actor=people["east"], item=catalogue["community"], applicant_name="钱七", phone="13900003333", service_point=network["210199002001"], files={"id-card": png()})
+    west = services.submit_application(
+        actor=people["west"],
+        item=catalogue["community"],
+        applicant_name="赵六",
+        phone="13900002222",
+        service_point=network["210199001001"],
+        files={"id-card": png()},
+    )
+    east = services.submit_application(
+        actor=people["east"],
+        item=catalogue["community"],
+        applicant_name="钱七",
+        phone="13900003333",
+        service_point=network["210199002001"],
+        files={"id-card": png()},
+    )
     assert list(selectors.visible_applications(people["west"])) == [west]
     assert list(selectors.visible_applications(people["east"])) == [east]
     assert not selectors.visible_applications(people["MR"]).exists()
@@ -236,7 +283,9 @@ def test_an_oversized_pdf_is_refused(catalogue, people, network, settings):
 
 def test_a_certificate_cannot_replace_a_material_that_must_be_handed_in(catalogue, people, network):
     with pytest.raises(ServiceError, match="身份证"):
-        _apply_for_bundle(catalogue, people, network, at(2026, 3, 2, 9, 0), files={"lease": pdf()}, certificates=("licence", "id-card"))
+        _apply_for_bundle(
+            catalogue, people, network, at(2026, 3, 2, 9, 0), files={"lease": pdf()}, certificates=("licence", "id-card")
+        )
 
 
 def test_statistics_count_ratings_and_rectification_per_department(catalogue, people, network):
@@ -248,7 +297,10 @@ def test_statistics_count_ratings_and_rectification_per_department(catalogue, pe
     services.record_return_visit(actor=people["TX"], rectification=tax, note="认可", now=at(2026, 9, 28, 10, 0))
     rows = {row["department__name"]: row for row in selectors.rating_figures_by_department(date(2026, 1, 1), date(2027, 1, 1))}
     assert {name: (r["rated"], r["bad"], r["opened"], r["closed"]) for name, r in rows.items()} == {
-        "市场监管局": (1, 1, 1, 0), "公安分局": (1, 1, 1, 0), "税务局": (1, 1, 1, 1), "人民银行": (1, 1, 1, 0),
+        "市场监管局": (1, 1, 1, 0),
+        "公安分局": (1, 1, 1, 0),
+        "税务局": (1, 1, 1, 1),
+        "人民银行": (1, 1, 1, 0),
     }
     assert rows["税务局"]["rectified_rate"] == 1 and rows["市场监管局"]["rectified_rate"] == 0
     figures = selectors.application_figures(date(2026, 1, 1), date(2027, 1, 1))

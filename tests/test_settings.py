@@ -10,9 +10,7 @@ SECRET = "x" * 20 + "-production-secret-key-for-tests-only-0123456789"
 def _run(env_extra: dict, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GRIDGOV_")}
     env.update(env_extra)
-    return subprocess.run(
-        [sys.executable, "-m", "gridgov", *args], env=env, capture_output=True, text=True, timeout=120
-    )
+    return subprocess.run([sys.executable, "-m", "gridgov", *args], env=env, capture_output=True, text=True, timeout=120)
 
 
 def test_production_profile_passes_check_deploy(tmp_path):
@@ -45,7 +43,12 @@ def test_unknown_profile_is_named(tmp_path):
 
 
 def test_production_profile_never_turns_the_bench_endpoints_on(tmp_path):
-    env = {"GRIDGOV_SECRET_KEY": SECRET, "GRIDGOV_ALLOWED_HOSTS": "x", "GRIDGOV_DATA_DIR": str(tmp_path), "GRIDGOV_BENCH_ENDPOINTS": "1"}
+    env = {
+        "GRIDGOV_SECRET_KEY": SECRET,
+        "GRIDGOV_ALLOWED_HOSTS": "x",
+        "GRIDGOV_DATA_DIR": str(tmp_path),
+        "GRIDGOV_BENCH_ENDPOINTS": "1",
+    }
     show = "from django.conf import settings; print(settings.GRIDGOV_BENCH_ENDPOINTS)"
     production = _run({**env, "GRIDGOV_PROFILE": "production"}, "shell", "-c", show)
     local = _run({**env, "GRIDGOV_PROFILE": "local"}, "shell", "-c", show)
@@ -55,6 +58,8 @@ def test_production_profile_never_turns_the_bench_endpoints_on(tmp_path):
 
 def test_trusted_proxies_and_data_keys_come_from_the_environment(tmp_path):
     code = "from django.conf import settings; print(settings.GRIDGOV_TRUSTED_PROXIES, len(settings.GRIDGOV_DATA_KEYS))"
-    result = _run({"GRIDGOV_TRUSTED_PROXIES": "2", "GRIDGOV_DATA_KEY": "a,b", "GRIDGOV_DATA_DIR": str(tmp_path)}, "shell", "-c", code)
+    result = _run(
+        {"GRIDGOV_TRUSTED_PROXIES": "2", "GRIDGOV_DATA_KEY": "a,b", "GRIDGOV_DATA_DIR": str(tmp_path)}, "shell", "-c", code
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1].split() == ["2", "2"]

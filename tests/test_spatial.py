@@ -181,7 +181,9 @@ def voronoi_network(seed: int, count: int, snap: float | None = None, side: floa
     elif count == 1:
         cells = np.array([frame], dtype=object)
     else:
-        seeds = shapely.multipoints(shapely.points(west + side * rng.uniform(0, 1, count), south + side * rng.uniform(0, 1, count)))
+        seeds = shapely.multipoints(
+            shapely.points(west + side * rng.uniform(0, 1, count), south + side * rng.uniform(0, 1, count))
+        )
         cells = shapely.intersection(shapely.get_parts(shapely.voronoi_polygons(seeds, extend_to=frame)), frame)
     cells = cells[~shapely.is_empty(cells) & (shapely.area(cells) > 0)]
     return [f"g{n:05d}" for n in range(len(cells))], cells

@@ -45,4 +45,3 @@ def test_whitenoise_serves_the_gzipped_copy(collected, client, settings):
     response = middleware.serve(static_file, RequestFactory().get(url, HTTP_ACCEPT_ENCODING="gzip, deflate"))
     assert response["Content-Encoding"] == "gzip"
     assert "immutable" in response["Cache-Control"] or "max-age" in response["Cache-Control"]
-

@@ -6,7 +6,6 @@ import pytest
 from django.urls import reverse
 
 import gridgov
-
 from gridgov.grids.models import GridStaff, Region, StaffRole
 
 from .factories import DISTRICT, WEST_GRID
@@ -175,7 +174,9 @@ def test_the_chinese_catalogue_is_complete_and_compiled():
 
 
 def test_map_opens_on_the_users_own_unit(client, network, django_user_model):
-    street_staff = django_user_model.objects.create_user("street", role="street_staff", region=Region.objects.get(code="210199002"))
+    street_staff = django_user_model.objects.create_user(
+        "street", role="street_staff", region=Region.objects.get(code="210199002")
+    )
     grid_worker = django_user_model.objects.create_user("worker", role="grid_worker", region=Region.objects.get(code=WEST_GRID))
     client.force_login(street_staff)
     assert client.get(reverse("grids:map")).context["map_config"]["homeCode"] == "210199002"

@@ -63,7 +63,17 @@ def test_full_loop_solved_in_the_grid(team):
     assert (case.state, case.solved_level, case.deadline) == (State.CLOSED, SolvedLevel.GRID, None)
     case = _act(case, "rate", team["resident"], rating=Rating.SATISFIED)
     assert case.state == State.RATED
-    assert [s.action for s in case.steps.all()] == ["report", "accept", "file", "dispatch", "start", "finish", "verify", "pass", "rate"]
+    assert [s.action for s in case.steps.all()] == [
+        "report",
+        "accept",
+        "file",
+        "dispatch",
+        "start",
+        "finish",
+        "verify",
+        "pass",
+        "rate",
+    ]
     assert case.version == 9
 
 
@@ -109,7 +119,11 @@ def test_not_satisfied_reopens(team):
 
 def test_escalation_climbs_to_the_department(team):
     case = report()
-    for action, actor, params in [("accept", "intake", {}), ("file", "intake", {}), ("dispatch", "dispatcher", {"region": WEST_GRID})]:
+    for action, actor, params in [
+        ("accept", "intake", {}),
+        ("file", "intake", {}),
+        ("dispatch", "dispatcher", {"region": WEST_GRID}),
+    ]:
         case = _act(case, action, team[actor], **params)
     case = _act(case, "escalate", team["grid_worker"], note="需社区协调")
     assert (case.assigned_region.code, case.escalation_level) == ("210199001001", SolvedLevel.COMMUNITY)
@@ -122,7 +136,11 @@ def test_escalation_climbs_to_the_department(team):
 
 def test_only_the_unit_holding_a_case_escalates_it_but_the_command_centre_may(team):
     case = report()
-    for action, actor, params in [("accept", "intake", {}), ("file", "intake", {}), ("dispatch", "dispatcher", {"region": WEST_GRID})]:
+    for action, actor, params in [
+        ("accept", "intake", {}),
+        ("file", "intake", {}),
+        ("dispatch", "dispatcher", {"region": WEST_GRID}),
+    ]:
         case = _act(case, action, team[actor], **params)
     case = _act(case, "escalate", team["grid_worker"], note="需社区协调")  # now the community holds it
     with pytest.raises(NotAllowed, match="not assigned to you or your unit"):
@@ -135,7 +153,11 @@ def test_only_the_unit_holding_a_case_escalates_it_but_the_command_centre_may(te
 
 def test_suspension_stops_the_clock_and_extension_moves_it(team):
     case = report(at=WEDNESDAY_9)
-    for action, actor, params in [("accept", "intake", {}), ("file", "intake", {}), ("dispatch", "dispatcher", {"region": WEST_GRID})]:
+    for action, actor, params in [
+        ("accept", "intake", {}),
+        ("file", "intake", {}),
+        ("dispatch", "dispatcher", {"region": WEST_GRID}),
+    ]:
         case = _act(case, action, team[actor], **params)
     assert case.deadline == datetime(2025, 3, 12, 14, 30, tzinfo=SHANGHAI)
     # Suspended at 10:00 with 3 working hours left (10:00–12:00, 13:30–14:30).
@@ -168,7 +190,11 @@ def test_whistle_summons_departments_with_one_lead(team):
 
 def test_a_pending_extension_does_not_outlive_its_step(team):
     case = report(at=WEDNESDAY_9)
-    for action, actor, params in [("accept", "intake", {}), ("file", "intake", {}), ("dispatch", "dispatcher", {"region": WEST_GRID})]:
+    for action, actor, params in [
+        ("accept", "intake", {}),
+        ("file", "intake", {}),
+        ("dispatch", "dispatcher", {"region": WEST_GRID}),
+    ]:
         case = _act(case, action, team[actor], **params)
     case = _act(case, "start", team["grid_worker"])
     case = _act(case, "request_extension", team["grid_worker"], hours="8", note="需要设备")

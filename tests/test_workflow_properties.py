@@ -24,7 +24,15 @@ import pytest
 from django.db import transaction
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from gridgov.accounts.models import AuditEvent, Role, User
 from gridgov.cases import sla
@@ -126,9 +134,7 @@ def _snapshot(case_id: int) -> tuple:
 def _holds(model: CaseModel, user: User) -> bool:
     if user.role == Role.DEPARTMENT_HANDLER:
         return user.department is not None and ("department", user.department.code) in model.holders
-    return user.region is not None and any(
-        kind == "region" and code.startswith(user.region.code) for kind, code in model.holders
-    )
+    return user.region is not None and any(kind == "region" and code.startswith(user.region.code) for kind, code in model.holders)
 
 
 def _sees(model: CaseModel, user: User) -> bool:
@@ -194,14 +200,16 @@ class CaseWorkflow(RuleBasedStateMachine):
     # --- drawing ------------------------------------------------------------------------------
 
     def _draw_action_and_actor(self, data, case: Case, mode: str) -> tuple[str, str]:
-        """"random": any action by anyone. "plausible": an action the state allows, by someone
+        """ "random": any action by anyone. "plausible": an action the state allows, by someone
         whose role may take it. "guided": also someone in scope who holds the case when the
         action needs it (by this test's own reckoning), so examples get deep into the loop."""
         team = self.world.team
         model = self.models[case.pk]
         possible = [a for a, t in TRANSITIONS.items() if case.state in t.sources]
         if mode == "random" or not possible:
-            return data.draw(st.sampled_from(list(TRANSITIONS)), label="action"), data.draw(st.sampled_from(list(team)), label="actor")
+            return data.draw(st.sampled_from(list(TRANSITIONS)), label="action"), data.draw(
+                st.sampled_from(list(team)), label="actor"
+            )
         if mode == "guided" and case.state in FORWARD and data.draw(st.booleans(), label="forward"):
             possible = [FORWARD[case.state]]
         elif mode == "guided" and set(possible) - CLOSES_UNHANDLED and data.draw(st.integers(0, 4), label="keep open"):
@@ -303,7 +311,9 @@ class CaseWorkflow(RuleBasedStateMachine):
         # (d) scope is never crossed, and only holders take holder-only steps
         assert sees_by_selectors, f"{action} by {actor.username} succeeded on a case selectors hide from them"
         assert sees, f"{action} by {actor.username} succeeded on case {case.number} outside their scope"
-        assert not must_hold(transition, actor.role) or holds, f"{action} by {actor.username}, who does not hold case {case.number}"
+        assert not must_hold(transition, actor.role) or holds, (
+            f"{action} by {actor.username}, who does not hold case {case.number}"
+        )
         assert actor.role in transition.roles
         assert not transition.needs_note or note.strip()
         assert expected_version in (None, case.version)
@@ -364,7 +374,9 @@ class CaseWorkflow(RuleBasedStateMachine):
         elif action == "approve_extension":
             assert after.deadline > before.deadline
         elif action == "resume":
-            assert after.deadline == self._resumed_deadline(before), "resume did not give back the time left when the clock stopped"
+            assert after.deadline == self._resumed_deadline(before), (
+                "resume did not give back the time left when the clock stopped"
+            )
         else:
             assert after.deadline == before.deadline, f"{action} moved the deadline {before.deadline} → {after.deadline}"
 
@@ -396,7 +408,9 @@ class CaseWorkflow(RuleBasedStateMachine):
         else:
             expected = ("department", before.category.default_department.code)
         after = Case.objects.get(pk=before.pk)
-        actual = ("region", after.assigned_region.code) if after.assigned_region else ("department", after.assigned_department.code)
+        actual = (
+            ("region", after.assigned_region.code) if after.assigned_region else ("department", after.assigned_department.code)
+        )
         assert actual == expected, f"escalated from {holder} to {actual}, expected {expected}"
         return expected
 
@@ -459,7 +473,9 @@ def _filed(world, grid=WEST_GRID):
     team = world.team
     lat, lng = _grid_point(grid)
     case = report_case(
-        Report(category=world.categories[0], lat=lat, lng=lng, description="井盖缺失", source="resident", reporter=team["resident"]),
+        Report(
+            category=world.categories[0], lat=lat, lng=lng, description="井盖缺失", source="resident", reporter=team["resident"]
+        ),
         at=START,
     )
     for action in ("accept", "file"):

@@ -33,5 +33,7 @@ class AuditedAdminMixin:
     def delete_queryset(self, request, queryset):
         from gridgov.accounts.services import audit_event, record_audits
 
-        record_audits([audit_event(request.user, f"{obj._meta.app_label}.admin_deleted", obj, name=str(obj)[:100]) for obj in queryset])
+        record_audits(
+            [audit_event(request.user, f"{obj._meta.app_label}.admin_deleted", obj, name=str(obj)[:100]) for obj in queryset]
+        )
         super().delete_queryset(request, queryset)

@@ -14,8 +14,8 @@ from ninja import NinjaAPI
 from ninja.security import django_auth
 
 from gridgov.cases.api import router as cases_router
-from gridgov.evaluation.api import router as evaluation_router
 from gridgov.economy.api import router as economy_router
+from gridgov.evaluation.api import router as evaluation_router
 from gridgov.grids.api import router as grids_router
 from gridgov.projects.api import router as projects_router
 from gridgov.services.api import router as services_router

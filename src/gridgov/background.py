@@ -55,7 +55,9 @@ def _waiting(task_path: str) -> bool:
 
 
 def _uses_database_queue(task) -> bool:
-    return f"{type(task.get_backend()).__module__}.{type(task.get_backend()).__name__}" == "django_tasks_db.backend.DatabaseBackend"
+    return (
+        f"{type(task.get_backend()).__module__}.{type(task.get_backend()).__name__}" == "django_tasks_db.backend.DatabaseBackend"
+    )
 
 
 def periodic(seconds: float) -> Callable:
@@ -112,7 +114,9 @@ def retried(attempts: int = 5, first_delay: float = 30.0) -> Callable:
                 if attempt < attempts and _can_defer(task):
                     delay = timedelta(seconds=first_delay * 2 ** (attempt - 1))
                     task.using(run_after=timezone.now() + delay).enqueue(*args, attempt=attempt + 1, **kwargs)
-                    logger.warning("Task %s failed (attempt %d of %d); retrying in %s", task.module_path, attempt, attempts, delay)
+                    logger.warning(
+                        "Task %s failed (attempt %d of %d); retrying in %s", task.module_path, attempt, attempts, delay
+                    )
                 else:
                     logger.error("Task %s failed (attempt %d of %d); parked with its error", task.module_path, attempt, attempts)
                 raise  # this attempt is recorded as failed, with its traceback
@@ -143,7 +147,10 @@ def start_worker() -> subprocess.Popen | None:
     scheduled = ensure_scheduled()
     if scheduled:
         logger.info("Queued periodic tasks: %s", ", ".join(scheduled))
-    return subprocess.Popen(worker_command(), env={**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "gridgov.settings")})
+    return subprocess.Popen(
+        worker_command(),
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "gridgov.settings")},
+    )
 
 
 def stop_worker(worker: subprocess.Popen | None) -> None:

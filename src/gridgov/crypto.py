@@ -91,7 +91,9 @@ def configured_keys() -> list[str]:
     path = key_file_path()
     if not path.exists():
         if getattr(settings, "PRODUCTION", False):
-            raise ImproperlyConfigured(f"production needs GRIDGOV_DATA_KEY or a key file at {path} (gridgov rotate-data-key --new-key)")
+            raise ImproperlyConfigured(
+                f"production needs GRIDGOV_DATA_KEY or a key file at {path} (gridgov rotate-data-key --new-key)"
+            )
         _create_key_file(path)
     keys = read_key_file(path)
     if not keys:
@@ -242,7 +244,6 @@ class BlindIndexField(models.CharField):
 def newest_key_fingerprint() -> str:
     """Which key encrypts new values, for messages (never the key itself)."""
     return hashlib.sha256(configured_keys()[0].encode()).hexdigest()[:8]
-
 
 
 # --- rotation ----------------------------------------------------------------------------------

@@ -230,6 +230,8 @@ EMAIL_PORT = int(os.environ.get("GRIDGOV_EMAIL_PORT", 25))
 DEFAULT_FROM_EMAIL = os.environ.get("GRIDGOV_FROM_EMAIL", "gridgov@localhost")
 # A thread in each server process turns queued Open311 POSTs into cases (open311/worker.py).
 GRIDGOV_OPEN311_WORKER = os.environ.get("GRIDGOV_OPEN311_WORKER", "1") != "0"
+
+
 # Where an Open311 request that names only an address (address_string / address_id, no lat and
 # long) is taken in, as "lat,lng": the command centre's own point, say. The case is flagged
 # "location to be confirmed" for the intake clerk. Empty: a point inside the district.
@@ -272,6 +274,7 @@ GRIDGOV_LOOKUP_FAILURES = os.environ.get("GRIDGOV_LOOKUP_FAILURES", "5/h")
 # used, generated (mode 0600) on first use in the local profile; production never invents one.
 # Rotate with `gridgov rotate-data-key`. Keep the keys outside the database and its backups.
 GRIDGOV_DATA_KEYS = _env_list("GRIDGOV_DATA_KEY")
+
 
 def _env_int(name: str, default: int, minimum: int = 0) -> int:
     raw = os.environ.get(name, "")

@@ -65,9 +65,7 @@ def page(chromium):
 
 @pytest.fixture
 def browser_user(transactional_db, django_user_model):
-    return django_user_model.objects.create_user(
-        "gridchief", password=PASSWORD, role="grid_chief", first_name="王网格"
-    )
+    return django_user_model.objects.create_user("gridchief", password=PASSWORD, role="grid_chief", first_name="王网格")
 
 
 @pytest.fixture

@@ -3,11 +3,10 @@ page, the inbox, the case map and the account security pages (and the admin for 
 
 import re
 
-from gridgov.grids.models import Region
-
 import pytest
 from playwright.sync_api import expect
 
+from gridgov.grids.models import Region
 from tests.case_factories import make_category, report
 from tests.factories import WEST_GRID
 
@@ -46,7 +45,14 @@ def test_pages_load_without_csp_violations(page, live_server, transactional_db, 
     expect(page).to_have_url(re.compile(r"/grids/"))
     expect(page.locator("path.grid-poly").first).to_be_visible()
 
-    pages = ("/cases/inbox/", "/cases/", "/cases/map/", f"/cases/{case.number}/", f"/grids/{WEST_GRID}/", f"/grids/{WEST_GRID[:12]}/")
+    pages = (
+        "/cases/inbox/",
+        "/cases/",
+        "/cases/map/",
+        f"/cases/{case.number}/",
+        f"/grids/{WEST_GRID}/",
+        f"/grids/{WEST_GRID[:12]}/",
+    )
     for path in (*pages, "/account/security/", "/account/otp/enrol/", "/account/password/"):
         assert page.goto(f"{live_server.url}{path}").ok, path
         page.wait_for_load_state("networkidle")
@@ -54,7 +60,9 @@ def test_pages_load_without_csp_violations(page, live_server, transactional_db, 
     assert violations == []
 
 
-def test_an_administrator_logs_in_with_a_code_and_the_admin_works(page, live_server, transactional_db, django_user_model, violations):
+def test_an_administrator_logs_in_with_a_code_and_the_admin_works(
+    page, live_server, transactional_db, django_user_model, violations
+):
     from django_otp.oath import totp
     from django_otp.plugins.otp_totp.models import TOTPDevice
 

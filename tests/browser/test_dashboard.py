@@ -19,6 +19,8 @@ def _fresh_figures():
     selectors.forget_all()
     yield
     selectors.forget_all()
+
+
 TEST_PASSWORD = "pw-for-tests-only"  # what tests/case_factories.make_user sets
 MARCH = "?period=2026-03"
 
@@ -37,7 +39,9 @@ def log_in(page, live_server, user):
 
 
 def wait_for_charts(page):
-    page.wait_for_function("window.gridgovDashboard && window.gridgovDashboard.charts.trend && window.gridgovDashboard.charts.categories")
+    page.wait_for_function(
+        "window.gridgovDashboard && window.gridgovDashboard.charts.trend && window.gridgovDashboard.charts.categories"
+    )
 
 
 def test_leader_dashboard_charts_and_drill_down(page, live_server, transactional_db, log, screenshot):

@@ -86,7 +86,9 @@ def test_the_map_page_switches_to_english(page, live_server, transactional_db, n
     expect(page.locator("#panel-summary")).to_contain_text(re.compile(r"\b\d+ grids?\b"))
 
 
-def test_the_open_case_map_draws_the_grids_and_colours_them_by_open_cases(page, live_server, transactional_db, network, browser_user, screenshot):
+def test_the_open_case_map_draws_the_grids_and_colours_them_by_open_cases(
+    page, live_server, transactional_db, network, browser_user, screenshot
+):
     from tests.case_factories import report
 
     case = report()

@@ -17,7 +17,9 @@ HERE = {"latitude": 41.79, "longitude": 123.405}
 
 @pytest.fixture
 def phone(chromium):
-    context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", geolocation=HERE, permissions=["geolocation"])
+    context = chromium.new_context(
+        viewport={"width": 390, "height": 844}, locale="zh-CN", geolocation=HERE, permissions=["geolocation"]
+    )
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page

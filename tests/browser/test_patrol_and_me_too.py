@@ -28,7 +28,9 @@ def jpeg(colour) -> dict:
 
 @pytest.fixture
 def phone(chromium):
-    context = chromium.new_context(viewport=PHONE_VIEWPORT, locale="zh-CN", geolocation=HERE, permissions=["geolocation"], is_mobile=True, has_touch=True)
+    context = chromium.new_context(
+        viewport=PHONE_VIEWPORT, locale="zh-CN", geolocation=HERE, permissions=["geolocation"], is_mobile=True, has_touch=True
+    )
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page

@@ -11,7 +11,6 @@ factor, covers the admin index with a verified session.
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-
 from playwright.sync_api import Error as PlaywrightError
 
 from gridgov.accounts.models import Role
@@ -24,7 +23,19 @@ pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
 # Not pages a person reads: machine interfaces, downloads, forms that only take a POST, and
 # public pages outside the staff frame.
-SKIPPED_PREFIXES = ("/api/", "/open311/", "/admin/", "/i18n/", "/static/", "/media/", "/bench/", "/healthz", "/logout/", "/login/", "/report/")
+SKIPPED_PREFIXES = (
+    "/api/",
+    "/open311/",
+    "/admin/",
+    "/i18n/",
+    "/static/",
+    "/media/",
+    "/bench/",
+    "/healthz",
+    "/logout/",
+    "/login/",
+    "/report/",
+)
 SKIPPED_SUFFIXES = (".xlsx", ".json", ".csv")
 PER_ROLE = ("/", "/cases/inbox/", "/cases/")
 STAFF_ROLES = (
@@ -83,13 +94,12 @@ def session_cookie(user, live_server_url: str, *, verified: bool = False) -> dic
 
 @pytest.fixture
 def pages_to_walk(transactional_db, network):
-    from gridgov.demo.economy import build_projects_and_economy
-    from gridgov.projects.models import IndustryChain, Project
-
     from gridgov.accounts.models import Department
     from gridgov.cases.catalogue import seed_catalogue
     from gridgov.cases.models import Category
+    from gridgov.demo.economy import build_projects_and_economy
     from gridgov.projects.catalogue import seed_industries, seed_problem_categories
+    from gridgov.projects.models import IndustryChain, Project
 
     # An earlier transactional test flushes the rows the migrations seeded; put them back.
     seed_catalogue()
@@ -109,7 +119,12 @@ def pages_to_walk(transactional_db, network):
     if chain is not None:
         extra.append(reverse("projects:chain", args=[chain.code]))
     users = [
-        make_user(role, REGION_OF.get(role), department=department if role == Role.DEPARTMENT_HANDLER else None, username=f"phone-{role}")
+        make_user(
+            role,
+            REGION_OF.get(role),
+            department=department if role == Role.DEPARTMENT_HANDLER else None,
+            username=f"phone-{role}",
+        )
         for role in STAFF_ROLES
     ]
     return users, [*argument_free_paths(), *extra]

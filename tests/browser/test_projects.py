@@ -68,7 +68,9 @@ def sign_in(page, live_server, user, next_url):
 
 
 def test_problem_from_project_page_to_department_inbox_and_back(new_page, live_server, people, screenshot):
-    project = services.create_project(name="样例线束项目（示例）", total_investment=30000, lat=41.79, lng=123.435, park="汽车城产业园")
+    project = services.create_project(
+        name="样例线束项目（示例）", total_investment=30000, lat=41.79, lng=123.435, park="汽车城产业园"
+    )
     services.record_stage(project, stage=Stage.SIGNED, on=date(2026, 3, 2))
 
     office = new_page(PHONE_VIEWPORT)

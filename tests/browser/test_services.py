@@ -24,7 +24,10 @@ PHONE_VIEWPORT = {"width": 390, "height": 844}
 def people(transactional_db, network, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     catalogue = build_catalogue()
-    make = lambda name, role, **kw: User.objects.create_user(name, password=PASSWORD, role=role, **kw)
+
+    def make(name, role, **kw):
+        return User.objects.create_user(name, password=PASSWORD, role=role, **kw)
+
     return {
         "boss": make("boss", Role.RESIDENT),
         "clerk": make("clerk", Role.INTAKE_CLERK),
@@ -71,7 +74,10 @@ def test_business_opening_online_to_rating(new_page, live_server, people):
     boss.fill("#phone", "13812345678")
     boss.fill("#field_company_name", "样例科技")
     boss.set_input_files("#material_id-card", files=[{"name": "id.png", "mimeType": "image/png", "buffer": _png()}])
-    boss.set_input_files("#material_lease", files=[{"name": "lease.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"}])
+    boss.set_input_files(
+        "#material_lease",
+        files=[{"name": "lease.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"}],
+    )
     boss.check("input[name=certificate_licence]")
     assert boss.evaluate("document.documentElement.scrollWidth") <= 390 + 1
     boss.click("[data-testid=submit]")

@@ -79,6 +79,8 @@ def test_a_refused_action_answers_in_chinese_and_keeps_the_note(new_page, live_s
     form.locator("[name=into]").fill("99999999999999")
     form.locator("[name=note]").fill("来电人说与昨天那件相同")
     form.locator("[data-testid=action-merge]").click()
-    expect(page.locator("[data-testid=action-error]")).to_have_text("请填写要合并到的案件编号：没有编号为“99999999999999”的其他案件。")
+    expect(page.locator("[data-testid=action-error]")).to_have_text(
+        "请填写要合并到的案件编号：没有编号为“99999999999999”的其他案件。"
+    )
     expect(page.locator('form.action-form[data-action="merge"] [name=note]')).to_have_value("来电人说与昨天那件相同")
     assert Case.objects.get(number=number).state == State.REPORTED

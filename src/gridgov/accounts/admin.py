@@ -60,7 +60,9 @@ class UserAdmin(BaseUserAdmin):
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "user_permissions":  # only business permissions can be granted
-            kwargs["queryset"] = Permission.objects.filter(content_type__app_label__in=BUSINESS_APPS).select_related("content_type")
+            kwargs["queryset"] = Permission.objects.filter(content_type__app_label__in=BUSINESS_APPS).select_related(
+                "content_type"
+            )
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_queryset(self, request):
@@ -89,7 +91,9 @@ class UserAdmin(BaseUserAdmin):
         services.unlock_accounts(actor=request.user, usernames=usernames)
         count = len(usernames)
         self.message_user(
-            request, ngettext("%(count)d account unlocked.", "%(count)d accounts unlocked.", count) % {"count": count}, messages.SUCCESS
+            request,
+            ngettext("%(count)d account unlocked.", "%(count)d accounts unlocked.", count) % {"count": count},
+            messages.SUCCESS,
         )
 
 
@@ -167,6 +171,8 @@ class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             sheet.append(row)
         buffer = io.BytesIO()
         workbook.save(buffer)
-        response = HttpResponse(buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response = HttpResponse(
+            buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
         response["Content-Disposition"] = f'attachment; filename="{self._filename("xlsx")}"'
         return response

@@ -39,8 +39,7 @@ POSTGRESQL_TRIGGERS = [
     f"""CREATE OR REPLACE FUNCTION {TABLE}_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN RAISE EXCEPTION 'audit events are append-only'; END $$""",
     f"DROP TRIGGER IF EXISTS {TABLE}_append_only ON {TABLE}",
-    f"CREATE TRIGGER {TABLE}_append_only BEFORE UPDATE OR DELETE ON {TABLE} "
-    f"FOR EACH ROW EXECUTE FUNCTION {TABLE}_refuse()",
+    f"CREATE TRIGGER {TABLE}_append_only BEFORE UPDATE OR DELETE ON {TABLE} FOR EACH ROW EXECUTE FUNCTION {TABLE}_refuse()",
 ]
 
 
@@ -83,7 +82,9 @@ def chain_head(connection) -> str:
 def seal(events: Iterable, head: str) -> str:
     """Fill ``prev_hash`` and ``hash`` of unsaved events in writing order; return the new head."""
     for event in events:
-        content = canonical_content(event.created_at, event.actor_id, event.action, event.target_type, event.target_id, event.detail)
+        content = canonical_content(
+            event.created_at, event.actor_id, event.action, event.target_type, event.target_id, event.detail
+        )
         event.prev_hash = head
         event.hash = head = event_hash(head, content)
     return head
@@ -111,7 +112,9 @@ def _rows(using: str, batch: int = 5000) -> Iterator[tuple]:
             AuditEvent.objects.using(using)
             .filter(id__gt=last_id)
             .order_by("id")
-            .values_list("id", "created_at", "actor_id", "action", "target_type", "target_id", "detail", "prev_hash", "hash")[:batch]
+            .values_list("id", "created_at", "actor_id", "action", "target_type", "target_id", "detail", "prev_hash", "hash")[
+                :batch
+            ]
         )
         if not page:
             return

@@ -22,7 +22,15 @@ from .services import record_audit
 from .sessions import session_expiry_reason
 
 # Reachable before the gate is passed: the steps themselves, log-out and the language switch.
-OPEN_URL_NAMES = ("login", "logout", "admin:logout", "set_language", "accounts:password_change", "accounts:otp_verify", "accounts:otp_enrol")
+OPEN_URL_NAMES = (
+    "login",
+    "logout",
+    "admin:logout",
+    "set_language",
+    "accounts:password_change",
+    "accounts:otp_verify",
+    "accounts:otp_enrol",
+)
 OPEN_PREFIXES = ("/static/", "/healthz")
 
 
@@ -54,9 +62,15 @@ class SecurityGateMiddleware:
         if requires_second_factor(user) and not user.is_verified():
             if _has_confirmed_device(user):
                 return self._detour(request, "accounts:otp_verify", _("Enter the code from your authenticator app to continue."))
-            return self._detour(request, "accounts:otp_enrol", _("Your role requires a second factor: set up an authenticator app to continue."))
+            return self._detour(
+                request, "accounts:otp_enrol", _("Your role requires a second factor: set up an authenticator app to continue.")
+            )
         if user.must_change_password and not user.is_demo:
-            return self._detour(request, "accounts:password_change", _("Your password was set by an administrator: choose your own password to continue."))
+            return self._detour(
+                request,
+                "accounts:password_change",
+                _("Your password was set by an administrator: choose your own password to continue."),
+            )
         return self.get_response(request)
 
     def _end_session(self, request, reason: str):

@@ -80,7 +80,9 @@ def otp_verify(request):
     if request.method == "POST" and form.is_valid():
         wait = _throttled_seconds(request.user)
         if wait:
-            form.add_error("token", _("Too many wrong codes: wait %(seconds)s seconds, then enter the current code.") % {"seconds": wait})
+            form.add_error(
+                "token", _("Too many wrong codes: wait %(seconds)s seconds, then enter the current code.") % {"seconds": wait}
+            )
             return render(request, "accounts/otp_verify.html", {"form": form, "next": _next_url(request, "")})
         device = _matching_device(request.user, form.cleaned_data["token"])
         if device is not None:

@@ -54,7 +54,9 @@ class EvaluateBenchmark:
         django_counts, django_seconds = time_django(period, now, options["repeat"])
         total = sum(django_counts["role"].get("all", {}).get("reported", 0) for _ in [0])
         say(f"month {period.key}: {count_cases():,} cases in the database, {total:,} reported in the month")
-        say(f"gridgov (SQL on {connection_vendor()}): {django_seconds:.3f} s for every level ({', '.join(LEVELS)}), median of {options['repeat']}")
+        say(
+            f"gridgov (SQL on {connection_vendor()}): {django_seconds:.3f} s for every level ({', '.join(LEVELS)}), median of {options['repeat']}"
+        )
         figures.update(cases=count_cases(), gridgov_seconds=round(django_seconds, 4))
         try:
             import duckdb  # noqa: F401
@@ -65,13 +67,17 @@ class EvaluateBenchmark:
             cases_csv, steps_csv = export_rows(Path(directory))
             export_seconds = time.perf_counter() - started
             duck_counts, duck_seconds, load_seconds = time_duckdb(cases_csv, steps_csv, period, now, options["repeat"])
-        say(f"DuckDB: {duck_seconds:.3f} s for the same (export {export_seconds:.1f} s and load {load_seconds:.1f} s once, not counted)")
+        say(
+            f"DuckDB: {duck_seconds:.3f} s for the same (export {export_seconds:.1f} s and load {load_seconds:.1f} s once, not counted)"
+        )
         ratio = django_seconds / duck_seconds if duck_seconds else float("inf")
         say(f"ratio gridgov / DuckDB: {ratio:.2f}x")
         differences = compare(django_counts, duck_counts)
         say("figures: all equal" if not differences else f"figures: {len(differences)} differ, e.g. {differences[:3]}")
         cold, warm = time_dashboard(options["repeat"])
-        say(f"dashboard data for the district leader: p95 {cold * 1000:.0f} ms cold, {warm * 1000:.0f} ms warm (finished months cached)")
+        say(
+            f"dashboard data for the district leader: p95 {cold * 1000:.0f} ms cold, {warm * 1000:.0f} ms warm (finished months cached)"
+        )
         figures.update(duckdb_seconds=round(duck_seconds, 4), ratio=round(ratio, 2), export_seconds=round(export_seconds, 2),
                        equal=not differences, differences=differences[:20], dashboard_p95_cold_ms=round(cold * 1000),
                        dashboard_p95_warm_ms=round(warm * 1000))  # fmt: skip
@@ -148,7 +154,9 @@ def export_rows(directory: Path) -> tuple[Path, Path]:
         writer.writerow([c.replace("assigned_department__code", "department") for c in CASE_COLUMNS])
         rows = evaluation_cases(None).order_by().values_list(*CASE_COLUMNS).iterator(chunk_size=20000)
         for row in rows:
-            writer.writerow([_utc(v) if name in TIME_COLUMNS else ("" if v is None else v) for name, v in zip(CASE_COLUMNS, row, strict=True)])
+            writer.writerow(
+                [_utc(v) if name in TIME_COLUMNS else ("" if v is None else v) for name, v in zip(CASE_COLUMNS, row, strict=True)]
+            )
     with steps_csv.open("w", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(STEP_COLUMNS)

@@ -55,9 +55,7 @@ class IntakeBenchmark:
         parser.add_argument("--workers", type=int, default=2, help="server worker processes (default 2)")
         parser.add_argument("--threads", type=int, default=4, help="threads per server worker (default 4)")
         parser.add_argument("--samples", type=int, default=300, help="requests per latency figure (default 300)")
-        parser.add_argument(
-            "--sizes", default="10000,1000000", help="case-table sizes for the latency runs, comma-separated"
-        )
+        parser.add_argument("--sizes", default="10000,1000000", help="case-table sizes for the latency runs, comma-separated")
         parser.add_argument(
             "--postgres",
             metavar="URL",
@@ -112,8 +110,12 @@ def _throughput(base: str, setup: dict, options: dict, say, server_pid: int) -> 
     intake = _measured_run(base, "intake", setup, clients, seconds, server_pid)
     ratio = _ratio(intake, trivial)
     say(f"  throughput with {clients} clients for {seconds:g} s each (server CPU per request in brackets):")
-    say(f"    GET /healthz (no database):          {trivial['per_second']:8.1f} req/s   [{_ms(trivial['server_cpu_ms'])}] ({trivial['errors']} errors)")
-    say(f"    POST /bench/write (one committed row): {write['per_second']:6.1f} req/s   [{_ms(write['server_cpu_ms'])}] ({write['errors']} errors)")
+    say(
+        f"    GET /healthz (no database):          {trivial['per_second']:8.1f} req/s   [{_ms(trivial['server_cpu_ms'])}] ({trivial['errors']} errors)"
+    )
+    say(
+        f"    POST /bench/write (one committed row): {write['per_second']:6.1f} req/s   [{_ms(write['server_cpu_ms'])}] ({write['errors']} errors)"
+    )
     say(
         f"    POST /open311/v2/requests.json:       {intake['per_second']:8.1f} cases/s [{_ms(intake['server_cpu_ms'])}] "
         f"({intake['errors']} errors; {intake['requests']:,} cases, the last created {intake['tail_s'] * 1000:.0f} ms after the run)"
@@ -326,7 +328,15 @@ def _client_latency(base: str, setup: dict, samples: int) -> dict:
 def _child_env(data_dir: Path, database_url: str | None) -> dict:
     """The benchmark's own settings: never the caller's DATABASE_URL (it would fill a real database)."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "GRIDGOV_PROFILE")}
-    env.update({"GRIDGOV_DATA_DIR": str(data_dir), "DJANGO_SETTINGS_MODULE": "gridgov.settings", "GRIDGOV_INTAKE_RATE": "1000000000/h", "GRIDGOV_API_KEY_RATE": "", "GRIDGOV_BENCH_ENDPOINTS": "1"})
+    env.update(
+        {
+            "GRIDGOV_DATA_DIR": str(data_dir),
+            "DJANGO_SETTINGS_MODULE": "gridgov.settings",
+            "GRIDGOV_INTAKE_RATE": "1000000000/h",
+            "GRIDGOV_API_KEY_RATE": "",
+            "GRIDGOV_BENCH_ENDPOINTS": "1",
+        }
+    )
     if database_url:
         env["DATABASE_URL"] = database_url
     return env

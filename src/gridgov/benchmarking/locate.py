@@ -106,7 +106,9 @@ class LocateBenchmark:
             f"lng {minx:.4f}–{maxx:.4f}, lat {miny:.4f}–{maxy:.4f} (seed {options['seed']}); "
             f"medians of {repeat} run(s), one process"
         )
-        say(f"  index build (STRtree and raster): {build_seconds:.3f} s (reading and parsing the grids from the database: {load_seconds:.3f} s)")
+        say(
+            f"  index build (STRtree and raster): {build_seconds:.3f} s (reading and parsing the grids from the database: {load_seconds:.3f} s)"
+        )
 
         bulk_seconds, bulk = median_seconds(lambda: index.locate_indices(lngs, lats), repeat)
         bulk_rate = count / bulk_seconds
@@ -231,7 +233,9 @@ class PostgisLocate:
         load_seconds = time.perf_counter() - started
         version = connection.execute("SELECT postgis_lib_version()").fetchone()[0]
         connection.execute("SET max_parallel_workers_per_gather = 0")
-        say(f"  PostGIS {version}, GiST indexes on grids and points, 1 worker (loading the data: {load_seconds:.1f} s, not timed):")
+        say(
+            f"  PostGIS {version}, GiST indexes on grids and points, 1 worker (loading the data: {load_seconds:.1f} s, not timed):"
+        )
         statements = {}
         for name, (label, sql) in self.STATEMENTS.items():
             seconds, _ = median_seconds(lambda sql=sql: self._join(connection, sql), repeat)

@@ -52,8 +52,10 @@ def generate(projects: int, years: int, indicators: int, districts: int, seed: i
     span = (date(last_year, 8, 31) - first_day).days
     rows = [
         Project(
-            name=f"bench {n}", total_investment=Decimal(rng.choice((2_000, 5_000, 10_000, 20_000, 50_000, 100_000))),
-            industry_id=industries[n % len(industries)][0], grid_code=f"{BENCH_DISTRICT}{n % STREETS + 1:03d}001001",
+            name=f"bench {n}",
+            total_investment=Decimal(rng.choice((2_000, 5_000, 10_000, 20_000, 50_000, 100_000))),
+            industry_id=industries[n % len(industries)][0],
+            grid_code=f"{BENCH_DISTRICT}{n % STREETS + 1:03d}001001",
             stage=Stage.SIGNED,
         )
         for n in range(projects)
@@ -77,12 +79,19 @@ def generate(projects: int, years: int, indicators: int, districts: int, seed: i
             chain.append((Stage.COMPLETED, day + timedelta(days=rng.randint(100, 400))))
         events += [StageEvent(project_id=project.pk, stage=stage, date=on) for stage, on in chain]
     StageEvent.objects.bulk_create(events, batch_size=5000)
-    indicator_rows = Indicator.objects.bulk_create([Indicator(code=f"bench-{i:02d}", name_zh=f"bench {i}", unit="亿元") for i in range(indicators)])
+    indicator_rows = Indicator.objects.bulk_create(
+        [Indicator(code=f"bench-{i:02d}", name_zh=f"bench {i}", unit="亿元") for i in range(indicators)]
+    )
     district_rows = District.objects.bulk_create([District(code=f"B{d:02d}", name=f"bench {d}") for d in range(districts)])
     figures = [
         MonthlyFigure(
-            indicator=indicator, district=district, year=year, month=month, month_value=Decimal(rng.randint(100, 9999)) / 10,
-            cumulative_value=Decimal(rng.randint(1000, 99999)) / 10, cumulative_growth=Decimal(rng.randint(-100, 150)) / 10,
+            indicator=indicator,
+            district=district,
+            year=year,
+            month=month,
+            month_value=Decimal(rng.randint(100, 9999)) / 10,
+            cumulative_value=Decimal(rng.randint(1000, 99999)) / 10,
+            cumulative_growth=Decimal(rng.randint(-100, 150)) / 10,
         )
         for indicator in indicator_rows
         for district in district_rows
@@ -108,7 +117,9 @@ def orm_counts(by: str, period) -> dict:
 def orm_rankings(indicator_ids: list[int]) -> list[tuple]:
     ranked = (
         MonthlyFigure.objects.filter(indicator_id__in=indicator_ids, cumulative_growth__isnull=False)
-        .annotate(rank=Window(Rank(), partition_by=[F("indicator_id"), F("year"), F("month")], order_by=F("cumulative_growth").desc()))
+        .annotate(
+            rank=Window(Rank(), partition_by=[F("indicator_id"), F("year"), F("month")], order_by=F("cumulative_growth").desc())
+        )
         .values_list("indicator_id", "year", "month", "district_id", "rank")
     )
     return sorted(ranked)
@@ -118,25 +129,41 @@ def _export(directory: Path, data: dict) -> None:
     with open(directory / "projects.csv", "w", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(["id", "grid_code", "industry", "total_investment"])
-        rows = Project.objects.filter(pk__in=data["project_ids"]).values_list("id", "grid_code", "industry__code", "total_investment")
+        rows = Project.objects.filter(pk__in=data["project_ids"]).values_list(
+            "id", "grid_code", "industry__code", "total_investment"
+        )
         writer.writerows(rows.iterator(chunk_size=10000))
     with open(directory / "events.csv", "w", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(["project_id", "stage", "date"])
-        writer.writerows(StageEvent.objects.filter(project__grid_code__startswith=BENCH_DISTRICT).values_list("project_id", "stage", "date").iterator(chunk_size=10000))
+        writer.writerows(
+            StageEvent.objects.filter(project__grid_code__startswith=BENCH_DISTRICT)
+            .values_list("project_id", "stage", "date")
+            .iterator(chunk_size=10000)
+        )
     with open(directory / "figures.csv", "w", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(["indicator_id", "district_id", "year", "month", "cumulative_growth"])
-        writer.writerows(MonthlyFigure.objects.filter(indicator_id__in=data["indicator_ids"]).values_list("indicator_id", "district_id", "year", "month", "cumulative_growth").iterator(chunk_size=10000))
+        writer.writerows(
+            MonthlyFigure.objects.filter(indicator_id__in=data["indicator_ids"])
+            .values_list("indicator_id", "district_id", "year", "month", "cumulative_growth")
+            .iterator(chunk_size=10000)
+        )
 
 
 def duckdb_connection(directory: Path):
     import duckdb
 
     connection = duckdb.connect()
-    connection.execute(f"CREATE TABLE projects AS SELECT * FROM read_csv('{directory / 'projects.csv'}', header=true, types={{'grid_code': 'VARCHAR', 'industry': 'VARCHAR', 'total_investment': 'DECIMAL(14,2)'}})")
-    connection.execute(f"CREATE TABLE events AS SELECT * FROM read_csv('{directory / 'events.csv'}', header=true, types={{'date': 'DATE'}})")
-    connection.execute(f"CREATE TABLE figures AS SELECT * FROM read_csv('{directory / 'figures.csv'}', header=true, types={{'cumulative_growth': 'DECIMAL(8,2)'}})")
+    connection.execute(
+        f"CREATE TABLE projects AS SELECT * FROM read_csv('{directory / 'projects.csv'}', header=true, types={{'grid_code': 'VARCHAR', 'industry': 'VARCHAR', 'total_investment': 'DECIMAL(14,2)'}})"
+    )
+    connection.execute(
+        f"CREATE TABLE events AS SELECT * FROM read_csv('{directory / 'events.csv'}', header=true, types={{'date': 'DATE'}})"
+    )
+    connection.execute(
+        f"CREATE TABLE figures AS SELECT * FROM read_csv('{directory / 'figures.csv'}', header=true, types={{'cumulative_growth': 'DECIMAL(8,2)'}})"
+    )
     return connection
 
 
@@ -174,7 +201,9 @@ class ProjectsBenchmark:
 
     @staticmethod
     def add_arguments(parser):
-        parser.add_argument("--projects", type=int, default=100_000, help=_("projects with their stage histories (default 100,000)"))
+        parser.add_argument(
+            "--projects", type=int, default=100_000, help=_("projects with their stage histories (default 100,000)")
+        )
         parser.add_argument("--years", type=int, default=10, help=_("years of stages and monthly figures (default 10)"))
         parser.add_argument("--indicators", type=int, default=20, help=_("indicators (default 20)"))
         parser.add_argument("--districts", type=int, default=9, help=_("districts ranked (default 9)"))
@@ -201,7 +230,9 @@ class ProjectsBenchmark:
     def _run(self, options: dict, say) -> dict:
         started = time.perf_counter()
         data = generate(options["projects"], options["years"], options["indicators"], options["districts"], options["seed"])
-        say(f"wrote {len(data['project_ids']):,} projects, {data['events']:,} stage events and {data['figures']:,} monthly figures in {time.perf_counter() - started:.1f} s")
+        say(
+            f"wrote {len(data['project_ids']):,} projects, {data['events']:,} stage events and {data['figures']:,} monthly figures in {time.perf_counter() - started:.1f} s"
+        )
         period = selectors.Period.months(data["year"], 1, 8)
         repeat = options["repeat"]
         with tempfile.TemporaryDirectory() as directory:
@@ -210,14 +241,24 @@ class ProjectsBenchmark:
             result = {}
             for name, orm, duck in (
                 ("counts by street", lambda: orm_counts("street", period), lambda: duckdb_counts(connection, "street", period)),
-                ("counts by industry", lambda: orm_counts("industry", period), lambda: duckdb_counts(connection, "industry", period)),
-                ("peer ranking, every indicator and month", lambda: orm_rankings(data["indicator_ids"]), lambda: duckdb_rankings(connection)),
+                (
+                    "counts by industry",
+                    lambda: orm_counts("industry", period),
+                    lambda: duckdb_counts(connection, "industry", period),
+                ),
+                (
+                    "peer ranking, every indicator and month",
+                    lambda: orm_rankings(data["indicator_ids"]),
+                    lambda: duckdb_rankings(connection),
+                ),
             ):
                 orm_seconds, orm_answer = median_seconds(orm, repeat)
                 duck_seconds, duck_answer = median_seconds(duck, repeat)
                 equal = orm_answer == duck_answer
                 ratio = orm_seconds / duck_seconds if duck_seconds else float("inf")
-                say(f"{name}: ORM {orm_seconds * 1000:.1f} ms, DuckDB {duck_seconds * 1000:.1f} ms, ratio {ratio:.2f}× ({'same answers' if equal else 'ANSWERS DIFFER'})")
+                say(
+                    f"{name}: ORM {orm_seconds * 1000:.1f} ms, DuckDB {duck_seconds * 1000:.1f} ms, ratio {ratio:.2f}× ({'same answers' if equal else 'ANSWERS DIFFER'})"
+                )
                 result[name] = {"orm_seconds": orm_seconds, "duckdb_seconds": duck_seconds, "ratio": ratio, "equal": equal}
             connection.close()
         return {"projects": len(data["project_ids"]), "events": data["events"], "figures": data["figures"], "timings": result}

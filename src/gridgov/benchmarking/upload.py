@@ -47,7 +47,11 @@ class UploadBenchmark:
 
         from gridgov.cases import photos
 
-        limits = {"max_bytes": photos.max_bytes(), "max_pixels": photos.max_pixels(), "max_decoded_pixels": photos.max_decoded_pixels()}
+        limits = {
+            "max_bytes": photos.max_bytes(),
+            "max_pixels": photos.max_pixels(),
+            "max_decoded_pixels": photos.max_decoded_pixels(),
+        }
         say(
             f"limits: {limits['max_bytes'] / 2**20:.1f} MiB, {limits['max_pixels'] / 1e6:g} MP in the header, "
             f"{limits['max_decoded_pixels'] / 1e6:g} MP decoded"
@@ -69,7 +73,9 @@ class UploadBenchmark:
                 figures.update({"file": name, "bytes": path.stat().st_size})
                 results.append(figures)
                 outcome = f"accepted, kept at {figures['kept']}" if figures["accepted"] else f"refused: {figures['refusal']}"
-                say(f"{name:<34} {figures['bytes'] / 1e6:6.2f} MB  cpu {figures['cpu_s']:5.2f} s  peak {figures['peak_mb']:6.0f} MB  {outcome}")
+                say(
+                    f"{name:<34} {figures['bytes'] / 1e6:6.2f} MB  cpu {figures['cpu_s']:5.2f} s  peak {figures['peak_mb']:6.0f} MB  {outcome}"
+                )
         finally:
             if options.get("keep"):
                 say(f"files kept in {directory}")
@@ -83,7 +89,9 @@ class UploadBenchmark:
             "peak_mb": max((r["peak_mb"] for r in accepted), default=0.0),
             "refused_cpu_s": max((r["cpu_s"] for r in results if not r["accepted"]), default=0.0),
         }
-        say(f"worst accepted file: {worst['cpu_s']:.2f} s of CPU, {worst['peak_mb']:.0f} MB at peak; worst refusal {worst['refused_cpu_s']:.2f} s")
+        say(
+            f"worst accepted file: {worst['cpu_s']:.2f} s of CPU, {worst['peak_mb']:.0f} MB at peak; worst refusal {worst['refused_cpu_s']:.2f} s"
+        )
         return {"limits": limits, "files": results, "worst_accepted": worst}
 
 
@@ -141,12 +149,18 @@ def make_files(directory: Path, *, max_bytes: int, max_pixels: int, max_decoded_
 
     largest, decodable = _dimensions(max_pixels), _dimensions(max_decoded_pixels)
     makers: dict[str, Callable[[], bytes]] = {
-        f"jpeg-{largest[0]}x{largest[1]}-baseline.jpg": lambda: _largest_that_fits(largest, max_bytes, _encoder("JPEG", quality=95)),
+        f"jpeg-{largest[0]}x{largest[1]}-baseline.jpg": lambda: _largest_that_fits(
+            largest, max_bytes, _encoder("JPEG", quality=95)
+        ),
         f"jpeg-{largest[0]}x{largest[1]}-progressive.jpg": lambda: _largest_that_fits(
             largest, max_bytes, _encoder("JPEG", quality=95, progressive=True)
         ),
-        f"png-{decodable[0]}x{decodable[1]}.png": lambda: _largest_that_fits(decodable, max_bytes, _encoder("PNG", compress_level=1)),
-        f"webp-{decodable[0]}x{decodable[1]}.webp": lambda: _largest_that_fits(decodable, max_bytes, _encoder("WEBP", quality=95)),
+        f"png-{decodable[0]}x{decodable[1]}.png": lambda: _largest_that_fits(
+            decodable, max_bytes, _encoder("PNG", compress_level=1)
+        ),
+        f"webp-{decodable[0]}x{decodable[1]}.webp": lambda: _largest_that_fits(
+            decodable, max_bytes, _encoder("WEBP", quality=95)
+        ),
         "refused-png-8000x5000-flat.png": lambda: _encoder("PNG", optimize=True)(Image.new("RGB", (8000, 5000), (200, 30, 30))),
         "refused-png-header-100000x100000.png": lambda: _png_claiming(100_000, 100_000),
     }

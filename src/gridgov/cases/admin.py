@@ -15,7 +15,17 @@ from .privacy import masked_reporter
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ("kind", "code", "top_name", "name", "default_department", "handled_in_grid", "handle_limit", "handle_unit", "is_active")
+    list_display = (
+        "kind",
+        "code",
+        "top_name",
+        "name",
+        "default_department",
+        "handled_in_grid",
+        "handle_limit",
+        "handle_unit",
+        "is_active",
+    )
     list_display_links = ("code", "name")
     list_filter = ("kind", "top_name", "default_department", "handled_in_grid", "is_active")
     search_fields = ("code", "name", "top_name")

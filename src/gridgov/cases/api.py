@@ -12,8 +12,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import errors as ninja_errors
 from ninja import Query, Router, Schema, Status
+from ninja import errors as ninja_errors
 from ninja.errors import HttpError
 from pydantic import ValidationError
 
@@ -59,15 +59,24 @@ class ListQuery(Schema):
 
 @router.get("/", response={200: CasePage, 400: ErrorOut}, summary="Cases in your scope, filtered and paginated")
 def list_cases(request: HttpRequest, query: Query[ListQuery]):
-    values = {key: value for key, value in query.dict().items() if key not in ("page", "page_size") and value not in ("", None, False)}
+    values = {
+        key: value for key, value in query.dict().items() if key not in ("page", "page_size") and value not in ("", None, False)
+    }
     filters = CaseFilter(values)
     if not filters.is_valid():
         raise HttpError(400, "; ".join(f"{field}: {' '.join(errors)}" for field, errors in filters.errors.items()))
-    cases = filters.apply(selectors.visible_cases(request.user).select_related("category"), request.user).order_by("-created_at", "-id")
+    cases = filters.apply(selectors.visible_cases(request.user).select_related("category"), request.user).order_by(
+        "-created_at", "-id"
+    )
     page_size = max(1, min(query.page_size, MAX_PAGE_SIZE))
     page = Paginator(cases, page_size).get_page(query.page)
     now = timezone.now()
-    return {"count": page.paginator.count, "page": page.number, "page_size": page_size, "results": [presenters.case_summary(c, now) for c in page]}
+    return {
+        "count": page.paginator.count,
+        "page": page.number,
+        "page_size": page_size,
+        "results": [presenters.case_summary(c, now) for c in page],
+    }
 
 
 def _case_out(case: Case, user) -> dict:
@@ -122,7 +131,9 @@ def list_categories(request: HttpRequest):
     ]  # fmt: skip
 
 
-@router.get("/duplicates", response={200: list[SimilarOut], 400: ErrorOut, 404: ErrorOut}, summary="Open cases like this one nearby")
+@router.get(
+    "/duplicates", response={200: list[SimilarOut], 400: ErrorOut, 404: ErrorOut}, summary="Open cases like this one nearby"
+)
 def duplicates(request: HttpRequest, category: int, lat: float, lng: float):
     if not selectors.is_point(lat, lng):
         raise HttpError(400, f"lat {lat}, lng {lng} is not a longitude-latitude point")
@@ -140,8 +151,18 @@ def open_geojson(request: HttpRequest):
     features = []
     for case in cases:
         summary = presenters.case_summary(case, now)
-        properties = {key: summary[key] for key in ("number", "state", "state_label", "category", "overdue", "due_soon", "supervised", "url")}
-        features.append({"type": "Feature", "id": case.number, "properties": properties, "geometry": {"type": "Point", "coordinates": [case.lng, case.lat]}})
+        properties = {
+            key: summary[key]
+            for key in ("number", "state", "state_label", "category", "overdue", "due_soon", "supervised", "url")
+        }
+        features.append(
+            {
+                "type": "Feature",
+                "id": case.number,
+                "properties": properties,
+                "geometry": {"type": "Point", "coordinates": [case.lng, case.lat]},
+            }
+        )
     body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
     return HttpResponse(body, content_type="application/geo+json")
 
@@ -216,7 +237,13 @@ def _action_params(action: str, params: dict) -> dict:
         message = _("The parameter “%(name)s” of the action “%(action)s” is not valid: %(problem)s.")
         # ninja's own shape for a body that does not fit (documented on every operation in gridgov/api.py)
         raise ninja_errors.ValidationError(
-            [{"loc": ["body", "payload", "params", name], "msg": message % {"name": name, "action": action, "problem": problem["msg"]}, "type": "action_params"}]
+            [
+                {
+                    "loc": ["body", "payload", "params", name],
+                    "msg": message % {"name": name, "action": action, "problem": problem["msg"]},
+                    "type": "action_params",
+                }
+            ]
         ) from None
     return checked.model_dump(mode="json", exclude_none=True)
 

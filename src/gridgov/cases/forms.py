@@ -18,10 +18,9 @@ from gridgov.accounts.models import Department
 from gridgov.bounds import EARLIEST_DAY, LATEST_DAY, day_in_range
 
 from . import selectors
-from .privacy import may_see_personal_data
-
 from .catalogue import localized
 from .models import Case, CaseKind, Category, Rating, Source, State
+from .privacy import may_see_personal_data
 from .workflow import OPEN_STATES
 
 MAX_PHOTOS = 3
@@ -121,7 +120,11 @@ class MeTooForm(forms.Form):
     """我也遇到: the open case a resident also suffers from, and how to tell them of its changes."""
 
     number = forms.CharField(label=_("Case number"), max_length=20)
-    phone = forms.CharField(label=_("Your phone"), max_length=20, error_messages={"required": _("Enter your phone so that we can tell you of each change.")})
+    phone = forms.CharField(
+        label=_("Your phone"),
+        max_length=20,
+        error_messages={"required": _("Enter your phone so that we can tell you of each change.")},
+    )
     email = forms.EmailField(label=_("Your e-mail"), max_length=254, required=False)
 
     def clean_phone(self):
@@ -216,7 +219,9 @@ class InboxFilter(CaseFilter):
     def apply(self, cases: QuerySet[Case], user=None) -> QuerySet[Case]:
         if not self.is_valid():
             return cases.none()
-        self.cleaned_data.update(q="", region=self.cleaned_data.get("street") or "", date_from=None, date_to=None, supervised=False)
+        self.cleaned_data.update(
+            q="", region=self.cleaned_data.get("street") or "", date_from=None, date_to=None, supervised=False
+        )
         return super().apply(cases, user)
 
 

@@ -107,9 +107,7 @@ SCHEDULE_2026 = YearSchedule(
     ),
 )
 
-SCHEDULES: dict[int, YearSchedule] = {
-    schedule.year: schedule for schedule in (SCHEDULE_2024, SCHEDULE_2025, SCHEDULE_2026)
-}
+SCHEDULES: dict[int, YearSchedule] = {schedule.year: schedule for schedule in (SCHEDULE_2024, SCHEDULE_2025, SCHEDULE_2026)}
 
 
 def official_days_off() -> frozenset[date]:

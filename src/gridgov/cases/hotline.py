@@ -47,7 +47,14 @@ COLUMNS = {
 }
 REQUIRED = ("external_id", "received_at", "description", "lng", "lat", "category")
 KIND_WORDS = {"event": CaseKind.EVENT, "事件": CaseKind.EVENT, "component": CaseKind.COMPONENT, "部件": CaseKind.COMPONENT}
-DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日 %H:%M")
+DATE_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y年%m月%d日 %H:%M:%S",
+    "%Y年%m月%d日 %H:%M",
+)
 FUTURE_TOLERANCE = timedelta(minutes=10)
 
 
@@ -116,7 +123,9 @@ def _read_xlsx(path: Path) -> list[list]:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises zipfile/KeyError/InvalidFileException variously
-        raise HotlineFileError(_("cannot read %(name)s as an Excel workbook: %(error)s") % {"name": path.name, "error": error}) from error
+        raise HotlineFileError(
+            _("cannot read %(name)s as an Excel workbook: %(error)s") % {"name": path.name, "error": error}
+        ) from error
     try:
         return [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
     finally:
@@ -226,7 +235,10 @@ class _CategoryLookup:
         if len(matches) == 1:
             return matches[0]
         if len(matches) > 1:
-            raise ValueError(_("category %(value)r is both an event and a component; write it as event-CODE or component-CODE") % {"value": text})
+            raise ValueError(
+                _("category %(value)r is both an event and a component; write it as event-CODE or component-CODE")
+                % {"value": text}
+            )
         raise ValueError(_("unknown category %(value)r") % {"value": text})
 
 
@@ -276,7 +288,9 @@ def check_records(records: list[tuple[int, dict]], *, gcj02: bool = False, now: 
             refused.append(RowProblem(number, external_id, str(error)))
             continue
         if external_id in seen:
-            refused.append(RowProblem(number, external_id, _("工单编号 repeats row %(row)d of this file") % {"row": seen[external_id]}))
+            refused.append(
+                RowProblem(number, external_id, _("工单编号 repeats row %(row)d of this file") % {"row": seen[external_id]})
+            )
             continue
         seen[external_id] = number
         candidates.append(_Valid(number, report, received_at))
@@ -295,7 +309,8 @@ def check_records(records: list[tuple[int, dict]], *, gcj02: bool = False, now: 
                 RowProblem(
                     candidate.row,
                     candidate.report.external_id,
-                    _("point %(lng).6f, %(lat).6f is outside the district") % {"lng": candidate.report.lng, "lat": candidate.report.lat},
+                    _("point %(lng).6f, %(lat).6f is outside the district")
+                    % {"lng": candidate.report.lng, "lat": candidate.report.lat},
                 )
             )
         else:
@@ -324,7 +339,9 @@ def _import_one(valid: _Valid) -> Case:
         raise IntakeError(_("imported meanwhile by another import running at the same time")) from None
 
 
-def import_hotline(path, *, gcj02: bool = False, dry_run: bool = False, strict: bool = False, actor=None, now=None) -> ImportResult:
+def import_hotline(
+    path, *, gcj02: bool = False, dry_run: bool = False, strict: bool = False, actor=None, now=None
+) -> ImportResult:
     records = _records(read_rows(path))
     valid, skipped, refused = check_records(records, gcj02=gcj02, now=now)
     result = ImportResult(rows=len(records), skipped=skipped, refused=refused, dry_run=dry_run, strict=strict)

@@ -145,7 +145,12 @@ class Case(models.Model):
     # shown masked to staff except to the roles that call back (cases/privacy.py). The phone is
     # found by its blind index (the look-up compares it), never by its column.
     reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("reporter account"), null=True, blank=True, on_delete=models.SET_NULL, related_name="reported_cases"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reporter account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reported_cases",
     )
     reporter_name = EncryptedTextField(_("reporter name"), max_length=50, blank=True)
     reporter_phone = EncryptedTextField(_("reporter phone"), max_length=20, blank=True)
@@ -158,10 +163,20 @@ class Case(models.Model):
 
     # Who holds it now: a department, or a unit of the grid network (grid staff, community, street).
     assigned_department = models.ForeignKey(
-        "accounts.Department", verbose_name=_("assigned department"), null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_cases"
+        "accounts.Department",
+        verbose_name=_("assigned department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_cases",
     )
     assigned_region = models.ForeignKey(
-        "grids.Region", verbose_name=_("assigned unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_cases"
+        "grids.Region",
+        verbose_name=_("assigned unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_cases",
     )
     co_departments = models.ManyToManyField(
         "accounts.Department", blank=True, related_name="co_handled_cases", verbose_name=_("co-handling departments")
@@ -170,7 +185,9 @@ class Case(models.Model):
         _("escalation level"), max_length=16, choices=SolvedLevel.choices, default=SolvedLevel.GRID
     )
     solved_level = models.CharField(_("solved at"), max_length=16, choices=SolvedLevel.choices, blank=True)
-    duplicate_of = models.ForeignKey("self", verbose_name=_("duplicate of"), null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates")
+    duplicate_of = models.ForeignKey(
+        "self", verbose_name=_("duplicate of"), null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
+    )
 
     # The SLA clock: the deadline of the step the case waits on, and whether the clock is stopped.
     deadline = models.DateTimeField(_("deadline"), null=True, blank=True, db_index=True)
@@ -264,7 +281,9 @@ class Step(models.Model):
     action = models.CharField(_("action"), max_length=32)
     from_state = models.CharField(_("from"), max_length=16, choices=State.choices, blank=True)
     to_state = models.CharField(_("to"), max_length=16, choices=State.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     actor_role = models.CharField(_("role"), max_length=32, blank=True)
     at = models.DateTimeField(_("time"), db_index=True)
     # ``note`` is internal (staff only); ``public_note`` is what its author chose to tell the
@@ -290,7 +309,9 @@ class PhotoPhase(models.TextChoices):
 
 class Photo(models.Model):
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="photos")
-    step = models.ForeignKey(Step, verbose_name=_("step"), null=True, blank=True, on_delete=models.SET_NULL, related_name="photos")
+    step = models.ForeignKey(
+        Step, verbose_name=_("step"), null=True, blank=True, on_delete=models.SET_NULL, related_name="photos"
+    )
     phase = models.CharField(_("phase"), max_length=8, choices=PhotoPhase.choices, default=PhotoPhase.BEFORE)
     image = models.ImageField(_("image"), upload_to="cases/%Y/%m/")
     thumbnail = models.ImageField(_("thumbnail"), upload_to="cases/%Y/%m/thumbs/")
@@ -313,11 +334,15 @@ class ExtensionRequest(models.Model):
         SUPERSEDED = "superseded", _("Superseded by a new step")
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="extension_requests")
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"), null=True, on_delete=models.SET_NULL, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     hours = models.DecimalField(_("extra working hours"), max_digits=6, decimal_places=2)
     reason = models.TextField(_("reason"), max_length=2000)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(_("requested at"))
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
@@ -353,8 +378,12 @@ class CalendarDay(models.Model):
 class Notification(models.Model):
     """An in-app message to one user (a reminder, an assignment)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="notifications")
-    case = models.ForeignKey(Case, verbose_name=_("case"), null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
     kind = models.CharField(_("kind"), max_length=32)
     text = models.CharField(_("text"), max_length=300)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)

@@ -103,7 +103,9 @@ class EmailChannel:
             send_mail(subject, text, None, [contact.email])
 
 
-def deliver_to_residents(contacts: Iterable[Contact], case: Case | None, kind: str, text: str, channels: list | None = None) -> Delivery:
+def deliver_to_residents(
+    contacts: Iterable[Contact], case: Case | None, kind: str, text: str, channels: list | None = None
+) -> Delivery:
     """Send one public message to each resident contact through every resident channel."""
     if channels is None:
         channels = configured_channels("GRIDGOV_RESIDENT_CHANNELS", DEFAULT_RESIDENT_CHANNELS)
@@ -115,7 +117,7 @@ class Delivery:
     sent: int = 0
     failed: int = 0
 
-    def add(self, other: "Delivery") -> None:
+    def add(self, other: Delivery) -> None:
         self.sent += other.sent
         self.failed += other.failed
 

@@ -112,7 +112,9 @@ def _read_limited(uploaded_file, limit: int) -> bytes:
     """The file's bytes, refusing anything over the limit without reading all of a huge upload."""
     size = getattr(uploaded_file, "size", None)
     if size is not None and size > limit:
-        raise PhotoError(_("%(size)s is larger than the %(limit)s allowed") % {"size": _megabytes(size), "limit": _megabytes(limit)})
+        raise PhotoError(
+            _("%(size)s is larger than the %(limit)s allowed") % {"size": _megabytes(size), "limit": _megabytes(limit)}
+        )
     if hasattr(uploaded_file, "seek"):
         uploaded_file.seek(0)
     data = uploaded_file.read(limit + 1)
@@ -297,7 +299,9 @@ def store_photos(case: Case, step: Step | None, validated_photos: Sequence[Valid
 def _store_photo(case: Case, step: Step | None, phase: str, validated: ValidatedPhoto, written: list[str]) -> Photo:
     """Write one photo's files (noting each name in ``written`` as it lands) and insert its row."""
     name = uuid.uuid4().hex
-    photo = Photo(case=case, step=step, phase=phase, content_type=validated.content_type, width=validated.width, height=validated.height)
+    photo = Photo(
+        case=case, step=step, phase=phase, content_type=validated.content_type, width=validated.width, height=validated.height
+    )
     photo.image.save(f"{name}.{validated.extension}", ContentFile(validated.content), save=False)
     written.append(photo.image.name)
     photo.thumbnail.save(f"{name}.jpg", ContentFile(validated.thumbnail), save=False)

@@ -328,7 +328,9 @@ def expected_finish(case: Case) -> str:
         limit = case.category.handle_limit.normalize()
         count = f"{limit:f}"
         if case.category.handle_unit == LimitUnit.WORKING_DAYS:
-            return str(_("Once it is passed to a handler, it should be handled within %(count)s working days.")) % {"count": count}
+            return str(_("Once it is passed to a handler, it should be handled within %(count)s working days.")) % {
+                "count": count
+            }
         return str(_("Once it is passed to a handler, it should be handled within %(count)s working hours.")) % {"count": count}
     return ""
 

@@ -47,7 +47,6 @@ from .selectors import can_act_on
 from .workflow import OPEN_STATES, TRANSITIONS, WorkflowError, must_hold
 
 
-
 @dataclass
 class ReminderRun:
     due_soon: int = 0
@@ -163,7 +162,9 @@ def run_reminders(
     horizon = calendar.add_working_time(now, _longest_window(calendar))
     due_soon = _running_clocks().filter(reminded_due_soon_at__isnull=True, deadline__gte=now, deadline__lte=horizon)
     for case in due_soon:
-        if calendar.working_time_between(now, case.deadline) <= sla.due_soon_window(case, calendar) and _claim(case, "reminded_due_soon_at", now):
+        if calendar.working_time_between(now, case.deadline) <= sla.due_soon_window(case, calendar) and _claim(
+            case, "reminded_due_soon_at", now
+        ):
             run.due_soon += 1
             _count(run, _remind(case, "due_soon", channels, now))
     for case in _running_clocks().filter(reminded_overdue_at__isnull=True, deadline__lt=now):

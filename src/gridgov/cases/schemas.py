@@ -119,7 +119,9 @@ class PlaceIn(Schema):
 class ActionIn(Schema):
     version: int
     note: str = Field("", description="Internal: only staff read it.")
-    public_note: str = Field("", description="The summary the reporter and the public read (reject, void, merge, finish, pass, reopen).")
+    public_note: str = Field(
+        "", description="The summary the reporter and the public read (reject, void, merge, finish, pass, reopen)."
+    )
     params: dict = Field(
         default={},
         description="The action's own parameters: file and accept_file {category, lat, lng} (corrections, all optional); "
@@ -161,7 +163,9 @@ class ExtensionParams(NoParams):
 
 
 class FileParams(NoParams):
-    category: int | None = Field(default=None, ge=1, le=2_147_483_647, description="The corrected category's id (filing may correct it).")
+    category: int | None = Field(
+        default=None, ge=1, le=2_147_483_647, description="The corrected category's id (filing may correct it)."
+    )
     lat: float | None = Field(default=None, ge=-90, le=90, description="The corrected latitude; the grid follows the point.")
     lng: float | None = Field(default=None, ge=-180, le=180, description="The corrected longitude.")
 

@@ -4,13 +4,12 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Case as DbCase
-from django.db.models import Count, DateTimeField, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from gridgov.accounts.models import Role, User
-from gridgov.crypto import blind_indexes
 from gridgov.accounts.selectors import data_scope
+from gridgov.crypto import blind_indexes
 
 from . import sla
 from .calendar import WorkingCalendar

@@ -8,10 +8,10 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from gridgov.accounts.models import Department, Role, User
+from gridgov.accounts.models import Role, User
 from gridgov.accounts.selectors import is_administrator
 from gridgov.accounts.services import audit_event, record_audit, record_audits
 from gridgov.bulk import insert_objects
@@ -201,7 +201,9 @@ def check_intake(report: Report, *, channel: str, client: str = "", locate=grid_
     if person and report.reporter is not None and report.reporter.role in GRID_STAFF:
         region = report.reporter.region
         if region is None:
-            raise IntakeError(_("You have no grid of your own yet, so you cannot report from patrol; ask for your unit to be set."))
+            raise IntakeError(
+                _("You have no grid of your own yet, so you cannot report from patrol; ask for your unit to be set.")
+            )
         if not grid.code.startswith(region.code):
             raise IntakeError(_("Report from inside your own grid: the pin is outside it."))
     return grid
@@ -368,19 +370,26 @@ def place_case(case_id: int, actor: User, *, lat: float, lng: float, expected_ve
             raise NotAllowed(_("Only intake staff whose unit covers case %(number)s may place it.") % {"number": case.number})
         if expected_version is not None and case.version != expected_version:
             raise CaseChanged(
-                _("Case %(number)s was changed by someone else after you opened it; it has been reloaded: check it and try again.")
+                _(
+                    "Case %(number)s was changed by someone else after you opened it; it has been reloaded: check it and try again."
+                )
                 % {"number": case.number}
             )
         if report_step is None or not report_step.data.get("location_unconfirmed"):
-            raise WorkflowError(_("Case %(number)s already has a confirmed location; there is nothing to place.") % {"number": case.number})
+            raise WorkflowError(
+                _("Case %(number)s already has a confirmed location; there is nothing to place.") % {"number": case.number}
+            )
         if case.state not in PLACEABLE_STATES:
             raise IllegalTransition(
-                _("Case %(number)s has already been dispatched; a case can only be placed before it is dispatched.") % {"number": case.number}
+                _("Case %(number)s has already been dispatched; a case can only be placed before it is dispatched.")
+                % {"number": case.number}
             )
         try:
             grid = _locate_grid(lat, lng)
         except IntakeError:
-            raise WorkflowError(_("The corrected location is outside the district; put the pin inside one of its grids.")) from None
+            raise WorkflowError(
+                _("The corrected location is outside the district; put the pin inside one of its grids.")
+            ) from None
         case.lat, case.lng, case.grid_id, case.grid_code = lat, lng, grid.id, grid.code
         case.version += 1
         case.updated_at = timezone.now()
@@ -430,7 +439,9 @@ def take_action(
         case = Case.objects.select_for_update(of=("self",)).select_related("category").get(pk=case_id)
         if expected_version is not None and case.version != expected_version:
             raise CaseChanged(
-                _("Case %(number)s was changed by someone else after you opened it; it has been reloaded: check it and try again.")
+                _(
+                    "Case %(number)s was changed by someone else after you opened it; it has been reloaded: check it and try again."
+                )
                 % {"number": case.number}
             )
         now = at or timezone.now()
@@ -468,7 +479,8 @@ def _take_step(
         raise WorkflowError(_("Write a note saying why: “%(action)s” needs one.") % {"action": action_label(transition.action)})
     if len(note) > MAX_DESCRIPTION:
         raise WorkflowError(
-            _("The note has %(length)d characters; at most %(limit)d are allowed.") % {"length": len(note), "limit": MAX_DESCRIPTION}
+            _("The note has %(length)d characters; at most %(limit)d are allowed.")
+            % {"length": len(note), "limit": MAX_DESCRIPTION}
         )
     public_note = _clean_public_note(transition, public_note)
     context = StepContext(case, actor, note, params, now, calendar, {})
@@ -541,11 +553,14 @@ def _clean_public_note(transition, public_note: str) -> str:
     public_note = (public_note or "").replace("\x00", "").strip()
     if public_note and not transition.public_summary:
         raise WorkflowError(
-            _("A public summary can only be written on a step whose result the reporter reads; the note of this step stays internal.")
+            _(
+                "A public summary can only be written on a step whose result the reporter reads; the note of this step stays internal."
+            )
         )
     if len(public_note) > MAX_PUBLIC_NOTE:
         raise WorkflowError(
-            _("The public summary has %(length)d characters; at most %(limit)d are allowed.") % {"length": len(public_note), "limit": MAX_PUBLIC_NOTE}
+            _("The public summary has %(length)d characters; at most %(limit)d are allowed.")
+            % {"length": len(public_note), "limit": MAX_PUBLIC_NOTE}
         )
     return public_note
 
@@ -571,10 +586,13 @@ def _check_actor(transition, case: Case, actor: User | None) -> None:
         raise NotAllowed(_("Sign in first to take this step."))
     check_role(transition, actor.role)
     if not can_act_on(actor, case):
-        raise NotAllowed(_("Case %(number)s is outside your unit; you can only act on cases in your own area.") % {"number": case.number})
+        raise NotAllowed(
+            _("Case %(number)s is outside your unit; you can only act on cases in your own area.") % {"number": case.number}
+        )
     if must_hold(transition, actor.role) and not holds_case(actor, case):
         raise NotAllowed(
-            _("Case %(number)s is not assigned to you or your unit; only the unit holding it can take this step.") % {"number": case.number}
+            _("Case %(number)s is not assigned to you or your unit; only the unit holding it can take this step.")
+            % {"number": case.number}
         )
 
 
@@ -608,8 +626,14 @@ def subscribe_me_too(number: str, *, phone: str, email: str = "", at: datetime |
 
 
 def handle_on_the_spot(
-    report: Report, actor: User, *, before_photos: Sequence = (), after_photos: Sequence = (), public_note: str = "",
-    note: str = "", at: datetime | None = None,
+    report: Report,
+    actor: User,
+    *,
+    before_photos: Sequence = (),
+    after_photos: Sequence = (),
+    public_note: str = "",
+    note: str = "",
+    at: datetime | None = None,
 ) -> Case:
     """A grid worker reports a small problem from patrol and handles it there and then: one
     report step and one ``self_handle`` step, in one transaction (either both are recorded or
@@ -633,7 +657,9 @@ def reveal_reporter(case: Case, user: User) -> dict:
 
     if not may_see_personal_data(user) or not can_act_on(user, case):
         raise NotAllowed(_("Only the command centre may see a reporter's contact details, and only for cases in its scope."))
-    record_audit(user, "cases.personal_data_viewed", case, number=case.number, fields=["reporter_name", "reporter_phone", "reporter_email"])
+    record_audit(
+        user, "cases.personal_data_viewed", case, number=case.number, fields=["reporter_name", "reporter_phone", "reporter_email"]
+    )
     return {"name": case.reporter_name, "phone": case.reporter_phone, "email": case.reporter_email}
 
 

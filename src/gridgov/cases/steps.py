@@ -22,7 +22,11 @@ from .calendar import WorkingCalendar
 from .errors import IllegalTransition, NotAllowed, WorkflowError
 from .models import Case, Category, ExtensionRequest, Rating, SolvedLevel, Source, State
 
-LEVEL_ABOVE = {SolvedLevel.GRID: SolvedLevel.COMMUNITY, SolvedLevel.COMMUNITY: SolvedLevel.STREET, SolvedLevel.STREET: SolvedLevel.DISTRICT}
+LEVEL_ABOVE = {
+    SolvedLevel.GRID: SolvedLevel.COMMUNITY,
+    SolvedLevel.COMMUNITY: SolvedLevel.STREET,
+    SolvedLevel.STREET: SolvedLevel.DISTRICT,
+}
 
 
 @dataclass
@@ -90,7 +94,9 @@ def merge(ctx: StepContext) -> None:
     target_number = ctx.params.get("into")
     target = Case.objects.filter(number=target_number).first() if target_number else None
     if target is None or target.pk == ctx.case.pk:
-        raise WorkflowError(_("Name the case to merge into: no other case has the number “%(number)s”.") % {"number": target_number or ""})
+        raise WorkflowError(
+            _("Name the case to merge into: no other case has the number “%(number)s”.") % {"number": target_number or ""}
+        )
     if target.state in (State.MERGED, State.REJECTED, State.VOIDED):
         raise WorkflowError(
             _("Case %(number)s is %(state)s and cannot take a duplicate; merge into a case that is still open or closed.")
@@ -109,11 +115,15 @@ def _assignee(ctx: StepContext) -> tuple[Department | None, Region | None]:
     if department_code:
         department = Department.objects.filter(code=department_code).first()
         if department is None:
-            raise WorkflowError(_("There is no department with the code “%(code)s”; choose one from the list.") % {"code": department_code})
+            raise WorkflowError(
+                _("There is no department with the code “%(code)s”; choose one from the list.") % {"code": department_code}
+            )
         return department, None
     region = Region.objects.filter(code=region_code).first()
     if region is None or not ctx.case.grid_code.startswith(region.code) or region.level == "district":
-        raise WorkflowError(_("The unit “%(code)s” is not this case's grid, community or street; choose one of those.") % {"code": region_code})
+        raise WorkflowError(
+            _("The unit “%(code)s” is not this case's grid, community or street; choose one of those.") % {"code": region_code}
+        )
     return None, region
 
 
@@ -125,7 +135,11 @@ def _assign(ctx: StepContext, department: Department | None, region: Region | No
     case.dispatched_at = ctx.now
     case.deadline = sla.handle_deadline(ctx.calendar, case.category, ctx.now)
     ctx.step_data.update(
-        {"department": department.code if department else None, "region": region.code if region else None, "level": case.escalation_level}
+        {
+            "department": department.code if department else None,
+            "region": region.code if region else None,
+            "level": case.escalation_level,
+        }
     )
 
 
@@ -177,7 +191,8 @@ def rate(ctx: StepContext) -> None:
     comment = (ctx.params.get("comment") or "").replace("\x00", "").strip()
     if len(comment) > MAX_RATING_COMMENT:
         raise WorkflowError(
-            _("The comment has %(length)d characters; at most %(limit)d are allowed.") % {"length": len(comment), "limit": MAX_RATING_COMMENT}
+            _("The comment has %(length)d characters; at most %(limit)d are allowed.")
+            % {"length": len(comment), "limit": MAX_RATING_COMMENT}
         )
     ctx.case.rating = rating
     ctx.case.rating_comment = comment  # staff read it on the case page, the reporter on the look-up
@@ -202,13 +217,17 @@ def escalate(ctx: StepContext) -> None:
     case = ctx.case
     level = SolvedLevel(case.escalation_level)
     if level == SolvedLevel.DISTRICT:
-        raise IllegalTransition(_("Case %(number)s is already with a district department; it cannot be escalated further.") % {"number": case.number})
+        raise IllegalTransition(
+            _("Case %(number)s is already with a district department; it cannot be escalated further.") % {"number": case.number}
+        )
     above = LEVEL_ABOVE[level]
     if above == SolvedLevel.DISTRICT:
         department = case.category.default_department
         if department is None:
             raise WorkflowError(
-                _("The category %(category)s has no default department to escalate to; dispatch the case to a department instead.")
+                _(
+                    "The category %(category)s has no default department to escalate to; dispatch the case to a department instead."
+                )
                 % {"category": case.category.name}
             )
         _assign(ctx, department, None)
@@ -226,7 +245,9 @@ def whistle(ctx: StepContext) -> None:
     if not lead_code or missing:
         if not lead_code:
             raise WorkflowError(_("Choose the lead department."))
-        raise WorkflowError(_("These departments are unknown: %(codes)s; choose them from the list.") % {"codes": ", ".join(missing)})
+        raise WorkflowError(
+            _("These departments are unknown: %(codes)s; choose them from the list.") % {"codes": ", ".join(missing)}
+        )
     _assign(ctx, departments[lead_code], None)
     ctx.case.co_departments.set([departments[code] for code in co_codes])
     ctx.step_data.update({"lead": lead_code, "co": co_codes})
@@ -241,7 +262,8 @@ def request_extension(ctx: StepContext) -> None:
         raise WorkflowError(_("Give the extra working hours as a number greater than 0 and at most 2000."))
     if ExtensionRequest.objects.filter(case=ctx.case, status=ExtensionRequest.Status.PENDING).exists():
         raise WorkflowError(
-            _("Case %(number)s already has an extension request waiting; wait for the shift lead to decide it.") % {"number": ctx.case.number}
+            _("Case %(number)s already has an extension request waiting; wait for the shift lead to decide it.")
+            % {"number": ctx.case.number}
         )
     ExtensionRequest.objects.create(case=ctx.case, requested_by=ctx.actor, hours=hours, reason=ctx.note, created_at=ctx.now)
     ctx.step_data["hours"] = str(hours)
@@ -250,7 +272,9 @@ def request_extension(ctx: StepContext) -> None:
 def _pending_extension(ctx: StepContext) -> ExtensionRequest:
     pending = ExtensionRequest.objects.filter(case=ctx.case, status=ExtensionRequest.Status.PENDING).first()
     if pending is None:
-        raise WorkflowError(_("Case %(number)s has no extension request waiting, so there is nothing to decide.") % {"number": ctx.case.number})
+        raise WorkflowError(
+            _("Case %(number)s has no extension request waiting, so there is nothing to decide.") % {"number": ctx.case.number}
+        )
     return pending
 
 
@@ -274,7 +298,8 @@ def deny_extension(ctx: StepContext) -> None:
 def suspend(ctx: StepContext) -> None:
     if ctx.case.suspended_at is not None:
         raise IllegalTransition(
-            _("Case %(number)s is already suspended; resume it first if its clock should run again.") % {"number": ctx.case.number}
+            _("Case %(number)s is already suspended; resume it first if its clock should run again.")
+            % {"number": ctx.case.number}
         )
     ctx.case.suspended_at = ctx.now
 

@@ -27,14 +27,14 @@ from .forms import (
     MAX_PHOTOS,
     ActionError,
     CaseFilter,
+    InboxFilter,
     LookupForm,
+    MeTooForm,
     RateForm,
     ReportForm,
     action_params,
     department_choices,
-    InboxFilter,
     grouped_categories,
-    MeTooForm,
 )
 from .models import Case, Source, State
 from .ratelimit import LookupLocked, RateLimited, check_rate, client_address, configured_rate, guarded_lookup, too_many_requests
@@ -91,7 +91,13 @@ def report(request):
     return render(
         request,
         "cases/report.html",
-        {"form": form, "intake_role": role, "max_photos": MAX_PHOTOS, "report_map": _report_map(request.user), "offline": _offline_config()},
+        {
+            "form": form,
+            "intake_role": role,
+            "max_photos": MAX_PHOTOS,
+            "report_map": _report_map(request.user),
+            "offline": _offline_config(),
+        },
         status=400 if form.errors else 200,
     )
 
@@ -142,7 +148,11 @@ def patrol(request):
             case = _patrol_report(request, form, after if on_the_spot else None, values["public_note"])
             if case is not None:
                 if on_the_spot:
-                    messages.success(request, _("Case %(number)s is recorded as handled on the spot; the community will verify it.") % {"number": case.number})
+                    messages.success(
+                        request,
+                        _("Case %(number)s is recorded as handled on the spot; the community will verify it.")
+                        % {"number": case.number},
+                    )
                 else:
                     messages.success(request, _("Case %(number)s is reported.") % {"number": case.number})
                 return redirect("cases:patrol")
@@ -152,7 +162,14 @@ def patrol(request):
     return render(
         request,
         "cases/patrol.html",
-        {"form": form, "values": values, "max_photos": MAX_PHOTOS, "report_map": report_map, "my_cases": my_cases, "offline": _offline_config()},
+        {
+            "form": form,
+            "values": values,
+            "max_photos": MAX_PHOTOS,
+            "report_map": report_map,
+            "my_cases": my_cases,
+            "offline": _offline_config(),
+        },
         status=400 if form.errors else 200,
     )
 
@@ -168,11 +185,15 @@ def _patrol_report(request, form: ReportForm, after_photos, public_note: str) ->
     try:
         if after_photos is None:
             return _once_per_key(
-                data, lambda: services.report_case(report, photos=form.photos, channel=services.PERSON, client=client_address(request))
+                data,
+                lambda: services.report_case(report, photos=form.photos, channel=services.PERSON, client=client_address(request)),
             )
-        return _once_per_key(data, lambda: services.handle_on_the_spot(
-            report, request.user, before_photos=form.photos, after_photos=after_photos, public_note=public_note
-        ))
+        return _once_per_key(
+            data,
+            lambda: services.handle_on_the_spot(
+                report, request.user, before_photos=form.photos, after_photos=after_photos, public_note=public_note
+            ),
+        )
     except (WorkflowError, ValueError) as error:  # IntakeError, a refused photo, or the step refused
         form.add_error(None, str(error))
         return None
@@ -235,7 +256,9 @@ def _report_map(user) -> dict:
         "tileAttribution": settings.GRIDGOV_TILE_ATTRIBUTION,
         "text": {
             "pinHere": _("The problem is here"),
-            "similar": _("Similar reports nearby — is yours one of them? Say “me too” to follow it instead, or still submit yours."),
+            "similar": _(
+                "Similar reports nearby — is yours one of them? Say “me too” to follow it instead, or still submit yours."
+            ),
             "meToo": _("Me too"),
             "meTooNeedsPhone": _("Enter your phone below first: we tell you of each change through it."),
             "meTooFailed": _("Could not send it. Check your connection and try again."),
@@ -261,7 +284,9 @@ def similar(request):
     except (KeyError, ValueError):
         category = None
     if category is None or not selectors.is_point(lat, lng):
-        return HttpResponseBadRequest(json.dumps({"detail": "category, lat and lng are required"}), content_type="application/json")
+        return HttpResponseBadRequest(
+            json.dumps({"detail": "category, lat and lng are required"}), content_type="application/json"
+        )
     candidates = selectors.duplicate_candidates(category, lat, lng)
     return JsonResponse(
         {"results": [presenters.similar_case(c, selectors.distance_m(lat, lng, c.lat, c.lng)) for c in candidates]}
@@ -382,7 +407,9 @@ def me_too(request):
         message = _("Thank you: you now follow case %(number)s and will be told of each change.")
     else:
         message = _("You already follow case %(number)s.")
-    return JsonResponse({"number": subscriber.case.number, "created": created, "detail": message % {"number": subscriber.case.number}})
+    return JsonResponse(
+        {"number": subscriber.case.number, "created": created, "detail": message % {"number": subscriber.case.number}}
+    )
 
 
 def _own_case(request) -> Case | None:
@@ -484,7 +511,9 @@ def dispatch_batch(request):
         except (WorkflowError, ValueError) as error:
             messages.error(request, _("Case %(number)s was not dispatched: %(reason)s") % {"number": number, "reason": error})
         else:
-            messages.success(request, _("Case %(number)s was dispatched to %(unit)s.") % {"number": number, "unit": assignee.name})
+            messages.success(
+                request, _("Case %(number)s was dispatched to %(unit)s.") % {"number": number, "unit": assignee.name}
+            )
     return redirect(reverse("cases:inbox") + ("?" + request.GET.urlencode() if request.GET else ""))
 
 
@@ -600,7 +629,11 @@ def _assignee_choice(assignee) -> dict:
     """One option of the dispatch form: ``region:<code>`` or ``department:<code>``."""
     if assignee.department is not None:
         return {"value": f"department:{assignee.code}", "label": assignee.name, "group": "department"}
-    return {"value": f"region:{assignee.code}", "label": f"{assignee.region.get_level_display()} · {assignee.name}", "group": "region"}
+    return {
+        "value": f"region:{assignee.code}",
+        "label": f"{assignee.region.get_level_display()} · {assignee.name}",
+        "group": "region",
+    }
 
 
 # What an action form sends besides the version (kept and shown again when the step is refused).
@@ -611,7 +644,11 @@ TYPED_FIELDS = ("note", "public_note", "assignee", "lead", "hours", "into", "rat
 @require_POST
 def case_action(request, number, action):
     case = _visible_case_or_404(request.user, number)
-    typed = {"action": action, **{name: request.POST.get(name, "")[:4000] for name in TYPED_FIELDS}, "co": request.POST.getlist("co")}
+    typed = {
+        "action": action,
+        **{name: request.POST.get(name, "")[:4000] for name in TYPED_FIELDS},
+        "co": request.POST.getlist("co"),
+    }
     try:
         version = int(request.POST.get("version", ""))
     except ValueError:
@@ -646,11 +683,15 @@ def case_place(request, number):
         version = int(request.POST.get("version", ""))
         lat, lng = float(values["lat"]), float(values["lng"])
     except ValueError:
-        return _detail_page(request, case, error=_("Enter the latitude and longitude as numbers."), status=400, place_values=values)
+        return _detail_page(
+            request, case, error=_("Enter the latitude and longitude as numbers."), status=400, place_values=values
+        )
     try:
         services.place_case(case.pk, request.user, lat=lat, lng=lng, expected_version=version)
     except CaseChanged as error:
-        return _detail_page(request, _visible_case_or_404(request.user, number), error=str(error), status=409, place_values=values)
+        return _detail_page(
+            request, _visible_case_or_404(request.user, number), error=str(error), status=409, place_values=values
+        )
     except NotAllowed as error:
         return _detail_page(request, case, error=str(error), status=403, place_values=values)
     except (WorkflowError, ValueError) as error:

@@ -32,7 +32,8 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Q
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from gridgov.accounts.models import Role
 
@@ -56,7 +57,6 @@ OPEN_STATES = frozenset(
 )
 FINAL_STATES = frozenset({State.REJECTED, State.VOIDED, State.MERGED, State.RATED})
 AT_HANDLER = frozenset({State.DISPATCHED, State.HANDLING})
-
 
 
 @dataclass(frozen=True)
@@ -143,14 +143,53 @@ TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in [
         _t("accept", {State.REPORTED}, State.ACCEPTED, INTAKE, steps.accept, queue=True),
-        _t("reject", {State.REPORTED}, State.REJECTED, INTAKE, steps.close_without_handling, needs_note=True, new_clock=True, public_summary=True, queue=True),
+        _t(
+            "reject",
+            {State.REPORTED},
+            State.REJECTED,
+            INTAKE,
+            steps.close_without_handling,
+            needs_note=True,
+            new_clock=True,
+            public_summary=True,
+            queue=True,
+        ),
         _t("file", {State.ACCEPTED}, State.FILED, INTAKE, steps.file, new_clock=True, queue=True),
-        _t("void", {State.ACCEPTED}, State.VOIDED, INTAKE, steps.close_without_handling, needs_note=True, new_clock=True, public_summary=True, queue=True),
-        _t("merge", {State.REPORTED, State.ACCEPTED, State.FILED}, State.MERGED, INTAKE | DISPATCH, steps.merge, new_clock=True, public_summary=True),
+        _t(
+            "void",
+            {State.ACCEPTED},
+            State.VOIDED,
+            INTAKE,
+            steps.close_without_handling,
+            needs_note=True,
+            new_clock=True,
+            public_summary=True,
+            queue=True,
+        ),
+        _t(
+            "merge",
+            {State.REPORTED, State.ACCEPTED, State.FILED},
+            State.MERGED,
+            INTAKE | DISPATCH,
+            steps.merge,
+            new_clock=True,
+            public_summary=True,
+        ),
         _t("dispatch", {State.FILED}, State.DISPATCHED, DISPATCH, steps.dispatch, new_clock=True, queue=True),
         _t("return", {State.DISPATCHED}, State.FILED, HANDLERS, steps.return_, holder_only=True, needs_note=True, new_clock=True),
         _t("start", {State.DISPATCHED}, State.HANDLING, HANDLERS, steps.start, holder_only=True, queue=True),
-        _t("finish", {State.HANDLING}, State.HANDLED, HANDLERS, steps.finish, holder_only=True, new_clock=True, public_summary=True, queue=True, photo_phase="after"),
+        _t(
+            "finish",
+            {State.HANDLING},
+            State.HANDLED,
+            HANDLERS,
+            steps.finish,
+            holder_only=True,
+            new_clock=True,
+            public_summary=True,
+            queue=True,
+            photo_phase="after",
+        ),
         _t("verify", {State.HANDLED}, State.VERIFYING, VERIFY, steps.verify, queue=True, photo_phase="after"),
         _t("pass", {State.VERIFYING}, State.CLOSED, VERIFY, steps.pass_, new_clock=True, public_summary=True, queue=True),
         _t("rework", {State.VERIFYING}, State.DISPATCHED, VERIFY, steps.rework, needs_note=True, new_clock=True, queue=True),
@@ -159,20 +198,65 @@ TRANSITIONS: dict[str, Transition] = {
         _t("reopen", {State.RATED}, State.FILED, LEAD, steps.reopen, needs_note=True, new_clock=True, public_summary=True),
         # Only the unit holding the case hands it up (a grid worker cannot escalate what their
         # community already holds); the command centre may escalate any case.
-        _t("escalate", AT_HANDLER, State.DISPATCHED, REGION_HANDLERS | DISPATCH, steps.escalate, holder_only=True, needs_note=True, new_clock=True, guard=BELOW_DISTRICT),
+        _t(
+            "escalate",
+            AT_HANDLER,
+            State.DISPATCHED,
+            REGION_HANDLERS | DISPATCH,
+            steps.escalate,
+            holder_only=True,
+            needs_note=True,
+            new_clock=True,
+            guard=BELOW_DISTRICT,
+        ),
         # The street stepping in on a case it sees, not a step a case waits for: a filed case
         # waits on the dispatcher, a dispatched one on its holder.
-        _t("whistle", {State.FILED, *AT_HANDLER}, State.DISPATCHED, {Role.STREET_STAFF, *LEAD}, steps.whistle, needs_note=True, new_clock=True),
-        _t("request_extension", AT_HANDLER, None, HANDLERS, steps.request_extension, holder_only=True, needs_note=True, guard=NO_EXTENSION_PENDING),
+        _t(
+            "whistle",
+            {State.FILED, *AT_HANDLER},
+            State.DISPATCHED,
+            {Role.STREET_STAFF, *LEAD},
+            steps.whistle,
+            needs_note=True,
+            new_clock=True,
+        ),
+        _t(
+            "request_extension",
+            AT_HANDLER,
+            None,
+            HANDLERS,
+            steps.request_extension,
+            holder_only=True,
+            needs_note=True,
+            guard=NO_EXTENSION_PENDING,
+        ),
         _t("approve_extension", AT_HANDLER, None, LEAD, steps.approve_extension, guard=EXTENSION_PENDING, queue=True),
         _t("deny_extension", AT_HANDLER, None, LEAD, steps.deny_extension, needs_note=True, guard=EXTENSION_PENDING, queue=True),
         _t("suspend", {State.FILED, *AT_HANDLER}, None, LEAD, steps.suspend, needs_note=True, guard=RUNNING),
         _t("resume", {State.FILED, *AT_HANDLER}, None, LEAD, steps.resume, guard=SUSPENDED),
         # Leaders are asked to supervise what is overdue; any open case may be supervised.
-        _t("supervise", OPEN_STATES, None, SUPERVISE, steps.supervise, guard=NOT_SUPERVISED, queue={Role.LEADER}, inbox_guard=OVERDUE_UNSUPERVISED),
+        _t(
+            "supervise",
+            OPEN_STATES,
+            None,
+            SUPERVISE,
+            steps.supervise,
+            guard=NOT_SUPERVISED,
+            queue={Role.LEADER},
+            inbox_guard=OVERDUE_UNSUPERVISED,
+        ),
         # 自处置: a grid worker reports a small problem on patrol and solves it there; the case
         # goes straight to ``handled`` for the community's verifier (services.handle_on_the_spot).
-        _t("self_handle", {State.REPORTED}, State.HANDLED, {Role.GRID_WORKER, Role.GRID_CHIEF}, steps.self_handle, new_clock=True, public_summary=True, photo_phase="after"),
+        _t(
+            "self_handle",
+            {State.REPORTED},
+            State.HANDLED,
+            {Role.GRID_WORKER, Role.GRID_CHIEF},
+            steps.self_handle,
+            new_clock=True,
+            public_summary=True,
+            photo_phase="after",
+        ),
     ]
 }
 
@@ -204,7 +288,9 @@ def check_state(transition: Transition, state: str) -> None:
 
         allowed = gettext("” or “").join(str(State(source).label) for source in sorted(transition.sources))
         raise IllegalTransition(
-            gettext("“%(action)s” cannot be taken on a case that is “%(state)s”; it needs a case that is “%(allowed)s”. Reload the case to see what it needs now.")
+            gettext(
+                "“%(action)s” cannot be taken on a case that is “%(state)s”; it needs a case that is “%(allowed)s”. Reload the case to see what it needs now."
+            )
             % {"action": action_label(transition.action), "state": State(state).label, "allowed": allowed}
         )
 
@@ -219,7 +305,10 @@ def check_role(transition: Transition, role: str) -> None:
         from .presenters import action_label  # presenters reads this table
 
         label = Role(role).label if role in Role.values else role
-        raise NotAllowed(gettext("Your role (%(role)s) may not take the step “%(action)s”.") % {"role": label, "action": action_label(transition.action)})
+        raise NotAllowed(
+            gettext("Your role (%(role)s) may not take the step “%(action)s”.")
+            % {"role": label, "action": action_label(transition.action)}
+        )
 
 
 def check_guard(transition: Transition, case: Case, now: datetime) -> None:

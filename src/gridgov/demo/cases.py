@@ -34,7 +34,18 @@ from gridgov.accounts.models import Department, Role, User
 from gridgov.bulk import insert_objects, insert_rows
 from gridgov.cases import sla
 from gridgov.cases.calendar import WorkingCalendar
-from gridgov.cases.models import Case, CaseCounter, Category, ExtensionRequest, LimitUnit, Notification, Photo, Source, State, Step
+from gridgov.cases.models import (
+    Case,
+    CaseCounter,
+    Category,
+    ExtensionRequest,
+    LimitUnit,
+    Notification,
+    Photo,
+    Source,
+    State,
+    Step,
+)
 from gridgov.cases.workflow import TRANSITIONS, check_state
 from gridgov.grids.models import Region
 from gridgov.grids.spatial import from_geojson
@@ -175,7 +186,10 @@ class _CaseWalk:
     def handle_limit(self) -> timedelta:
         category = self.case.category
         if category.handle_unit == LimitUnit.WORKING_DAYS:
-            day = sum((datetime.combine(date.min, e) - datetime.combine(date.min, s) for s, e in self.calendar.work_periods), timedelta())
+            day = sum(
+                (datetime.combine(date.min, e) - datetime.combine(date.min, s) for s, e in self.calendar.work_periods),
+                timedelta(),
+            )
             return day * int(category.handle_limit)
         return timedelta(hours=float(category.handle_limit))
 
@@ -347,7 +361,9 @@ class UnitPerformance:
 class _Story:
     """Chooses what happens to one case (the probabilities of the demo) and walks it."""
 
-    def __init__(self, walk: _CaseWalk, rng: random.Random, department_codes: list[str], performance: "UnitPerformance | None" = None):
+    def __init__(
+        self, walk: _CaseWalk, rng: random.Random, department_codes: list[str], performance: "UnitPerformance | None" = None
+    ):
         self.walk, self.rng, self.department_codes = walk, rng, department_codes
         self.case = walk.case
         self.performance = performance or UnitPerformance({}, {}, {})
@@ -389,7 +405,9 @@ class _Story:
         t = walk.later(walk.now, self.taken_of(case.category.dispatch_hours, on_time=(0.05, 0.7)))
         default = walk.departments.get(case.category.default_department_id)
         if default and self.chance(0.01):
-            co = self.rng.sample([code for code in self.department_codes if code != default], k=min(2, len(self.department_codes) - 1))
+            co = self.rng.sample(
+                [code for code in self.department_codes if code != default], k=min(2, len(self.department_codes) - 1)
+            )
             walk.step("whistle", t, Role.STREET_STAFF, "街道吹哨，部门报到", lead=default, co=co)
         else:
             first = self.first_assignee(default)
@@ -425,12 +443,22 @@ class _Story:
     def handle(self) -> None:
         walk, case = self.walk, self.case
         walk.step("start", walk.later(walk.now, self.minutes(5, 90)), self.holder_role())
-        if case.region and self.chance(0.05) and (case.escalation_level != "street" or case.category.default_department_id in walk.departments):
+        if (
+            case.region
+            and self.chance(0.05)
+            and (case.escalation_level != "street" or case.category.default_department_id in walk.departments)
+        ):
             walk.step("escalate", walk.later(walk.now, self.minutes(30, 240)), self.holder_role(), "超出本级处置能力，申请上报")
             walk.step("start", walk.later(walk.now, self.minutes(5, 90)), self.holder_role())
         if self.chance(0.03):
             hours = self.rng.choice((4, 8, 16, 24))
-            walk.step("request_extension", walk.later(walk.now, self.minutes(30, 180)), self.holder_role(), EXTENSION_REASON, hours=hours)
+            walk.step(
+                "request_extension",
+                walk.later(walk.now, self.minutes(30, 180)),
+                self.holder_role(),
+                EXTENSION_REASON,
+                hours=hours,
+            )
             approve = self.chance(0.8)
             walk.step(
                 "approve_extension" if approve else "deny_extension", walk.later(walk.now, self.minutes(20, 240)),
@@ -483,7 +511,9 @@ def demo_grids(prefix: str = DEMO_DISTRICT_CODE) -> list[DemoGrid]:
 
 def category_weights(categories: list[Category]) -> list[float]:
     per_top = Counter((c.kind, c.top_code) for c in categories)
-    return [TOP_WEIGHTS.get((c.kind, c.top_code), 1) / per_top[c.kind, c.top_code] * HOT.get((c.kind, c.code), 1) for c in categories]
+    return [
+        TOP_WEIGHTS.get((c.kind, c.top_code), 1) / per_top[c.kind, c.top_code] * HOT.get((c.kind, c.code), 1) for c in categories
+    ]
 
 
 def _daily_counts(days: list[date], calendar: WorkingCalendar, expected: float, np_rng) -> list[int]:
@@ -583,7 +613,9 @@ def _save_counters(last: dict[date, int]) -> None:
     existing = set(CaseCounter.objects.filter(day__in=last).values_list("day", flat=True))
     for day in existing:
         CaseCounter.objects.filter(day=day).update(last=last[day])
-    CaseCounter.objects.bulk_create([CaseCounter(day=day, last=n) for day, n in last.items() if day not in existing], batch_size=BATCH)
+    CaseCounter.objects.bulk_create(
+        [CaseCounter(day=day, last=n) for day, n in last.items() if day not in existing], batch_size=BATCH
+    )
 
 
 def _case_row(case: PlannedCase, number: str, departments: dict[str, int], regions: dict[str, int]) -> Case:
@@ -608,10 +640,26 @@ def _evaluation_deadlines(case: PlannedCase) -> dict:
     for step in case.steps:
         row.state, row.deadline = step.to_state, step.deadline
         row.note_step_deadline(step.action)
-    return {"intake_deadline": row.intake_deadline, "handle_deadline": row.handle_deadline, "verify_deadline": row.verify_deadline}
+    return {
+        "intake_deadline": row.intake_deadline,
+        "handle_deadline": row.handle_deadline,
+        "verify_deadline": row.verify_deadline,
+    }
 
 
-STEP_COLUMNS = ["case_id", "action", "from_state", "to_state", "actor_id", "actor_role", "at", "note", "public_note", "deadline", "data"]
+STEP_COLUMNS = [
+    "case_id",
+    "action",
+    "from_state",
+    "to_state",
+    "actor_id",
+    "actor_role",
+    "at",
+    "note",
+    "public_note",
+    "deadline",
+    "data",
+]
 
 
 @transaction.atomic
@@ -639,8 +687,12 @@ def write_case_history(planned: list[PlannedCase], calendar: WorkingCalendar) ->
         ExtensionRequest.objects.bulk_create(
             [
                 ExtensionRequest(
-                    case_id=case_id, hours=Decimal(e.hours), reason=e.reason, status=e.status,
-                    created_at=e.created_at, decided_at=e.decided_at,
+                    case_id=case_id,
+                    hours=Decimal(e.hours),
+                    reason=e.reason,
+                    status=e.status,
+                    created_at=e.created_at,
+                    decided_at=e.decided_at,
                 )  # fmt: skip
                 for case_id, case in zip(case_ids, chunk, strict=True)
                 for e in case.extensions
@@ -662,7 +714,9 @@ def history_categories():
     blocking-problem categories (06 91–95), which only the project service raises."""
     from gridgov.projects.catalogue import PROBLEM_CATEGORIES, PROBLEM_KIND
 
-    return Category.objects.filter(is_active=True).exclude(kind=PROBLEM_KIND, code__in=[code for _kind, code, _name, _dept in PROBLEM_CATEGORIES])
+    return Category.objects.filter(is_active=True).exclude(
+        kind=PROBLEM_KIND, code__in=[code for _kind, code, _name, _dept in PROBLEM_CATEGORIES]
+    )
 
 
 def build_case_history(seed: int, until: datetime | None = None, *, per_grid_month: float = CASES_PER_GRID_PER_MONTH) -> int:
@@ -674,7 +728,13 @@ def build_case_history(seed: int, until: datetime | None = None, *, per_grid_mon
     categories = list(history_categories())
     departments = dict(Department.objects.values_list("id", "code"))
     planned = plan_case_history(
-        demo_grids(), categories, departments, seed=seed, until=until or timezone.now(), calendar=calendar, per_grid_month=per_grid_month
+        demo_grids(),
+        categories,
+        departments,
+        seed=seed,
+        until=until or timezone.now(),
+        calendar=calendar,
+        per_grid_month=per_grid_month,
     )
     return write_case_history(planned, calendar)
 
@@ -708,7 +768,9 @@ def create_live_cases(now: datetime | None = None) -> int:
         return 0
     in_grid = Category.objects.filter(is_active=True, handled_in_grid=True).order_by("kind", "code").first()
     departmental = (
-        Category.objects.filter(is_active=True, handled_in_grid=False, default_department__code=DEMO_DEPARTMENT).order_by("kind", "code").first()
+        Category.objects.filter(is_active=True, handled_in_grid=False, default_department__code=DEMO_DEPARTMENT)
+        .order_by("kind", "code")
+        .first()
         or in_grid
     )
     created = []
@@ -716,7 +778,9 @@ def create_live_cases(now: datetime | None = None) -> int:
     def new(category, source, reporter, minutes_ago=30, text="（示例）演示用实时案件"):
         at = now - timedelta(minutes=minutes_ago)
         description = f"{category.name}：{text}"
-        report = Report(category=category, lat=grid.label_lat, lng=grid.label_lng, description=description, source=source, reporter=reporter)
+        report = Report(
+            category=category, lat=grid.label_lat, lng=grid.label_lng, description=description, source=source, reporter=reporter
+        )
         case = report_case(report, at=at)
         created.append(case)
         return case

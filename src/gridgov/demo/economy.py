@@ -52,7 +52,21 @@ PARKS = ["宝马配套产业园（B园）", "汽车城产业园", "东中街商�
 INDUSTRY_PARKS = {"cars": PARKS[:2], "leisure": PARKS[2:3] + PARKS[5:], "science": PARKS[3:5]}
 LEADERS = ["张副区长", "李副区长", "王副区长", "赵副区长"]
 UNITS = ["区投资促进局", "区发展和改革局", "区工业和信息化局", "区商务局", "区科技局"]
-NAME_PARTS = ["汽车零部件", "智能制造", "新工厂", "线束", "座椅", "电子", "冲压", "商业综合体", "文旅", "冰雪乐园", "研发中心", "产业园", "物流中心"]
+NAME_PARTS = [
+    "汽车零部件",
+    "智能制造",
+    "新工厂",
+    "线束",
+    "座椅",
+    "电子",
+    "冲压",
+    "商业综合体",
+    "文旅",
+    "冰雪乐园",
+    "研发中心",
+    "产业园",
+    "物流中心",
+]
 WORKS = ["管网改造", "屋面防水", "加装电梯", "适老适幼设施", "停车位", "外墙保温", "道路硬化"]
 
 
@@ -88,7 +102,10 @@ def plan_projects(year: int, rng: random.Random) -> list[Plan]:
         started = _day(rng, date(y1, 3, 1), date(y1, 8, 31))
         events = [(Stage.SIGNED, signed), (Stage.LANDED, landed), (Stage.STARTED, started)]
         if i < 40:
-            events += [(Stage.PAUSED, _day(rng, date(y1, 11, 15), date(y1, 11, 30))), (Stage.RESTARTED, _day(rng, date(year, 3, 10), date(year, 4, 30)))]
+            events += [
+                (Stage.PAUSED, _day(rng, date(y1, 11, 15), date(y1, 11, 30))),
+                (Stage.RESTARTED, _day(rng, date(year, 3, 10), date(year, 4, 30))),
+            ]
         elif i < 60:
             events.append((Stage.PRODUCING, _day(rng, date(year, 5, 1), date(year, 8, 31))))
         plans.append(events)
@@ -103,16 +120,30 @@ def plan_projects(year: int, rng: random.Random) -> list[Plan]:
     # B1: 50 signed and landed last autumn, started this year.
     for _ in range(50):
         signed = _day(rng, date(y1, 9, 1), date(y1, 10, 15))
-        plans.append([(Stage.SIGNED, signed), (Stage.LANDED, _day(rng, date(y1, 10, 16), date(y1, 12, 20))), (Stage.STARTED, _day(rng, date(year, 3, 1), date(year, 8, 31)))])
+        plans.append(
+            [
+                (Stage.SIGNED, signed),
+                (Stage.LANDED, _day(rng, date(y1, 10, 16), date(y1, 12, 20))),
+                (Stage.STARTED, _day(rng, date(year, 3, 1), date(year, 8, 31))),
+            ]
+        )
     # B2: 30 signed last autumn, landed and started this year.
     for _ in range(30):
         landed = _day(rng, date(year, 1, 5), date(year, 4, 30))
-        plans.append([(Stage.SIGNED, _day(rng, date(y1, 9, 1), date(y1, 12, 20))), (Stage.LANDED, landed), (Stage.STARTED, _day(rng, date(year, 5, 1), date(year, 8, 31)))])
+        plans.append(
+            [
+                (Stage.SIGNED, _day(rng, date(y1, 9, 1), date(y1, 12, 20))),
+                (Stage.LANDED, landed),
+                (Stage.STARTED, _day(rng, date(year, 5, 1), date(year, 8, 31))),
+            ]
+        )
     # B3: 25 signed, landed (some in the same month) and started this year.
     for i in range(25):
         signed = _day(rng, date(year, 1, 5), date(year, 3, 31))
         landed = signed if i % 3 == 0 else _day(rng, date(year, 4, 1), date(year, 5, 31))
-        plans.append([(Stage.SIGNED, signed), (Stage.LANDED, landed), (Stage.STARTED, _day(rng, date(year, 6, 1), date(year, 8, 31)))])
+        plans.append(
+            [(Stage.SIGNED, signed), (Stage.LANDED, landed), (Stage.STARTED, _day(rng, date(year, 6, 1), date(year, 8, 31)))]
+        )
     # C1: 12 signed and landed this year, not started by August.
     for _ in range(12):
         signed = _day(rng, date(year, 2, 1), date(year, 6, 30))
@@ -136,9 +167,24 @@ def _grid_points() -> list[tuple[int, str, float, float]]:
 
 
 def _write_chain(year: int, industries: dict[str, Industry]) -> dict[str, ChainNode]:
-    chain = IndustryChain.objects.create(code="automobile", name=f"汽车产业链{SAMPLE_MARK}", industry=industries.get("auto-assembly"), is_sample=True)
-    layout = [(0, "整车制造"), (1, "线束"), (1, "座椅"), (1, "汽车电子"), (1, "冲压件"), (1, "动力电池"), (2, "物流"), (2, "汽车金融与服务"), (2, "汽车后市场")]
-    nodes = {name: ChainNode.objects.create(chain=chain, name=name, tier=tier, display_order=i) for i, (tier, name) in enumerate(layout)}
+    chain = IndustryChain.objects.create(
+        code="automobile", name=f"汽车产业链{SAMPLE_MARK}", industry=industries.get("auto-assembly"), is_sample=True
+    )
+    layout = [
+        (0, "整车制造"),
+        (1, "线束"),
+        (1, "座椅"),
+        (1, "汽车电子"),
+        (1, "冲压件"),
+        (1, "动力电池"),
+        (2, "物流"),
+        (2, "汽车金融与服务"),
+        (2, "汽车后市场"),
+    ]
+    nodes = {
+        name: ChainNode.objects.create(chain=chain, name=name, tier=tier, display_order=i)
+        for i, (tier, name) in enumerate(layout)
+    }
     enterprises = [
         ("样例整车厂甲", "整车制造", True, True), ("样例整车厂乙", "整车制造", True, True), ("样例线束公司", "线束", True, False),
         ("样例座椅公司", "座椅", True, False), ("样例冲压公司", "冲压件", True, False), ("外地汽车电子公司", "汽车电子", False, False),
@@ -146,7 +192,10 @@ def _write_chain(year: int, industries: dict[str, Industry]) -> dict[str, ChainN
         ("样例汽车后市场公司", "汽车后市场", True, False),
     ]  # fmt: skip
     created = Enterprise.objects.bulk_create(
-        [Enterprise(name=f"{name}{SAMPLE_MARK}", node=nodes[node], is_local=local, is_leading=leading, is_sample=True) for name, node, local, leading in enterprises]
+        [
+            Enterprise(name=f"{name}{SAMPLE_MARK}", node=nodes[node], is_local=local, is_leading=leading, is_sample=True)
+            for name, node, local, leading in enterprises
+        ]
     )
     rates = []
     for enterprise, base in zip([e for e in created if e.is_leading], (Decimal("38.5"), Decimal("35.2")), strict=True):
@@ -155,7 +204,9 @@ def _write_chain(year: int, industries: dict[str, Industry]) -> dict[str, ChainN
     return nodes
 
 
-def _write_projects(year: int, rng: random.Random, plans: list[Plan], points, industries: dict[str, Industry], nodes: dict[str, ChainNode]) -> int:
+def _write_projects(
+    year: int, rng: random.Random, plans: list[Plan], points, industries: dict[str, Industry], nodes: dict[str, ChainNode]
+) -> int:
     industry_list = list(industries.values())
     car_nodes = [n for name, n in nodes.items() if name in ("线束", "座椅", "冲压件", "整车制造", "物流")]
     projects = []
@@ -179,7 +230,12 @@ def _write_projects(year: int, rng: random.Random, plans: list[Plan], points, in
             planned = (project.total_investment * Decimal("0.3")).quantize(Decimal(1))
             plans_rows.append(InvestmentPlan(project=project, year=year, planned=planned))
             investments += [
-                MonthlyInvestment(project=project, year=year, month=m, completed=(planned * Decimal(rng.randint(6, 11)) / 100).quantize(Decimal(1)))
+                MonthlyInvestment(
+                    project=project,
+                    year=year,
+                    month=m,
+                    completed=(planned * Decimal(rng.randint(6, 11)) / 100).quantize(Decimal(1)),
+                )
                 for m in range(1, 9)
             ]
             deadline = date(year, rng.randint(3, 11), 28)
@@ -193,7 +249,11 @@ def _write_projects(year: int, rng: random.Random, plans: list[Plan], points, in
 
 
 def _write_renewal(year: int, rng: random.Random) -> int:
-    communities = list(Region.objects.filter(level="community", code__startswith=DEMO_DISTRICT_CODE).order_by("code").values_list("id", "code", "name"))
+    communities = list(
+        Region.objects.filter(level="community", code__startswith=DEMO_DISTRICT_CODE)
+        .order_by("code")
+        .values_list("id", "code", "name")
+    )
     stages = [RenewalStage.COMPLETED] * 46 + [RenewalStage.UNDER_WAY] * 75 + [RenewalStage.PLANNED] * 15  # 121 in renewal
     compounds = []
     for i, stage in enumerate(stages):
@@ -204,7 +264,9 @@ def _write_renewal(year: int, rng: random.Random) -> int:
             stage=stage, year=year, is_sample=True,
         ))  # fmt: skip
     RenewalCompound.objects.bulk_create(compounds)
-    RenewalTarget.objects.update_or_create(year=year, defaults={"compounds": len(stages), "households": sum(c.households for c in compounds)})
+    RenewalTarget.objects.update_or_create(
+        year=year, defaults={"compounds": len(stages), "households": sum(c.households for c in compounds)}
+    )
     return len([s for s in stages if s != RenewalStage.PLANNED])
 
 
@@ -230,7 +292,13 @@ HOME_MONTHS = {
     "vehicle-units": [Decimal(v) for v in ("6.4", "3.5", "3.3", "3.6", "3.9", "3.9", "3.6")],  # 28.2; July, not August, the high
     "vehicle-output-value": [Decimal(v) for v in ("245.6", "134.8", "126.3", "138.1", "150.2", "149.6", "137.6")],  # 1082.2
 }
-HOME_GROWTH = {"industrial-output": "3.9", "industrial-added-value": "4.2", "retail-sales": "3.1", "retail-above-quota": "6.6", "fixed-asset-investment": "5.4"}
+HOME_GROWTH = {
+    "industrial-output": "3.9",
+    "industrial-added-value": "4.2",
+    "retail-sales": "3.1",
+    "retail-above-quota": "6.6",
+    "fixed-asset-investment": "5.4",
+}
 # Peer growth January to August: retail above quota all below 6.6 (first of nine); industrial
 # output with three peers above 3.9 (fourth, so the briefing names no rank, as the article).
 PEER_GROWTH = {
@@ -264,11 +332,15 @@ def _home_history(code: str, year: int, rng: random.Random) -> dict[tuple[int, i
 
 def _write_figures(year: int, rng: random.Random) -> None:
     indicators = {
-        code: Indicator.objects.create(code=code, name_zh=zh, name_en=en, unit=unit, display_order=i, reports_cumulative=cumulative, is_sample=True)
+        code: Indicator.objects.create(
+            code=code, name_zh=zh, name_en=en, unit=unit, display_order=i, reports_cumulative=cumulative, is_sample=True
+        )
         for i, (code, zh, en, unit, cumulative) in enumerate(INDICATORS)
     }
     home = District.objects.create(code=DEMO_DISTRICT_CODE, name=DEMO_DISTRICT_NAME, is_home=True, is_sample=True)
-    peers = [District.objects.create(code=f"P{i + 1:02d}", name=f"{name}{SAMPLE_MARK}", is_sample=True) for i, name in enumerate(PEERS)]
+    peers = [
+        District.objects.create(code=f"P{i + 1:02d}", name=f"{name}{SAMPLE_MARK}", is_sample=True) for i, name in enumerate(PEERS)
+    ]
     figures = []
     for code, indicator in indicators.items():
         if code in HOME_MONTHS:
@@ -287,9 +359,29 @@ def _write_figures(year: int, rng: random.Random) -> None:
         else:
             for m in range(2, 9):
                 growth = HOME_GROWTH[code] if m == 8 else str(Decimal(HOME_GROWTH[code]) + Decimal(rng.randint(-12, 8)) / 10)
-                figures.append(MonthlyFigure(indicator=indicator, district=home, year=year, month=m, cumulative_growth=Decimal(growth), source="示例数据", is_sample=True))
+                figures.append(
+                    MonthlyFigure(
+                        indicator=indicator,
+                        district=home,
+                        year=year,
+                        month=m,
+                        cumulative_growth=Decimal(growth),
+                        source="示例数据",
+                        is_sample=True,
+                    )
+                )
         for peer, growth in zip(peers, PEER_GROWTH.get(code, []), strict=False):
-            figures.append(MonthlyFigure(indicator=indicator, district=peer, year=year, month=8, cumulative_growth=Decimal(growth), source="示例数据", is_sample=True))
+            figures.append(
+                MonthlyFigure(
+                    indicator=indicator,
+                    district=peer,
+                    year=year,
+                    month=8,
+                    cumulative_growth=Decimal(growth),
+                    source="示例数据",
+                    is_sample=True,
+                )
+            )
     MonthlyFigure.objects.bulk_create(figures, batch_size=2000)
 
 

@@ -103,4 +103,3 @@ def _join_demo_department(user: User) -> None:
 
 def demo_users() -> "list[User]":
     return list(User.objects.filter(username__in=[demo_username(role.value) for role in Role]).order_by("username"))
-

@@ -18,6 +18,15 @@ class DistrictAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 @admin.register(MonthlyFigure)
 class MonthlyFigureAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    list_display = ("indicator", "district", "year", "month", "month_value", "cumulative_value", "month_growth", "cumulative_growth")
+    list_display = (
+        "indicator",
+        "district",
+        "year",
+        "month",
+        "month_value",
+        "cumulative_value",
+        "month_growth",
+        "cumulative_growth",
+    )
     list_filter = ("indicator", "district", "year")
     list_select_related = ("indicator", "district")

@@ -93,7 +93,11 @@ def indicators(request: HttpRequest):
     return list(selectors.indicators())
 
 
-@router.get("/table", response={200: list[EconomyRowOut], 400: ErrorOut, 403: ErrorOut, 404: ErrorOut}, summary="Every indicator for this district and a month")
+@router.get(
+    "/table",
+    response={200: list[EconomyRowOut], 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Every indicator for this district and a month",
+)
 def table(request: HttpRequest, month: str):
     _staff(request)
     year, last = _month(month)
@@ -102,25 +106,41 @@ def table(request: HttpRequest, month: str):
         raise HttpError(404, _("No district is marked as this district yet."))
     return [
         {
-            "indicator": row.indicator.code, "month_value": row.figure.month_value if row.figure else None,
-            "cumulative_value": row.figure.cumulative_value if row.figure else None, "month_growth": row.month_growth,
-            "cumulative_growth": row.cumulative_growth, "rank": row.rank, "ranked": row.ranked, "record": row.record,
+            "indicator": row.indicator.code,
+            "month_value": row.figure.month_value if row.figure else None,
+            "cumulative_value": row.figure.cumulative_value if row.figure else None,
+            "month_growth": row.month_growth,
+            "cumulative_growth": row.cumulative_growth,
+            "rank": row.rank,
+            "ranked": row.ranked,
+            "record": row.record,
             "source_id": row.figure.pk if row.figure else None,
         }
         for row in selectors.period_table(district, year, last)
     ]
 
 
-@router.get("/ranking/{code}", response={200: list[RankOut], 400: ErrorOut, 403: ErrorOut, 404: ErrorOut}, summary="Peer ranking of one indicator and month (ties share a rank)")
+@router.get(
+    "/ranking/{code}",
+    response={200: list[RankOut], 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Peer ranking of one indicator and month (ties share a rank)",
+)
 def ranking(request: HttpRequest, code: str, month: str, measure: str = "cumulative_growth"):
     _staff(request)
     year, last = _month(month)
     if measure not in selectors.RANK_MEASURES:
         raise HttpError(400, _("measure must be one of: %(measures)s.") % {"measures": ", ".join(selectors.RANK_MEASURES)})
-    return [{"district": d.code, "name": d.name, "value": v, "rank": r} for d, v, r in selectors.peer_ranking(_indicator(code), year, last, measure)]
+    return [
+        {"district": d.code, "name": d.name, "value": v, "rank": r}
+        for d, v, r in selectors.peer_ranking(_indicator(code), year, last, measure)
+    ]
 
 
-@router.get("/trend/{code}", response={200: list[PointOut], 403: ErrorOut, 404: ErrorOut}, summary="This district's figures of one indicator over time")
+@router.get(
+    "/trend/{code}",
+    response={200: list[PointOut], 403: ErrorOut, 404: ErrorOut},
+    summary="This district's figures of one indicator over time",
+)
 def trend(request: HttpRequest, code: str, since_year: int | None = None):
     _staff(request)
     district = selectors.home_district()
@@ -129,7 +149,11 @@ def trend(request: HttpRequest, code: str, since_year: int | None = None):
     return list(selectors.trend(_indicator(code), district, since_year=since_year))
 
 
-@router.get("/briefing", response={200: BriefingOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut}, summary="The monthly briefing, January to the month")
+@router.get(
+    "/briefing",
+    response={200: BriefingOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="The monthly briefing, January to the month",
+)
 def briefing(request: HttpRequest, month: str):
     _staff(request)
     year, last = _month(month)

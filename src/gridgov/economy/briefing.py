@@ -16,7 +16,13 @@ from django.urls import reverse
 from . import selectors
 
 CHINESE_NUMERALS = "零一二三四五六七八九十"
-UNITS_EN = {"亿元": "hundred million yuan", "万元": "ten thousand yuan", "万辆": "ten thousand vehicles", "辆": "vehicles", "%": "%"}
+UNITS_EN = {
+    "亿元": "hundred million yuan",
+    "万元": "ten thousand yuan",
+    "万辆": "ten thousand vehicles",
+    "辆": "vehicles",
+    "%": "%",
+}
 
 
 def _name_en(indicator) -> str:
@@ -134,18 +140,39 @@ def _indicator_clauses(district, year: int, month: int, facts: list[Fact]) -> tu
         if row.rank is not None and row.ranked > 1 and row.rank <= 3:
             clause_zh += f"，位列{chinese_number(row.ranked)}城区第{chinese_number(row.rank)}"
             clause_en += f", {_ordinal(row.rank)} of {row.ranked} districts"
-            facts.append(Fact(f"{indicator.name_zh} 排名", f"{row.rank}/{row.ranked}", f"economy peer ranking by cumulative growth, {indicator.code} {year}-{month:02d}"))
+            facts.append(
+                Fact(
+                    f"{indicator.name_zh} 排名",
+                    f"{row.rank}/{row.ranked}",
+                    f"economy peer ranking by cumulative growth, {indicator.code} {year}-{month:02d}",
+                )
+            )
         if row.record:
             clause_zh += f"，其中，{month}月份当月值创历史新高"
             clause_en += f"; {_month_name(month)} was the highest month on record"
-            facts.append(Fact(f"{indicator.name_zh} {month}月当月值（历史新高）", f"{plain(figure.month_value)}{indicator.unit}", source))
+            facts.append(
+                Fact(f"{indicator.name_zh} {month}月当月值（历史新高）", f"{plain(figure.month_value)}{indicator.unit}", source)
+            )
         zh.append(clause_zh)
         en.append(clause_en)
     return zh, en
 
 
 def _month_name(month: int) -> str:
-    return ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")[month - 1]
+    return (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    )[month - 1]
 
 
 def _project_clauses(year: int, month: int, facts: list[Fact]) -> tuple[list[str], list[str]]:
@@ -158,8 +185,14 @@ def _project_clauses(year: int, month: int, facts: list[Fact]) -> tuple[list[str
         return [], []
     base = reverse("projects:list") + f"?year={year}&first=1&last={month}&measure="
     facts += [
-        Fact("开复工亿元以上项目", str(started.current), f"projects.selectors.period_counts, started+restarted {period.start}–{period.end}: {base}started"),
-        Fact("上年同期开复工亿元以上项目", str(started.previous), f"same, {period.year_before().start}–{period.year_before().end}"),
+        Fact(
+            "开复工亿元以上项目",
+            str(started.current),
+            f"projects.selectors.period_counts, started+restarted {period.start}–{period.end}: {base}started",
+        ),
+        Fact(
+            "上年同期开复工亿元以上项目", str(started.previous), f"same, {period.year_before().start}–{period.year_before().end}"
+        ),
         Fact("签约亿元以上项目", str(signed.current), f"{base}signed"),
         Fact("落地亿元以上项目", str(landed.current), f"{base}landed"),
     ]
@@ -180,8 +213,16 @@ def _renewal_clauses(year: int, facts: list[Fact]) -> tuple[list[str], list[str]
     progress = project_selectors.renewal_progress(year)
     if not progress.in_renewal:
         return [], []
-    facts.append(Fact("改造中的老旧小区", str(progress.in_renewal), f"projects.selectors.renewal_progress({year}): {reverse('projects:renewal')}?year={year}"))
-    return [f"{progress.in_renewal}个老旧小区改造扎实推进"], [f"{progress.in_renewal} old residential compounds are being renewed"]
+    facts.append(
+        Fact(
+            "改造中的老旧小区",
+            str(progress.in_renewal),
+            f"projects.selectors.renewal_progress({year}): {reverse('projects:renewal')}?year={year}",
+        )
+    )
+    return [f"{progress.in_renewal}个老旧小区改造扎实推进"], [
+        f"{progress.in_renewal} old residential compounds are being renewed"
+    ]
 
 
 def monthly_briefing(year: int, month: int) -> Briefing | None:
@@ -200,5 +241,9 @@ def monthly_briefing(year: int, month: int) -> Briefing | None:
     if projects_zh:
         chinese += f"{span_zh}，{district.name}" + projects_zh[0] + "。"
     parts_en = economy_en + renewal_en + projects_en
-    english = f"The latest figures show that from {span_en}, in {district.name}, " + ("; ".join(parts_en) if parts_en else "no figures were reported") + "."
+    english = (
+        f"The latest figures show that from {span_en}, in {district.name}, "
+        + ("; ".join(parts_en) if parts_en else "no figures were reported")
+        + "."
+    )
     return Briefing(district.name, year, month, chinese, english, facts)

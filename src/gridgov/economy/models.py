@@ -53,7 +53,9 @@ class District(models.Model):
         ordering = ["-is_home", "code"]
         verbose_name = _("district")
         verbose_name_plural = _("districts")
-        constraints = [models.UniqueConstraint(fields=["is_home"], condition=models.Q(is_home=True), name="economy_one_home_district")]
+        constraints = [
+            models.UniqueConstraint(fields=["is_home"], condition=models.Q(is_home=True), name="economy_one_home_district")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -64,7 +66,9 @@ class MonthlyFigure(models.Model):
     district = models.ForeignKey(District, verbose_name=_("district"), on_delete=models.PROTECT, related_name="figures")
     year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(1949), MaxValueValidator(2200)])
     month = models.PositiveSmallIntegerField(
-        _("month"), validators=[MinValueValidator(FIRST_MONTH), MaxValueValidator(12)], help_text=_("2 means January and February together.")
+        _("month"),
+        validators=[MinValueValidator(FIRST_MONTH), MaxValueValidator(12)],
+        help_text=_("2 means January and February together."),
     )
     month_value = models.DecimalField(_("month value"), max_digits=16, decimal_places=4, null=True, blank=True)
     cumulative_value = models.DecimalField(_("January-to-month value"), max_digits=16, decimal_places=4, null=True, blank=True)

@@ -59,7 +59,9 @@ def trend(indicator: Indicator, district: District, *, since_year: int | None = 
     return figures.order_by("year", "month")
 
 
-def peer_ranking(indicator: Indicator, year: int, month: int, measure: str = "cumulative_growth") -> list[tuple[District, Decimal, int]]:
+def peer_ranking(
+    indicator: Indicator, year: int, month: int, measure: str = "cumulative_growth"
+) -> list[tuple[District, Decimal, int]]:
     """(district, value, rank) of every district with a value, best first; equal values share a
     rank and the next rank skips (1, 1, 3), as bulletins print them."""
     if measure not in RANK_MEASURES:
@@ -74,7 +76,9 @@ def peer_ranking(indicator: Indicator, year: int, month: int, measure: str = "cu
     return [(row.district, getattr(row, measure), row.rank) for row in rows]
 
 
-def district_rank(indicator: Indicator, district: District, year: int, month: int, measure: str = "cumulative_growth") -> tuple[int, int] | None:
+def district_rank(
+    indicator: Indicator, district: District, year: int, month: int, measure: str = "cumulative_growth"
+) -> tuple[int, int] | None:
     """(rank, number of districts ranked) of one district, or None when it has no value."""
     ranking = peer_ranking(indicator, year, month, measure)
     for ranked, _value, rank in ranking:
@@ -147,7 +151,13 @@ def period_table(district: District, year: int, month: int) -> list[IndicatorRow
     for indicator in Indicator.objects.all():
         current = figures.get(indicator.pk)
         high = highs.get(indicator.pk)
-        record = bool(current and current.month_value is not None and month != FIRST_MONTH and high is not None and current.month_value > high)
+        record = bool(
+            current
+            and current.month_value is not None
+            and month != FIRST_MONTH
+            and high is not None
+            and current.month_value > high
+        )
         rows.append(IndicatorRow(indicator, current, ranks.get(indicator.pk), counts.get(indicator.pk, 0), record))
     return rows
 
@@ -199,5 +209,7 @@ def briefing_headline(user) -> BriefingHeadline | None:
     rows = [row for row in period_table(district, year, month) if row.figure is not None and row.cumulative_growth is not None]
     counts = None
     if project_selectors.region_code(user) is not None:
-        counts = project_selectors.period_counts(project_selectors.Period.months(year, 1, month), project_selectors.visible_projects(user))
+        counts = project_selectors.period_counts(
+            project_selectors.Period.months(year, 1, month), project_selectors.visible_projects(user)
+        )
     return BriefingHeadline(year, month, rows[:HEADLINE_INDICATORS], counts)

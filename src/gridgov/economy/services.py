@@ -95,26 +95,60 @@ def _check_row(number: int, cells: dict, indicators: dict, districts: dict) -> t
     refusals = []
     indicator = indicators.get(str(cells.get("indicator") or "").strip())
     if indicator is None:
-        refusals.append(Refusal(number, _("Row %(row)d: indicator code “%(code)s” is not in the indicator list.") % {"row": number, "code": cells.get("indicator") or ""}))
+        refusals.append(
+            Refusal(
+                number,
+                _("Row %(row)d: indicator code “%(code)s” is not in the indicator list.")
+                % {"row": number, "code": cells.get("indicator") or ""},
+            )
+        )
     district = districts.get(str(cells.get("district") or "").strip())
     if district is None:
-        refusals.append(Refusal(number, _("Row %(row)d: district code “%(code)s” is not in the district list.") % {"row": number, "code": cells.get("district") or ""}))
+        refusals.append(
+            Refusal(
+                number,
+                _("Row %(row)d: district code “%(code)s” is not in the district list.")
+                % {"row": number, "code": cells.get("district") or ""},
+            )
+        )
     year = _whole(cells.get("year"))
     if year is None or not 1949 <= year <= 2200:
-        refusals.append(Refusal(number, _("Row %(row)d: the year “%(value)s” is not a year.") % {"row": number, "value": cells.get("year") or ""}))
+        refusals.append(
+            Refusal(
+                number, _("Row %(row)d: the year “%(value)s” is not a year.") % {"row": number, "value": cells.get("year") or ""}
+            )
+        )
     month = _whole(cells.get("month"))
     if month is None or not FIRST_MONTH <= month <= 12:
-        refusals.append(Refusal(number, _("Row %(row)d: the month “%(value)s” is not 2 to 12 (January and February are reported together as 2).") % {"row": number, "value": cells.get("month") or ""}))
+        refusals.append(
+            Refusal(
+                number,
+                _("Row %(row)d: the month “%(value)s” is not 2 to 12 (January and February are reported together as 2).")
+                % {"row": number, "value": cells.get("month") or ""},
+            )
+        )
     values = {}
     for attribute in VALUES:
         try:
             values[attribute] = _number(cells.get(attribute))
         except InvalidOperation:
-            refusals.append(Refusal(number, _("Row %(row)d: “%(value)s” in column %(column)s is not a number.") % {"row": number, "value": cells.get(attribute), "column": attribute}))
+            refusals.append(
+                Refusal(
+                    number,
+                    _("Row %(row)d: “%(value)s” in column %(column)s is not a number.")
+                    % {"row": number, "value": cells.get(attribute), "column": attribute},
+                )
+            )
             values[attribute] = None
         else:
             if values[attribute] is not None and abs(values[attribute]) >= Decimal("1e12"):
-                refusals.append(Refusal(number, _("Row %(row)d: %(value)s in column %(column)s is too large.") % {"row": number, "value": cells.get(attribute), "column": attribute}))
+                refusals.append(
+                    Refusal(
+                        number,
+                        _("Row %(row)d: %(value)s in column %(column)s is too large.")
+                        % {"row": number, "value": cells.get(attribute), "column": attribute},
+                    )
+                )
     if not refusals and all(value is None for value in values.values()):
         refusals.append(Refusal(number, _("Row %(row)d: the row has no value at all.") % {"row": number}))
     if refusals:
@@ -145,7 +179,9 @@ def read_monthly_table(content: bytes) -> tuple[list[dict], list[Refusal]]:
         if row is None or all(cell is None or str(cell).strip() == "" for cell in row):
             continue
         if number - 1 > MAX_ROWS:
-            refusals.append(Refusal(number, _("Row %(row)d: a table holds at most %(max)d rows.") % {"row": number, "max": MAX_ROWS}))
+            refusals.append(
+                Refusal(number, _("Row %(row)d: a table holds at most %(max)d rows.") % {"row": number, "max": MAX_ROWS})
+            )
             break
         cells = {attribute: (row[index] if index < len(row) else None) for attribute, index in positions.items()}
         values, row_refusals = _check_row(number, cells, indicators, districts)
@@ -154,7 +190,13 @@ def read_monthly_table(content: bytes) -> tuple[list[dict], list[Refusal]]:
             continue
         key = (values["indicator"].pk, values["district"].pk, values["year"], values["month"])
         if key in seen:
-            refusals.append(Refusal(number, _("Row %(row)d repeats row %(first)d (same indicator, district, year and month).") % {"row": number, "first": seen[key]}))
+            refusals.append(
+                Refusal(
+                    number,
+                    _("Row %(row)d repeats row %(first)d (same indicator, district, year and month).")
+                    % {"row": number, "first": seen[key]},
+                )
+            )
             continue
         seen[key] = number
         checked.append(values)
@@ -199,29 +241,61 @@ def record_figure(
     """Enter or correct one month's figure for one district."""
     if not FIRST_MONTH <= month <= 12:
         raise EconomyError(_("The month must be 2 to 12 (January and February are reported together as 2)."))
-    values = {"month_value": month_value, "cumulative_value": cumulative_value, "month_growth": month_growth, "cumulative_growth": cumulative_growth}
+    values = {
+        "month_value": month_value,
+        "cumulative_value": cumulative_value,
+        "month_growth": month_growth,
+        "cumulative_growth": cumulative_growth,
+    }
     figure, created = MonthlyFigure.objects.update_or_create(
-        indicator=indicator, district=district, year=year, month=month, defaults={**values, "source": source[:200], "is_sample": is_sample}
+        indicator=indicator,
+        district=district,
+        year=year,
+        month=month,
+        defaults={**values, "source": source[:200], "is_sample": is_sample},
     )
-    record_audit(actor, "economy.figure_recorded", figure, created=created, **{k: None if v is None else str(v) for k, v in values.items()})
+    record_audit(
+        actor, "economy.figure_recorded", figure, created=created, **{k: None if v is None else str(v) for k, v in values.items()}
+    )
     return figure
 
 
 @transaction.atomic
-def ensure_indicator(*, code: str, name_zh: str, unit: str, name_en: str = "", display_order: int = 0, reports_cumulative: bool = True, is_sample: bool = False, actor: User | None = None) -> Indicator:
+def ensure_indicator(
+    *,
+    code: str,
+    name_zh: str,
+    unit: str,
+    name_en: str = "",
+    display_order: int = 0,
+    reports_cumulative: bool = True,
+    is_sample: bool = False,
+    actor: User | None = None,
+) -> Indicator:
     indicator, created = Indicator.objects.update_or_create(
         code=code,
-        defaults={"name_zh": name_zh, "name_en": name_en, "unit": unit, "display_order": display_order, "reports_cumulative": reports_cumulative, "is_sample": is_sample},
+        defaults={
+            "name_zh": name_zh,
+            "name_en": name_en,
+            "unit": unit,
+            "display_order": display_order,
+            "reports_cumulative": reports_cumulative,
+            "is_sample": is_sample,
+        },
     )
     record_audit(actor, "economy.indicator_saved", indicator, created=created)
     return indicator
 
 
 @transaction.atomic
-def ensure_district(*, code: str, name: str, is_home: bool = False, is_sample: bool = False, actor: User | None = None) -> District:
+def ensure_district(
+    *, code: str, name: str, is_home: bool = False, is_sample: bool = False, actor: User | None = None
+) -> District:
     if is_home:
         District.objects.filter(is_home=True).exclude(code=code).update(is_home=False)
-    district, created = District.objects.update_or_create(code=code, defaults={"name": name, "is_home": is_home, "is_sample": is_sample})
+    district, created = District.objects.update_or_create(
+        code=code, defaults={"name": name, "is_home": is_home, "is_sample": is_sample}
+    )
     record_audit(actor, "economy.district_saved", district, created=created)
     return district
 

@@ -61,8 +61,15 @@ def index(request):
         request,
         "economy/index.html",
         {
-            "district": district, "year": year, "month": month, "month_value": f"{year}-{month:02d}", "rows": rows,
-            "can_import": can_import(request.user), "trend_indicator": indicator, "trend": trend, "trend_high": high,
+            "district": district,
+            "year": year,
+            "month": month,
+            "month_value": f"{year}-{month:02d}",
+            "rows": rows,
+            "can_import": can_import(request.user),
+            "trend_indicator": indicator,
+            "trend": trend,
+            "trend_high": high,
             "trend_chart": trend_chart_data(indicator, trend) if trend else None,
         },
     )
@@ -103,7 +110,10 @@ def import_table(request):
     result = services.import_monthly_table(upload.read(), actor=request.user, source=upload.name)
     if result.refused:
         return render(request, "economy/refused.html", {"refusals": result.refusals, "name": upload.name}, status=400)
-    messages.success(request, _("Imported: %(created)d new figures, %(updated)d updated.") % {"created": result.created, "updated": result.updated})
+    messages.success(
+        request,
+        _("Imported: %(created)d new figures, %(updated)d updated.") % {"created": result.created, "updated": result.updated},
+    )
     return redirect("economy:index")
 
 

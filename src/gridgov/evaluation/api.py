@@ -97,7 +97,13 @@ class DashboardOut(Schema):
 
 
 def period_payload(period: Period) -> dict:
-    return {"key": period.key, "kind": period.kind, "label": period.label, "first": period.first.isoformat(), "last": period.last.isoformat()}
+    return {
+        "key": period.key,
+        "kind": period.kind,
+        "label": period.label,
+        "first": period.first.isoformat(),
+        "last": period.last.isoformat(),
+    }
 
 
 def _staff(request: HttpRequest):
@@ -133,7 +139,11 @@ def table_payload(user, level: str, period: Period, parent: str = "", now: datet
     }
 
 
-@router.get("/indicators", response=list[IndicatorOut], summary="The indicator registry: every rate, its numerator, denominator and levels")
+@router.get(
+    "/indicators",
+    response=list[IndicatorOut],
+    summary="The indicator registry: every rate, its numerator, denominator and levels",
+)
 def list_indicators(request: HttpRequest):
     _staff(request)
     return [presenters.indicator_payload(key) for key in INDICATORS]

@@ -32,7 +32,13 @@ def _months_up_to(period: Period, count: int) -> list[Period]:
 
 
 def _brief(row: selectors.UnitRow) -> dict:
-    return {"code": row.unit.code, "name": row.unit.name, "score": presenters.number(row.figures.score), "grade": row.figures.grade, "rank": row.rank}
+    return {
+        "code": row.unit.code,
+        "name": row.unit.name,
+        "score": presenters.number(row.figures.score),
+        "grade": row.figures.grade,
+        "rank": row.rank,
+    }
 
 
 def dashboard_payload(user, period: Period, now: datetime) -> dict:
@@ -48,7 +54,13 @@ def dashboard_payload(user, period: Period, now: datetime) -> dict:
     departments = selectors.evaluation_table(user, "department", period, now=now, compare=False)
     best_departments, worst_departments = selectors.best_and_worst(departments)
     return {
-        "period": {"key": period.key, "kind": period.kind, "label": period.label, "first": period.first.isoformat(), "last": period.last.isoformat()},
+        "period": {
+            "key": period.key,
+            "kind": period.kind,
+            "label": period.label,
+            "first": period.first.isoformat(),
+            "last": period.last.isoformat(),
+        },
         "compare": compare,
         "overdue_now": selectors.overdue_now(user, now),
         "own_rank": selectors.rank_among_siblings(user, period, now=now),

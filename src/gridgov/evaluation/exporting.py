@@ -37,7 +37,15 @@ def table_workbook(payload: dict, *, scope_label: str, level_label: str, parent:
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     for row in payload["rows"]:
-        values = [row["rank"], row["code"], row["name"], row["score"], row["grade"], row["score_change"], row["score_change_year"]]
+        values = [
+            row["rank"],
+            row["code"],
+            row["name"],
+            row["score"],
+            row["grade"],
+            row["score_change"],
+            row["score_change_year"],
+        ]
         values += [row["counts"].get(c["key"]) if c["kind"] == "count" else row["rates"].get(c["key"]) for c in columns]
         sheet.append(values)
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=4)

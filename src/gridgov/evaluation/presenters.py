@@ -63,7 +63,9 @@ def row_payload(row: UnitRow, level: str, period: Period) -> dict:
         "year_earlier": earlier,
         "score_change": change(current["score"], previous["score"] if previous else None),
         "score_change_year": change(current["score"], earlier["score"] if earlier else None),
-        "links": {key: cases_url(key, period, level, row.unit.code) for key in SHOWN_COUNTS} if level not in ("role", "staff") else {},
+        "links": {key: cases_url(key, period, level, row.unit.code) for key in SHOWN_COUNTS}
+        if level not in ("role", "staff")
+        else {},
     }
 
 
@@ -71,7 +73,8 @@ def columns(level: str) -> list[dict]:
     """The table's columns: the counts, then the level's rates."""
     counts = [{"key": key, "label": str(ANY_MEASURE[key].label), "kind": "count"} for key in shown_counts(level)]
     rates = [
-        {"key": i.key, "label": str(i.label), "kind": "rate", "higher_is_better": i.higher_is_better} for i in indicators_for(level)
+        {"key": i.key, "label": str(i.label), "kind": "rate", "higher_is_better": i.higher_is_better}
+        for i in indicators_for(level)
     ]
     return counts + rates
 

@@ -27,7 +27,9 @@ def _load() -> dict[str, ScoringScheme]:
     for level, indicator, weight in Weight.objects.values_list("scheme__level", "indicator", "weight"):
         weights.setdefault(level, {})[indicator] = weight
     return {
-        scheme.level: ScoringScheme(weights.get(scheme.level, {}), (scheme.grade_a, scheme.grade_b, scheme.grade_c, scheme.grade_d))
+        scheme.level: ScoringScheme(
+            weights.get(scheme.level, {}), (scheme.grade_a, scheme.grade_b, scheme.grade_c, scheme.grade_d)
+        )
         for scheme in Scheme.objects.all()
     }
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Case as Choose
 from django.db import connections, transaction
+from django.db.models import Case as Choose
 from django.db.models import Count, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Substr
 from django.utils import timezone
@@ -276,7 +276,9 @@ def rank(rows: list[UnitRow]) -> list[UnitRow]:
     return rows
 
 
-def evaluation_table(user: User, level: str, period: Period, *, now: datetime | None = None, compare: bool = True) -> list[UnitRow]:
+def evaluation_table(
+    user: User, level: str, period: Period, *, now: datetime | None = None, compare: bool = True
+) -> list[UnitRow]:
     """Every unit of the level in the user's scope, scored, graded and ranked, with the same
     figures for the period before and the same period a year earlier (six queries in all)."""
     now = now or timezone.now()
@@ -304,7 +306,9 @@ def scope_totals(user: User, period: Period, *, now: datetime | None = None) -> 
     return figures_of("street", counts)
 
 
-def cases_behind(user: User, measure: str, period: Period, *, unit: str = "", level: str = "street", now: datetime | None = None) -> QuerySet:
+def cases_behind(
+    user: User, measure: str, period: Period, *, unit: str = "", level: str = "street", now: datetime | None = None
+) -> QuerySet:
     """The cases a count stands for, in the user's scope (the same condition the count sums)."""
     now = now or timezone.now()
     m = MEASURES.get(measure)
@@ -349,7 +353,9 @@ def overdue_now(user: User, now: datetime) -> int:
 def category_mix(user: User, period: Period) -> list[dict]:
     """Cases reported in the period by kind and top class, largest first."""
     cases = case_selectors.evaluation_cases(user).filter(created_at__gte=period.start, created_at__lt=period.end)
-    rows = cases.values("category__kind", "category__top_name").annotate(count=Count("pk")).order_by("-count", "category__top_name")
+    rows = (
+        cases.values("category__kind", "category__top_name").annotate(count=Count("pk")).order_by("-count", "category__top_name")
+    )
     return [{"kind": r["category__kind"], "name": r["category__top_name"], "count": r["count"]} for r in rows]
 
 
@@ -360,7 +366,14 @@ def trend(user: User, months: list[Period], now: datetime) -> list[tuple[Period,
     """The scope's headline figures month by month, all months summed in one pass over the cases
     (a sum per month and measure), kept like the counts of a period."""
     as_of = _as_of(months[-1], now)
-    key = (_scope_key(user), "trend", tuple(m.start for m in months), months[-1].end, None if as_of is now else as_of, _stamp.get())
+    key = (
+        _scope_key(user),
+        "trend",
+        tuple(m.start for m in months),
+        months[-1].end,
+        None if as_of is now else as_of,
+        _stamp.get(),
+    )
 
     def count() -> list[dict[str, int]]:
         sums = {
@@ -443,7 +456,10 @@ def staff_table(user: User, period: Period, *, now: datetime | None = None, comp
     people = User.objects.filter(pk__in=list(current)).order_by("pk")
     rows = []
     for person in people.only("pk", "username", "first_name", "last_name", "role"):
-        row = UnitRow(Unit(str(person.pk), person.get_full_name() or person.username, person.role), staff_figures(person.role, current[person.pk]))
+        row = UnitRow(
+            Unit(str(person.pk), person.get_full_name() or person.username, person.role),
+            staff_figures(person.role, current[person.pk]),
+        )
         if compare:
             row.previous = staff_figures(person.role, previous.get(person.pk, empty))
             row.year_earlier = staff_figures(person.role, earlier.get(person.pk, empty))

@@ -151,7 +151,11 @@ def cases_page(request):
         cases = selectors.cases_behind(request.user, measure, period, unit=unit, level=level)
     except selectors.EvaluationError as problem:
         error, cases = error or str(problem), None
-    page = Paginator(cases.select_related("category").order_by("-created_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page")) if cases is not None else None
+    page = (
+        Paginator(cases.select_related("category").order_by("-created_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+        if cases is not None
+        else None
+    )
     now = timezone.now()
     query = request.GET.copy()
     query.pop("page", None)
@@ -178,7 +182,10 @@ def export_ledger(request):
             cases = selectors.cases_behind(request.user, request.GET["measure"], period, unit=unit, level=level)
         except selectors.EvaluationError as problem:
             return HttpResponse(str(problem), status=400, content_type="text/plain; charset=utf-8")
-        title = _("Cases behind “%(figure)s”, %(period)s") % {"figure": MEASURES[request.GET["measure"]].label, "period": period.label}
+        title = _("Cases behind “%(figure)s”, %(period)s") % {
+            "figure": MEASURES[request.GET["measure"]].label,
+            "period": period.label,
+        }
         filters = [(_("Period"), f"{period.first} – {period.last}"), (_("Unit"), unit or _("Whole scope"))]
     else:
         form = CaseFilter(request.GET)
@@ -187,7 +194,11 @@ def export_ledger(request):
             return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
         cases = form.apply(case_selectors.visible_cases(request.user))
         title = _("Case ledger")
-        filters = [(str(form.fields[name].label), str(value)) for name, value in form.cleaned_data.items() if value not in ("", None, False)]
+        filters = [
+            (str(form.fields[name].label), str(value))
+            for name, value in form.cleaned_data.items()
+            if value not in ("", None, False)
+        ]
     filters.insert(0, (_("Data scope"), _scope_label(request.user)))
     body = ledger_workbook(_ledger_rows(cases, now), title=str(title), filters=filters, now=now)
     response = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -285,7 +296,9 @@ def _dashboard_page(request, template: str, big: bool, briefing=None):
 
 @staff_only
 def dashboard_page(request):
-    return _dashboard_page(request, "evaluation/dashboard.html", big=False, briefing=economy_selectors.briefing_headline(request.user))
+    return _dashboard_page(
+        request, "evaluation/dashboard.html", big=False, briefing=economy_selectors.briefing_headline(request.user)
+    )
 
 
 @staff_only

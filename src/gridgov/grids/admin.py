@@ -67,7 +67,9 @@ class RegionAdminForm(forms.ModelForm):
         fields = ("code", "name", "parent", "boundary", "households", "residents", "is_sample")
         widgets = {"boundary": forms.Textarea(attrs={"rows": 8, "cols": 80, "spellcheck": "false"})}
         help_texts = {
-            "boundary": _("A GeoJSON Polygon or MultiPolygon in longitude-latitude (WGS84 / CGCS2000). Area, label point and bounding box are computed from it."),
+            "boundary": _(
+                "A GeoJSON Polygon or MultiPolygon in longitude-latitude (WGS84 / CGCS2000). Area, label point and bounding box are computed from it."
+            ),
         }
 
     def clean_boundary(self) -> str:
@@ -121,7 +123,10 @@ class RegionAdmin(admin.ModelAdmin):
     readonly_fields = ("level", "area_m2", "label_lng", "label_lat", "min_lng", "min_lat", "max_lng", "max_lat", "updated_at")
     fieldsets = (
         (None, {"fields": ("code", "level", "name", "parent", "is_sample")}),
-        (_("Boundary"), {"fields": ("boundary", "area_m2", ("label_lng", "label_lat"), ("min_lng", "min_lat", "max_lng", "max_lat"))}),
+        (
+            _("Boundary"),
+            {"fields": ("boundary", "area_m2", ("label_lng", "label_lat"), ("min_lng", "min_lat", "max_lng", "max_lat"))},
+        ),
         (_("Population"), {"fields": ("households", "residents", "updated_at")}),
     )
 

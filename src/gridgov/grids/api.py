@@ -55,7 +55,11 @@ def boundary_geojson(request: HttpRequest, code: str):
     return _feature_collection([_region_or_404(code)])
 
 
-@router.get("/grids/{code}", response={200: GridOut, 400: ErrorOut, 404: ErrorOut}, summary="A grid with its staff, party organisation and service centres")
+@router.get(
+    "/grids/{code}",
+    response={200: GridOut, 400: ErrorOut, 404: ErrorOut},
+    summary="A grid with its staff, party organisation and service centres",
+)
 def get_grid(request: HttpRequest, code: str):
     region = _region_or_404(code)
     if region.level != Level.GRID:

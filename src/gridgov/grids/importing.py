@@ -260,7 +260,9 @@ def _checked_shape(code: str, level: Level, geometry: BaseGeometry | None) -> tu
             return None, Problem(MISSING_GEOMETRY, (code,), f"grid {code} has no boundary")
         return None, None
     if geometry.geom_type not in POLYGONAL_TYPES:
-        return None, Problem(NOT_POLYGON, (code,), f"{code} has a {geometry.geom_type}; only Polygon and MultiPolygon are accepted")
+        return None, Problem(
+            NOT_POLYGON, (code,), f"{code} has a {geometry.geom_type}; only Polygon and MultiPolygon are accepted"
+        )
     geometry = shapely.force_2d(geometry)
     minx, miny, maxx, maxy = geometry.bounds
     if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):

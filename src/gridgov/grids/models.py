@@ -60,7 +60,9 @@ class Region(models.Model):
         if expected_parent is None and self.parent_id is not None:
             raise ValidationError({"parent": _("a district has no parent")})
         if expected_parent is not None and (self.parent is None or self.parent.code != expected_parent):
-            raise ValidationError({"parent": _("the parent of %(code)s must be %(parent)s") % {"code": self.code, "parent": expected_parent}})
+            raise ValidationError(
+                {"parent": _("the parent of %(code)s must be %(parent)s") % {"code": self.code, "parent": expected_parent}}
+            )
 
     @property
     def has_boundary(self) -> bool:

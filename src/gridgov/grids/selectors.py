@@ -217,8 +217,10 @@ def outlines_stamp(regions: QuerySet[Region]) -> OutlinesStamp:
 
 def network_bounds() -> tuple[float, float, float, float] | None:
     """(min_lng, min_lat, max_lng, max_lat) around the top-level units, from their stored boxes."""
-    box = top_regions().order_by().aggregate(
-        min_lng=Min("min_lng"), min_lat=Min("min_lat"), max_lng=Max("max_lng"), max_lat=Max("max_lat")
+    box = (
+        top_regions()
+        .order_by()
+        .aggregate(min_lng=Min("min_lng"), min_lat=Min("min_lat"), max_lng=Max("max_lng"), max_lat=Max("max_lat"))
     )
     if box["min_lng"] is None:
         return None

@@ -118,7 +118,10 @@ def _map_config() -> dict:
             "openUnit": _("Open the page of this unit"),
             "children": _("Units below"),
             # Whole phrases with placeholders: word order and punctuation differ between languages.
-            "gridCount": {"one": ngettext("%(count)s grid", "%(count)s grids", 1), "other": ngettext("%(count)s grid", "%(count)s grids", 2)},
+            "gridCount": {
+                "one": ngettext("%(count)s grid", "%(count)s grids", 1),
+                "other": ngettext("%(count)s grid", "%(count)s grids", 2),
+            },
             "km2": _("km²"),
             "areaIs": _("Area: %(area)s"),
             "empty": _("No units below this one."),

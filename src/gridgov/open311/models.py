@@ -47,7 +47,9 @@ class Submission(models.Model):
         CREATED = "created", _("case created")
         REFUSED = "refused", _("refused")
 
-    case = models.OneToOneField("cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="open311_submission", null=True, blank=True)
+    case = models.OneToOneField(
+        "cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="open311_submission", null=True, blank=True
+    )
     api_key = models.ForeignKey(ApiKey, verbose_name=_("API key"), on_delete=models.PROTECT, related_name="submissions")
     token = models.CharField(_("token"), max_length=32, unique=True)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)

@@ -154,7 +154,9 @@ def openapi_document(base: str = "/open311/v2/") -> dict:
     for fmt in ("json", "xml"):
         paths[f"{base}discovery.{fmt}"] = _get(fmt, "Discovery", _DISCOVERY, [], errors=())
         paths[f"{base}services.{fmt}"] = _get(fmt, "Service list", _array(_SERVICE), [], errors=())
-        paths[f"{base}services/{{service_code}}.{fmt}"] = _get(fmt, "Service definition", _DEFINITION, [_path("service_code")], ("404",))
+        paths[f"{base}services/{{service_code}}.{fmt}"] = _get(
+            fmt, "Service definition", _DEFINITION, [_path("service_code")], ("404",)
+        )
         paths[f"{base}requests.{fmt}"] = {
             **_get(fmt, "Service requests", _array(_REQUEST), _REQUESTS_QUERY),
             "post": {
@@ -165,10 +167,16 @@ def openapi_document(base: str = "/open311/v2/") -> dict:
             },
         }
         paths[f"{base}requests/{{service_request_id}}.{fmt}"] = _get(
-            fmt, "One service request", _array(_REQUEST), [_path("service_request_id"), _query("extensions", "true for more")], ("404",)
+            fmt,
+            "One service request",
+            _array(_REQUEST),
+            [_path("service_request_id"), _query("extensions", "true for more")],
+            ("404",),
         )
         paths[f"{base}tokens/{{token}}.{fmt}"] = _get(fmt, "The request a token stands for", _array(_TOKEN), [_path("token")])
-        paths[f"{base}servicerequestupdates.{fmt}"] = _get(fmt, "Updates of requests", _array(_UPDATE), [*_DATES, *_PAGES], ("400",))
+        paths[f"{base}servicerequestupdates.{fmt}"] = _get(
+            fmt, "Updates of requests", _array(_UPDATE), [*_DATES, *_PAGES], ("400",)
+        )
     return {
         "openapi": "3.1.0",
         "info": {"title": "gridgov Open311 GeoReport v2", "version": "2"},

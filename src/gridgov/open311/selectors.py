@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from gridgov.caching import ProcessCache
 from gridgov.cases import selectors as case_selectors
-from gridgov.cases.presenters import PUBLIC_ACTIONS
 from gridgov.cases.models import Case, Category, State, Step
+from gridgov.cases.presenters import PUBLIC_ACTIONS
 from gridgov.cases.workflow import OPEN_STATES
 
 from .models import ApiKey, Submission

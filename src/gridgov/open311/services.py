@@ -221,7 +221,8 @@ def _replay(submission: Submission, print_: str) -> Created:
     if submission.fingerprint != print_:
         # 400, not 422: the specification's clients know only 400, 403 and 404.
         raise Open311Error(
-            400, f"Idempotency-Key {submission.idempotency_key!r} was already used for a different request (token {submission.token})"
+            400,
+            f"Idempotency-Key {submission.idempotency_key!r} was already used for a different request (token {submission.token})",
         )
     return Created(submission.response, submission.token, replayed=True)
 
@@ -438,7 +439,13 @@ def _take_in_batch(limit: int, pk: int | None = None) -> int:
         _record_outcomes(batch)
         record_audits(
             [
-                audit_event(None, "open311.request_created", submission.case, number=submission.case.number, client=submission.api_key.name)
+                audit_event(
+                    None,
+                    "open311.request_created",
+                    submission.case,
+                    number=submission.case.number,
+                    client=submission.api_key.name,
+                )
                 for submission in created
             ]
         )

@@ -21,9 +21,9 @@ from gridgov.cases.models import Category
 from gridgov.cases.ratelimit import RateLimited, api_key_key, check_rate, configured_rate, count_hit
 
 from . import selectors, serializers
-from .renderers import CONTENT_TYPES, render
 from .models import Submission
 from .openapi import openapi_document
+from .renderers import CONTENT_TYPES, render
 from .services import CREATED, Open311Error, authenticate, submit_request, take_in_through
 
 DEFAULT_FORMAT = "json"  # used to answer a request for a format we do not serve
@@ -81,7 +81,9 @@ def _read_body(request) -> None:
     except (MultiPartParserError, SuspiciousOperation):
         raise Open311Error(400, "the request body could not be read as a form") from None
     except (BadRequest, LookupError, UnicodeError):  # Django takes forms in UTF-8 only
-        raise Open311Error(400, "the request body's charset is unknown, or not UTF-8, or does not match its bytes; send UTF-8") from None
+        raise Open311Error(
+            400, "the request body's charset is unknown, or not UTF-8, or does not match its bytes; send UTF-8"
+        ) from None
 
 
 # --- parameters --------------------------------------------------------------------------------
@@ -117,7 +119,9 @@ def _ninety_days(request) -> tuple[datetime | None, datetime | None]:
     """start_date and end_date, spanning at most ``MAX_WINDOW`` (specification)."""
     start, end = _date_range(request, "start_date", "end_date")
     if start and end and end - start > MAX_WINDOW:
-        raise Open311Error(400, f"start_date and end_date span more than {MAX_WINDOW.days} days; ask for {MAX_WINDOW.days} days at a time")
+        raise Open311Error(
+            400, f"start_date and end_date span more than {MAX_WINDOW.days} days; ask for {MAX_WINDOW.days} days at a time"
+        )
     if start and not end:
         end = start + MAX_WINDOW
     elif end and not start:
@@ -212,7 +216,9 @@ def requests(request, fmt):
         return _post_request(request, fmt)
     query = _request_query(request)
     cases = selectors.service_requests(query)
-    payload = [serializers.service_request(case, extensions=query.extensions, absolute=request.build_absolute_uri) for case in cases]
+    payload = [
+        serializers.service_request(case, extensions=query.extensions, absolute=request.build_absolute_uri) for case in cases
+    ]
     return render(fmt, "service_requests", payload)
 
 
@@ -230,7 +236,8 @@ def _post_request(request, fmt):
         return limited
     if request.FILES:
         raise Open311Error(
-            400, f"{', '.join(sorted(request.FILES))}: file uploads are not taken here; send media_url, a link to the photo, instead"
+            400,
+            f"{', '.join(sorted(request.FILES))}: file uploads are not taken here; send media_url, a link to the photo, instead",
         )
     created = submit_request(api_key, request.POST, request.headers.get("Idempotency-Key", "").strip())
     response = render(fmt, "service_requests", created.payload, status=CREATED)

@@ -110,14 +110,21 @@ def backup(archive: Path, *, connection, target: Target, include_data_key: bool 
         key_file = target.data_dir / crypto.KEY_FILE_NAME
         if include_data_key:
             if not key_file.exists():
-                raise BackupError(_("There is no data key file at %(path)s to include (are the keys in GRIDGOV_DATA_KEY?).") % {"path": key_file})
+                raise BackupError(
+                    _("There is no data key file at %(path)s to include (are the keys in GRIDGOV_DATA_KEY?).")
+                    % {"path": key_file}
+                )
             members[DATA_KEY_MEMBER] = key_file
             outcome.notes.append(
-                _("Warning: the archive holds the data key; anyone who reads it can read every reporter's name and phone. Keep it as safe as the key itself.")
+                _(
+                    "Warning: the archive holds the data key; anyone who reads it can read every reporter's name and phone. Keep it as safe as the key itself."
+                )
             )
         else:
             outcome.notes.append(
-                _("The data key is not in the archive: keep a copy of it apart (GRIDGOV_DATA_KEY or %(path)s); without it the personal data of a restored database cannot be read.")
+                _(
+                    "The data key is not in the archive: keep a copy of it apart (GRIDGOV_DATA_KEY or %(path)s); without it the personal data of a restored database cannot be read."
+                )
                 % {"path": key_file}
             )
         manifest = _manifest(connection, target, members)
@@ -155,7 +162,9 @@ def _pg_program(name: str) -> str:
     program = shutil.which(name)
     if program is None:
         raise BackupError(
-            _("The PostgreSQL program %(program)s was not found: install the PostgreSQL client programs (on Debian the postgresql-client package) of the server's version or newer.")
+            _(
+                "The PostgreSQL program %(program)s was not found: install the PostgreSQL client programs (on Debian the postgresql-client package) of the server's version or newer."
+            )
             % {"program": name}
         )
     return program
@@ -206,25 +215,45 @@ def read_archive(archive: Path, into: Path) -> dict:
         with tarfile.open(archive, "r") as tar:
             for member in tar.getmembers():
                 if not member.isfile() or member.name.startswith("/") or ".." in Path(member.name).parts:
-                    raise BackupError(_("The archive %(path)s holds an entry that no gridgov backup has (%(name)s); it is refused.") % {"path": archive, "name": member.name})
+                    raise BackupError(
+                        _("The archive %(path)s holds an entry that no gridgov backup has (%(name)s); it is refused.")
+                        % {"path": archive, "name": member.name}
+                    )
             tar.extractall(into, filter="data")
     except (tarfile.TarError, EOFError, OSError) as error:
-        raise BackupError(_("The archive %(path)s cannot be read as a backup (%(error)s); it may be truncated or damaged.") % {"path": archive, "error": error}) from error
+        raise BackupError(
+            _("The archive %(path)s cannot be read as a backup (%(error)s); it may be truncated or damaged.")
+            % {"path": archive, "error": error}
+        ) from error
     try:
         manifest = json.loads((into / MANIFEST).read_text())
         files = manifest["files"]
     except (OSError, ValueError, KeyError, TypeError) as error:
-        raise BackupError(_("The archive %(path)s has no readable manifest; it is not a gridgov backup or it is damaged.") % {"path": archive}) from error
+        raise BackupError(
+            _("The archive %(path)s has no readable manifest; it is not a gridgov backup or it is damaged.") % {"path": archive}
+        ) from error
     if manifest.get("format") != FORMAT:
-        raise BackupError(_("The archive %(path)s is in a backup format this version of gridgov does not know (%(format)s).") % {"path": archive, "format": manifest.get("format")})
+        raise BackupError(
+            _("The archive %(path)s is in a backup format this version of gridgov does not know (%(format)s).")
+            % {"path": archive, "format": manifest.get("format")}
+        )
     present = {p.relative_to(into).as_posix() for p in into.rglob("*") if p.is_file()} - {MANIFEST}
     if missing := sorted(set(files) - present):
-        raise BackupError(_("The archive %(path)s is missing %(name)s, which its manifest lists; it is damaged.") % {"path": archive, "name": missing[0]})
+        raise BackupError(
+            _("The archive %(path)s is missing %(name)s, which its manifest lists; it is damaged.")
+            % {"path": archive, "name": missing[0]}
+        )
     if extra := sorted(present - set(files)):
-        raise BackupError(_("The archive %(path)s holds %(name)s, which its manifest does not list; it is refused.") % {"path": archive, "name": extra[0]})
+        raise BackupError(
+            _("The archive %(path)s holds %(name)s, which its manifest does not list; it is refused.")
+            % {"path": archive, "name": extra[0]}
+        )
     for name, expected in sorted(files.items()):
         if _sha256(into / name) != expected["sha256"]:
-            raise BackupError(_("The checksum of %(name)s in the archive %(path)s does not match its manifest; the archive is damaged.") % {"path": archive, "name": name})
+            raise BackupError(
+                _("The checksum of %(name)s in the archive %(path)s does not match its manifest; the archive is damaged.")
+                % {"path": archive, "name": name}
+            )
     return manifest
 
 
@@ -236,7 +265,9 @@ def restore(archive: Path, *, target: Target, force: bool = False) -> Outcome:
         outcome = Outcome(manifest=manifest)
         if manifest["database"] != target.vendor:
             raise BackupError(
-                _("The archive holds a %(archive)s database and the target database is %(target)s; restore it into a %(archive)s database.")
+                _(
+                    "The archive holds a %(archive)s database and the target database is %(target)s; restore it into a %(archive)s database."
+                )
                 % {"archive": manifest["database"], "target": target.vendor}
             )
         _check_migrations_known(manifest)
@@ -254,10 +285,14 @@ def restore(archive: Path, *, target: Target, force: bool = False) -> Outcome:
         _restore_media(unpacked / "media", target.media_root, force)
         if manifest["data_key_included"]:
             crypto.write_key_file(target.data_dir / crypto.KEY_FILE_NAME, crypto.read_key_file(unpacked / DATA_KEY_MEMBER))
-            outcome.notes.append(_("The data key of the archive was written to %(path)s.") % {"path": target.data_dir / crypto.KEY_FILE_NAME})
+            outcome.notes.append(
+                _("The data key of the archive was written to %(path)s.") % {"path": target.data_dir / crypto.KEY_FILE_NAME}
+            )
         elif manifest.get("data_key_fingerprint"):
             outcome.notes.append(
-                _("The archive holds no data key: the personal data is readable only with the key whose fingerprint is %(fingerprint)s, in GRIDGOV_DATA_KEY or the data directory's data_key file.")
+                _(
+                    "The archive holds no data key: the personal data is readable only with the key whose fingerprint is %(fingerprint)s, in GRIDGOV_DATA_KEY or the data directory's data_key file."
+                )
                 % {"fingerprint": manifest["data_key_fingerprint"]}
             )
     return outcome
@@ -268,7 +303,8 @@ def _check_migrations_known(manifest: dict) -> None:
     unknown = [f"{app}.{name}" for app, name in manifest["migrations"] if (app, name) not in known]
     if unknown:
         raise BackupError(
-            _("The archive was made by a newer gridgov: its migrations %(names)s are unknown here; upgrade gridgov first.") % {"names": ", ".join(unknown[:5])}
+            _("The archive was made by a newer gridgov: its migrations %(names)s are unknown here; upgrade gridgov first.")
+            % {"names": ", ".join(unknown[:5])}
         )
 
 
@@ -282,7 +318,10 @@ def _check_sqlite_empty(database: dict, force: bool) -> None:
     finally:
         probe.close()
     if tables:
-        raise BackupError(_("The database %(path)s is not empty; restore into an empty data directory, or add --force to replace it.") % {"path": name})
+        raise BackupError(
+            _("The database %(path)s is not empty; restore into an empty data directory, or add --force to replace it.")
+            % {"path": name}
+        )
 
 
 def _restore_sqlite(copy: Path, destination: Path) -> None:
@@ -305,13 +344,17 @@ def _postgres_tables(database: dict) -> int:
         with psycopg.connect(**{k: v for k, v in options.items() if v is not None}, connect_timeout=10) as probe:
             return probe.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()[0]
     except psycopg.Error as error:
-        raise BackupError(_("Cannot connect to the target database %(name)s: %(error)s") % {"name": database["NAME"], "error": str(error).strip()}) from error
+        raise BackupError(
+            _("Cannot connect to the target database %(name)s: %(error)s")
+            % {"name": database["NAME"], "error": str(error).strip()}
+        ) from error
 
 
 def _check_postgres_empty(database: dict, force: bool) -> None:
     if _postgres_tables(database) and not force:
         raise BackupError(
-            _("The database %(name)s is not empty; restore into an empty database, or add --force to replace its tables.") % {"name": database["NAME"]}
+            _("The database %(name)s is not empty; restore into an empty database, or add --force to replace its tables.")
+            % {"name": database["NAME"]}
         )
 
 
@@ -327,7 +370,10 @@ def _pg_restore(dump: Path, database: dict, force: bool) -> None:
 def _check_media_empty(media_root: Path, force: bool) -> None:
     if media_root.is_dir() and any(p.is_file() for p in media_root.rglob("*")) and not force:
         raise BackupError(
-            _("The media folder %(path)s already holds files; restore into an empty data directory, or add --force to replace them.") % {"path": media_root}
+            _(
+                "The media folder %(path)s already holds files; restore into an empty data directory, or add --force to replace them."
+            )
+            % {"path": media_root}
         )
 
 
@@ -343,5 +389,8 @@ def _check_data_key_free(data_dir: Path, archived_key: Path, force: bool) -> Non
     existing = data_dir / crypto.KEY_FILE_NAME
     if existing.exists() and not force and crypto.read_key_file(existing) != crypto.read_key_file(archived_key):
         raise BackupError(
-            _("The data directory already has a different data key at %(path)s; move it aside, or add --force to replace it with the archive's.") % {"path": existing}
+            _(
+                "The data directory already has a different data key at %(path)s; move it aside, or add --force to replace it with the archive's."
+            )
+            % {"path": existing}
         )

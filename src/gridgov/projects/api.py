@@ -130,7 +130,11 @@ def _project(p) -> dict:
     }  # fmt: skip
 
 
-@router.get("/", response={200: ProjectPage, 400: ErrorOut}, summary="Projects in your scope; with measure, the projects behind a period count")
+@router.get(
+    "/",
+    response={200: ProjectPage, 400: ErrorOut},
+    summary="Projects in your scope; with measure, the projects behind a period count",
+)
 def list_projects(request: HttpRequest, query: Query[ProjectListQuery]):
     scope = selectors.visible_projects(request.user)
     if query.measure:
@@ -138,12 +142,16 @@ def list_projects(request: HttpRequest, query: Query[ProjectListQuery]):
             raise HttpError(400, _("measure must be one of: %(measures)s.") % {"measures": ", ".join(selectors.MEASURES)})
         projects = selectors.drill_down(query.measure, _period(query), scope)
     else:
-        projects = selectors.filtered_projects(scope, stage=query.stage, industry=query.industry, park=query.park, major_only=query.major, query=query.q)
+        projects = selectors.filtered_projects(
+            scope, stage=query.stage, industry=query.industry, park=query.park, major_only=query.major, query=query.q
+        )
     limit, offset = max(1, min(query.limit, MAX_PAGE_SIZE)), max(0, query.offset)
     return {"count": projects.count(), "results": [_project(p) for p in projects[offset : offset + limit]]}
 
 
-@router.get("/counts", response={200: CountsOut, 400: ErrorOut}, summary="Period counts of ≥ 100 M yuan projects with the year before")
+@router.get(
+    "/counts", response={200: CountsOut, 400: ErrorOut}, summary="Period counts of ≥ 100 M yuan projects with the year before"
+)
 def period_counts(request: HttpRequest, query: Query[PeriodQuery]):
     period = _period(query)
     scope = selectors.visible_projects(request.user)
@@ -172,16 +180,28 @@ def chain(request: HttpRequest, code: str):
     if found is None:
         raise HttpError(404, _("No such industry chain."))
     return [
-        {"name": v.node.name, "tier": v.node.tier, "enterprises": [e.name for e in v.enterprises], "projects": [p.pk for p in v.projects], "is_gap": v.is_gap}
+        {
+            "name": v.node.name,
+            "tier": v.node.tier,
+            "enterprises": [e.name for e in v.enterprises],
+            "projects": [p.pk for p in v.projects],
+            "is_gap": v.is_gap,
+        }
         for tier in selectors.chain_tiers(found)
         for v in tier
     ]
 
 
-@router.get("/{project_id}", response={200: ProjectDetailOut, 404: ErrorOut}, summary="One project with its stages and blocking problems")
+@router.get(
+    "/{project_id}", response={200: ProjectDetailOut, 404: ErrorOut}, summary="One project with its stages and blocking problems"
+)
 def project_detail(request: HttpRequest, project_id: str):
     # Any text reaches this operation (a JSON 404, as documented), not only digits.
-    project = selectors.project_detail(request.user, int(project_id)) if project_id.isascii() and project_id.isdigit() and len(project_id) < 19 else None
+    project = (
+        selectors.project_detail(request.user, int(project_id))
+        if project_id.isascii() and project_id.isdigit() and len(project_id) < 19
+        else None
+    )
     if project is None:
         raise HttpError(404, _("No such project in your scope."))
     problems = selectors.problems_with_cases(request.user, project.problems.all())
@@ -189,7 +209,12 @@ def project_detail(request: HttpRequest, project_id: str):
         **_project(project),
         "stages": [{"stage": e.stage, "date": e.date, "note": e.note} for e in selectors.stage_history(project)],
         "problems": [
-            {"case_number": v.problem.case_number, "kind": v.problem.kind, "state": v.state, "deadline": v.deadline.isoformat() if v.deadline else None}
+            {
+                "case_number": v.problem.case_number,
+                "kind": v.problem.kind,
+                "state": v.state,
+                "deadline": v.deadline.isoformat() if v.deadline else None,
+            }
             for v in problems
         ],
     }

@@ -63,9 +63,16 @@ def seed_problem_categories(category_model, department_model) -> int:
     existing = set(category_model.objects.filter(kind=PROBLEM_KIND).values_list("code", flat=True))
     missing = [
         category_model(
-            kind=PROBLEM_KIND, code=code, top_name=PROBLEM_TOP_NAME, name=name, default_department=departments.get(department),
-            handled_in_grid=False, filing_condition="重大项目推进中遇到、需职能部门协调解决的堵点问题",
-            closing_condition="堵点问题解决，项目单位确认", handle_limit=Decimal(5), handle_unit="days",
+            kind=PROBLEM_KIND,
+            code=code,
+            top_name=PROBLEM_TOP_NAME,
+            name=name,
+            default_department=departments.get(department),
+            handled_in_grid=False,
+            filing_condition="重大项目推进中遇到、需职能部门协调解决的堵点问题",
+            closing_condition="堵点问题解决，项目单位确认",
+            handle_limit=Decimal(5),
+            handle_unit="days",
         )
         for _kind, code, name, department in PROBLEM_CATEGORIES
         if code not in existing

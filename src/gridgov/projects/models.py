@@ -47,7 +47,9 @@ class Industry(models.Model):
 class IndustryChain(models.Model):
     code = models.CharField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=100)
-    industry = models.ForeignKey(Industry, verbose_name=_("industry"), null=True, blank=True, on_delete=models.SET_NULL, related_name="chains")
+    industry = models.ForeignKey(
+        Industry, verbose_name=_("industry"), null=True, blank=True, on_delete=models.SET_NULL, related_name="chains"
+    )
     is_sample = models.BooleanField(_("sample data"), default=False)
 
     class Meta:
@@ -78,7 +80,9 @@ class ChainNode(models.Model):
 
 class Enterprise(models.Model):
     name = models.CharField(_("name"), max_length=200)
-    node = models.ForeignKey(ChainNode, verbose_name=_("chain node"), null=True, blank=True, on_delete=models.SET_NULL, related_name="enterprises")
+    node = models.ForeignKey(
+        ChainNode, verbose_name=_("chain node"), null=True, blank=True, on_delete=models.SET_NULL, related_name="enterprises"
+    )
     is_local = models.BooleanField(_("in the district"), default=True)
     is_leading = models.BooleanField(_("leading enterprise"), default=False)
     is_sample = models.BooleanField(_("sample data"), default=False)
@@ -96,9 +100,13 @@ class SupportingRate(models.Model):
     """A leading enterprise's local supporting rate (配套率) for a year: the share of its
     purchasing bought from suppliers in the district, as the enterprise reports it."""
 
-    enterprise = models.ForeignKey(Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="supporting_rates")
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="supporting_rates"
+    )
     year = models.PositiveSmallIntegerField(_("year"))
-    rate = models.DecimalField(_("local supporting rate (%)"), max_digits=5, decimal_places=2, validators=[MinValueValidator(0), MaxValueValidator(100)])
+    rate = models.DecimalField(
+        _("local supporting rate (%)"), max_digits=5, decimal_places=2, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
 
     class Meta:
         ordering = ["enterprise", "-year"]
@@ -122,13 +130,21 @@ class Project(models.Model):
     name = models.CharField(_("name"), max_length=200)
     investor = models.CharField(_("investor"), max_length=200, blank=True)
     stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, default=Stage.NEGOTIATING, db_index=True)
-    total_investment = models.DecimalField(_("total investment (10,000 yuan)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
-    industry = models.ForeignKey(Industry, verbose_name=_("industry"), null=True, blank=True, on_delete=models.PROTECT, related_name="projects")
-    chain_node = models.ForeignKey(ChainNode, verbose_name=_("chain node"), null=True, blank=True, on_delete=models.SET_NULL, related_name="projects")
+    total_investment = models.DecimalField(
+        _("total investment (10,000 yuan)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    industry = models.ForeignKey(
+        Industry, verbose_name=_("industry"), null=True, blank=True, on_delete=models.PROTECT, related_name="projects"
+    )
+    chain_node = models.ForeignKey(
+        ChainNode, verbose_name=_("chain node"), null=True, blank=True, on_delete=models.SET_NULL, related_name="projects"
+    )
     park = models.CharField(_("park"), max_length=100, blank=True)
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     lng = models.FloatField(_("longitude"), null=True, blank=True)
-    grid = models.ForeignKey("grids.Region", verbose_name=_("grid"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    grid = models.ForeignKey(
+        "grids.Region", verbose_name=_("grid"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     grid_code = models.CharField(_("grid code"), max_length=15, blank=True, db_index=True)
     leader = models.CharField(_("responsible leader"), max_length=50, blank=True)
     unit = models.CharField(_("responsible unit"), max_length=100, blank=True)
@@ -178,7 +194,9 @@ class Milestone(models.Model):
 class InvestmentPlan(models.Model):
     project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="plans")
     year = models.PositiveSmallIntegerField(_("year"))
-    planned = models.DecimalField(_("planned investment (10,000 yuan)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
+    planned = models.DecimalField(
+        _("planned investment (10,000 yuan)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
+    )
 
     class Meta:
         verbose_name = _("annual investment plan")
@@ -190,7 +208,9 @@ class MonthlyInvestment(models.Model):
     project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="investments")
     year = models.PositiveSmallIntegerField(_("year"))
     month = models.PositiveSmallIntegerField(_("month"), validators=[MinValueValidator(1), MaxValueValidator(12)])
-    completed = models.DecimalField(_("completed investment (10,000 yuan)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
+    completed = models.DecimalField(
+        _("completed investment (10,000 yuan)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
+    )
 
     class Meta:
         verbose_name = _("monthly completed investment")
@@ -213,7 +233,9 @@ class ProjectProblem(models.Model):
     project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="problems")
     kind = models.CharField(_("kind"), max_length=16, choices=ProblemKind.choices)
     case_number = models.CharField(_("case number"), max_length=20, unique=True)
-    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("raised by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("raised by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     raised_at = models.DateTimeField(_("raised"), auto_now_add=True)
 
     class Meta:
@@ -243,7 +265,12 @@ class RenewalCompound(models.Model):
     households = models.PositiveIntegerField(_("households"))
     buildings = models.PositiveIntegerField(_("buildings"))
     renewal_class = models.CharField(_("class"), max_length=16, choices=RenewalClass.choices)
-    works = models.CharField(_("works"), max_length=300, blank=True, help_text=_("e.g. pipes, roofs, lifts, elderly- and child-friendly spaces, parking"))
+    works = models.CharField(
+        _("works"),
+        max_length=300,
+        blank=True,
+        help_text=_("e.g. pipes, roofs, lifts, elderly- and child-friendly spaces, parking"),
+    )
     stage = models.CharField(_("stage"), max_length=16, choices=RenewalStage.choices, default=RenewalStage.PLANNED)
     year = models.PositiveSmallIntegerField(_("programme year"), db_index=True)
     is_sample = models.BooleanField(_("sample data"), default=False)

@@ -124,7 +124,9 @@ def period_counts(period: Period, projects: QuerySet[Project] | None = None) -> 
     aggregates = {}
     for measure, stages in MEASURES.items():
         for key, p in (("current", period), ("previous", before)):
-            aggregates[f"{measure}_{key}"] = Count("project", distinct=True, filter=Q(stage__in=stages, date__range=(p.start, p.end)))
+            aggregates[f"{measure}_{key}"] = Count(
+                "project", distinct=True, filter=Q(stage__in=stages, date__range=(p.start, p.end))
+            )
     totals = _scoped_events(projects).aggregate(**aggregates)
     return {m: Count_(m, totals[f"{m}_current"], totals[f"{m}_previous"]) for m in MEASURES}
 
@@ -158,7 +160,9 @@ def drill_down(measure: str, period: Period, projects: QuerySet[Project] | None 
     if measure not in MEASURES:
         raise ValueError(f"measure: {measure!r} is not one of {', '.join(MEASURES)}")
     projects = Project.objects.all() if projects is None else projects
-    events = StageEvent.objects.filter(project=OuterRef("pk"), stage__in=MEASURES[measure], date__range=(period.start, period.end))
+    events = StageEvent.objects.filter(
+        project=OuterRef("pk"), stage__in=MEASURES[measure], date__range=(period.start, period.end)
+    )
     return major(projects).filter(Exists(events)).select_related("industry").order_by("-total_investment", "id")
 
 
@@ -181,7 +185,9 @@ def conversion(period: Period, projects: QuerySet[Project] | None = None) -> Con
     """Of the ≥ 100 M projects signed in the period, how many had landed and how many had
     started by the period's end."""
     projects = Project.objects.all() if projects is None else projects
-    signed = major(projects).filter(Exists(StageEvent.objects.filter(project=OuterRef("pk"), stage=Stage.SIGNED, date__range=(period.start, period.end))))
+    signed = major(projects).filter(
+        Exists(StageEvent.objects.filter(project=OuterRef("pk"), stage=Stage.SIGNED, date__range=(period.start, period.end)))
+    )
 
     def reached(stage):
         return Exists(StageEvent.objects.filter(project=OuterRef("pk"), stage=stage, date__lte=period.end))
@@ -209,7 +215,9 @@ def investment_progress(year: int, month: int, projects: QuerySet[Project] | Non
     projects = Project.objects.all() if projects is None else projects
     ids = projects.values("pk")
     planned = InvestmentPlan.objects.filter(project__in=ids, year=year).aggregate(total=Sum("planned"))["total"] or Decimal(0)
-    completed = MonthlyInvestment.objects.filter(project__in=ids, year=year, month__lte=month).aggregate(total=Sum("completed"))["total"] or Decimal(0)
+    completed = MonthlyInvestment.objects.filter(project__in=ids, year=year, month__lte=month).aggregate(total=Sum("completed"))[
+        "total"
+    ] or Decimal(0)
     return InvestmentProgress(planned, completed)
 
 
@@ -222,7 +230,9 @@ def overdue_milestones(as_of: date, projects: QuerySet[Project] | None = None) -
     )
 
 
-def filtered_projects(projects: QuerySet[Project], *, stage: str = "", industry: str = "", park: str = "", major_only: bool = False, query: str = "") -> QuerySet[Project]:
+def filtered_projects(
+    projects: QuerySet[Project], *, stage: str = "", industry: str = "", park: str = "", major_only: bool = False, query: str = ""
+) -> QuerySet[Project]:
     if stage:
         projects = projects.filter(stage=stage)
     if industry:
@@ -273,7 +283,10 @@ def problems_with_cases(user: User, problems: QuerySet[ProjectProblem]) -> list[
         case = cases.get(problem.case_number)
         views.append(
             ProblemView(
-                problem, case.state if case else "", case.get_state_display() if case else "", case.deadline if case else None,
+                problem,
+                case.state if case else "",
+                case.get_state_display() if case else "",
+                case.deadline if case else None,
                 bool(case and case.state in OPEN_STATES),
             )
         )
@@ -320,7 +333,11 @@ def chain_gaps(chain: IndustryChain) -> QuerySet[ChainNode]:
 
 
 def supporting_rates(chain: IndustryChain) -> QuerySet[SupportingRate]:
-    return SupportingRate.objects.filter(enterprise__node__chain=chain, enterprise__is_leading=True).select_related("enterprise").order_by("enterprise__name", "-year")
+    return (
+        SupportingRate.objects.filter(enterprise__node__chain=chain, enterprise__is_leading=True)
+        .select_related("enterprise")
+        .order_by("enterprise__name", "-year")
+    )
 
 
 # --- old-community renewal -----------------------------------------------------------------------

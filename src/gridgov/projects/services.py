@@ -117,12 +117,20 @@ def record_stage(project: Project, *, stage: str, on: date, actor: User | None =
         allowed = "、".join(str(Stage(s).label) for s in sorted(NEXT_STAGES.get(project.stage, set())))
         raise ProjectError(
             _("A project at stage “%(current)s” cannot move to “%(stage)s”; next can be: %(allowed)s.")
-            % {"current": Stage(project.stage).label, "stage": Stage(stage).label if stage in Stage.values else stage, "allowed": allowed or "—"}
+            % {
+                "current": Stage(project.stage).label,
+                "stage": Stage(stage).label if stage in Stage.values else stage,
+                "allowed": allowed or "—",
+            }
         )
     last = project.stage_events.order_by("-date", "-id").first()
     if last is not None and on < last.date:
-        raise ProjectError(_("The date %(date)s is before the previous stage's date %(previous)s.") % {"date": on, "previous": last.date})
-    event = StageEvent.objects.create(project=project, stage=stage, date=on, note=note.strip()[:200], recorded_by=actor if actor and actor.pk else None)
+        raise ProjectError(
+            _("The date %(date)s is before the previous stage's date %(previous)s.") % {"date": on, "previous": last.date}
+        )
+    event = StageEvent.objects.create(
+        project=project, stage=stage, date=on, note=note.strip()[:200], recorded_by=actor if actor and actor.pk else None
+    )
     _refresh_stage(project)
     record_audit(actor, "projects.stage_recorded", project, stage=stage, date=on.isoformat())
     return event
@@ -142,7 +150,15 @@ def correct_stage_date(event: StageEvent, *, on: date, actor: User | None = None
     event.date = on
     event.save(update_fields=["date"])
     _refresh_stage(event.project)
-    record_audit(actor, "projects.stage_date_corrected", event.project, stage=event.stage, old=old.isoformat(), new=on.isoformat(), reason=reason[:200])
+    record_audit(
+        actor,
+        "projects.stage_date_corrected",
+        event.project,
+        stage=event.stage,
+        old=old.isoformat(),
+        new=on.isoformat(),
+        reason=reason[:200],
+    )
     return event
 
 
@@ -165,7 +181,9 @@ def complete_milestone(milestone: Milestone, *, on: date, actor: User | None = N
 
 @transaction.atomic
 def set_investment_plan(project: Project, *, year: int, planned, actor: User | None = None) -> InvestmentPlan:
-    plan, _created = InvestmentPlan.objects.update_or_create(project=project, year=year, defaults={"planned": _decimal(planned, _("Planned investment"))})
+    plan, _created = InvestmentPlan.objects.update_or_create(
+        project=project, year=year, defaults={"planned": _decimal(planned, _("Planned investment"))}
+    )
     record_audit(actor, "projects.plan_set", project, year=year, planned=str(plan.planned))
     return plan
 
@@ -190,7 +208,9 @@ def problem_category(kind: str):
         raise ProjectError(_("“%(kind)s” is not a kind of blocking problem.") % {"kind": kind})
     category = case_selectors.active_categories().filter(kind=PROBLEM_KIND, code=codes[kind]).first()
     if category is None:
-        raise ProjectError(_("The case category for this kind of problem is missing or switched off; ask the system administrator."))
+        raise ProjectError(
+            _("The case category for this kind of problem is missing or switched off; ask the system administrator.")
+        )
     return category
 
 
@@ -212,7 +232,9 @@ def raise_problem(project: Project, *, kind: str, description: str, actor: User)
         case = case_services.report_case(report)
     except case_services.IntakeError as error:
         raise ProjectError(_("The problem could not be raised as a case: %(reason)s") % {"reason": error}) from error
-    problem = ProjectProblem.objects.create(project=project, kind=kind, case_number=case.number, raised_by=actor if actor and actor.pk else None)
+    problem = ProjectProblem.objects.create(
+        project=project, kind=kind, case_number=case.number, raised_by=actor if actor and actor.pk else None
+    )
     record_audit(actor, "projects.problem_raised", project, case=case.number, kind=kind)
     return problem
 
@@ -245,6 +267,8 @@ def set_renewal_stage(compound: RenewalCompound, *, stage: str, actor: User | No
 
 @transaction.atomic
 def set_renewal_target(*, year: int, compounds: int, households: int, actor: User | None = None) -> RenewalTarget:
-    target, _created = RenewalTarget.objects.update_or_create(year=year, defaults={"compounds": compounds, "households": households})
+    target, _created = RenewalTarget.objects.update_or_create(
+        year=year, defaults={"compounds": compounds, "households": households}
+    )
     record_audit(actor, "projects.renewal_target_set", target, compounds=compounds, households=households)
     return target

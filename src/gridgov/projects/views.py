@@ -45,9 +45,16 @@ def default_last_month() -> int:
 @_scoped
 def project_list(request):
     scope = selectors.visible_projects(request.user)
-    form = PeriodForm(request.GET, industries=Industry.objects.all(), parks=selectors.parks(scope), default_last=default_last_month())
+    form = PeriodForm(
+        request.GET, industries=Industry.objects.all(), parks=selectors.parks(scope), default_last=default_last_month()
+    )
     if not form.is_valid():
-        return render(request, "projects/list.html", {"form": form, "projects": [], "counts": None, "total": 0, "limit": PAGE_LIMIT}, status=400)
+        return render(
+            request,
+            "projects/list.html",
+            {"form": form, "projects": [], "counts": None, "total": 0, "limit": PAGE_LIMIT},
+            status=400,
+        )
     data = form.cleaned_data
     period = selectors.Period.months(data["year"], data["first"], data["last"])
     measure = request.GET.get("measure", "")
@@ -157,7 +164,9 @@ def raise_problem(request, pk: int):
     form = ProblemForm(request.POST)
     if form.is_valid():
         try:
-            problem = services.raise_problem(project, kind=form.cleaned_data["kind"], description=form.cleaned_data["description"], actor=request.user)
+            problem = services.raise_problem(
+                project, kind=form.cleaned_data["kind"], description=form.cleaned_data["description"], actor=request.user
+            )
         except services.ProjectError as error:
             form.add_error(None, str(error))
         else:
@@ -223,7 +232,13 @@ def record_stage(request, pk: int):
     form = StageForm(request.POST, next_stages=services.NEXT_STAGES.get(project.stage, set()))
     if form.is_valid():
         try:
-            services.record_stage(project, stage=form.cleaned_data["stage"], on=form.cleaned_data["on"], note=form.cleaned_data["note"], actor=request.user)
+            services.record_stage(
+                project,
+                stage=form.cleaned_data["stage"],
+                on=form.cleaned_data["on"],
+                note=form.cleaned_data["note"],
+                actor=request.user,
+            )
         except services.ProjectError as error:
             form.add_error(None, str(error))
         else:
@@ -243,10 +258,14 @@ def correct_stage(request, pk: int):
             form.add_error(None, _("That stage is not one of this project's."))
         else:
             try:
-                services.correct_stage_date(event, on=form.cleaned_data["on"], reason=form.cleaned_data["reason"], actor=request.user)
+                services.correct_stage_date(
+                    event, on=form.cleaned_data["on"], reason=form.cleaned_data["reason"], actor=request.user
+                )
             except services.ProjectError as error:
                 form.add_error(None, str(error))
             else:
                 messages.success(request, _("The stage date was corrected."))
                 return redirect("projects:detail", pk=project.pk)
-    return render(request, "projects/detail.html", _detail_context(request, project, ProblemForm(), correction_form=form), status=400)
+    return render(
+        request, "projects/detail.html", _detail_context(request, project, ProblemForm(), correction_form=form), status=400
+    )

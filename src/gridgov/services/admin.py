@@ -25,7 +25,18 @@ class MaterialInline(admin.TabularInline):
 
 @admin.register(ServiceItem)
 class ServiceItemAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    list_display = ("code", "name", "item_type", "department", "level", "legal_days", "promised_days", "visits", "one_go", "is_active")
+    list_display = (
+        "code",
+        "name",
+        "item_type",
+        "department",
+        "level",
+        "legal_days",
+        "promised_days",
+        "visits",
+        "one_go",
+        "is_active",
+    )
     list_filter = ("level", "item_type", "one_go", "visits", "by_online", "department")
     search_fields = ("code", "name")
     inlines = [MaterialInline]

@@ -91,7 +91,14 @@ class ServiceFiguresOut(Schema):
 
 
 def _item(item: ServiceItem) -> dict:
-    return {**{f: getattr(item, f) for f in ("code", "name", "item_type", "level", "legal_days", "promised_days", "visits", "anywhere", "one_go")}, "department": item.department.name, "channels": item.channels}
+    return {
+        **{
+            f: getattr(item, f)
+            for f in ("code", "name", "item_type", "level", "legal_days", "promised_days", "visits", "anywhere", "one_go")
+        },
+        "department": item.department.name,
+        "channels": item.channels,
+    }
 
 
 def _application(a: Application) -> dict:
@@ -108,7 +115,10 @@ def _application(a: Application) -> dict:
         "decided_at": a.decided_at,
         "on_time": a.on_time,
         "grade": a.grade,
-        "parts": [{"item": p.item.code, "department": p.department.name, "state": p.state, "deadline": p.deadline} for p in a.parts.all()],
+        "parts": [
+            {"item": p.item.code, "department": p.department.name, "state": p.state, "deadline": p.deadline}
+            for p in a.parts.all()
+        ],
     }
 
 
@@ -122,14 +132,23 @@ def items(request: HttpRequest, level: str = ""):
 
 @router.get("/bundles", response=list[BundleOut], summary="The one-thing bundles")
 def bundles(request: HttpRequest):
-    return [{"code": b.code, "name": b.name, "promised_days": b.promised_days, "items": [i.code for i in b.items.all()]} for b in Bundle.objects.filter(is_active=True).prefetch_related("items")]
+    return [
+        {"code": b.code, "name": b.name, "promised_days": b.promised_days, "items": [i.code for i in b.items.all()]}
+        for b in Bundle.objects.filter(is_active=True).prefetch_related("items")
+    ]
 
 
-@router.get("/applications", response={200: ApplicationPage, 400: ErrorOut}, summary="Applications in your scope, personal data masked")
+@router.get(
+    "/applications", response={200: ApplicationPage, 400: ErrorOut}, summary="Applications in your scope, personal data masked"
+)
 def applications(request: HttpRequest, query: Query[ServiceListQuery]):
     if not 1 <= query.limit <= MAX_PAGE_SIZE or query.offset < 0:
         raise HttpError(400, _("limit must be 1 to %(max)d and offset not negative.") % {"max": MAX_PAGE_SIZE})
-    rows = selectors.visible_applications(request.user).select_related("item", "bundle").prefetch_related("parts__item", "parts__department")
+    rows = (
+        selectors.visible_applications(request.user)
+        .select_related("item", "bundle")
+        .prefetch_related("parts__item", "parts__department")
+    )
     if query.state:
         rows = rows.filter(state=query.state)
     return {"count": rows.count(), "results": [_application(a) for a in rows[query.offset : query.offset + query.limit]]}
@@ -142,16 +161,24 @@ def _visible(request: HttpRequest, number: str) -> Application:
     return application
 
 
-@router.get("/applications/{number}", response={200: ApplicationOut, 404: ErrorOut}, summary="One application, personal data masked")
+@router.get(
+    "/applications/{number}", response={200: ApplicationOut, 404: ErrorOut}, summary="One application, personal data masked"
+)
 def application(request: HttpRequest, number: str):
     return _application(_visible(request, number))
 
 
-@router.post("/applications/{number}/actions", response={200: ApplicationOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut}, summary="A window step: accept, notify_correction, not_accept, deliver")
+@router.post(
+    "/applications/{number}/actions",
+    response={200: ApplicationOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="A window step: accept, notify_correction, not_accept, deliver",
+)
 def take_action(request: HttpRequest, number: str, body: ServiceActionIn):
     application = _visible(request, number)
     try:
-        application = services.take_action(actor=request.user, application=application, action=body.action, note=body.note, delivery=body.delivery)
+        application = services.take_action(
+            actor=request.user, application=application, action=body.action, note=body.note, delivery=body.delivery
+        )
     except NotAllowed as error:
         raise HttpError(403, str(error)) from error
     except ServiceError as error:
@@ -159,11 +186,18 @@ def take_action(request: HttpRequest, number: str, body: ServiceActionIn):
     return _application(application)
 
 
-@router.get("/statistics", response={200: ServiceFiguresOut, 400: ErrorOut}, summary="Catalogue and application figures of a year in your scope")
+@router.get(
+    "/statistics",
+    response={200: ServiceFiguresOut, 400: ErrorOut},
+    summary="Catalogue and application figures of a year in your scope",
+)
 def statistics(request: HttpRequest, year: int | None = None):
     year = year or timezone.localdate().year
     if not 2000 <= year <= 2100:
         raise HttpError(400, _("The year must be from 2000 to 2100."))
     figures = selectors.application_figures(date(year, 1, 1), date(year + 1, 1, 1), selectors.visible_applications(request.user))
-    figures["by_month"] = [{"month": row["month"].date().isoformat() if hasattr(row["month"], "date") else str(row["month"]), "count": row["count"]} for row in figures["by_month"]]
+    figures["by_month"] = [
+        {"month": row["month"].date().isoformat() if hasattr(row["month"], "date") else str(row["month"]), "count": row["count"]}
+        for row in figures["by_month"]
+    ]
     return {"catalogue": selectors.catalogue_figures(), "applications": figures}

@@ -22,14 +22,35 @@ from .models import Channel, ItemLevel, ItemType, Material, ServiceItem
 
 MAX_ROWS = 20_000
 ITEM_COLUMNS = [
-    ("code", "实施编码"), ("name", "事项名称"), ("item_type", "事项类型"), ("department", "实施部门编码"),
-    ("level", "办理层级"), ("legal_days", "法定时限"), ("promised_days", "承诺时限"), ("fee", "收费"),
-    ("channels", "办理渠道"), ("visits", "跑动次数"), ("anywhere", "全区通办"), ("one_go", "一次办"),
+    ("code", "实施编码"),
+    ("name", "事项名称"),
+    ("item_type", "事项类型"),
+    ("department", "实施部门编码"),
+    ("level", "办理层级"),
+    ("legal_days", "法定时限"),
+    ("promised_days", "承诺时限"),
+    ("fee", "收费"),
+    ("channels", "办理渠道"),
+    ("visits", "跑动次数"),
+    ("anywhere", "全区通办"),
+    ("one_go", "一次办"),
 ]
-MATERIAL_COLUMNS = [("item", "实施编码"), ("key", "材料编码"), ("name", "材料名称"), ("form", "原件或复印件"), ("copies", "份数"), ("certificate_replaces", "可用证照替代")]
+MATERIAL_COLUMNS = [
+    ("item", "实施编码"),
+    ("key", "材料编码"),
+    ("name", "材料名称"),
+    ("form", "原件或复印件"),
+    ("copies", "份数"),
+    ("certificate_replaces", "可用证照替代"),
+]
 ITEM_SHEET, MATERIAL_SHEET = "事项", "材料"
 TRUE, FALSE = {"是", "yes", "y", "true", "1", "√"}, {"否", "no", "n", "false", "0", ""}
-CHANNEL_FIELDS = {Channel.WINDOW: "by_window", Channel.ONLINE: "by_online", Channel.MOBILE: "by_mobile", Channel.SELF_SERVICE: "by_self_service"}
+CHANNEL_FIELDS = {
+    Channel.WINDOW: "by_window",
+    Channel.ONLINE: "by_online",
+    Channel.MOBILE: "by_mobile",
+    Channel.SELF_SERVICE: "by_self_service",
+}
 
 
 @dataclass(frozen=True)
@@ -172,7 +193,10 @@ def read_catalogue(content: bytes) -> tuple[list[dict], dict[str, list[dict]], l
     for number, cells in material_rows:
         code, key, name = (str(cells[a] or "").strip() for a in ("item", "key", "name"))
         form = _choice(cells["form"] or "original", Material.Form.choices)
-        copies, replaces = _whole(cells["copies"] if cells["copies"] not in (None, "") else 1), _boolean(cells["certificate_replaces"])
+        copies, replaces = (
+            _whole(cells["copies"] if cells["copies"] not in (None, "") else 1),
+            _boolean(cells["certificate_replaces"]),
+        )
         problems = []
         if code not in known:
             problems.append(_("no item has the code %(code)s") % {"code": code})
@@ -184,7 +208,9 @@ def read_catalogue(content: bytes) -> tuple[list[dict], dict[str, list[dict]], l
             problems.append(_("the item already lists the material %(key)s") % {"key": key})
         refusals += [Refusal(MATERIAL_SHEET, number, problem) for problem in problems]
         if not problems:
-            materials.setdefault(code, []).append({"key": key, "name": name, "form": form, "copies": copies, "certificate_replaces": replaces})
+            materials.setdefault(code, []).append(
+                {"key": key, "name": name, "form": form, "copies": copies, "certificate_replaces": replaces}
+            )
     workbook.close()
     return items, materials, refusals
 
@@ -223,10 +249,22 @@ def export_catalogue(items=None) -> bytes:
     materials.append([chinese for _attribute, chinese in MATERIAL_COLUMNS])
     yes_no = {True: "是", False: "否"}
     for item in items.order_by("code"):
-        sheet.append([
-            item.code, item.name, item.item_type, item.department.code, item.level, item.legal_days, item.promised_days,
-            float(item.fee), ",".join(item.channels), item.visits, yes_no[item.anywhere], yes_no[item.one_go],
-        ])
+        sheet.append(
+            [
+                item.code,
+                item.name,
+                item.item_type,
+                item.department.code,
+                item.level,
+                item.legal_days,
+                item.promised_days,
+                float(item.fee),
+                ",".join(item.channels),
+                item.visits,
+                yes_no[item.anywhere],
+                yes_no[item.one_go],
+            ]
+        )
         for m in item.materials.all():
             materials.append([item.code, m.key, m.name, m.form, m.copies, yes_no[m.certificate_replaces]])
     out = BytesIO()

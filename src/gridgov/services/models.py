@@ -87,7 +87,12 @@ class ServiceItem(models.Model):
 
     @property
     def channels(self) -> list[str]:
-        flags = {Channel.WINDOW: self.by_window, Channel.ONLINE: self.by_online, Channel.MOBILE: self.by_mobile, Channel.SELF_SERVICE: self.by_self_service}
+        flags = {
+            Channel.WINDOW: self.by_window,
+            Channel.ONLINE: self.by_online,
+            Channel.MOBILE: self.by_mobile,
+            Channel.SELF_SERVICE: self.by_self_service,
+        }
         return [channel for channel, on in flags.items() if on]
 
 
@@ -176,8 +181,12 @@ GOOD_GRADES = frozenset({Grade.VERY_SATISFIED, Grade.SATISFIED})
 
 class Application(models.Model):
     number = models.CharField(_("number"), max_length=24, unique=True)
-    item = models.ForeignKey(ServiceItem, verbose_name=_("service item"), null=True, blank=True, on_delete=models.PROTECT, related_name="applications")
-    bundle = models.ForeignKey(Bundle, verbose_name=_("one-thing bundle"), null=True, blank=True, on_delete=models.PROTECT, related_name="applications")
+    item = models.ForeignKey(
+        ServiceItem, verbose_name=_("service item"), null=True, blank=True, on_delete=models.PROTECT, related_name="applications"
+    )
+    bundle = models.ForeignKey(
+        Bundle, verbose_name=_("one-thing bundle"), null=True, blank=True, on_delete=models.PROTECT, related_name="applications"
+    )
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.RECEIVED, db_index=True)
     applicant_kind = models.CharField(_("applicant"), max_length=12, choices=ApplicantKind.choices, default=ApplicantKind.PERSON)
     applicant_name = EncryptedTextField(_("applicant name"), max_length=100)
@@ -188,14 +197,26 @@ class Application(models.Model):
     enterprise_name = models.CharField(_("enterprise name"), max_length=200, blank=True)
     credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
     applicant_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("applicant account"), null=True, blank=True, on_delete=models.SET_NULL, related_name="service_applications"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("applicant account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="service_applications",
     )
     agent = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("agent (代办)"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("agent (代办)"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.WINDOW)
     # The service point (a community, street or the district hall's region) where it is handled.
-    service_point = models.ForeignKey("grids.Region", verbose_name=_("service point"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    service_point = models.ForeignKey(
+        "grids.Region", verbose_name=_("service point"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     service_point_code = models.CharField(_("service point code"), max_length=15, blank=True, db_index=True)
     form_data = models.JSONField(_("form"), default=dict, blank=True)
     promised_days = models.PositiveSmallIntegerField(_("promised time limit (working days)"))
@@ -243,7 +264,9 @@ class Part(models.Model):
 
     application = models.ForeignKey(Application, verbose_name=_("application"), on_delete=models.CASCADE, related_name="parts")
     item = models.ForeignKey(ServiceItem, verbose_name=_("service item"), on_delete=models.PROTECT, related_name="parts")
-    department = models.ForeignKey("accounts.Department", verbose_name=_("department"), on_delete=models.PROTECT, related_name="service_parts")
+    department = models.ForeignKey(
+        "accounts.Department", verbose_name=_("department"), on_delete=models.PROTECT, related_name="service_parts"
+    )
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.REVIEW, db_index=True)
     deadline = models.DateTimeField(_("deadline"), null=True, blank=True, db_index=True)
     paused_at = models.DateTimeField(_("clock stopped at"), null=True, blank=True)
@@ -272,11 +295,15 @@ class ApplicationStep(models.Model):
     """Who did what to an application or one of its parts, and when (the history)."""
 
     application = models.ForeignKey(Application, verbose_name=_("application"), on_delete=models.CASCADE, related_name="steps")
-    part = models.ForeignKey(Part, verbose_name=_("application part"), null=True, blank=True, on_delete=models.CASCADE, related_name="steps")
+    part = models.ForeignKey(
+        Part, verbose_name=_("application part"), null=True, blank=True, on_delete=models.CASCADE, related_name="steps"
+    )
     action = models.CharField(_("action"), max_length=32)
     from_state = models.CharField(_("from"), max_length=16, blank=True)
     to_state = models.CharField(_("to"), max_length=16, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     note = models.TextField(_("note"), blank=True)
     at = models.DateTimeField(_("at"), db_index=True)
 
@@ -290,7 +317,9 @@ class SubmittedMaterial(models.Model):
     """A file handed in for an application. One per material key: a material several items of a
     bundle ask for is submitted once and every department of the bundle sees it."""
 
-    application = models.ForeignKey(Application, verbose_name=_("application"), on_delete=models.CASCADE, related_name="submitted")
+    application = models.ForeignKey(
+        Application, verbose_name=_("application"), on_delete=models.CASCADE, related_name="submitted"
+    )
     key = models.SlugField(_("material key"), max_length=60)
     name = models.CharField(_("name"), max_length=200)
     file = models.FileField(_("file"), upload_to="services/%Y/%m/", blank=True)
@@ -310,8 +339,12 @@ class Rectification(models.Model):
     """The task a bad rating opens for a department: reply within 15 working days, then a
     return visit to the applicant."""
 
-    application = models.ForeignKey(Application, verbose_name=_("application"), on_delete=models.CASCADE, related_name="rectifications")
-    department = models.ForeignKey("accounts.Department", verbose_name=_("department"), on_delete=models.PROTECT, related_name="rectifications")
+    application = models.ForeignKey(
+        Application, verbose_name=_("application"), on_delete=models.CASCADE, related_name="rectifications"
+    )
+    department = models.ForeignKey(
+        "accounts.Department", verbose_name=_("department"), on_delete=models.PROTECT, related_name="rectifications"
+    )
     opened_at = models.DateTimeField(_("opened at"), db_index=True)
     due_at = models.DateTimeField(_("due"), db_index=True)
     reply = models.TextField(_("reply to the applicant"), blank=True)
@@ -324,4 +357,6 @@ class Rectification(models.Model):
         ordering = ["due_at"]
         verbose_name = _("rectification")
         verbose_name_plural = _("rectifications")
-        constraints = [models.UniqueConstraint(fields=["application", "department"], name="services_one_rectification_per_department")]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "department"], name="services_one_rectification_per_department")
+        ]

@@ -64,7 +64,12 @@ def department_inbox(user: User) -> QuerySet[Part]:
 
 def window_queue(user: User) -> QuerySet[Application]:
     """Applications waiting on the window: to check and accept, to correct, to deliver."""
-    return visible_applications(user).filter(state__in=[*APPLICATION_OPEN, State.DECIDED]).exclude(state=State.ACCEPTED).order_by("deadline", "id")
+    return (
+        visible_applications(user)
+        .filter(state__in=[*APPLICATION_OPEN, State.DECIDED])
+        .exclude(state=State.ACCEPTED)
+        .order_by("deadline", "id")
+    )
 
 
 def materials_for_part(part: Part) -> QuerySet[SubmittedMaterial]:
@@ -91,14 +96,22 @@ def catalogue_figures() -> dict:
         at_most_one_visit=Count("id", filter=Q(visits__lte=1)),
         anywhere=Count("id", filter=Q(anywhere=True)),
     )
-    by_level = {row["level"]: row for row in items.values("level").annotate(
-        count=Count("id"),
-        window=Count("id", filter=Q(by_window=True)),
-        online=Count("id", filter=Q(by_online=True)),
-        mobile=Count("id", filter=Q(by_mobile=True)),
-        self_service=Count("id", filter=Q(by_self_service=True)),
-    ).order_by("level")}
-    totals["by_level"] = [by_level.get(level, {"level": level, "count": 0, "window": 0, "online": 0, "mobile": 0, "self_service": 0}) for level in ItemLevel.values]
+    by_level = {
+        row["level"]: row
+        for row in items.values("level")
+        .annotate(
+            count=Count("id"),
+            window=Count("id", filter=Q(by_window=True)),
+            online=Count("id", filter=Q(by_online=True)),
+            mobile=Count("id", filter=Q(by_mobile=True)),
+            self_service=Count("id", filter=Q(by_self_service=True)),
+        )
+        .order_by("level")
+    }
+    totals["by_level"] = [
+        by_level.get(level, {"level": level, "count": 0, "window": 0, "online": 0, "mobile": 0, "self_service": 0})
+        for level in ItemLevel.values
+    ]
     totals["bundles"] = Bundle.objects.filter(is_active=True).count()
     totals["no_visit_share"] = totals["no_visit"] / totals["total"] if totals["total"] else None
     return totals
@@ -111,7 +124,9 @@ def _share(part, whole):
 def application_figures(start: date, end: date, applications: QuerySet[Application] | None = None) -> dict:
     """Figures of the applications received in [start, end)."""
     day = clock.day_seconds()
-    rows = (applications if applications is not None else Application.objects.all()).filter(received_at__date__gte=start, received_at__date__lt=end)
+    rows = (applications if applications is not None else Application.objects.all()).filter(
+        received_at__date__gte=start, received_at__date__lt=end
+    )
     totals = rows.aggregate(
         received=Count("id"),
         decided=Count("id", filter=Q(decided_at__isnull=False)),
@@ -129,14 +144,18 @@ def application_figures(start: date, end: date, applications: QuerySet[Applicati
     totals["good_rate"] = _share(totals["good"], totals["rated"])
     totals["bundle_one_day_rate"] = _share(totals["bundles_one_day"], totals["bundles"])
     totals["avg_used_days"] = totals["avg_used"] / day if totals["avg_used"] is not None else None
-    totals["by_month"] = list(rows.annotate(month=TruncMonth("received_at")).values("month").annotate(count=Count("id")).order_by("month"))
+    totals["by_month"] = list(
+        rows.annotate(month=TruncMonth("received_at")).values("month").annotate(count=Count("id")).order_by("month")
+    )
     return totals
 
 
 def rating_figures_by_department(start: date, end: date) -> list[dict]:
     """Per department: rated applications it worked, good ones, bad ones, rectifications and the
     share rectified."""
-    parts = Part.objects.filter(application__received_at__date__gte=start, application__received_at__date__lt=end, application__grade__isnull=False)
+    parts = Part.objects.filter(
+        application__received_at__date__gte=start, application__received_at__date__lt=end, application__grade__isnull=False
+    )
     rows = {
         row["department_id"]: row
         for row in parts.values("department_id", "department__name").annotate(
@@ -146,7 +165,11 @@ def rating_figures_by_department(start: date, end: date) -> list[dict]:
         )
     }
     rectified = Rectification.objects.filter(application__received_at__date__gte=start, application__received_at__date__lt=end)
-    for row in rectified.values("department_id").annotate(opened=Count("id"), closed=Count("id", filter=Q(closed_at__isnull=False)), late=Count("id", filter=Q(closed_at__isnull=True, due_at__lt=timezone.now()))):
+    for row in rectified.values("department_id").annotate(
+        opened=Count("id"),
+        closed=Count("id", filter=Q(closed_at__isnull=False)),
+        late=Count("id", filter=Q(closed_at__isnull=True, due_at__lt=timezone.now())),
+    ):
         target = rows.get(row["department_id"])
         if target is not None:
             target.update(opened=row["opened"], closed=row["closed"], late=row["late"])
@@ -162,9 +185,13 @@ def rating_figures_by_department(start: date, end: date) -> list[dict]:
 def rating_figures_by_service_point(start: date, end: date) -> list[dict]:
     rows = Application.objects.filter(received_at__date__gte=start, received_at__date__lt=end, grade__isnull=False)
     result = list(
-        rows.values("service_point_code", "service_point__name").annotate(
-            rated=Count("id"), good=Count("id", filter=Q(grade__in=list(GOOD_GRADES))), bad=Count("id", filter=Q(grade__in=list(BAD_GRADES)))
-        ).order_by("service_point_code")
+        rows.values("service_point_code", "service_point__name")
+        .annotate(
+            rated=Count("id"),
+            good=Count("id", filter=Q(grade__in=list(GOOD_GRADES))),
+            bad=Count("id", filter=Q(grade__in=list(BAD_GRADES))),
+        )
+        .order_by("service_point_code")
     )
     for row in result:
         row["good_rate"] = _share(row["good"], row["rated"])

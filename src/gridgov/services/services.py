@@ -111,18 +111,36 @@ def _now(now: datetime | None) -> datetime:
 
 def _step(application, action, actor, now, *, part=None, from_state="", to_state="", note=""):
     ApplicationStep.objects.create(
-        application=application, part=part, action=action, actor=actor, at=now, from_state=from_state, to_state=to_state, note=note
+        application=application,
+        part=part,
+        action=action,
+        actor=actor,
+        at=now,
+        from_state=from_state,
+        to_state=to_state,
+        note=note,
     )
 
 
-def _store(application: Application, checked: list[CheckedFile], names: dict[str, str], now: datetime, written: list[str]) -> None:
+def _store(
+    application: Application, checked: list[CheckedFile], names: dict[str, str], now: datetime, written: list[str]
+) -> None:
     for item in checked:
-        name = default_storage.save(f"services/{now:%Y/%m}/{application.number}-{item.key}.{item.extension}", ContentFile(item.content))
+        name = default_storage.save(
+            f"services/{now:%Y/%m}/{application.number}-{item.key}.{item.extension}", ContentFile(item.content)
+        )
         written.append(name)
         SubmittedMaterial.objects.update_or_create(
             application=application,
             key=item.key,
-            defaults={"name": names.get(item.key, item.key), "file": name, "content_type": item.content_type, "size": len(item.content), "uploaded_at": now, "by_certificate": False},
+            defaults={
+                "name": names.get(item.key, item.key),
+                "file": name,
+                "content_type": item.content_type,
+                "size": len(item.content),
+                "uploaded_at": now,
+                "by_certificate": False,
+            },
         )
 
 
@@ -135,14 +153,25 @@ def _record_materials(application, files, certificates, now) -> list[str]:
         raise ServiceError(_("This application asks for no material called %(key)s.") % {"key": unknown[0]})
     refused = [names[key] for key in certificates if not required[key].certificate_replaces]
     if refused:
-        raise ServiceError(_("%(material)s must be handed in; no certificate held by the government replaces it.") % {"material": refused[0]})
+        raise ServiceError(
+            _("%(material)s must be handed in; no certificate held by the government replaces it.") % {"material": refused[0]}
+        )
     checked = check_files(files, names)
     written: list[str] = []
     try:
         _store(application, checked, names, now, written)
         for key in certificates:
             SubmittedMaterial.objects.update_or_create(
-                application=application, key=key, defaults={"name": names[key], "by_certificate": True, "uploaded_at": now, "file": "", "size": 0, "content_type": ""}
+                application=application,
+                key=key,
+                defaults={
+                    "name": names[key],
+                    "by_certificate": True,
+                    "uploaded_at": now,
+                    "file": "",
+                    "size": 0,
+                    "content_type": "",
+                },
             )
     except BaseException:
         for name in written:
@@ -226,7 +255,9 @@ def submit_application(
     return application
 
 
-def add_materials(*, actor: User | None, application: Application, files: dict | None = None, certificates=(), now: datetime | None = None) -> Application:
+def add_materials(
+    *, actor: User | None, application: Application, files: dict | None = None, certificates=(), now: datetime | None = None
+) -> Application:
     """The applicant hands in what a correction notice asked for (the window takes it, or the
     applicant uploads online); the application then returns to the window's check."""
     now = _now(now)
@@ -277,10 +308,14 @@ def _apply(actor, application: Application, action: str, *, note: str = "", now:
     application.state = transition.target
     application.save()
     _step(application, action, actor, now, from_state=before, to_state=application.state, note=note)
-    record_audit(actor, f"services.{action}", application, number=application.number, **({"from": before, "to": application.state}))
+    record_audit(
+        actor, f"services.{action}", application, number=application.number, **({"from": before, "to": application.state})
+    )
 
 
-def take_action(*, actor: User | None, application: Application, action: str, note: str = "", delivery: str = "", now: datetime | None = None) -> Application:
+def take_action(
+    *, actor: User | None, application: Application, action: str, note: str = "", delivery: str = "", now: datetime | None = None
+) -> Application:
     """One window step: accept, notify_correction, resubmit, not_accept, deliver."""
     if action not in APPLICATION_TRANSITIONS or action == "rate":
         raise ServiceError(_("This step does not exist."))
@@ -314,7 +349,9 @@ def _open_parts(application: Application, now: datetime) -> None:
     application.accepted_at = now
     application.save(update_fields=["accepted_at"])
     for item in items_of(application.subject):
-        Part.objects.create(application=application, item=item, department=item.department, state=State.REVIEW, deadline=application.deadline)
+        Part.objects.create(
+            application=application, item=item, department=item.department, state=State.REVIEW, deadline=application.deadline
+        )
 
 
 # --- the departments ----------------------------------------------------------------------------
@@ -394,7 +431,9 @@ def _decide_when_complete(application: Application, now: datetime) -> None:
 # --- ratings and rectification -----------------------------------------------------------------
 
 
-def rate_application(*, actor: User | None, application: Application, grade: int, reasons: str = "", now: datetime | None = None) -> Application:
+def rate_application(
+    *, actor: User | None, application: Application, grade: int, reasons: str = "", now: datetime | None = None
+) -> Application:
     """The applicant rates (非常满意 … 非常不满意); a bad grade opens a rectification task for
     each department that worked the application, due in 15 working days."""
     try:
@@ -417,7 +456,9 @@ def rate_application(*, actor: User | None, application: Application, grade: int
         if grade in BAD_GRADES:
             due = clock.deadline_after(now, RECTIFICATION_DAYS)
             for department_id in sorted(set(application.parts.values_list("department_id", flat=True))):
-                rectification = Rectification.objects.create(application=application, department_id=department_id, opened_at=now, due_at=due)
+                rectification = Rectification.objects.create(
+                    application=application, department_id=department_id, opened_at=now, due_at=due
+                )
                 record_audit(actor, "services.rectification_opened", rectification, number=application.number)
     return application
 
@@ -433,7 +474,9 @@ def _rectification_for(actor: User | None, rectification: Rectification) -> Rect
     return rectification
 
 
-def reply_rectification(*, actor: User | None, rectification: Rectification, reply: str, now: datetime | None = None) -> Rectification:
+def reply_rectification(
+    *, actor: User | None, rectification: Rectification, reply: str, now: datetime | None = None
+) -> Rectification:
     if not reply.strip():
         raise ServiceError(_("Please write the reply to the applicant."))
     now = _now(now)
@@ -445,7 +488,9 @@ def reply_rectification(*, actor: User | None, rectification: Rectification, rep
     return rectification
 
 
-def record_return_visit(*, actor: User | None, rectification: Rectification, note: str, now: datetime | None = None) -> Rectification:
+def record_return_visit(
+    *, actor: User | None, rectification: Rectification, note: str, now: datetime | None = None
+) -> Rectification:
     """The return visit closes the rectification (it needs the reply first)."""
     if not note.strip():
         raise ServiceError(_("Please write what the applicant said on the return visit."))

@@ -37,15 +37,24 @@ def catalogue_page(request):
     level = request.GET.get("level", "")
     if level:
         items = items.filter(level=level)
-    return render(request, "services/catalogue.html", {
-        "items": items[:300], "count": items.count(), "bundles": Bundle.objects.filter(is_active=True).prefetch_related("items"),
-        "figures": selectors.catalogue_figures(), "level": level,
-    })
+    return render(
+        request,
+        "services/catalogue.html",
+        {
+            "items": items[:300],
+            "count": items.count(),
+            "bundles": Bundle.objects.filter(is_active=True).prefetch_related("items"),
+            "figures": selectors.catalogue_figures(),
+            "level": level,
+        },
+    )
 
 
 @login_required
 def catalogue_export(request):
-    response = HttpResponse(catalogue.export_catalogue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = HttpResponse(
+        catalogue.export_catalogue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     response["Content-Disposition"] = 'attachment; filename="service-catalogue.xlsx"'
     return response
 
@@ -77,7 +86,9 @@ def apply(request, kind: str, code: str):
                 channel="online" if request.user.role == Role.RESIDENT else "window",
                 service_point=request.user.region if request.user.role != Role.RESIDENT else None,
                 form_data={f["key"]: request.POST.get(f"field_{f['key']}", "")[:500] for f in fields},
-                files={m.key: request.FILES.get(f"material_{m.key}") for m in materials if request.FILES.get(f"material_{m.key}")},
+                files={
+                    m.key: request.FILES.get(f"material_{m.key}") for m in materials if request.FILES.get(f"material_{m.key}")
+                },
                 certificates=[m.key for m in materials if request.POST.get(f"certificate_{m.key}")],
             )
         except ServiceError as refusal:
@@ -85,26 +96,52 @@ def apply(request, kind: str, code: str):
         else:
             messages.success(request, _("Application %(number)s has been received.") % {"number": application.number})
             return redirect("services:detail", number=application.number)
-    return render(request, "services/apply.html", {"subject": subject, "kind": kind, "fields": fields, "materials": materials, "error": error, "values": values, "kinds": ApplicantKind.choices}, status=400 if error else 200)
+    return render(
+        request,
+        "services/apply.html",
+        {
+            "subject": subject,
+            "kind": kind,
+            "fields": fields,
+            "materials": materials,
+            "error": error,
+            "values": values,
+            "kinds": ApplicantKind.choices,
+        },
+        status=400 if error else 200,
+    )
 
 
 @login_required
 def my_applications(request):
-    return render(request, "services/list.html", {"title": _("My applications"), "applications": selectors.visible_applications(request.user).select_related("item", "bundle")[:200]})
+    return render(
+        request,
+        "services/list.html",
+        {
+            "title": _("My applications"),
+            "applications": selectors.visible_applications(request.user).select_related("item", "bundle")[:200],
+        },
+    )
 
 
 @login_required
 def window(request):
     if request.user.role not in STAFF_ROLES:
         return HttpResponseForbidden()
-    return render(request, "services/list.html", {"title": _("Window queue"), "applications": selectors.window_queue(request.user).select_related("item", "bundle")[:200]})
+    return render(
+        request,
+        "services/list.html",
+        {"title": _("Window queue"), "applications": selectors.window_queue(request.user).select_related("item", "bundle")[:200]},
+    )
 
 
 @login_required
 def inbox(request):
     if request.user.role not in STAFF_ROLES:
         return HttpResponseForbidden()
-    return render(request, "services/inbox.html", {"parts": selectors.department_inbox(request.user)[:200], "now": timezone.now()})
+    return render(
+        request, "services/inbox.html", {"parts": selectors.department_inbox(request.user)[:200], "now": timezone.now()}
+    )
 
 
 @login_required
@@ -127,32 +164,70 @@ def detail(request, number: str):
     role = request.user.role
     parts = []
     for part in application.parts.select_related("item", "department"):
-        actions = [a for a, t in PART_TRANSITIONS.items() if part.state in t.sources and role in t.roles and services.holds_part(request.user, part)]
-        parts.append({"part": part, "actions": actions, "materials": selectors.materials_for_part(part) if role in STAFF_ROLES else []})
-    actions = [a for a, t in APPLICATION_TRANSITIONS.items() if application.state in t.sources and role in t.roles and a != "rate"]
+        actions = [
+            a
+            for a, t in PART_TRANSITIONS.items()
+            if part.state in t.sources and role in t.roles and services.holds_part(request.user, part)
+        ]
+        parts.append(
+            {"part": part, "actions": actions, "materials": selectors.materials_for_part(part) if role in STAFF_ROLES else []}
+        )
+    actions = [
+        a for a, t in APPLICATION_TRANSITIONS.items() if application.state in t.sources and role in t.roles and a != "rate"
+    ]
     can_rate = application.state in APPLICATION_TRANSITIONS["rate"].sources and role == Role.RESIDENT
-    return render(request, "services/detail.html", {
-        "application": application, "parts": parts, "actions": actions, "can_rate": can_rate, "error": error,
-        "phone": mask_phone(application.phone), "id_number": mask_id_number(application.id_number), "revealed": revealed,
-        "staff": role in STAFF_ROLES, "missing": services.missing_materials(application),
-        "submitted": application.submitted.all(), "steps": application.steps.all() if role in STAFF_ROLES else [],
-        "grades": Grade.choices, "deliveries": Delivery.choices, "specials": SpecialProcedure.choices,
-    }, status=400 if error else 200)
+    return render(
+        request,
+        "services/detail.html",
+        {
+            "application": application,
+            "parts": parts,
+            "actions": actions,
+            "can_rate": can_rate,
+            "error": error,
+            "phone": mask_phone(application.phone),
+            "id_number": mask_id_number(application.id_number),
+            "revealed": revealed,
+            "staff": role in STAFF_ROLES,
+            "missing": services.missing_materials(application),
+            "submitted": application.submitted.all(),
+            "steps": application.steps.all() if role in STAFF_ROLES else [],
+            "grades": Grade.choices,
+            "deliveries": Delivery.choices,
+            "specials": SpecialProcedure.choices,
+        },
+        status=400 if error else 200,
+    )
 
 
 def _act(request, application):
     action, note = request.POST.get("action", ""), request.POST.get("note", "")
     if action == "rate":
-        services.rate_application(actor=request.user, application=application, grade=request.POST.get("grade"), reasons=request.POST.get("reasons", ""))
+        services.rate_application(
+            actor=request.user, application=application, grade=request.POST.get("grade"), reasons=request.POST.get("reasons", "")
+        )
     elif action in PART_TRANSITIONS:
         part = application.parts.filter(pk=request.POST.get("part") or 0).first()
         if part is None:
             raise ServiceError(_("This part of the application does not exist."))
-        services.act_on_part(actor=request.user, part=part, action=action, note=note, special_kind=request.POST.get("special_kind", ""), result_document=request.POST.get("result_document", ""))
+        services.act_on_part(
+            actor=request.user,
+            part=part,
+            action=action,
+            note=note,
+            special_kind=request.POST.get("special_kind", ""),
+            result_document=request.POST.get("result_document", ""),
+        )
     elif action == "resubmit" or (action == "materials"):
-        services.add_materials(actor=request.user, application=application, files={k[len("material_"):]: f for k, f in request.FILES.items() if k.startswith("material_")})
+        services.add_materials(
+            actor=request.user,
+            application=application,
+            files={k[len("material_") :]: f for k, f in request.FILES.items() if k.startswith("material_")},
+        )
     else:
-        services.take_action(actor=request.user, application=application, action=action, note=note, delivery=request.POST.get("delivery", ""))
+        services.take_action(
+            actor=request.user, application=application, action=action, note=note, delivery=request.POST.get("delivery", "")
+        )
 
 
 def _year(request) -> int:
@@ -170,7 +245,8 @@ def statistics(request):
     year = _year(request)
     start, end = date(year, 1, 1), date(year + 1, 1, 1)
     context = {
-        "year": year, "catalogue": selectors.catalogue_figures(),
+        "year": year,
+        "catalogue": selectors.catalogue_figures(),
         "figures": selectors.application_figures(start, end, selectors.visible_applications(request.user)),
         "departments": selectors.rating_figures_by_department(start, end),
         "points": selectors.rating_figures_by_service_point(start, end),
@@ -198,4 +274,3 @@ def _statistics_workbook(context) -> HttpResponse:
     response = HttpResponse(out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="services-{context["year"]}.xlsx"'
     return response
-

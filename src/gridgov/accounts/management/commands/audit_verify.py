@@ -29,6 +29,8 @@ class Command(BaseCommand):
                     "or this one was inserted. %(count)s events before it are intact."
                 )
             else:
-                text = _("The audit log is broken at event %(id)s: its content was changed. %(count)s events before it are intact.")
+                text = _(
+                    "The audit log is broken at event %(id)s: its content was changed. %(count)s events before it are intact."
+                )
             raise CommandError(text % {"id": broken.event_id, "count": report.checked}, returncode=1)
         self.stdout.write(_("The audit log is intact: %(count)s events checked.") % {"count": report.checked})

@@ -22,7 +22,9 @@ class Command(BaseCommand):
     def handle(self, *args, month, format, output, **options):
         match = re.fullmatch(r"(\d{4})-(\d{1,2})", month)
         if not match or not 2 <= int(match[2]) <= 12:
-            raise CommandError(_("--month must be YYYY-MM with a month from 02 to 12 (January and February are reported together)."))
+            raise CommandError(
+                _("--month must be YYYY-MM with a month from 02 to 12 (January and February are reported together).")
+            )
         year, last = int(match[1]), int(match[2])
         briefing = monthly_briefing(year, last)
         if briefing is None:

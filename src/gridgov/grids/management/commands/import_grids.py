@@ -18,11 +18,23 @@ class Command(BaseCommand):
         parser.add_argument("--gcj02", action="store_true", help=_("coordinates are GCJ-02 from a consumer map app"))
         parser.add_argument("--code-field", default="code", help=_("attribute holding the 6-15 digit code"))
         parser.add_argument("--name-field", default="name", help=_("attribute holding the name"))
-        parser.add_argument("--parent-field", help=_("attribute holding the parent code (default: parent_code or parent if present)"))
+        parser.add_argument(
+            "--parent-field", help=_("attribute holding the parent code (default: parent_code or parent if present)")
+        )
         parser.add_argument("--layer", help=_("layer name (GeoPackage with several layers)"))
-        parser.add_argument("--overlap-tolerance", type=float, default=1.0, metavar="M2", help=_("largest overlap or outside area accepted, m² (default 1)"))
-        parser.add_argument("--hole-tolerance", type=float, default=1.0, metavar="M2", help=_("largest uncovered area accepted, m² (default 1)"))
-        parser.add_argument("--create-parents", action="store_true", help=_("create missing streets/communities named after their codes"))
+        parser.add_argument(
+            "--overlap-tolerance",
+            type=float,
+            default=1.0,
+            metavar="M2",
+            help=_("largest overlap or outside area accepted, m² (default 1)"),
+        )
+        parser.add_argument(
+            "--hole-tolerance", type=float, default=1.0, metavar="M2", help=_("largest uncovered area accepted, m² (default 1)")
+        )
+        parser.add_argument(
+            "--create-parents", action="store_true", help=_("create missing streets/communities named after their codes")
+        )
         parser.add_argument("--dry-run", action="store_true", help=_("validate only, write nothing"))
         parser.add_argument("--no-progress", action="store_true", help=_("no progress bar"))
 

@@ -23,7 +23,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, path: str, include_data_key: bool, **options):
         try:
-            outcome = backup.backup(Path(path), connection=connection, target=backup.current_target(), include_data_key=include_data_key)
+            outcome = backup.backup(
+                Path(path), connection=connection, target=backup.current_target(), include_data_key=include_data_key
+            )
         except backup.BackupError as error:
             raise CommandError(str(error)) from error
         files = outcome.manifest["files"]

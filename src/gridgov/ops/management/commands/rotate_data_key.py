@@ -16,7 +16,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--new-key", action="store_true", help=_("first put a newly generated key at the top of the data directory's key file")
+            "--new-key",
+            action="store_true",
+            help=_("first put a newly generated key at the top of the data directory's key file"),
         )
 
     def handle(self, *args, new_key: bool, **options):
@@ -25,13 +27,17 @@ class Command(BaseCommand):
         if new_key:
             if getattr(settings, "GRIDGOV_DATA_KEYS", None):
                 raise CommandError(
-                    _("The keys come from GRIDGOV_DATA_KEY. Put this new key first in it, restart, and run the command again: %(key)s")
+                    _(
+                        "The keys come from GRIDGOV_DATA_KEY. Put this new key first in it, restart, and run the command again: %(key)s"
+                    )
                     % {"key": crypto.generate_key()}
                 )
             path = crypto.key_file_path()
             keys = crypto.read_key_file(path) if path.exists() else []
             crypto.write_key_file(path, [crypto.generate_key(), *keys])
-            self.stdout.write(_("A new key was added to %(path)s; older keys stay listed until you remove them.") % {"path": path})
+            self.stdout.write(
+                _("A new key was added to %(path)s; older keys stay listed until you remove them.") % {"path": path}
+            )
         total = 0
         for model in crypto.encrypted_models():
             total += crypto.reencrypt_model(model)

@@ -88,6 +88,9 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, workers, threads, access_log, task_worker, no_collectstatic, **options):
         if not no_collectstatic:
             collect_static_files()
-        self.stdout.write(_("Serving gridgov on http://%(host)s:%(port)s/ (%(workers)d workers)") % {"host": host, "port": port, "workers": workers})
+        self.stdout.write(
+            _("Serving gridgov on http://%(host)s:%(port)s/ (%(workers)d workers)")
+            % {"host": host, "port": port, "workers": workers}
+        )
         self.stdout.flush()
         serve_forever(host, port, workers, threads, access_log, task_worker)
