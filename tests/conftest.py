@@ -2,6 +2,7 @@ import pytest
 from django.utils import translation
 
 from gridgov.cases.sla import forget_calendar
+from gridgov.evaluation.selectors import forget_all as forget_evaluation
 from gridgov.grids.selectors import clear_grid_index_cache
 from gridgov.open311.selectors import forget_catalogue, forget_key_table
 
@@ -16,11 +17,13 @@ def _fresh_grid_index():
     forget_calendar()
     forget_catalogue()
     forget_key_table()
+    forget_evaluation()
     yield
     clear_grid_index_cache()
     forget_calendar()
     forget_catalogue()
     forget_key_table()
+    forget_evaluation()
 
 
 @pytest.fixture(autouse=True)
