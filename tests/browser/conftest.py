@@ -55,7 +55,10 @@ def chromium():
 
 
 @pytest.fixture
-def page(chromium):
+def page(chromium, live_server, transactional_db):
+    # Depending on the live server and the database makes this page close before the test's
+    # flush: a page still polling or syncing would otherwise hold SQLite's tables while they are
+    # flushed ("database table is locked"). Every page fixture here does the same.
     context = chromium.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
     page = context.new_page()
     page.set_default_timeout(15_000)
@@ -78,3 +81,18 @@ def screenshot():
             page.screenshot(path=str(Path(directory) / f"{name}.png"), full_page=True)
 
     return take
+
+
+@pytest.fixture(autouse=True)
+def _one_connection_with_the_live_server(request):
+    """The live server's threads share one connection to the in-memory test database; make the
+    test's own ORM calls use that same connection. The test thread otherwise ends up with a second
+    connection to the shared-cache database, and SQLite's table locks between the two fail a
+    write at random ("database table is locked") while the server is still answering a request."""
+    if "live_server" in request.fixturenames:
+        from django.db import connections
+
+        shared = request.getfixturevalue("live_server").thread.connections_override.get("default")
+        if shared is not None and connections["default"] is not shared:
+            connections["default"] = shared
+    yield

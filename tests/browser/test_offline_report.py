@@ -16,7 +16,7 @@ HERE = {"latitude": 41.79, "longitude": 123.405}
 
 
 @pytest.fixture
-def phone(chromium):
+def phone(chromium, live_server, transactional_db):
     context = chromium.new_context(
         viewport={"width": 390, "height": 844}, locale="zh-CN", geolocation=HERE, permissions=["geolocation"]
     )

@@ -27,7 +27,7 @@ def jpeg(colour) -> dict:
 
 
 @pytest.fixture
-def phone(chromium):
+def phone(chromium, live_server, transactional_db):
     context = chromium.new_context(
         viewport=PHONE_VIEWPORT, locale="zh-CN", geolocation=HERE, permissions=["geolocation"], is_mobile=True, has_touch=True
     )

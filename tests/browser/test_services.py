@@ -36,7 +36,7 @@ def people(transactional_db, network, settings, tmp_path):
 
 
 @pytest.fixture
-def new_page(chromium):
+def new_page(chromium, live_server, transactional_db):
     contexts = []
 
     def open_page(viewport=None):
