@@ -142,6 +142,9 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
+            # The tests' database is in memory (SQLite's default, said out loud so that
+            # pytest-xdist's per-worker suffix leaves it alone: each worker is its own process).
+            "TEST": {"NAME": ":memory:"},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
