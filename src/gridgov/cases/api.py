@@ -65,7 +65,7 @@ def list_cases(request: AuthenticatedRequest, query: Query[ListQuery]):
     }
     filters = CaseFilter(values)
     if not filters.is_valid():
-        raise HttpError(400, "; ".join(f"{field}: {' '.join(errors)}" for field, errors in filters.errors.items()))
+        raise HttpError(400, "; ".join(f"{field}: {' '.join(map(str, errors))}" for field, errors in filters.errors.items()))
     cases = filters.apply(selectors.visible_cases(request.user).select_related("category"), request.user).order_by(
         "-created_at", "-id"
     )

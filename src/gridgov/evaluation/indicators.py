@@ -144,6 +144,12 @@ class Measure:
     condition: Callable[[Window], Q] | None  # a Q over evaluation_cases(); None for step counts
     step_action: str = ""  # counted over recorded steps of this action instead of cases
 
+    def where(self, w: Window) -> Q:
+        """The condition for the window (a measure counted over steps has none to give)."""
+        if self.condition is None:
+            raise TypeError(f"the measure {self.key} counts steps, not cases")
+        return self.condition(w)
+
 
 MEASURES: dict[str, Measure] = {
     m.key: m

@@ -133,7 +133,7 @@ def regions_in_scope(root: Region | None) -> QuerySet[Region]:
     return Region.objects.filter(code__startswith=root.code)
 
 
-def regions_at_level(level: Level) -> QuerySet[Region]:
+def regions_at_level(level: str) -> QuerySet[Region]:
     return Region.objects.filter(level=level).order_by("code")
 
 

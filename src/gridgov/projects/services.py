@@ -38,7 +38,7 @@ from .models import (
 
 # Which stage may follow which. Signing and landing may fall on the same day; a started project
 # may pause (e.g. the winter stop) and restart (复工) any number of times.
-NEXT_STAGES = {
+NEXT_STAGES: dict[str, set[Stage]] = {
     Stage.NEGOTIATING: {Stage.SIGNED},
     Stage.SIGNED: {Stage.LANDED},
     Stage.LANDED: {Stage.STARTED},
