@@ -100,7 +100,9 @@ class GridIndex:
     few grids that can hold them (see ``_CellRaster``).
     """
 
-    def __init__(self, keys: Sequence[str], geometries: Sequence[BaseGeometry], cells_per_grid: int = 1024):
+    def __init__(
+        self, keys: Sequence[str] | np.ndarray, geometries: Sequence[BaseGeometry] | np.ndarray, cells_per_grid: int = 1024
+    ):
         order = np.argsort(np.asarray(keys, dtype=object), kind="stable")
         self.keys = np.asarray(keys, dtype=object)[order]
         self.geometries = np.asarray(geometries, dtype=object)[order]
