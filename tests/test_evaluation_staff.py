@@ -140,3 +140,10 @@ def test_each_case_keeps_the_deadlines_its_steps_set(log):
         assert case.intake_deadline == steps[0].deadline and steps[0].action == "report"
         assert case.handle_deadline == (at_handler[-1] if at_handler else None)
         assert case.verify_deadline == (finishes[-1] if finishes else None)
+
+
+def test_a_department_handler_without_a_department_evaluates_nobody(network):
+    # department_id=None would match every person without a department: all the grid staff.
+    make_user("grid_worker", WEST_GRID, username="west-worker")
+    orphan = make_user("department_handler", username="handler-without-department")
+    assert list(selectors.staff_in_scope(orphan)) == []

@@ -1,5 +1,15 @@
 """Admin building blocks shared by the apps."""
 
+from typing import TYPE_CHECKING, Any
+
+from django.contrib import admin
+
+# The mixins extend ModelAdmin's methods through super(); the type checker needs to see that base.
+if TYPE_CHECKING:
+    _ModelAdmin = admin.ModelAdmin[Any]
+else:
+    _ModelAdmin = object
+
 
 class ReadOnlyAdminMixin:
     """For records that only services write (audit events, counters): view, never edit."""
@@ -14,7 +24,7 @@ class ReadOnlyAdminMixin:
         return False
 
 
-class AuditedAdminMixin:
+class AuditedAdminMixin(_ModelAdmin):
     """For records an administrator may edit in the admin: each save and delete is written to the
     audit log like a service's change (``<app>.admin_saved`` / ``<app>.admin_deleted``)."""
 

@@ -9,7 +9,7 @@ them on each route.
 """
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
@@ -61,7 +61,7 @@ api = GridgovAPI(
 )
 
 
-def _body_too_large(request: HttpRequest, error: Exception):
+def _body_too_large(request: HttpRequest, error: Exception | type[Exception]) -> HttpResponse:
     """Django refuses an oversized body while ninja reads it: answer in JSON, not Django's HTML."""
     if isinstance(error, TooManyFieldsSent):
         return api.create_response(request, {"detail": "The request has more fields than this server accepts."}, status=400)

@@ -26,6 +26,12 @@ def _converter(field: models.Field, connection):
     return lambda value: value
 
 
+def column_name(field: models.Field) -> str:
+    """The database column of a concrete field (Django types ``Field.column`` as optional)."""
+    assert field.column is not None, "a concrete field has a column"
+    return field.column
+
+
 def insert_rows(model: type[models.Model], attnames: Sequence[str], rows: Iterable[Sequence]) -> None:
     """INSERT rows of values given in ``attnames`` order (``category_id``, not ``category``).
 
@@ -35,7 +41,9 @@ def insert_rows(model: type[models.Model], attnames: Sequence[str], rows: Iterab
     converters = [_converter(fields[name], connection) for name in attnames]
     quote = connection.ops.quote_name
     sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        quote(model._meta.db_table), ", ".join(quote(fields[name].column) for name in attnames), ", ".join(["%s"] * len(attnames))
+        quote(model._meta.db_table),
+        ", ".join(quote(column_name(fields[name])) for name in attnames),
+        ", ".join(["%s"] * len(attnames)),
     )
     prepared = [[convert(value) for convert, value in zip(converters, row, strict=True)] for row in rows]
     with connection.cursor() as cursor:
@@ -66,8 +74,8 @@ def update_rows(model: type[models.Model], attnames: Sequence[str], rows: Iterab
     fields = {field.attname: field for field in model._meta.concrete_fields}
     converters = [_converter(fields[name], connection) for name in attnames]
     quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(fields[name].column)} = %s" for name in attnames)
-    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote(model._meta.pk.column)} = %s"
+    assignments = ", ".join(f"{quote(column_name(fields[name]))} = %s" for name in attnames)
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote(column_name(model._meta.pk))} = %s"
     prepared = [[*(convert(value) for convert, value in zip(converters, row[:-1], strict=True)), row[-1]] for row in rows]
     with connection.cursor() as cursor:
         for start in range(0, len(prepared), BATCH):

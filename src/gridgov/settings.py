@@ -130,7 +130,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "gridgov.dbbackends.sqlite",  # SQLite whose writers queue (see its docstring)
-            "NAME": DATA_DIR / "gridgov.sqlite3",
+            "NAME": str(DATA_DIR / "gridgov.sqlite3"),
             # Keep each server thread's connection: opening one costs more than most requests
             # (SQLite reads the whole schema and the WAL pragmas run again).
             "CONN_MAX_AGE": None,

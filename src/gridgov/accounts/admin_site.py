@@ -6,10 +6,18 @@ apps', django-axes' and django-otp's) is given ``AuditedAdminMixin`` at registra
 addition, change and deletion made in the admin also lands in the append-only audit log.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin
 
+# The mixin extends ModelAdmin's log methods through super(); the type checker needs to see that base.
+if TYPE_CHECKING:
+    _ModelAdmin = admin.ModelAdmin[Any]
+else:
+    _ModelAdmin = object
 
-class AuditedAdminMixin:
+
+class AuditedAdminMixin(_ModelAdmin):
     def log_addition(self, request, obj, message):
         from .services import record_admin_change
 

@@ -6,16 +6,19 @@ Pure Python (no Django), so the scripts can import it without configuring settin
 import statistics
 import time
 from collections.abc import Callable
+from typing import TypeVar
 
 import numpy as np
 import shapely
 
 from gridgov.grids.spatial import GridIndex
 
+T = TypeVar("T")
 
-def median_seconds(action: Callable[[], object], repeat: int) -> tuple[float, object]:
-    """The median wall time of ``repeat`` runs of ``action``, and the last run's result."""
-    times, result = [], None
+
+def median_seconds(action: Callable[[], T], repeat: int) -> tuple[float, T]:
+    """The median wall time of ``repeat`` runs of ``action`` (at least one), and the last run's result."""
+    times: list[float] = []
     for _ in range(repeat):
         started = time.perf_counter()
         result = action()

@@ -125,7 +125,8 @@ def time_django(period, now, repeat: int) -> tuple[dict, float]:
     streets and the whole scope) and one per department, each a query over cases and one over steps."""
     from gridgov.evaluation import selectors
 
-    times, counts = [], {}
+    times: list[float] = []
+    counts: dict[str, dict] = {}
     for _ in range(repeat):
         selectors.forget_all()
         started = time.perf_counter()
@@ -223,7 +224,8 @@ def time_duckdb(cases_csv: Path, steps_csv: Path, period, now, repeat: int) -> t
     start, end = _utc(period.start), _utc(period.end)
     due_end = _utc(min(period.end, now))
     step_measures = {"dispatched": "dispatch", "returned": "return"}
-    times, counts = [], {}
+    times: list[float] = []
+    counts: dict[str, dict] = {}
     for _ in range(repeat):
         began = time.perf_counter()
         con.execute(f"""CREATE OR REPLACE TEMP TABLE facts AS SELECT c.*, d.intake_deadline, d.handle_deadline, d.verify_deadline

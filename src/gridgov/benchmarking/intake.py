@@ -148,8 +148,10 @@ def _measured_run(base: str, kind: str, setup: dict, clients: int, seconds: floa
     result = _run_clients(base, kind, setup, clients, seconds)
     cpu_after = server_cpu_seconds(server_pid)
     served = result["requests"] - result["errors"]
-    usable = cpu_before is not None and cpu_after is not None and served
-    result["server_cpu_ms"] = (cpu_after - cpu_before) * 1000 / served if usable else None
+    if cpu_before is not None and cpu_after is not None and served:
+        result["server_cpu_ms"] = (cpu_after - cpu_before) * 1000 / served
+    else:
+        result["server_cpu_ms"] = None
     return result
 
 
@@ -470,6 +472,7 @@ def fill_cases(target: int, seed: int = 1, batch: int = 20_000) -> int:
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from gridgov.bulk import column_name
     from gridgov.cases.models import Case, Category, State
     from gridgov.grids.models import Region
 
@@ -484,7 +487,7 @@ def fill_cases(target: int, seed: int = 1, batch: int = 20_000) -> int:
     fields = [field for field in Case._meta.concrete_fields if not field.primary_key]
     quote = connection.ops.quote_name
     sql = (
-        f"INSERT INTO {quote(Case._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"INSERT INTO {quote(Case._meta.db_table)} ({', '.join(quote(column_name(f)) for f in fields)}) "
         f"VALUES ({', '.join(['%s'] * len(fields))})"
     )
     wanted = fillers + max(0, target - have)

@@ -2,10 +2,12 @@
 per-point shapely loop and, with ``--postgis URL``, PostGIS with GiST indexes on the same data.
 The figure lines are technical output and stay in English; help and errors are translated."""
 
+import functools
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import shapely
@@ -56,8 +58,9 @@ def compare(index: GridIndex, lngs, lats, expected: np.ndarray, answers: np.ndar
         {"lng": float(lngs[n]), "lat": float(lats[n]), "bulk": _key(index, expected[n]), "other": _key(index, answers[n])}
         for n in differ[:5]
     ]
-    located = int(np.count_nonzero(answers >= 0))
-    return Agreement(len(answers), located, int(differ.size), int(np.count_nonzero(on_boundary)), examples)
+    return Agreement(
+        len(answers), int(np.count_nonzero(answers >= 0)), int(differ.size), int(np.count_nonzero(on_boundary)), examples
+    )
 
 
 def _key(index: GridIndex, position: int) -> str | None:
@@ -112,7 +115,7 @@ class LocateBenchmark:
 
         bulk_seconds, bulk = median_seconds(lambda: index.locate_indices(lngs, lats), repeat)
         bulk_rate = count / bulk_seconds
-        figures = {
+        figures: dict[str, Any] = {
             "grids": len(index),
             "points": count,
             "seed": options["seed"],
@@ -236,9 +239,9 @@ class PostgisLocate:
         say(
             f"  PostGIS {version}, GiST indexes on grids and points, 1 worker (loading the data: {load_seconds:.1f} s, not timed):"
         )
-        statements = {}
+        statements: dict[str, dict[str, Any]] = {}
         for name, (label, sql) in self.STATEMENTS.items():
-            seconds, _ = median_seconds(lambda sql=sql: self._join(connection, sql), repeat)
+            seconds, _ = median_seconds(functools.partial(self._join, connection, sql), repeat)
             answers = self._answers(connection, len(lngs))
             rate = len(lngs) / seconds
             agreement = compare(index, lngs, lats, bulk, answers)

@@ -8,7 +8,7 @@ import json
 
 from django.core.paginator import Paginator
 from django.db import IntegrityError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from ninja.errors import HttpError
 from pydantic import ValidationError
 
 from gridgov.accounts.models import Role
+from gridgov.accounts.requests import AuthenticatedRequest
 
 from . import presenters, selectors, services
 from .forms import CaseFilter
@@ -58,13 +59,13 @@ class ListQuery(Schema):
 
 
 @router.get("/", response={200: CasePage, 400: ErrorOut}, summary="Cases in your scope, filtered and paginated")
-def list_cases(request: HttpRequest, query: Query[ListQuery]):
+def list_cases(request: AuthenticatedRequest, query: Query[ListQuery]):
     values = {
         key: value for key, value in query.dict().items() if key not in ("page", "page_size") and value not in ("", None, False)
     }
     filters = CaseFilter(values)
     if not filters.is_valid():
-        raise HttpError(400, "; ".join(f"{field}: {' '.join(errors)}" for field, errors in filters.errors.items()))
+        raise HttpError(400, "; ".join(f"{field}: {' '.join(map(str, errors))}" for field, errors in filters.errors.items()))
     cases = filters.apply(selectors.visible_cases(request.user).select_related("category"), request.user).order_by(
         "-created_at", "-id"
     )
@@ -91,7 +92,7 @@ def _case_out(case: Case, user) -> dict:
     response={201: CaseOut | ResidentCaseOut, 400: ErrorOut, 409: ErrorOut, 429: ErrorOut},
     summary="Take in a report, under the same intake rules as the report page (429 when a resident reports too often)",
 )
-def create_case(request: HttpRequest, payload: CaseIn, response: HttpResponse):
+def create_case(request: AuthenticatedRequest, payload: CaseIn, response: HttpResponse):
     user = request.user
     category = selectors.category_by_id(payload.category)
     if category is None:
@@ -122,7 +123,7 @@ def create_case(request: HttpRequest, payload: CaseIn, response: HttpResponse):
 
 
 @router.get("/categories", response=list[CategoryOut], summary="Active categories, for intake forms")
-def list_categories(request: HttpRequest):
+def list_categories(request: AuthenticatedRequest):
     kinds = dict(CaseKind.choices)
     return [
         {"id": c.pk, "kind": c.kind, "kind_label": str(kinds[c.kind]), "code": c.code, "top_name": c.top_name, "name": c.name,
@@ -134,7 +135,7 @@ def list_categories(request: HttpRequest):
 @router.get(
     "/duplicates", response={200: list[SimilarOut], 400: ErrorOut, 404: ErrorOut}, summary="Open cases like this one nearby"
 )
-def duplicates(request: HttpRequest, category: int, lat: float, lng: float):
+def duplicates(request: AuthenticatedRequest, category: int, lat: float, lng: float):
     if not selectors.is_point(lat, lng):
         raise HttpError(400, f"lat {lat}, lng {lng} is not a longitude-latitude point")
     found = selectors.category_by_id(category)
@@ -145,7 +146,7 @@ def duplicates(request: HttpRequest, category: int, lat: float, lng: float):
 
 
 @router.get("/open.geojson", response=dict, summary="Open cases in your scope as GeoJSON points, for the map")
-def open_geojson(request: HttpRequest):
+def open_geojson(request: AuthenticatedRequest):
     cases = selectors.visible_cases(request.user).filter(state__in=OPEN_STATES).select_related("category")[:5000]
     now = timezone.now()
     features = []
@@ -177,7 +178,7 @@ def _visible_or_404(user, number: str) -> Case:
     response={200: CaseOut | ResidentCaseOut, 404: ErrorOut},
     summary="One case with its timeline and the actions open to you (a resident: the public view of their own case)",
 )
-def get_case(request: HttpRequest, number: str):
+def get_case(request: AuthenticatedRequest, number: str):
     return _case_out(_visible_or_404(request.user, number), request.user)
 
 
@@ -187,7 +188,7 @@ def get_case(request: HttpRequest, number: str):
     url_name="reveal_reporter",
     summary="The reporter's contact details in full, for the roles that call back (each request is audited)",
 )
-def reveal_reporter(request: HttpRequest, number: str):
+def reveal_reporter(request: AuthenticatedRequest, number: str):
     case = _visible_or_404(request.user, number)
     try:
         return services.reveal_reporter(case, request.user)
@@ -200,7 +201,7 @@ def reveal_reporter(request: HttpRequest, number: str):
     response={200: CaseOut | ResidentCaseOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Take one workflow step (or a combined action: accept_file, start_finish, verify_pass); 409 when the case changed since `version`, 422 when `params` do not fit the action",
 )
-def act(request: HttpRequest, number: str, action: str, payload: ActionIn):
+def act(request: AuthenticatedRequest, number: str, action: str, payload: ActionIn):
     user = request.user
     if action not in TRANSITIONS and action not in COMBINED:
         message = _("There is no action called “%(action)s”; use one of: %(actions)s.")
@@ -253,7 +254,7 @@ def _action_params(action: str, params: dict) -> dict:
     response={200: CaseOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Place a case taken in without a location (an Open311 request that gave only an address)",
 )
-def place(request: HttpRequest, number: str, payload: PlaceIn):
+def place(request: AuthenticatedRequest, number: str, payload: PlaceIn):
     user = request.user
     case = selectors.visible_cases(user).filter(number=number).first()
     if case is None:

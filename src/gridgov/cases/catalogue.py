@@ -17,6 +17,7 @@ city; the rows here are typical district extensions. Time limits follow common l
 """
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 EVENT, COMPONENT = "event", "component"
@@ -346,7 +347,7 @@ def official_calendar_days() -> list[tuple]:
     """
     from .holidays import SCHEDULES
 
-    rows = []
+    rows: list[tuple[date, str, str]] = []
     for schedule in SCHEDULES.values():
         for block in schedule.blocks:
             rows.extend((day, "day_off", block.name[:50]) for day in block.dates())

@@ -9,6 +9,7 @@ This module only reads. The dispatcher confirms (or overrides) the proposal by t
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -29,15 +30,22 @@ class Assignee:
     region: Region | None = None
 
     @property
+    def unit(self) -> Department | Region:
+        if self.department is not None:
+            return self.department
+        assert self.region is not None, "an assignee is a department or a unit"
+        return self.region
+
+    @property
     def code(self) -> str:
-        return self.department.code if self.department is not None else self.region.code
+        return self.unit.code
 
     @property
     def name(self) -> str:
-        return localized(self.department.name) if self.department is not None else self.region.name
+        return localized(self.department.name) if self.department is not None else self.unit.name
 
     @property
-    def params(self) -> dict[str, str]:
+    def params(self) -> dict[str, Any]:
         """The keyword arguments of ``take_action(..., "dispatch", ...)`` that pick this assignee."""
         return {"department": self.code} if self.department is not None else {"region": self.code}
 

@@ -8,6 +8,7 @@ import hashlib
 import re
 import secrets
 from datetime import datetime, time, timedelta
+from typing import cast
 
 from django import forms
 from django.db.models import Q, QuerySet
@@ -68,7 +69,7 @@ class ReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("one_time_key", secrets.token_urlsafe(24))
-        self.fields["category"].choices = [("", "——"), *grouped_categories()]
+        cast(forms.ChoiceField, self.fields["category"]).choices = [("", "——"), *grouped_categories()]
         self.fields["reporter_phone"].required = phone_required
         if sources:
             self.fields["source"] = forms.ChoiceField(label=_("Source"), choices=sources)
@@ -81,7 +82,7 @@ class ReportForm(forms.Form):
         return phone
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if ("lat" in self.errors or "lng" in self.errors) or cleaned.get("lat") is None:
             self.errors.pop("lat", None)
             self.errors.pop("lng", None)
@@ -153,7 +154,7 @@ class CaseFilter(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", _("All")), *grouped_categories()]
+        cast(forms.ChoiceField, self.fields["category"]).choices = [("", _("All")), *grouped_categories()]
 
     def _day_in_range(self, name: str):
         day = self.cleaned_data.get(name)
@@ -213,7 +214,7 @@ class InboxFilter(CaseFilter):
         super().__init__(*args, **kwargs)
         for name in ("region", "date_from", "date_to", "supervised", "q"):
             del self.fields[name]
-        self.fields["street"].choices = [("", _("All")), *streets]
+        cast(forms.ChoiceField, self.fields["street"]).choices = [("", _("All")), *streets]
         self.order_fields(["street", "category", "source", "state", "overdue"])
 
     def apply(self, cases: QuerySet[Case], user=None) -> QuerySet[Case]:

@@ -198,6 +198,7 @@ def parse_received_at(value) -> datetime:
                 moment = datetime.fromisoformat(text)
             except ValueError:
                 raise ValueError(_("受理时间 %(value)r is not a date and time like 2026-03-05 09:30") % {"value": text}) from None
+    assert moment is not None  # every branch above parsed a moment or raised
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return moment
@@ -279,7 +280,10 @@ def check_records(records: list[tuple[int, dict]], *, gcj02: bool = False, now: 
     """Sort every row into valid, skipped (already imported) and refused, writing nothing."""
     now = now or timezone.now()
     categories = _CategoryLookup()
-    candidates, refused, skipped, seen = [], [], [], {}
+    candidates: list[_Valid] = []
+    refused: list[RowProblem] = []
+    skipped: list[RowProblem] = []
+    seen: dict[str, int] = {}
     for number, record in records:
         external_id = _text(record["external_id"])
         try:
@@ -296,11 +300,11 @@ def check_records(records: list[tuple[int, dict]], *, gcj02: bool = False, now: 
         candidates.append(_Valid(number, report, received_at))
     imported_before = selectors.imported_work_orders([v.report.external_id for v in candidates])
     fresh = []
-    for valid in candidates:
-        if valid.report.external_id in imported_before:
-            skipped.append(RowProblem(valid.row, valid.report.external_id, _("already imported")))
+    for checked in candidates:
+        if checked.report.external_id in imported_before:
+            skipped.append(RowProblem(checked.row, checked.report.external_id, _("already imported")))
         else:
-            fresh.append(valid)
+            fresh.append(checked)
     grid_codes = grid_selectors.locate_points([v.report.lat for v in fresh], [v.report.lng for v in fresh]) if fresh else []
     valid = []
     for candidate, grid_code in zip(fresh, grid_codes, strict=True):

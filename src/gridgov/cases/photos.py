@@ -47,6 +47,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from django.conf import settings
 from django.contrib.auth.decorators import user_passes_test
@@ -141,7 +142,7 @@ def _open_checked(data: bytes) -> Image.Image:
         except Exception as error:  # truncated or corrupt headers raise OSError, SyntaxError, ...
             raise PhotoError(_("the image data is damaged or incomplete")) from error
     if image.format not in ACCEPTED:
-        name = FORMAT_NAMES.get(image.format, image.format or "unknown")
+        name = FORMAT_NAMES.get(image.format or "", image.format or "unknown")
         raise PhotoError(_("a %(format)s image; only JPEG, PNG or WebP") % {"format": name})
     _check_pixel_count(image)
     try:
@@ -241,7 +242,7 @@ def validate_photo(uploaded_file) -> ValidatedPhoto:
     """Check one upload and return it cleaned, or raise PhotoError saying why not."""
     data = _read_limited(uploaded_file, max_bytes())
     image = _open_checked(data)
-    image_format = image.format
+    image_format = image.format or ""  # one of ACCEPTED: _open_checked refused any other
     clean = _clean_pixels(image)
     content_type, extension = ACCEPTED[image_format]
     return ValidatedPhoto(
@@ -303,9 +304,9 @@ def _store_photo(case: Case, step: Step | None, phase: str, validated: Validated
         case=case, step=step, phase=phase, content_type=validated.content_type, width=validated.width, height=validated.height
     )
     photo.image.save(f"{name}.{validated.extension}", ContentFile(validated.content), save=False)
-    written.append(photo.image.name)
+    written.append(cast(str, photo.image.name))  # set by save()
     photo.thumbnail.save(f"{name}.jpg", ContentFile(validated.thumbnail), save=False)
-    written.append(photo.thumbnail.name)
+    written.append(cast(str, photo.thumbnail.name))
     photo.save()
     return photo
 
@@ -365,7 +366,7 @@ def media_view(request, path: str):
     ``django.views.static.serve`` refuses paths that leave MEDIA_ROOT. Production should
     serve MEDIA_ROOT from the reverse proxy behind the same sign-in, or keep this view.
     """
-    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    response = serve(request, path, document_root=str(settings.MEDIA_ROOT))
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
     return response

@@ -177,13 +177,13 @@ def case_payload(case: Case, user) -> dict:
         "reporter_name": reporter["name"],
         "reporter_phone": reporter["phone"],
         "reporter_url": reverse("api:reveal_reporter", args=[case.number]) if may_see_personal_data(user) else None,
-        "assigned_department": case.assigned_department.code if case.assigned_department_id else None,
-        "assigned_region": case.assigned_region.code if case.assigned_region_id else None,
+        "assigned_department": case.assigned_department.code if case.assigned_department else None,
+        "assigned_region": case.assigned_region.code if case.assigned_region else None,
         "co_departments": [d.code for d in case.co_departments.all()],
         "escalation_level": case.escalation_level,
         "solved_level": case.solved_level,
         "rating": case.rating,
-        "duplicate_of": case.duplicate_of.number if case.duplicate_of_id else None,
+        "duplicate_of": case.duplicate_of.number if case.duplicate_of else None,
         "suspended": case.suspended_at is not None,
         "timeline": [step_payload(step) for step in case_timeline(case)],
         "allowed_actions": allowed_actions(user, case),
@@ -283,7 +283,7 @@ def public_photos(case: Case) -> list[dict]:
     photos = case.photos.select_related("step").order_by("created_at", "id")
     shown = []
     for photo in photos:
-        step_action = photo.step.action if photo.step_id else ""
+        step_action = photo.step.action if photo.step else ""
         if (photo.phase == PhotoPhase.BEFORE and step_action in BEFORE_PHOTO_STEPS) or (
             photo.phase == PhotoPhase.AFTER and step_action in AFTER_PHOTO_STEPS
         ):

@@ -105,7 +105,7 @@ def _holders(case: Case) -> Q:
     if case.assigned_department_id:
         departments = [case.assigned_department_id, *case.co_departments.values_list("pk", flat=True)]
         held |= Q(role=Role.DEPARTMENT_HANDLER, department_id__in=departments)
-    if case.assigned_region_id:
+    if case.assigned_region:
         held |= Q(region__code__in=_unit_codes(case.assigned_region.code)) & ~Q(role=Role.DEPARTMENT_HANDLER)
     return held
 

@@ -56,7 +56,7 @@ def holds_case(user: User, case: Case) -> bool:
             case.assigned_department_id == user.department_id or case.co_departments.filter(pk=user.department_id).exists()
         )
     region = case.assigned_region
-    return region is not None and user.region_id is not None and region.code.startswith(user.region.code)
+    return region is not None and user.region is not None and region.code.startswith(user.region.code)
 
 
 def held_by(user: User) -> Q:
@@ -65,7 +65,7 @@ def held_by(user: User) -> Q:
         if user.department_id is None:
             return Q(pk__in=[])
         return Q(assigned_department_id=user.department_id) | Q(co_departments=user.department_id)
-    if user.region_id is None:
+    if user.region is None:
         return Q(pk__in=[])
     return Q(assigned_region__code__startswith=user.region.code)
 
@@ -253,7 +253,7 @@ def visible_photo(user: User, pk: int) -> Photo | None:
 OFFLINE_KEY_PREFIX = "offline:"
 
 
-def case_by_client_key(key: str) -> Case | None:
+def case_by_client_key(key: str | None) -> Case | None:
     """The case already taken in from an offline queue's key (resident or patrol report)."""
     if not key:
         return None
@@ -268,12 +268,12 @@ def public_photo(pk: int) -> Photo | None:
     if photo is None:
         return None
     allowed = BEFORE_PHOTO_STEPS if photo.phase == "before" else AFTER_PHOTO_STEPS
-    return photo if photo.step.action in allowed else None
+    return photo if photo.step is not None and photo.step.action in allowed else None
 
 
 def photo_file_names() -> set[str]:
     """Every stored file name (image and thumbnail) a photo row refers to."""
-    names = set()
+    names: set[str] = set()
     for image, thumbnail in Photo.objects.values_list("image", "thumbnail").iterator():
         names.update(name for name in (image, thumbnail) if name)
     return names

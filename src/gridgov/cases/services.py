@@ -156,7 +156,7 @@ def intake_sources(user: User | None, channel: str = PERSON) -> tuple[str, ...]:
         return CHANNEL_SOURCES[channel]
     if channel == SYSTEM:
         return tuple(Source.values)
-    if is_public_reporter(user):
+    if user is None or is_public_reporter(user):
         return (Source.RESIDENT,)
     if is_administrator(user):
         return ()
@@ -233,7 +233,7 @@ def _new_case(report: Report, grid: grid_selectors.GridRef, now: datetime, calen
 
 
 def _report_step(case: Case, report: Report) -> Step:
-    data = {"source": case.source}
+    data: dict[str, object] = {"source": case.source}
     if report.location_unconfirmed:
         data["location_unconfirmed"] = True
     return Step(
@@ -528,7 +528,7 @@ def _queue_resident_notice(step: Step) -> None:
 def _recorded_role(actor: User | None, system: bool, by_reporter: bool) -> str:
     if by_reporter:
         return REPORTER_ROLE
-    return "system" if system else actor.role
+    return "system" if system or actor is None else actor.role
 
 
 def _lock_cases_of_step(case_id: int, action: str, params: dict) -> None:

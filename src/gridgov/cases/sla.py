@@ -31,10 +31,11 @@ CALENDAR_TTL_SECONDS = 60.0
 
 
 def _load_calendar() -> WorkingCalendar:
-    days_off, workdays = set(), set()
+    days_off: set[date] = set()
+    workdays: set[date] = set()
     for day, kind in CalendarDay.objects.values_list("date", "kind"):
         (days_off if kind == CalendarDay.Kind.DAY_OFF else workdays).add(day)
-    return WorkingCalendar(work_periods=work_periods(), holidays=days_off, makeup_workdays=workdays)
+    return WorkingCalendar(work_periods=work_periods(), holidays=frozenset(days_off), makeup_workdays=frozenset(workdays))
 
 
 _calendar = ProcessCache(_load_calendar, CALENDAR_TTL_SECONDS)

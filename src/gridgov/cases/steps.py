@@ -149,7 +149,9 @@ def dispatch(ctx: StepContext) -> None:
 
 def return_(ctx: StepContext) -> None:
     case = ctx.case
-    ctx.step_data["returned_by"] = case.assigned_department.code if case.assigned_department else case.assigned_region.code
+    holder = case.assigned_department or case.assigned_region
+    assert holder is not None, "a case is returned by the department or unit it was dispatched to"
+    ctx.step_data["returned_by"] = holder.code
     case.return_count += 1
     case.assigned_department = case.assigned_region = None
     case.co_departments.clear()
@@ -288,6 +290,7 @@ def _decide_extension(ctx: StepContext, status: str) -> ExtensionRequest:
 
 def approve_extension(ctx: StepContext) -> None:
     request = _decide_extension(ctx, ExtensionRequest.Status.APPROVED)
+    assert ctx.case.deadline is not None, "a case at its handler has a deadline"
     ctx.case.deadline = sla.extended_deadline(ctx.calendar, ctx.case.deadline, request.hours)
 
 
@@ -308,6 +311,7 @@ def resume(ctx: StepContext) -> None:
     case = ctx.case
     if case.suspended_at is None:
         raise IllegalTransition(_("Case %(number)s is not suspended, so there is nothing to resume.") % {"number": case.number})
+    assert case.deadline is not None, "a filed case, or one at its handler, has a deadline"
     case.deadline = sla.resumed_deadline(ctx.calendar, case.deadline, case.suspended_at, ctx.now)
     ctx.step_data["suspended_at"] = case.suspended_at.isoformat()
     case.suspended_at = None

@@ -6,6 +6,7 @@ Public pages (``report_*``, ``lookup``) never show a reporter's name, phone or e
 
 import functools
 import json
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -71,7 +72,7 @@ def _intake_role(user) -> str:
 
 def report(request):
     role = _intake_role(request.user)
-    form_options = {
+    form_options: dict[str, Any] = {
         "phone_required": role == "resident",
         "sources": [(s.value, s.label) for s in STAFF_SOURCES] if role == "staff" else None,
     }
@@ -374,7 +375,7 @@ def public_photo(request, token):
     (presenters.public_photos); only the photos the public may see are served."""
     found = presenters.read_public_photo_token(token)
     photo = selectors.public_photo(found[0]) if found else None
-    if photo is None:
+    if found is None or photo is None:
         raise Http404
     if found[1] == "thumb" and photo.thumbnail:
         response = FileResponse(photo.thumbnail.open("rb"), content_type="image/jpeg")

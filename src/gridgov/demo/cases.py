@@ -29,6 +29,7 @@ import numpy as np
 import shapely
 from django.db import transaction
 from django.utils import timezone
+from shapely.geometry.base import BaseGeometry
 
 from gridgov.accounts.models import Department, Role, User
 from gridgov.bulk import insert_objects, insert_rows
@@ -70,14 +71,14 @@ SOURCE_WEIGHTS = {
     Source.OPEN311: 2,
     Source.SENSOR: 2,
 }
-REPORTER_ROLE = {
+REPORTER_ROLE: dict[str, str] = {
     Source.PATROL: Role.GRID_WORKER,
     Source.RESIDENT: Role.RESIDENT,
     Source.OPEN311: Role.RESIDENT,
     Source.SUPERVISOR: Role.VERIFIER,
     Source.DEPARTMENT: Role.DEPARTMENT_HANDLER,
 }
-RATED_BY = {Source.RESIDENT: Role.RESIDENT, Source.OPEN311: Role.RESIDENT, Source.HOTLINE: Role.INTAKE_CLERK}
+RATED_BY: dict[str, str] = {Source.RESIDENT: Role.RESIDENT, Source.OPEN311: Role.RESIDENT, Source.HOTLINE: Role.INTAKE_CLERK}
 # Share of cases by (kind, top class); within a top class shared equally, times HOT below.
 TOP_WEIGHTS = {
     ("event", "01"): 30, ("event", "05"): 28, ("event", "02"): 10, ("event", "06"): 8, ("event", "03"): 5,
@@ -102,7 +103,7 @@ class DemoGrid:
     id: int
     code: str
     name: str
-    polygon: object  # shapely geometry, prepared
+    polygon: BaseGeometry  # prepared
     label: tuple[float, float]  # lng, lat
 
 
@@ -172,7 +173,7 @@ class _HistoryEnds(Exception):
 class _CaseWalk:
     """Walks one case through the workflow, setting state and deadlines as take_action does."""
 
-    def __init__(self, case: PlannedCase, calendar: WorkingCalendar, until: datetime, departments: dict[str, str]):
+    def __init__(self, case: PlannedCase, calendar: WorkingCalendar, until: datetime, departments: dict[int, str]):
         self.case, self.calendar, self.until, self.departments = case, calendar, until, departments
 
     # the clock
@@ -198,15 +199,15 @@ class _CaseWalk:
         if at > self.until:
             raise _HistoryEnds
         case = self.case
-        transition = TRANSITIONS.get(action)
+        transition = TRANSITIONS.get(action)  # None for the report, which is no transition
         from_state = case.state
-        if action == "report":
-            assert not case.steps
+        if transition is None:
+            assert action == "report" and not case.steps, action
         else:
             check_state(transition, from_state)
             assert at >= self.now, (action, at, self.now)
         data = getattr(self, f"_{action}")(at, **params) or {}
-        if action == "report":
+        if transition is None:
             case.state = State.REPORTED
         elif transition.target is not None:
             case.state = transition.target
@@ -285,7 +286,9 @@ class _CaseWalk:
         above = {"grid": 12, "community": 9}.get(case.escalation_level)
         if above:
             return self._assign(at, region=case.grid.code[:above])
-        return self._assign(at, department=self.departments[case.category.default_department_id])
+        department_id = case.category.default_department_id
+        assert department_id is not None, "only a category with a default department is escalated to the district"
+        return self._assign(at, department=self.departments[department_id])
 
     def _whistle(self, at, lead, co):
         data = self._assign(at, department=lead)
@@ -303,6 +306,7 @@ class _CaseWalk:
 
     def _approve_extension(self, at):
         request = self._decide(at, ExtensionRequest.Status.APPROVED)
+        assert self.case.deadline is not None, "a case at its handler has a deadline"
         self.case.deadline = sla.extended_deadline(self.calendar, self.case.deadline, request.hours)
         return {"hours": str(request.hours)}
 
@@ -314,6 +318,7 @@ class _CaseWalk:
 
     def _resume(self, at):
         case = self.case
+        assert case.deadline is not None and case.suspended_at is not None, "only a suspended case at its handler resumes"
         case.deadline = sla.resumed_deadline(self.calendar, case.deadline, case.suspended_at, at)
         data = {"suspended_at": case.suspended_at.isoformat()}
         case.suspended_at = None
@@ -403,7 +408,8 @@ class _Story:
     def dispatch_and_handle(self) -> None:
         walk, case = self.walk, self.case
         t = walk.later(walk.now, self.taken_of(case.category.dispatch_hours, on_time=(0.05, 0.7)))
-        default = walk.departments.get(case.category.default_department_id)
+        department_id = case.category.default_department_id
+        default = walk.departments.get(department_id) if department_id is not None else None
         if default and self.chance(0.01):
             co = self.rng.sample(
                 [code for code in self.department_codes if code != default], k=min(2, len(self.department_codes) - 1)
@@ -472,14 +478,16 @@ class _Story:
     def finish(self) -> None:
         walk, case = self.walk, self.case
         now, limit = walk.now, walk.handle_limit()
+        deadline = case.deadline
+        assert deadline is not None, "a case at its handler has a deadline"
         if self.chance(min(0.6, OVERDUE_SHARE * self.slack())):  # overdue
-            finish_at = walk.calendar.add_working_time(max(case.deadline, now), limit * self.rng.uniform(0.05, 1.4))
-            overrun = walk.calendar.working_time_between(case.deadline, finish_at)
-            supervise_at = walk.calendar.add_working_time(case.deadline, limit * 0.5)
+            finish_at = walk.calendar.add_working_time(max(deadline, now), limit * self.rng.uniform(0.05, 1.4))
+            overrun = walk.calendar.working_time_between(deadline, finish_at)
+            supervise_at = walk.calendar.add_working_time(deadline, limit * 0.5)
             if overrun > limit * 0.8 and now < supervise_at < finish_at and not case.supervised and self.chance(0.7):
                 walk.step("supervise", supervise_at, Role.LEADER, "超期督办")
         else:
-            left = walk.calendar.working_time_between(now, case.deadline) if case.deadline > now else timedelta(0)
+            left = walk.calendar.working_time_between(now, deadline) if deadline > now else timedelta(0)
             finish_at = walk.calendar.add_working_time(now, left * self.rng.uniform(0.1, 0.95))
         walk.step("finish", max(finish_at, walk.later(walk.now, 5)), self.holder_role(), "已按要求处置完毕")
 
@@ -504,8 +512,12 @@ def demo_grids(prefix: str = DEMO_DISTRICT_CODE) -> list[DemoGrid]:
     for region in Region.objects.filter(level="grid", code__startswith=prefix).order_by("code"):
         polygon = from_geojson(region.boundary)
         shapely.prepare(polygon)
-        label = (region.label_lng, region.label_lat) if region.label_lng is not None else polygon.representative_point().coords[0]
-        grids.append(DemoGrid(region.pk, region.code, region.name, polygon, tuple(label)))
+        if region.label_lng is not None and region.label_lat is not None:
+            label = (region.label_lng, region.label_lat)
+        else:
+            x, y = polygon.representative_point().coords[0]
+            label = (x, y)
+        grids.append(DemoGrid(region.pk, region.code, region.name, polygon, label))
     return grids
 
 
@@ -625,7 +637,8 @@ def _case_row(case: PlannedCase, number: str, departments: dict[str, int], regio
         description=case.description, address=case.address[:200], lat=case.lat, lng=case.lng,
         grid_id=case.grid.id, grid_code=case.grid.code, reporter_name=case.reporter_name, reporter_phone=case.reporter_phone,
         external_id=f"12345-{number}" if case.source == Source.HOTLINE else "",
-        assigned_department_id=departments.get(case.department), assigned_region_id=regions.get(case.region),
+        assigned_department_id=departments.get(case.department) if case.department else None,
+        assigned_region_id=regions.get(case.region) if case.region else None,
         escalation_level=case.escalation_level, solved_level=case.solved_level, deadline=case.deadline,
         suspended_at=case.suspended_at, supervised=case.supervised, rework_count=case.rework_count,
         return_count=case.return_count, reopen_count=case.reopen_count, rating=case.rating,
@@ -764,7 +777,12 @@ def create_live_cases(now: datetime | None = None) -> int:
     now = now or timezone.now()
     users = {role: _demo_user(role) for role in Role}
     grid = Region.objects.filter(level="grid", code__startswith=DEMO_DISTRICT_CODE).order_by("code").first()
-    if grid is None or any(users[role] is None for role in (Role.RESIDENT, Role.INTAKE_CLERK, Role.DISPATCHER)):
+    if (
+        grid is None
+        or grid.label_lat is None
+        or grid.label_lng is None
+        or any(users[role] is None for role in (Role.RESIDENT, Role.INTAKE_CLERK, Role.DISPATCHER))
+    ):
         return 0
     in_grid = Category.objects.filter(is_active=True, handled_in_grid=True).order_by("kind", "code").first()
     departmental = (
@@ -774,13 +792,12 @@ def create_live_cases(now: datetime | None = None) -> int:
         or in_grid
     )
     created = []
+    lat, lng = grid.label_lat, grid.label_lng
 
     def new(category, source, reporter, minutes_ago=30, text="（示例）演示用实时案件"):
         at = now - timedelta(minutes=minutes_ago)
         description = f"{category.name}：{text}"
-        report = Report(
-            category=category, lat=grid.label_lat, lng=grid.label_lng, description=description, source=source, reporter=reporter
-        )
+        report = Report(category=category, lat=lat, lng=lng, description=description, source=source, reporter=reporter)
         case = report_case(report, at=at)
         created.append(case)
         return case

@@ -23,7 +23,7 @@ centred on :data:`CENTRE`) and the result is projected to WGS84 longitude-latitu
 """
 
 import math
-from collections import Counter
+from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
@@ -264,7 +264,7 @@ def make_contiguous(labels: np.ndarray, adjacency: list[dict[int, float]]) -> np
         for label in np.unique(labels):
             pieces = _connected_pieces(np.flatnonzero(labels == label), adjacency)
             for piece in sorted(pieces, key=lambda p: (-len(p), min(p)))[1:]:
-                borders: Counter[int] = Counter()
+                borders: defaultdict[int, float] = defaultdict(float)  # border length to each other label
                 for cell in piece:
                     for neighbour, length in adjacency[cell].items():
                         if labels[neighbour] != label:
@@ -386,6 +386,7 @@ def _names(units: list[_Numbered], rng: np.random.Generator) -> dict[str, str]:
         names[unit.code] = sample_name(f"{base}社区")
     for unit in units:
         if len(unit.code) == 15:
+            assert unit.parent_code is not None, "a grid lies in a community"
             names[unit.code] = sample_name(f"{base_of[unit.parent_code]}社区第{int(unit.code[-3:])}网格")
     return names
 

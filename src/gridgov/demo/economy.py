@@ -163,7 +163,11 @@ def plan_projects(year: int, rng: random.Random) -> list[Plan]:
 
 def _grid_points() -> list[tuple[int, str, float, float]]:
     rows = Region.objects.filter(level="grid", code__startswith=DEMO_DISTRICT_CODE, label_lat__isnull=False).order_by("code")
-    return list(rows.values_list("id", "code", "label_lat", "label_lng"))
+    return [
+        (pk, code, lat, lng)
+        for pk, code, lat, lng in rows.values_list("id", "code", "label_lat", "label_lng")
+        if lat is not None and lng is not None
+    ]
 
 
 def _write_chain(year: int, industries: dict[str, Industry]) -> dict[str, ChainNode]:

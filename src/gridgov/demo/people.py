@@ -83,7 +83,7 @@ def person_name(rng: np.random.Generator) -> str:
 def generate_people(district: DemoDistrict, seed: int) -> list[GridPeople]:
     rng = np.random.default_rng([seed, 2])  # a stream of its own, independent of the geometry
     phones = _PhoneBook()
-    community_names = {unit.code: unit.name for unit in district.communities}
+    community_names: dict[str | None, str] = {unit.code: unit.name for unit in district.communities}
     return [_grid_people(grid, community_names[grid.parent_code], rng, phones) for grid in district.grids]
 
 
@@ -137,7 +137,7 @@ def _demonstration_levels(residents_by_community: dict[str, int]) -> dict[str, s
     Level = ServiceCentre.DemonstrationLevel
     ranked = sorted(residents_by_community, key=lambda code: (-residents_by_community[code], code))
     provincial = ranked[0]
-    levels = {provincial: Level.PROVINCIAL}
+    levels: dict[str, str] = {provincial: Level.PROVINCIAL}
     streets_used = {provincial[:9]}
     for code in ranked[1:]:
         if len(levels) > MUNICIPAL_COUNT:

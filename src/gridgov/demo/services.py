@@ -8,7 +8,7 @@ written with the bulk writer (gridgov/bulk.py), which encrypts applicants' data 
 """
 
 import random
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -137,20 +137,23 @@ def _catalogue(rng: random.Random, departments: dict[str, Department]) -> tuple[
 def _working_moment(rng, cal, day):
     while not cal.is_working_day(day):
         day += timedelta(days=1)
-    start = clock.deadline_after(timezone.datetime.combine(day, timezone.datetime.min.time(), tzinfo=cal.tz), 0, cal)
+    start = clock.deadline_after(datetime.combine(day, time.min, tzinfo=cal.tz), 0, cal)
     return cal.add_working_hours(start, rng.uniform(0, 6))
 
 
-def _applications(rng, cal, items, bundles, points, today) -> int:
+def _applications(rng, cal, items: list[ServiceItem], bundles: list[Bundle], points, today) -> int:
     day_seconds = clock.day_seconds(cal)
     business = bundles[0]
     rows, plans = [], []
     for n in range(APPLICATIONS):
         received = _working_moment(rng, cal, today - timedelta(days=rng.randint(2, 365)))
         bundle = business if n % 40 == 0 else rng.choice(bundles) if n % 9 == 0 else None
-        item = None if bundle else rng.choice(items)
-        subject_items = list(bundle.items.all()) if bundle else [item]
-        promised = bundle.promised_days if bundle else item.promised_days
+        item: ServiceItem | None
+        if bundle:
+            item, subject_items, promised = None, list(bundle.items.all()), bundle.promised_days
+        else:
+            item = rng.choice(items)
+            subject_items, promised = [item], item.promised_days
         point = (
             points["community"][n % len(points["community"])]
             if item is not None and item.level == ItemLevel.COMMUNITY
@@ -261,6 +264,7 @@ def build_services(seed: int) -> dict[str, int]:
     departments = _departments()
     items, bundles = _catalogue(rng, departments)
     district = Region.objects.filter(code=DEMO_DISTRICT_CODE).first() or Region.objects.filter(level=Level.DISTRICT).first()
+    assert district is not None, "the demo district is built before its services"
     points = {
         "district": district,
         "community": list(Region.objects.filter(level=Level.COMMUNITY, code__startswith=district.code)),

@@ -4,12 +4,12 @@ ranks and records, a peer ranking, a trend and the briefing. District-wide: any 
 import re
 from decimal import Decimal
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from gridgov.accounts.models import Role
+from gridgov.accounts.requests import AuthenticatedRequest
 
 from . import selectors
 from .briefing import monthly_briefing
@@ -68,7 +68,7 @@ class BriefingOut(Schema):
     facts: list[FactOut]
 
 
-def _staff(request: HttpRequest) -> None:
+def _staff(request: AuthenticatedRequest) -> None:
     if request.user.role == Role.RESIDENT:
         raise HttpError(403, _("The economy's figures are for staff."))
 
@@ -88,7 +88,7 @@ def _indicator(code: str):
 
 
 @router.get("/indicators", response={200: list[EconomyIndicatorOut], 403: ErrorOut}, summary="Indicators in display order")
-def indicators(request: HttpRequest):
+def indicators(request: AuthenticatedRequest):
     _staff(request)
     return list(selectors.indicators())
 
@@ -98,7 +98,7 @@ def indicators(request: HttpRequest):
     response={200: list[EconomyRowOut], 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     summary="Every indicator for this district and a month",
 )
-def table(request: HttpRequest, month: str):
+def table(request: AuthenticatedRequest, month: str):
     _staff(request)
     year, last = _month(month)
     district = selectors.home_district()
@@ -125,7 +125,7 @@ def table(request: HttpRequest, month: str):
     response={200: list[RankOut], 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     summary="Peer ranking of one indicator and month (ties share a rank)",
 )
-def ranking(request: HttpRequest, code: str, month: str, measure: str = "cumulative_growth"):
+def ranking(request: AuthenticatedRequest, code: str, month: str, measure: str = "cumulative_growth"):
     _staff(request)
     year, last = _month(month)
     if measure not in selectors.RANK_MEASURES:
@@ -141,7 +141,7 @@ def ranking(request: HttpRequest, code: str, month: str, measure: str = "cumulat
     response={200: list[PointOut], 403: ErrorOut, 404: ErrorOut},
     summary="This district's figures of one indicator over time",
 )
-def trend(request: HttpRequest, code: str, since_year: int | None = None):
+def trend(request: AuthenticatedRequest, code: str, since_year: int | None = None):
     _staff(request)
     district = selectors.home_district()
     if district is None:
@@ -154,7 +154,7 @@ def trend(request: HttpRequest, code: str, since_year: int | None = None):
     response={200: BriefingOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     summary="The monthly briefing, January to the month",
 )
-def briefing(request: HttpRequest, month: str):
+def briefing(request: AuthenticatedRequest, month: str):
     _staff(request)
     year, last = _month(month)
     result = monthly_briefing(year, last)

@@ -128,7 +128,7 @@ def period_table(district: District, year: int, month: int) -> list[IndicatorRow
     """Every indicator for one district and month: values, growth, rank among peers by
     cumulative growth, and the record flag. Three queries whatever the number of indicators."""
     figures = {f.indicator_id: f for f in MonthlyFigure.objects.filter(district=district, year=year, month=month)}
-    ranks: dict[int, tuple[int, int]] = {}
+    ranks: dict[int, int] = {}
     counts: dict[int, int] = {}
     ranked = (
         MonthlyFigure.objects.filter(year=year, month=month, cumulative_growth__isnull=False)
@@ -168,7 +168,7 @@ def latest_period(district: District | None = None) -> tuple[int, int] | None:
     if district is not None:
         figures = figures.filter(district=district)
     latest = figures.order_by("-year", "-month").values_list("year", "month").first()
-    return tuple(latest) if latest else None
+    return latest
 
 
 def figures_for_export(year: int | None = None) -> QuerySet[MonthlyFigure]:
@@ -203,7 +203,7 @@ def briefing_headline(user) -> BriefingHeadline | None:
 
     district = home_district()
     latest = latest_period(district) if district else None
-    if latest is None:
+    if district is None or latest is None:
         return None
     year, month = latest
     rows = [row for row in period_table(district, year, month) if row.figure is not None and row.cumulative_growth is not None]

@@ -64,9 +64,9 @@ def _header_map(header: tuple) -> dict[str, int]:
         names[attribute] = attribute
     positions = {}
     for index, cell in enumerate(header):
-        attribute = names.get(str(cell or "").strip().lower())
-        if attribute and attribute not in positions:
-            positions[attribute] = index
+        column = names.get(str(cell or "").strip().lower())
+        if column and column not in positions:
+            positions[column] = index
     return positions
 
 
@@ -127,7 +127,7 @@ def _check_row(number: int, cells: dict, indicators: dict, districts: dict) -> t
                 % {"row": number, "value": cells.get("month") or ""},
             )
         )
-    values = {}
+    values: dict[str, Decimal | None] = {}
     for attribute in VALUES:
         try:
             values[attribute] = _number(cells.get(attribute))
@@ -141,7 +141,8 @@ def _check_row(number: int, cells: dict, indicators: dict, districts: dict) -> t
             )
             values[attribute] = None
         else:
-            if values[attribute] is not None and abs(values[attribute]) >= Decimal("1e12"):
+            value = values[attribute]
+            if value is not None and abs(value) >= Decimal("1e12"):
                 refusals.append(
                     Refusal(
                         number,
@@ -174,7 +175,9 @@ def read_monthly_table(content: bytes) -> tuple[list[dict], list[Refusal]]:
         return [], [Refusal(1, _("Row 1: the column(s) %(columns)s are missing.") % {"columns": "、".join(missing)})]
     indicators = {i.code: i for i in Indicator.objects.all()}
     districts = {d.code: d for d in District.objects.all()}
-    checked, refusals, seen = [], [], {}
+    checked: list[dict] = []
+    refusals: list[Refusal] = []
+    seen: dict[tuple, int] = {}
     for number, row in enumerate(rows_iter, start=2):
         if row is None or all(cell is None or str(cell).strip() == "" for cell in row):
             continue

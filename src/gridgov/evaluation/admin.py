@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.contrib import admin
 
@@ -14,7 +16,9 @@ class WeightForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["indicator"].choices = [(key, f"{indicator.label} ({key})") for key, indicator in INDICATORS.items()]
+        cast(forms.ChoiceField, self.fields["indicator"]).choices = [
+            (key, f"{indicator.label} ({key})") for key, indicator in INDICATORS.items()
+        ]
 
 
 class WeightInline(admin.TabularInline):

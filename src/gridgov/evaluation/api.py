@@ -6,13 +6,14 @@ import json
 import re
 from datetime import datetime
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
 from gridgov.accounts.models import Role
+from gridgov.accounts.requests import AuthenticatedRequest
 from gridgov.cases import selectors as case_selectors
 from gridgov.grids import selectors as grid_selectors
 from gridgov.grids.codes import Level
@@ -106,7 +107,7 @@ def period_payload(period: Period) -> dict:
     }
 
 
-def _staff(request: HttpRequest):
+def _staff(request: AuthenticatedRequest):
     if request.user.role == Role.RESIDENT:
         raise HttpError(403, _("The evaluation is for staff only."))
     return request.user
@@ -144,7 +145,7 @@ def table_payload(user, level: str, period: Period, parent: str = "", now: datet
     response=list[IndicatorOut],
     summary="The indicator registry: every rate, its numerator, denominator and levels",
 )
-def list_indicators(request: HttpRequest):
+def list_indicators(request: AuthenticatedRequest):
     _staff(request)
     return [presenters.indicator_payload(key) for key in INDICATORS]
 
@@ -158,7 +159,7 @@ def list_indicators(request: HttpRequest):
     "`parent`: only units under this code. Each unit carries the previous period's and the same period a year "
     "earlier's figures, and for each count the link to the cases behind it.",
 )
-def table(request: HttpRequest, query: Query[TableQuery]):
+def table(request: AuthenticatedRequest, query: Query[TableQuery]):
     user = _staff(request)
     now = timezone.now()
     try:
@@ -172,7 +173,7 @@ def table(request: HttpRequest, query: Query[TableQuery]):
     response={200: DashboardOut, 400: ErrorOut, 403: ErrorOut},
     summary="The leader's dashboard: this period against the previous and a year earlier, trend, category mix, best and worst units",
 )
-def dashboard_data(request: HttpRequest, period: str = ""):
+def dashboard_data(request: AuthenticatedRequest, period: str = ""):
     user = _staff(request)
     now = timezone.now()
     return dashboard.dashboard_payload(user, _period(period, now), now)
@@ -186,7 +187,7 @@ def dashboard_data(request: HttpRequest, period: str = ""):
     "holding its open cases) with its boundary and the properties code, name, open and overdue (counted now, "
     "in one grouped query).",
 )
-def open_by_grid(request: HttpRequest):
+def open_by_grid(request: AuthenticatedRequest):
     user = _staff(request)
     counts = case_selectors.open_counts_by_grid(user, timezone.now())
     grids = grid_selectors.regions_in_scope(user.region if user.region_id else None).filter(level=Level.GRID).exclude(boundary="")

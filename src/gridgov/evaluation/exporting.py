@@ -15,7 +15,7 @@ MAX_SHEET_TITLE = 31  # Excel's limit
 
 def table_workbook(payload: dict, *, scope_label: str, level_label: str, parent: str = "") -> bytes:
     workbook = Workbook()
-    sheet = workbook.active
+    sheet = workbook.worksheets[0]  # a new workbook opens with one sheet
     sheet.title = _("Evaluation")[:MAX_SHEET_TITLE]
     period = payload["period"]
     sheet.append([_("Evaluation of %(level)s, %(period)s") % {"level": level_label, "period": period["label"]}])
@@ -48,7 +48,7 @@ def table_workbook(payload: dict, *, scope_label: str, level_label: str, parent:
         ]
         values += [row["counts"].get(c["key"]) if c["kind"] == "count" else row["rates"].get(c["key"]) for c in columns]
         sheet.append(values)
-    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=4)
+    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=4).coordinate
     sheet.column_dimensions["B"].width = 18
     sheet.column_dimensions["C"].width = 16
     buffer = BytesIO()

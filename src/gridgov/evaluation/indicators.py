@@ -41,12 +41,14 @@ Staff-role indicators (岗位评价) follow the same standard's posts: the grid 
 handling departments (处置: 按期处置率, 返工率, 结案率).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from gridgov.cases.models import Rating, SolvedLevel, Source, State
 
@@ -138,9 +140,15 @@ HOTLINE = Q(source=Source.HOTLINE)
 @dataclass(frozen=True)
 class Measure:
     key: str
-    label: str
-    condition: object  # Window -> Q over evaluation_cases(); None for step counts
+    label: StrOrPromise
+    condition: Callable[[Window], Q] | None  # a Q over evaluation_cases(); None for step counts
     step_action: str = ""  # counted over recorded steps of this action instead of cases
+
+    def where(self, w: Window) -> Q:
+        """The condition for the window (a measure counted over steps has none to give)."""
+        if self.condition is None:
+            raise TypeError(f"the measure {self.key} counts steps, not cases")
+        return self.condition(w)
 
 
 MEASURES: dict[str, Measure] = {
@@ -206,7 +214,7 @@ SHOWN_COUNTS = ["reported", "valid", "filed", "dispatched", "handled", "closed",
 @dataclass(frozen=True)
 class Indicator:
     key: str
-    label: str
+    label: StrOrPromise
     numerator: tuple[tuple[str, Decimal], ...]  # measures and their factors
     denominator: str
     higher_is_better: bool = True

@@ -2,6 +2,7 @@
 percentages rounded to hundredths, scores as numbers, and the links to the cases behind each count."""
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import overload
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -29,6 +30,10 @@ def shown_counts(level: str) -> list[str]:
     return list(STAFF_MEASURES) if level == "staff" else SHOWN_COUNTS
 
 
+@overload
+def figures_payload(figures: Figures, level: str = "") -> dict: ...
+@overload
+def figures_payload(figures: None, level: str = "") -> None: ...
 def figures_payload(figures: Figures | None, level: str = "") -> dict | None:
     if figures is None:
         return None

@@ -14,6 +14,7 @@ computed afresh (its "fallen due" cases grow with the clock).
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db import connections, transaction
 from django.db.models import Case as Choose
@@ -54,7 +55,7 @@ ROLE_UNITS = {  # the posts of GB/T 30428.4 岗位评价, each with the indicato
     "department": Role.DEPARTMENT_HANDLER,
 }
 STAMP_TTL_SECONDS = 5.0  # another process's change shows within this; this process's at once
-_figures = KeyedCache(max_entries=256)
+_figures: KeyedCache[Any] = KeyedCache(max_entries=256)
 _stamp = ProcessCache(case_selectors.cases_changed_stamp, STAMP_TTL_SECONDS)
 
 
@@ -79,7 +80,7 @@ class EvaluationError(ValueError):
 def levels_for(user: User) -> list[str]:
     """The levels a user may evaluate: the network's levels at or below their own unit, and
     departments and staff roles (over the cases in their scope)."""
-    depth = len(user.region.code) if user.region_id else 6
+    depth = len(user.region.code) if user.region else 6
     levels = [level for level, digits in PREFIX.items() if digits >= depth]
     return [*levels, "department", "role", "staff"]
 
@@ -105,7 +106,7 @@ def units_of(user: User, level: str) -> list[Unit]:
     if level == "department":
         departments = Department.objects.order_by("code")
         if user.role == Role.DEPARTMENT_HANDLER:
-            departments = departments.filter(pk=user.department_id)
+            departments = departments.filter(pk=user.department_id) if user.department_id else departments.none()
         return [Unit(d.code, d.name) for d in departments]
     return [Unit(key, str(role.label)) for key, role in ROLE_UNITS.items()]
 
@@ -138,10 +139,11 @@ def count_measures(user: User | None, level: str, window: Window, *, derived: bo
     step_rows = steps.values(unit=_group_key(level, "case__")).annotate(
         **{m.key: _one_if(Q(action=m.step_action)) for m in STEP_MEASURES}
     )
-    for row in step_rows.order_by():
-        if row["unit"] is not None:
-            unit = counts.setdefault(row["unit"], {m.key: 0 for m in CASE_MEASURES})
-            unit.update({m.key: row[m.key] or 0 for m in STEP_MEASURES})
+    for step_row in step_rows.order_by():
+        if step_row["unit"] is not None:
+            unit = counts.setdefault(step_row["unit"], {m.key: 0 for m in CASE_MEASURES})
+            # The Django plugin types values() rows by their literal names; it cannot follow annotate(**measures).
+            unit.update({m.key: step_row[m.key] or 0 for m in STEP_MEASURES})  # type: ignore[literal-required]
     for unit in counts.values():
         for m in STEP_MEASURES:
             unit.setdefault(m.key, 0)
@@ -157,7 +159,7 @@ def _case_rows(user: User | None, level: str, window: Window, derived: bool, sum
     selected once in a derived table fenced with ``OFFSET 0``; see benchmarks/README.md.)
     """
     cases = case_selectors.evaluation_cases(user).filter(created_at__lt=window.end).order_by()
-    sums = sums if sums is not None else {m.key: _one_if(m.condition(window)) for m in CASE_MEASURES}
+    sums = sums if sums is not None else {m.key: _one_if(m.where(window)) for m in CASE_MEASURES}
     query = cases.values(unit=_group_key(level)).annotate(**sums).order_by()
     sql, params = query.query.sql_with_params()
     connection_ = connections[cases.db]
@@ -319,7 +321,7 @@ def cases_behind(
         steps = case_selectors.evaluation_steps(user).filter(action=m.step_action, at__gte=window.start, at__lt=window.end)
         cases = case_selectors.evaluation_cases(user).filter(pk__in=steps.values("case_id"))
     else:
-        cases = case_selectors.evaluation_cases(user).filter(m.condition(window))
+        cases = case_selectors.evaluation_cases(user).filter(m.where(window))
     if unit:
         if level == "department":
             cases = cases.filter(assigned_department__code=unit)
@@ -338,7 +340,7 @@ RANKED = 5
 
 def ranking_level(user: User) -> str:
     """The level a user's dashboard ranks: the units just below their own (streets for the district)."""
-    depth = len(user.region.code) if user.region_id else 6
+    depth = len(user.region.code) if user.region else 6
     for level, digits in PREFIX.items():
         if digits > depth:
             return level
@@ -377,7 +379,7 @@ def trend(user: User, months: list[Period], now: datetime) -> list[tuple[Period,
 
     def count() -> list[dict[str, int]]:
         sums = {
-            f"{measure}_{n}": _one_if(MEASURES[measure].condition(Window(m.start, m.end, as_of)))
+            f"{measure}_{n}": _one_if(MEASURES[measure].where(Window(m.start, m.end, as_of)))
             for n, m in enumerate(months)
             for measure in TREND_MEASURES
         }
@@ -397,7 +399,7 @@ def rank_among_siblings(user: User, period: Period, *, now: datetime | None = No
     """Where the user's own street or community ranks among the units of the same parent: the
     rank and the number of siblings only (their figures stay outside the user's scope)."""
     region = user.region if user.region_id else None
-    if region is None or region.level not in ("street", "community") or region.parent_id is None:
+    if region is None or region.level not in ("street", "community") or region.parent is None:
         return None
     now = now or timezone.now()
     counts = cached_counts(None, region.level, period, now)
@@ -419,8 +421,10 @@ def staff_in_scope(user: User | None):
     if user is None:
         return people
     if user.role == Role.DEPARTMENT_HANDLER:
-        return people.filter(department_id=user.department_id)
-    if user.region_id and len(user.region.code) > LEVEL_DEPTH["district"]:
+        # Without a department a handler evaluates nobody (department_id=None would match every
+        # person without a department, i.e. all the grid staff).
+        return people.filter(department_id=user.department_id) if user.department_id else people.none()
+    if user.region and len(user.region.code) > LEVEL_DEPTH["district"]:
         return people.filter(region__code__startswith=user.region.code)
     return people
 
@@ -430,8 +434,9 @@ def staff_counts(user: User | None, window: Window) -> dict[int, dict[str, int]]
     one query over the steps they took in the window (cases in the user's scope only)."""
     steps = case_selectors.evaluation_staff_steps(user).filter(at__gte=window.start, at__lt=window.end, actor__isnull=False)
     steps = steps.filter(actor__in=staff_in_scope(user).values("pk"))
-    rows = steps.values("actor_id").annotate(**{m.key: _one_if(m.condition(window)) for m in STAFF_MEASURES.values()}).order_by()
-    return {row["actor_id"]: {m: row[m] or 0 for m in STAFF_MEASURES} for row in rows}
+    rows = steps.values("actor_id").annotate(**{m.key: _one_if(m.where(window)) for m in STAFF_MEASURES.values()}).order_by()
+    # The Django plugin types values() rows by their literal names; it cannot follow annotate(**measures).
+    return {row["actor_id"]: {m: row[m] or 0 for m in STAFF_MEASURES} for row in rows}  # type: ignore[literal-required]
 
 
 def _cached_staff_counts(user: User, period: Period, now: datetime) -> dict[int, dict[str, int]]:

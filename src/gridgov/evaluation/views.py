@@ -190,7 +190,9 @@ def export_ledger(request):
     else:
         form = CaseFilter(request.GET)
         if not form.is_valid():
-            message = "; ".join(f"{form.fields[name].label}: {' '.join(errors)}" for name, errors in form.errors.items())
+            message = "; ".join(
+                f"{form.fields[name].label}: {' '.join(map(str, errors))}" for name, errors in form.errors.items()
+            )
             return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
         cases = form.apply(case_selectors.visible_cases(request.user))
         title = _("Case ledger")

@@ -6,6 +6,7 @@ rebuilds its point → grid index) and the change is audited.
 """
 
 import json
+from typing import Any
 
 import shapely
 from django import forms
@@ -78,7 +79,7 @@ class RegionAdminForm(forms.ModelForm):
         return text.strip()
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         try:
             # The level follows from the code; set it before the model's own checks run.
             self.instance.level = level_of(cleaned.get("code", ""))
@@ -150,7 +151,7 @@ class RegionAdmin(admin.ModelAdmin):
             super().save_model(request, obj, form, change)
 
     def get_changeform_initial_data(self, request):
-        initial = super().get_changeform_initial_data(request)
+        initial: dict[str, Any] = super().get_changeform_initial_data(request)
         initial.setdefault("is_sample", False)
         return initial
 

@@ -13,8 +13,9 @@ created instead, named after its code, with a boundary derived from its children
 
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pyogrio.raw
@@ -302,7 +303,7 @@ def _database_units(districts: Sequence[str]) -> dict[str, _Unit]:
         prefix |= Q(code__startswith=district)
     rows = list(Region.objects.filter(prefix).values_list("id", "code", "name", "boundary"))
     texts = [boundary for *_, boundary in rows if boundary]
-    parsed = iter(shapely.from_geojson(np.asarray(texts, dtype=object)) if texts else [])
+    parsed: Iterator[Any] = iter(shapely.from_geojson(np.asarray(texts, dtype=object)) if texts else [])
     units = {}
     for region_id, code, name, boundary in rows:
         shape = next(parsed) if boundary else None
@@ -311,9 +312,11 @@ def _database_units(districts: Sequence[str]) -> dict[str, _Unit]:
 
 
 def _ancestors(code: str) -> list[str]:
-    result = []
-    while (code := parent_code(code)) is not None:
-        result.append(code)
+    result: list[str] = []
+    parent = parent_code(code)
+    while parent is not None:
+        result.append(parent)
+        parent = parent_code(parent)
     return result
 
 
@@ -468,7 +471,7 @@ def _hole_problems(units, district: str, grids: Sequence[str], metric: _Metric, 
     # Close hairline gaps first: a hole that leaks to the outside through a crack between two
     # grids (float noise, digitising slips) is still a hole in the district.
     closed = coverage.buffer(CLOSING_DEG, join_style="mitre").buffer(-CLOSING_DEG, join_style="mitre")
-    outline = [shapely.Polygon(polygon.exterior) for polygon in shapely.get_parts(polygonal_parts(closed))]
+    outline: list[BaseGeometry] = [shapely.Polygon(polygon.exterior) for polygon in shapely.get_parts(polygonal_parts(closed))]
     boundary = _reference_shape(units.get(district))
     if boundary is not None:
         outline.append(boundary)
@@ -526,13 +529,13 @@ def _write(plan: _Plan, *, actor, progress: bool) -> ImportReport:
     units = plan.to_write
     with tqdm(total=len(units), desc="writing", unit="unit", file=sys.stderr, disable=not progress) as bar:
         geometries = [plan.boundaries[unit.code] for unit in units]
-        drawn = [i for i, geometry in enumerate(geometries) if geometry is not None and not geometry.is_empty]
-        shapes = footprints([geometries[i] for i in drawn])
-        footprint_of = dict(zip(drawn, shapes, strict=True))
+        drawn = [(i, geometry) for i, geometry in enumerate(geometries) if geometry is not None and not geometry.is_empty]
+        shapes = footprints([geometry for _i, geometry in drawn])
+        footprint_of = dict(zip([i for i, _geometry in drawn], shapes, strict=True))
         existing = Region.objects.in_bulk([unit.db_id for unit in units if unit.db_id is not None])
         now = timezone.now()
         to_create: dict[Level, list[Region]] = defaultdict(list)
-        to_update = []
+        to_update: list[Region] = []
         for i, unit in enumerate(units):
             region = existing[unit.db_id] if unit.db_id is not None else Region(code=unit.code, level=unit.level)
             _fill(region, unit, geometries[i], footprint_of.get(i), now)
@@ -673,7 +676,8 @@ def _source_crs(override: str | None, stored: str | None, geometries, path) -> p
 def _to_lng_lat(geometries: np.ndarray, source: pyproj.CRS) -> np.ndarray:
     """Project into CGCS2000 lng-lat when the source is on that datum, else WGS84 (cm apart)."""
     geodetic = source.geodetic_crs
-    target = CGCS2000 if geodetic is not None and CGCS2000_DATUM in geodetic.datum.name else WGS84
+    datum = geodetic.datum if geodetic is not None else None
+    target = CGCS2000 if datum is not None and CGCS2000_DATUM in datum.name else WGS84
     if source.is_geographic and source.equals(target, ignore_axis_order=True):
         return geometries
     transformer = pyproj.Transformer.from_crs(source, target, always_xy=True)

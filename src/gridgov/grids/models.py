@@ -70,7 +70,7 @@ class Region(models.Model):
 
     @property
     def bbox(self) -> tuple[float, float, float, float] | None:
-        if self.min_lng is None:
+        if self.min_lng is None or self.min_lat is None or self.max_lng is None or self.max_lat is None:
             return None
         return (self.min_lng, self.min_lat, self.max_lng, self.max_lat)
 

@@ -9,7 +9,7 @@ from .models import Region
 def region_payload(region: Region) -> dict:
     return {
         **region_summary(region),
-        "parent_code": region.parent.code if region.parent_id else None,
+        "parent_code": region.parent.code if region.parent else None,
         "ancestors": [region_summary(r) for r in selectors.ancestors_of(region)],
         "children": [region_summary(r) for r in selectors.children_of(region)],
         "totals": selectors.grid_totals(region),

@@ -118,7 +118,10 @@ def locate_point(lat: float, lng: float) -> Location | None:
         return None
     grid = Region.objects.select_related("parent__parent__parent").get(code=code)
     community = grid.parent
-    return Location(grid=grid, community=community, street=community.parent, district=community.parent.parent)
+    street = community.parent if community else None
+    district = street.parent if street else None
+    assert community and street and district, "a grid lies in a community, a street and a district"
+    return Location(grid=grid, community=community, street=street, district=district)
 
 
 def locate_points(lats, lngs) -> list[str | None]:
@@ -133,7 +136,7 @@ def regions_in_scope(root: Region | None) -> QuerySet[Region]:
     return Region.objects.filter(code__startswith=root.code)
 
 
-def regions_at_level(level: Level) -> QuerySet[Region]:
+def regions_at_level(level: str) -> QuerySet[Region]:
     return Region.objects.filter(level=level).order_by("code")
 
 

@@ -23,14 +23,14 @@ def to_geojson(geometry: BaseGeometry, precision: int = 7) -> str:
     return shapely.to_geojson(shapely.set_precision(geometry, 10**-precision, mode="pointwise"))
 
 
-def local_equal_area_crs(geometries: Sequence[BaseGeometry]) -> pyproj.CRS:
+def local_equal_area_crs(geometries: Sequence[BaseGeometry] | np.ndarray) -> pyproj.CRS:
     """A Lambert azimuthal equal-area projection centred on the geometries (metres)."""
     minx, miny, maxx, maxy = shapely.total_bounds(np.asarray(geometries, dtype=object))
     lon0, lat0 = (minx + maxx) / 2, (miny + maxy) / 2
     return pyproj.CRS.from_proj4(f"+proj=laea +lat_0={lat0} +lon_0={lon0} +ellps=GRS80 +units=m +no_defs")
 
 
-def to_metres(geometries: Sequence[BaseGeometry], crs: pyproj.CRS | None = None) -> np.ndarray:
+def to_metres(geometries: Sequence[BaseGeometry] | np.ndarray, crs: pyproj.CRS | None = None) -> np.ndarray:
     """The geometries projected from longitude-latitude into a local metric CRS."""
     geometries = np.asarray(geometries, dtype=object)
     crs = crs or local_equal_area_crs(geometries)
@@ -38,7 +38,7 @@ def to_metres(geometries: Sequence[BaseGeometry], crs: pyproj.CRS | None = None)
     return shapely.transform(geometries, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
 
 
-def areas_m2(geometries: Sequence[BaseGeometry]) -> np.ndarray:
+def areas_m2(geometries: Sequence[BaseGeometry] | np.ndarray) -> np.ndarray:
     """Areas in square metres of longitude-latitude geometries."""
     if len(geometries) == 0:
         return np.zeros(0)
@@ -55,13 +55,18 @@ class Footprint:
     bbox: tuple[float, float, float, float]
 
 
+def _box(values) -> tuple[float, float, float, float]:
+    minx, miny, maxx, maxy = (float(v) for v in values)
+    return minx, miny, maxx, maxy
+
+
 def footprint(geometry: BaseGeometry, area_m2: float | None = None) -> Footprint:
     label = geometry.representative_point()
     area = float(areas_m2([geometry])[0]) if area_m2 is None else area_m2
-    return Footprint(area, label.x, label.y, tuple(float(v) for v in geometry.bounds))
+    return Footprint(area, label.x, label.y, _box(geometry.bounds))
 
 
-def footprints(geometries: Sequence[BaseGeometry]) -> list[Footprint]:
+def footprints(geometries: Sequence[BaseGeometry] | np.ndarray) -> list[Footprint]:
     """``footprint`` for many geometries at once (one projection, vectorised shapely)."""
     geometries = np.asarray(geometries, dtype=object)
     if len(geometries) == 0:
@@ -70,7 +75,7 @@ def footprints(geometries: Sequence[BaseGeometry]) -> list[Footprint]:
     labels = shapely.point_on_surface(geometries)
     bounds = shapely.bounds(geometries)
     return [
-        Footprint(float(area), float(label.x), float(label.y), tuple(float(v) for v in box))
+        Footprint(float(area), float(label.x), float(label.y), _box(box))
         for area, label, box in zip(areas, labels, bounds, strict=True)
     ]
 
@@ -95,7 +100,9 @@ class GridIndex:
     few grids that can hold them (see ``_CellRaster``).
     """
 
-    def __init__(self, keys: Sequence[str], geometries: Sequence[BaseGeometry], cells_per_grid: int = 1024):
+    def __init__(
+        self, keys: Sequence[str] | np.ndarray, geometries: Sequence[BaseGeometry] | np.ndarray, cells_per_grid: int = 1024
+    ):
         order = np.argsort(np.asarray(keys, dtype=object), kind="stable")
         self.keys = np.asarray(keys, dtype=object)[order]
         self.geometries = np.asarray(geometries, dtype=object)[order]
@@ -258,7 +265,7 @@ class _CellRaster:
 
     @classmethod
     def build(cls, index: GridIndex, cells_per_grid: int) -> "_CellRaster":
-        bounds = tuple(float(v) for v in shapely.total_bounds(index.geometries))
+        bounds = _box(shapely.total_bounds(index.geometries))
         if not np.all(np.isfinite(bounds)):  # only empty geometries: nothing is inside
             bounds = (0.0, 0.0, -1.0, -1.0)
         frame = _RasterFrame.around(bounds, min(cells_per_grid * len(index.keys), _MAX_CELLS))
@@ -311,7 +318,8 @@ def _boundary_pairs(geometries: np.ndarray, frame: _RasterFrame) -> tuple[np.nda
     Non-polygonal geometries have no inside to raster: every cell of their bounding box is marked.
     """
     polygonal = np.isin(shapely.get_type_id(geometries), _POLYGONAL)
-    rings, owners = shapely.get_parts(shapely.boundary(np.where(polygonal, geometries, None)), return_index=True)
+    # numpy's stubs take no None scalar in where(); at run time it broadcasts as an object.
+    rings, owners = shapely.get_parts(shapely.boundary(np.where(polygonal, geometries, None)), return_index=True)  # type: ignore[call-overload]
     dense = shapely.segmentize(rings, 0.5 * min(frame.dx, frame.dy))
     coords, ring_of = shapely.get_coordinates(dense, return_index=True)
     same_ring = np.flatnonzero(ring_of[1:] == ring_of[:-1])

@@ -24,7 +24,7 @@ class SubmissionAdmin(admin.ModelAdmin):
     list_display = ["token", "state", "case", "api_key", "created_at", "processed_at"]
     list_filter = ["state"]
     list_select_related = ["case", "api_key"]
-    fields = ["token", "state", "case", "refusal", "api_key", "media_url", "created_at", "processed_at"]
+    fields = ("token", "state", "case", "refusal", "api_key", "media_url", "created_at", "processed_at")
     readonly_fields = fields
 
     def has_change_permission(self, request, obj=None):

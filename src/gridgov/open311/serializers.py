@@ -85,7 +85,7 @@ def _submitted_media_url(case: Case) -> str:
 def service_request(case: Case, *, extensions: bool = False, absolute=lambda url: url) -> dict:
     """One request. ``case`` comes from selectors (status_notes annotated, relations joined)."""
     unconfirmed = getattr(case, "location_unconfirmed", False)
-    payload = {
+    payload: dict[str, object] = {
         "service_request_id": case.number,
         "status": open311_status(case.state),
         "status_notes": status_notes(case),

@@ -455,7 +455,9 @@ def _take_in_batch(limit: int, pk: int | None = None) -> int:
 def _record_outcomes(batch: list[Submission]) -> None:
     now = timezone.now()
     # The case holds the reporter's details now: the stored request is emptied.
-    rows = [[submission.case_id, submission.state, {}, submission.refusal, now, submission.pk] for submission in batch]
+    rows: list[list[object]] = [
+        [submission.case_id, submission.state, {}, submission.refusal, now, submission.pk] for submission in batch
+    ]
     update_rows(Submission, ["case_id", "state", "report", "refusal", "processed_at"], rows)
 
 

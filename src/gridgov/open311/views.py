@@ -274,11 +274,11 @@ def service_request(request, service_request_id, fmt):
 @open311_endpoint("GET")
 def token(request, token_id, fmt):
     status = selectors.token_status(token_id)
-    if status is None:
-        raise Open311Error(404, f"token {token_id!r} was not found")
-    if status.state == Submission.State.QUEUED:
+    if status is not None and status.state == Submission.State.QUEUED:
         take_in_through(token_id)  # normally the worker is a step ahead; this makes the answer certain
         status = selectors.token_status(token_id)
+    if status is None:
+        raise Open311Error(404, f"token {token_id!r} was not found")
     if status.state == Submission.State.REFUSED:
         raise Open311Error(400, f"token {token_id!r}: the request was refused when taken in: {status.refusal}")
     return render(fmt, "service_requests", [serializers.token(status.case_number, token_id)])

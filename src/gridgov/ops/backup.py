@@ -342,7 +342,8 @@ def _postgres_tables(database: dict) -> int:
     options |= {"user": database.get("USER") or None, "password": database.get("PASSWORD") or None}
     try:
         with psycopg.connect(**{k: v for k, v in options.items() if v is not None}, connect_timeout=10) as probe:
-            return probe.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()[0]
+            row = probe.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()
+            return row[0] if row else 0
     except psycopg.Error as error:
         raise BackupError(
             _("Cannot connect to the target database %(name)s: %(error)s")

@@ -5,11 +5,12 @@ are limited to the caller's scope, as on the pages."""
 from datetime import date
 from decimal import Decimal
 
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
+
+from gridgov.accounts.requests import AuthenticatedRequest
 
 from . import selectors
 
@@ -135,7 +136,7 @@ def _project(p) -> dict:
     response={200: ProjectPage, 400: ErrorOut},
     summary="Projects in your scope; with measure, the projects behind a period count",
 )
-def list_projects(request: HttpRequest, query: Query[ProjectListQuery]):
+def list_projects(request: AuthenticatedRequest, query: Query[ProjectListQuery]):
     scope = selectors.visible_projects(request.user)
     if query.measure:
         if query.measure not in selectors.MEASURES:
@@ -152,7 +153,7 @@ def list_projects(request: HttpRequest, query: Query[ProjectListQuery]):
 @router.get(
     "/counts", response={200: CountsOut, 400: ErrorOut}, summary="Period counts of ≥ 100 M yuan projects with the year before"
 )
-def period_counts(request: HttpRequest, query: Query[PeriodQuery]):
+def period_counts(request: AuthenticatedRequest, query: Query[PeriodQuery]):
     period = _period(query)
     scope = selectors.visible_projects(request.user)
     counts = selectors.period_counts(period, scope)
@@ -168,14 +169,14 @@ def period_counts(request: HttpRequest, query: Query[PeriodQuery]):
 
 
 @router.get("/renewal", response=RenewalOut, summary="Old-community renewal against the year's target")
-def renewal(request: HttpRequest, year: int | None = None):
+def renewal(request: AuthenticatedRequest, year: int | None = None):
     year = year if year and 2000 <= year <= 2100 else timezone.localdate().year
     progress = selectors.renewal_progress(year, selectors.visible_compounds(request.user))
     return progress.__dict__
 
 
 @router.get("/chains/{code}", response={200: list[NodeOut], 404: ErrorOut}, summary="An industry chain's nodes, upstream first")
-def chain(request: HttpRequest, code: str):
+def chain(request: AuthenticatedRequest, code: str):
     found = selectors.chains().filter(code=code).first()
     if found is None:
         raise HttpError(404, _("No such industry chain."))
@@ -195,7 +196,7 @@ def chain(request: HttpRequest, code: str):
 @router.get(
     "/{project_id}", response={200: ProjectDetailOut, 404: ErrorOut}, summary="One project with its stages and blocking problems"
 )
-def project_detail(request: HttpRequest, project_id: str):
+def project_detail(request: AuthenticatedRequest, project_id: str):
     # Any text reaches this operation (a JSON 404, as documented), not only digits.
     project = (
         selectors.project_detail(request.user, int(project_id))

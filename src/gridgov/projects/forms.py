@@ -1,5 +1,7 @@
 """Forms of the projects pages: the period and filters of the list, and raising a problem."""
 
+from typing import cast
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -23,11 +25,11 @@ class PeriodForm(forms.Form):
         today = timezone.localdate()
         data = {"year": today.year, "first": 1, "last": default_last, **{k: v for k, v in data.items()}}
         super().__init__(data)
-        self.fields["industry"].choices = [("", _("Any"))] + [(i.code, i.name) for i in industries]
-        self.fields["park"].choices = [("", _("Any"))] + [(p, p) for p in parks]
+        cast(forms.ChoiceField, self.fields["industry"]).choices = [("", _("Any"))] + [(i.code, i.name) for i in industries]
+        cast(forms.ChoiceField, self.fields["park"]).choices = [("", _("Any"))] + [(p, p) for p in parks]
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if cleaned.get("first") and cleaned.get("last") and cleaned["first"] > cleaned["last"]:
             raise forms.ValidationError(_("The first month must not come after the last month."))
         return cleaned
@@ -45,7 +47,7 @@ class StageForm(forms.Form):
 
     def __init__(self, *args, next_stages=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["stage"].choices = [(s.value, s.label) for s in Stage if s.value in next_stages]
+        cast(forms.ChoiceField, self.fields["stage"]).choices = [(s.value, s.label) for s in Stage if s.value in next_stages]
 
 
 class CorrectionForm(forms.Form):

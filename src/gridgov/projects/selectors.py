@@ -8,7 +8,7 @@ returning projects, so the number and its list cannot disagree.
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
@@ -60,7 +60,7 @@ def region_code(user: User | None) -> str | None:
     scope = data_scope(user)
     if scope.kind == "district":
         return ""
-    return scope.key if scope.kind == "unit" else None
+    return scope.key if scope.kind == "unit" and isinstance(scope.key, str) else None
 
 
 def visible_projects(user: User | None) -> QuerySet[Project]:
@@ -152,7 +152,8 @@ def period_counts_by(by: str, period: Period, projects: QuerySet[Project] | None
             )
     window = Q(stage_events__date__range=(before.start, before.end)) | Q(stage_events__date__range=(period.start, period.end))
     rows = major(projects).filter(window).annotate(group=GROUPINGS[by]).values("group").annotate(**aggregates).order_by("group")
-    return {row["group"] or "": {m: Count_(m, row[f"{m}_current"], row[f"{m}_previous"]) for m in MEASURES} for row in rows}
+    # The Django plugin types values() rows by their literal names; it cannot follow annotate(**aggregates).
+    return {row["group"] or "": {m: Count_(m, row[f"{m}_current"], row[f"{m}_previous"]) for m in MEASURES} for row in rows}  # type: ignore[literal-required]
 
 
 def drill_down(measure: str, period: Period, projects: QuerySet[Project] | None = None) -> QuerySet[Project]:
@@ -266,7 +267,7 @@ class ProblemView:
     problem: ProjectProblem
     state: str
     state_label: str
-    deadline: object
+    deadline: datetime | None
     is_open: bool
 
 
@@ -276,10 +277,10 @@ def problems_with_cases(user: User, problems: QuerySet[ProjectProblem]) -> list[
     from gridgov.cases import selectors as case_selectors
     from gridgov.cases.workflow import OPEN_STATES
 
-    problems = list(problems.select_related("project"))
-    cases = {c.number: c for c in case_selectors.visible_cases(user).filter(number__in=[p.case_number for p in problems])}
+    problem_list = list(problems.select_related("project"))
+    cases = {c.number: c for c in case_selectors.visible_cases(user).filter(number__in=[p.case_number for p in problem_list])}
     views = []
-    for problem in problems:
+    for problem in problem_list:
         case = cases.get(problem.case_number)
         views.append(
             ProblemView(

@@ -38,7 +38,7 @@ from .models import (
 
 # Which stage may follow which. Signing and landing may fall on the same day; a started project
 # may pause (e.g. the winter stop) and restart (复工) any number of times.
-NEXT_STAGES = {
+NEXT_STAGES: dict[str, set[Stage]] = {
     Stage.NEGOTIATING: {Stage.SIGNED},
     Stage.SIGNED: {Stage.LANDED},
     Stage.LANDED: {Stage.STARTED},
@@ -215,7 +215,7 @@ def problem_category(kind: str):
 
 
 @transaction.atomic
-def raise_problem(project: Project, *, kind: str, description: str, actor: User) -> ProjectProblem:
+def raise_problem(project: Project, *, kind: str, description: str, actor: User | None) -> ProjectProblem:
     """Raise a blocking problem as a case in the project's grid, through the one intake service."""
     if kind not in ProblemKind.values:
         raise ProjectError(_("“%(kind)s” is not a kind of blocking problem.") % {"kind": kind})

@@ -4,12 +4,12 @@ and the statistics. Every step goes through services.py, as on the pages."""
 
 from datetime import date, datetime
 
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
+from gridgov.accounts.requests import AuthenticatedRequest
 from gridgov.masking import mask_id_number, mask_phone
 
 from . import selectors, services
@@ -123,7 +123,7 @@ def _application(a: Application) -> dict:
 
 
 @router.get("/items", response=list[ItemOut], summary="The service items of the catalogue")
-def items(request: HttpRequest, level: str = ""):
+def items(request: AuthenticatedRequest, level: str = ""):
     rows = ServiceItem.objects.filter(is_active=True).select_related("department")
     if level:
         rows = rows.filter(level=level)
@@ -131,7 +131,7 @@ def items(request: HttpRequest, level: str = ""):
 
 
 @router.get("/bundles", response=list[BundleOut], summary="The one-thing bundles")
-def bundles(request: HttpRequest):
+def bundles(request: AuthenticatedRequest):
     return [
         {"code": b.code, "name": b.name, "promised_days": b.promised_days, "items": [i.code for i in b.items.all()]}
         for b in Bundle.objects.filter(is_active=True).prefetch_related("items")
@@ -141,7 +141,7 @@ def bundles(request: HttpRequest):
 @router.get(
     "/applications", response={200: ApplicationPage, 400: ErrorOut}, summary="Applications in your scope, personal data masked"
 )
-def applications(request: HttpRequest, query: Query[ServiceListQuery]):
+def applications(request: AuthenticatedRequest, query: Query[ServiceListQuery]):
     if not 1 <= query.limit <= MAX_PAGE_SIZE or query.offset < 0:
         raise HttpError(400, _("limit must be 1 to %(max)d and offset not negative.") % {"max": MAX_PAGE_SIZE})
     rows = (
@@ -154,7 +154,7 @@ def applications(request: HttpRequest, query: Query[ServiceListQuery]):
     return {"count": rows.count(), "results": [_application(a) for a in rows[query.offset : query.offset + query.limit]]}
 
 
-def _visible(request: HttpRequest, number: str) -> Application:
+def _visible(request: AuthenticatedRequest, number: str) -> Application:
     application = selectors.visible_applications(request.user).filter(number=number).first()
     if application is None:
         raise HttpError(404, _("No such application in your scope."))
@@ -164,7 +164,7 @@ def _visible(request: HttpRequest, number: str) -> Application:
 @router.get(
     "/applications/{number}", response={200: ApplicationOut, 404: ErrorOut}, summary="One application, personal data masked"
 )
-def application(request: HttpRequest, number: str):
+def application(request: AuthenticatedRequest, number: str):
     return _application(_visible(request, number))
 
 
@@ -173,7 +173,7 @@ def application(request: HttpRequest, number: str):
     response={200: ApplicationOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     summary="A window step: accept, notify_correction, not_accept, deliver",
 )
-def take_action(request: HttpRequest, number: str, body: ServiceActionIn):
+def take_action(request: AuthenticatedRequest, number: str, body: ServiceActionIn):
     application = _visible(request, number)
     try:
         application = services.take_action(
@@ -191,7 +191,7 @@ def take_action(request: HttpRequest, number: str, body: ServiceActionIn):
     response={200: ServiceFiguresOut, 400: ErrorOut},
     summary="Catalogue and application figures of a year in your scope",
 )
-def statistics(request: HttpRequest, year: int | None = None):
+def statistics(request: AuthenticatedRequest, year: int | None = None):
     year = year or timezone.localdate().year
     if not 2000 <= year <= 2100:
         raise HttpError(400, _("The year must be from 2000 to 2100."))

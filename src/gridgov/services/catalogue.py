@@ -10,6 +10,7 @@ updated (their materials replaced by the sheet's), new ones created.
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from io import BytesIO
+from typing import Any
 
 from django.db import transaction
 from django.utils import translation
@@ -114,7 +115,7 @@ def _rows(workbook, sheet_name: str, columns) -> tuple[list[tuple[int, dict]], l
     missing = [chinese for attribute, chinese in columns if attribute not in positions]
     if missing:
         return [], [Refusal(sheet_name, 1, _("The column(s) %(columns)s are missing.") % {"columns": "、".join(missing)})]
-    result = []
+    result: list[tuple[int, dict]] = []
     for number, row in enumerate(rows, start=2):
         if number > MAX_ROWS:
             return result, [Refusal(sheet_name, number, _("A sheet holds at most %(max)d rows.") % {"max": MAX_ROWS})]
@@ -125,7 +126,8 @@ def _rows(workbook, sheet_name: str, columns) -> tuple[list[tuple[int, dict]], l
 
 
 def _check_item(number: int, cells: dict, departments: dict) -> tuple[dict | None, list[str]]:
-    problems, values = [], {}
+    problems: list[str] = []
+    values: dict[str, Any] = {}
     values["code"] = str(cells["code"] or "").strip()
     values["name"] = str(cells["name"] or "").strip()
     if not values["code"] or len(values["code"]) > 40:
@@ -179,7 +181,8 @@ def read_catalogue(content: bytes) -> tuple[list[dict], dict[str, list[dict]], l
     material_rows, material_refusals = _rows(workbook, MATERIAL_SHEET, MATERIAL_COLUMNS)
     refusals += material_refusals
     departments = {d.code: d for d in Department.objects.all()}
-    items, seen = [], {}
+    items: list[dict] = []
+    seen: dict[str, int] = {}
     for number, cells in item_rows:
         values, problems = _check_item(number, cells, departments)
         if values and values["code"] in seen:
@@ -242,7 +245,7 @@ def export_catalogue(items=None) -> bytes:
 
     items = (items if items is not None else ServiceItem.objects.all()).select_related("department").prefetch_related("materials")
     workbook = Workbook()
-    sheet = workbook.active
+    sheet = workbook.worksheets[0]  # a new workbook opens with one sheet
     sheet.title = ITEM_SHEET
     sheet.append([chinese for _attribute, chinese in ITEM_COLUMNS])
     materials = workbook.create_sheet(MATERIAL_SHEET)

@@ -7,6 +7,7 @@ three administrators none (applications carry personal data). Statistics aggrega
 """
 
 from datetime import date, datetime
+from typing import Any
 
 from django.db.models import Avg, Count, F, Q, QuerySet
 from django.db.models.functions import TruncMonth
@@ -42,7 +43,7 @@ def visible_applications(user: User) -> QuerySet[Application]:
         if user.department_id is None:
             return applications.none()
         return applications.filter(pk__in=Part.objects.filter(department_id=user.department_id).values("application_id"))
-    if user.region_id is not None:
+    if user.region is not None:
         return applications.filter(service_point_code__startswith=user.region.code)
     return applications
 
@@ -156,8 +157,8 @@ def rating_figures_by_department(start: date, end: date) -> list[dict]:
     parts = Part.objects.filter(
         application__received_at__date__gte=start, application__received_at__date__lt=end, application__grade__isnull=False
     )
-    rows = {
-        row["department_id"]: row
+    rows: dict[int, dict[str, Any]] = {
+        row["department_id"]: dict(row)
         for row in parts.values("department_id", "department__name").annotate(
             rated=Count("application_id", distinct=True),
             good=Count("application_id", distinct=True, filter=Q(application__grade__in=list(GOOD_GRADES))),
@@ -165,15 +166,15 @@ def rating_figures_by_department(start: date, end: date) -> list[dict]:
         )
     }
     rectified = Rectification.objects.filter(application__received_at__date__gte=start, application__received_at__date__lt=end)
-    for row in rectified.values("department_id").annotate(
+    for counts in rectified.values("department_id").annotate(
         opened=Count("id"),
         closed=Count("id", filter=Q(closed_at__isnull=False)),
         late=Count("id", filter=Q(closed_at__isnull=True, due_at__lt=timezone.now())),
     ):
-        target = rows.get(row["department_id"])
+        target = rows.get(counts["department_id"])
         if target is not None:
-            target.update(opened=row["opened"], closed=row["closed"], late=row["late"])
-    result = []
+            target.update(opened=counts["opened"], closed=counts["closed"], late=counts["late"])
+    result: list[dict[str, Any]] = []
     for row in sorted(rows.values(), key=lambda r: r["department__name"]):
         row.setdefault("opened", 0), row.setdefault("closed", 0), row.setdefault("late", 0)
         row["good_rate"] = _share(row["good"], row["rated"])
@@ -184,15 +185,16 @@ def rating_figures_by_department(start: date, end: date) -> list[dict]:
 
 def rating_figures_by_service_point(start: date, end: date) -> list[dict]:
     rows = Application.objects.filter(received_at__date__gte=start, received_at__date__lt=end, grade__isnull=False)
-    result = list(
-        rows.values("service_point_code", "service_point__name")
+    result: list[dict[str, Any]] = [
+        dict(row)
+        for row in rows.values("service_point_code", "service_point__name")
         .annotate(
             rated=Count("id"),
             good=Count("id", filter=Q(grade__in=list(GOOD_GRADES))),
             bad=Count("id", filter=Q(grade__in=list(BAD_GRADES))),
         )
         .order_by("service_point_code")
-    )
+    ]
     for row in result:
         row["good_rate"] = _share(row["good"], row["rated"])
     return result

@@ -207,6 +207,7 @@ def submit_application(
     if (item is None) == (bundle is None):
         raise ServiceError(_("Choose either one service item or one bundle."))
     subject = bundle or item
+    assert subject is not None  # exactly one of the two, checked above
     if not subject.is_active:
         raise ServiceError(_("This service is not offered at present."))
     if not applicant_name.strip() or not phone.strip():
@@ -305,7 +306,7 @@ def _apply(actor, application: Application, action: str, *, note: str = "", now:
         clock.stop(application, now)
     elif effect == RESTART:
         clock.restart(application, now)
-    application.state = transition.target
+    application.state = transition.target or application.state
     application.save()
     _step(application, action, actor, now, from_state=before, to_state=application.state, note=note)
     record_audit(
@@ -360,7 +361,7 @@ def _open_parts(application: Application, now: datetime) -> None:
 def holds_part(actor: User, part: Part) -> bool:
     if actor.role == Role.DEPARTMENT_HANDLER:
         return actor.department_id is not None and actor.department_id == part.department_id
-    if actor.role in (Role.COMMUNITY_STAFF, Role.STREET_STAFF) and actor.region_id is not None:
+    if actor.role in (Role.COMMUNITY_STAFF, Role.STREET_STAFF) and actor.region is not None:
         return part.item.level != "district" and part.application.service_point_code.startswith(actor.region.code)
     return False
 
@@ -405,7 +406,7 @@ def act_on_part(
             part.refusal_reasons = note.strip()
         if action in ("grant", "refuse"):
             part.decided_at = now
-        part.state = transition.target
+        part.state = transition.target or part.state
         part.save()
         _step(application, action, actor, now, part=part, from_state=before, to_state=part.state, note=note)
         record_audit(actor, f"services.{action}", application, number=application.number, item=part.item.code)

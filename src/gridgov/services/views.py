@@ -260,7 +260,7 @@ def _statistics_workbook(context) -> HttpResponse:
     from openpyxl import Workbook
 
     workbook = Workbook()
-    sheet = workbook.active
+    sheet = workbook.worksheets[0]  # a new workbook opens with one sheet
     sheet.title = _("Departments")
     sheet.append([_("Department"), _("Rated"), _("Good"), _("Bad"), _("Rectifications"), _("Rectified"), _("Overdue")])
     for row in context["departments"]:

@@ -52,26 +52,26 @@ class DatabaseWrapper(base.DatabaseWrapper):
             fcntl.flock(self._write_lock, fcntl.LOCK_EX)
             self._holds_write_lock = True
         try:
-            super()._start_transaction_under_autocommit()
+            super()._start_transaction_under_autocommit()  # type: ignore[misc]  # private hook the stubs leave out
         except BaseException:
             self._release_write_lock()
             raise
 
     def _commit(self):
         try:
-            return super()._commit()
+            return super()._commit()  # type: ignore[misc]  # private hook the stubs leave out
         finally:
             self._release_write_lock()
 
     def _rollback(self):
         try:
-            return super()._rollback()
+            return super()._rollback()  # type: ignore[misc]  # private hook the stubs leave out
         finally:
             self._release_write_lock()
 
     def _close(self):
         try:
-            return super()._close()
+            return super()._close()  # type: ignore[misc]  # private hook the stubs leave out
         finally:
             self._release_write_lock()
             if self._write_lock is not None:
@@ -79,6 +79,6 @@ class DatabaseWrapper(base.DatabaseWrapper):
                 self._write_lock = None
 
     def _release_write_lock(self):
-        if self._holds_write_lock:
+        if self._holds_write_lock and self._write_lock is not None:
             fcntl.flock(self._write_lock, fcntl.LOCK_UN)
             self._holds_write_lock = False

@@ -26,7 +26,8 @@ from gridgov.benchmarking.locate import LocateBenchmark
 from gridgov.benchmarking.projects import ProjectsBenchmark
 from gridgov.benchmarking.upload import UploadBenchmark
 
-BENCHMARKS = {
+Benchmark = LocateBenchmark | IntakeBenchmark | UploadBenchmark | EvaluateBenchmark | ProjectsBenchmark
+BENCHMARKS: dict[str, type[Benchmark]] = {
     "locate": LocateBenchmark,
     "intake": IntakeBenchmark,
     "upload": UploadBenchmark,
