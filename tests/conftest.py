@@ -82,3 +82,44 @@ def admin_client(client, admin_user):
     from .auth_helpers import login_verified
 
     return login_verified(client, admin_user)
+
+
+def _flushes_the_database(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction"))
+    fixtures = getattr(item, "fixturenames", ())
+    return transactional or "transactional_db" in fixtures or "live_server" in fixtures
+
+
+def _reseed_migrated_rows() -> None:
+    """Run again every migration operation that seeds reference rows (a ``RunPython`` whose
+    function is named ``seed``: the catalogue, the calendar, the evaluation schemes, the
+    industries), with the real models. Each seed fills only what is missing."""
+    from django.apps import apps
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.operations import RunPython
+
+    loader = MigrationLoader(connection, ignore_no_migrations=True)
+    plan = []
+    for leaf in loader.graph.leaf_nodes():
+        for key in loader.graph.forwards_plan(leaf):
+            if key not in plan:
+                plan.append(key)
+    for key in plan:
+        for operation in loader.graph.nodes[key].operations:
+            if isinstance(operation, RunPython) and operation.code.__name__ == "seed":
+                operation.code(apps, None)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A transactional test ends by emptying every table, the rows the migrations seeded
+    included; put those back for the tests after it. (pytest-django runs transactional tests
+    last for this reason, but with one worker per core each worker takes whole files in turn.)"""
+    yield
+    if nextitem is not None and _flushes_the_database(item):
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            _reseed_migrated_rows()
