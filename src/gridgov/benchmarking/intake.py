@@ -42,6 +42,14 @@ class BenchError(CommandError):
     """A run that cannot go on; the command prints the message, not a traceback."""
 
 
+# intake: POST throughput against /healthz and one committed row; reads: the Open311 GETs against
+# discovery.json; latency: one client at each --sizes.
+PARTS = ("intake", "reads", "latency")
+DEFAULT_PARTS = PARTS
+# Issue 9's targets, as shares of discovery.json's rate in the same run.
+READ_TARGETS = {"get_one": 0.50, "list_default": 0.05}
+
+
 # --- the parent: orchestration ----------------------------------------------------------------
 
 
@@ -62,9 +70,17 @@ class IntakeBenchmark:
             help="run on PostgreSQL instead of SQLite: the server of this URL (postgres://...) gets a throw-away database",
         )
         parser.add_argument("--keep", action="store_true", help="keep the temporary data directory (and database)")
+        parser.add_argument(
+            "--parts",
+            default=",".join(DEFAULT_PARTS),
+            help=f"what to run, comma-separated, of {', '.join(PARTS)} (default {','.join(DEFAULT_PARTS)})",
+        )
 
     def run(self, options: dict, say: Callable[[str], None]) -> dict:
         sizes = sorted(int(size) for size in options["sizes"].split(","))
+        parts = {part.strip() for part in options.get("parts", ",".join(DEFAULT_PARTS)).split(",") if part.strip()}
+        if unknown := parts - set(PARTS):
+            raise BenchError(f"--parts: {', '.join(sorted(unknown))} is not one of {', '.join(PARTS)}")
         data_dir = Path(tempfile.mkdtemp(prefix="gridgov-bench-intake-"))
         database = ThrowAwayDatabase(options["postgres"], data_dir.name) if options.get("postgres") else None
         env = _child_env(data_dir, database.url if database else None)
@@ -82,11 +98,14 @@ class IntakeBenchmark:
             filled = _child(env, "fill", str(sizes[0]))
             setup["sample_ids"] = filled["sample_ids"]
             say(f"  filled the case table to {sizes[0]:,} in {filled['seconds']:.1f} s")
-            figures["throughput"] = _throughput(base, setup, options, say, server.pid)
-            figures["throughput"]["submissions"] = _child(env, "submissions")
-            _check_every_request_became_a_case(figures["throughput"])
+            if "intake" in parts:
+                figures["throughput"] = _throughput(base, setup, options, say, server.pid)
+                figures["throughput"]["submissions"] = _child(env, "submissions")
+                _check_every_request_became_a_case(figures["throughput"])
+            if "reads" in parts:
+                figures["reads"] = _reads(base, setup, options, say, server.pid)
             figures["latency"] = {}
-            for size in sizes:
+            for size in sizes if "latency" in parts else []:
                 if size != sizes[0]:
                     filled = _child(env, "fill", str(size))
                     setup["sample_ids"] = filled["sample_ids"]
@@ -131,6 +150,34 @@ def _throughput(base: str, setup: dict, options: dict, say, server_pid: int) -> 
         "trivial_server_cpu_ms": trivial["server_cpu_ms"], "write_server_cpu_ms": write["server_cpu_ms"],
         "intake_server_cpu_ms": intake["server_cpu_ms"],
     }  # fmt: skip
+
+
+def _reads(base: str, setup: dict, options: dict, say, server_pid: int) -> dict:
+    """Issue 9: the Open311 GETs a client makes, as shares of the trivial discovery.json's rate."""
+    clients, seconds = options["clients"], options["seconds"]
+    names = {
+        "discovery": "GET discovery.json (trivial)",
+        "get_one": "GET requests/{id}.json",
+        "list_default": "GET requests.json (default: 1,000)",
+    }
+    host, port = base.split(":")
+    status, body = _exchange(HTTPConnection(host, int(port), timeout=30), "list_default", setup, 0)
+    listed = len(json.loads(body)) if status == 200 else 0
+    if listed != 1000:
+        raise BenchError(f"the default listing answered {status} with {listed} requests, not 1,000 (fill more cases)")
+    runs = {kind: _measured_run(base, kind, setup, clients, seconds, server_pid) for kind in names}
+    say(f"  Open311 reads with {clients} clients for {seconds:g} s each (server CPU per request in brackets):")
+    result = {}
+    for kind, name in names.items():
+        run = runs[kind]
+        ratio = _ratio(run, runs["discovery"])
+        line = f"    {name:<36} {run['per_second']:8.1f} req/s [{_ms(run['server_cpu_ms'])}] ({run['errors']} errors)"
+        if kind in READ_TARGETS:
+            verdict = "meets" if ratio >= READ_TARGETS[kind] else "misses"
+            line += f"  {ratio:6.1%} of discovery ({verdict} ≥ {READ_TARGETS[kind]:.0%})"
+        say(line)
+        result[kind] = {"per_second": run["per_second"], "server_cpu_ms": run["server_cpu_ms"], "ratio": ratio}
+    return result
 
 
 def _ratio(run: dict, base: dict) -> float:
@@ -237,6 +284,10 @@ def _exchange(connection: HTTPConnection, kind: str, setup: dict, n: int) -> tup
         connection.request("GET", f"/open311/v2/tokens/{json.loads(body)[0]['token']}.json")
     elif kind == "get_one":
         connection.request("GET", f"/open311/v2/requests/{setup['sample_ids'][n % len(setup['sample_ids'])]}.json")
+    elif kind == "discovery":
+        connection.request("GET", "/open311/v2/discovery.json")
+    elif kind == "list_default":
+        connection.request("GET", "/open311/v2/requests.json")
     elif kind == "get_page":
         code = setup["service_codes"][n % len(setup["service_codes"])]
         connection.request("GET", f"/open311/v2/requests.json?service_code={code}&page_size=50")
