@@ -44,8 +44,9 @@ class BenchError(CommandError):
 
 # intake: POST throughput against /healthz and one committed row; reads: the Open311 GETs against
 # discovery.json; latency: one client at each --sizes.
-PARTS = ("intake", "reads", "latency")
-DEFAULT_PARTS = PARTS
+# locking, photos: writers at once, the code before issue 9 against today's (contention.py).
+PARTS = ("intake", "reads", "latency", "locking", "photos")
+DEFAULT_PARTS = ("intake", "reads", "latency")
 # Issue 9's targets, as shares of discovery.json's rate in the same run.
 READ_TARGETS = {"get_one": 0.50, "list_default": 0.05}
 
@@ -70,6 +71,16 @@ class IntakeBenchmark:
             help="run on PostgreSQL instead of SQLite: the server of this URL (postgres://...) gets a throw-away database",
         )
         parser.add_argument("--keep", action="store_true", help="keep the temporary data directory (and database)")
+        parser.add_argument("--writers", type=int, default=8, help="processes acting at once in the locking part (default 8)")
+        parser.add_argument(
+            "--photo-writers", type=int, default=4, help="processes reporting with photos at once in the photos part (default 4)"
+        )
+        parser.add_argument(
+            "--photo-seconds",
+            type=float,
+            default=30.0,
+            help="length of each run of the photos part (default 30: a report takes seconds)",
+        )
         parser.add_argument(
             "--parts",
             default=",".join(DEFAULT_PARTS),
@@ -112,6 +123,7 @@ class IntakeBenchmark:
                     say(f"  filled the case table to {size:,} in {filled['seconds']:.1f} s")
                 figures["latency"][size] = _latencies(base, setup, options["samples"], say, size)
             _say_latency_ratios(figures["latency"], sizes, say)
+            _contention(parts, env, options, figures, say, on_postgres=database is not None)
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -150,6 +162,20 @@ def _throughput(base: str, setup: dict, options: dict, say, server_pid: int) -> 
         "trivial_server_cpu_ms": trivial["server_cpu_ms"], "write_server_cpu_ms": write["server_cpu_ms"],
         "intake_server_cpu_ms": intake["server_cpu_ms"],
     }  # fmt: skip
+
+
+def _contention(parts: set[str], env: dict, options: dict, figures: dict, say, *, on_postgres: bool) -> None:
+    from . import contention
+
+    if parts & {"locking", "photos"} and not on_postgres:
+        say("  (locking and photos are meant for PostgreSQL, --postgres URL: SQLite runs one write transaction at a time)")
+    try:
+        if "locking" in parts:
+            figures["locking"] = contention.run_locking(env, options["writers"], options["seconds"], say)
+        if "photos" in parts:
+            figures["photos"] = contention.run_photos(env, options["photo_writers"], options["photo_seconds"], say)
+    except RuntimeError as error:
+        raise BenchError(str(error)) from error
 
 
 def _reads(base: str, setup: dict, options: dict, say, server_pid: int) -> dict:
