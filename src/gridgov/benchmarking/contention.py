@@ -208,8 +208,8 @@ def _reporting(mode: str, writer: int, prepared: dict) -> Callable[[], None]:
     from django.db import transaction
 
     from gridgov.cases.models import Category, Source
-    from gridgov.cases.services import Report, _store_photos, report_case, report_cases
     from gridgov.cases.photos import prepare_photos
+    from gridgov.cases.services import Report, _store_photos, report_case, report_cases
 
     category = Category.objects.get(pk=prepared["category_id"])
     photos = [_photo_bytes(writer * 10 + n) for n in range(PHOTOS_PER_REPORT)]
