@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from gridgov.bulk import PreparedQuery
 from gridgov.caching import ProcessCache
 from gridgov.cases import selectors as case_selectors
 from gridgov.cases.models import Case, Category, Photo, State, Step
@@ -243,13 +244,22 @@ def service_requests(query: RequestQuery, now: datetime | None = None) -> list[P
     return _public_requests(rows.order_by("-created_at", "-id")[start : start + query.page_size], query.extensions)
 
 
+# One request by its number, and its public steps: compiled once per process (gridgov.bulk).
+_one_case = PreparedQuery(
+    lambda number: Case.objects.filter(number=number).values_list(*PUBLIC_CASE_COLUMNS[:-3])[:1], "\x00number"
+)
+_steps_of_case = PreparedQuery(
+    lambda case_id: public_steps().filter(case_id=case_id).order_by("at", "id").values_list(*PUBLIC_STEP_COLUMNS), -7_654_321
+)
+
+
 def service_request(number: str, *, extensions: bool = False) -> PublicRequest | None:
     """One request: its columns, then its public steps, in two plain queries (the three
     correlated subqueries a page needs cost more to build than to run for one case)."""
-    row = next(iter(Case.objects.filter(number=number).values_list(*PUBLIC_CASE_COLUMNS[:-3])[:1]), None)
+    [row] = _one_case.rows(number) or [None]
     if row is None:
         return None
-    steps = list(public_steps().filter(case_id=row[0]).only(*PUBLIC_STEP_COLUMNS).order_by("at", "id"))
+    steps = [Step(**dict(zip(PUBLIC_STEP_COLUMNS, values, strict=True))) for values in _steps_of_case.rows(row[0])]
     latest = steps[-1] if steps else None
     unconfirmed = any(step.action == "report" and (step.data or {}).get("location_unconfirmed") for step in steps)
     values = dict(zip(_ROW_FIELDS, row, strict=False))  # the case's own columns: all but the last three
