@@ -9,12 +9,17 @@ on a free port, and drives it from client processes over keep-alive HTTP connect
    database: the ceiling of the whole stack), of ``POST /bench/write`` (the same form body,
    one committed row and nothing else: the floor of any durable intake, on only in the
    benchmark's server) and of ``POST /open311/v2/requests.json``;
-2. latency (p50 / p99, one client, ``--samples`` requests each) of intake and of the GET
+2. reads (issue 9), with the same clients: ``GET requests/{id}.json`` (500 different requests)
+   and the default listing ``GET requests.json`` (1,000 requests), each as a share of the trivial
+   ``GET discovery.json``'s rate in the same run;
+3. latency (p50 / p99, one client, ``--samples`` requests each) of intake and of the GET
    requests a client makes (one request, and a page of one service's requests), once with the
    case table filled to each of ``--sizes`` (default 10,000 and 1,000,000).
 
-Targets from the issue: intake ≥ 50 % of the trivial endpoint's throughput, and latency at the
-largest size within 1.3× of that at the smallest. The filler writes cases straight into the
+``--parts`` picks among these (and ``locking``, ``photos``: writers at once, see contention.py).
+Targets from the issues: intake ≥ 50 % of the trivial endpoint's throughput, latency at the
+largest size within 1.3× of that at the smallest, one request ≥ 50 % and the default listing
+≥ 5 % of discovery's rate. The filler writes cases straight into the
 table (they carry no steps), which is what GET requests read; intake writes through the services.
 """
 
