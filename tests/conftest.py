@@ -5,6 +5,7 @@ from gridgov.cases.sla import forget_calendar
 from gridgov.evaluation.selectors import forget_all as forget_evaluation
 from gridgov.grids.selectors import clear_grid_index_cache
 from gridgov.open311.selectors import forget_catalogue, forget_key_table
+from gridgov.open311.views import forget_rendered
 
 from .factories import build_small_network
 
@@ -12,18 +13,20 @@ from .factories import build_small_network
 @pytest.fixture(autouse=True)
 def _fresh_grid_index():
     """The point → grid index, the working calendar and Open311's copies of the catalogue and
-    of the API keys are cached per process; tests change them all."""
+    of the API keys and its rendered answers are cached per process; tests change them all."""
     clear_grid_index_cache()
     forget_calendar()
     forget_catalogue()
     forget_key_table()
     forget_evaluation()
+    forget_rendered()
     yield
     clear_grid_index_cache()
     forget_calendar()
     forget_catalogue()
     forget_key_table()
     forget_evaluation()
+    forget_rendered()
 
 
 @pytest.fixture(autouse=True)

@@ -80,3 +80,37 @@ def update_rows(model: type[models.Model], attnames: Sequence[str], rows: Iterab
     with connection.cursor() as cursor:
         for start in range(0, len(prepared), BATCH):
             cursor.executemany(sql, prepared[start : start + BATCH])
+
+
+class PreparedQuery:
+    """A queryset of one shape, compiled to SQL once per process and run again with other values.
+
+    For reads on every request where compiling the query costs more than running it (Open311's
+    ``GET requests/{id}``: two small queries compiled in 2 ms, run in 0.05 ms). ``build(value)``
+    returns the queryset for a value; it is built once with a stand-in value, whose place among
+    the statement's parameters is then filled with each call's. Rows come back through the
+    ORM's own converters (dates, JSON, booleans), as the queryset would give them.
+    """
+
+    def __init__(self, build, stand_in):
+        self._build = build
+        self._stand_in = stand_in
+        self._compiled = None  # replaced whole, so readers need no lock
+
+    def _compile(self):
+        queryset = self._build(self._stand_in)
+        compiler = queryset.query.get_compiler(queryset.db)
+        sql, params = compiler.as_sql()
+        places = [n for n, param in enumerate(params) if param == self._stand_in]
+        if len(places) != 1:
+            raise ValueError(f"the stand-in value appears {len(places)} times among the parameters, not once")
+        self._compiled = (compiler, sql, tuple(params), places[0])
+        return self._compiled
+
+    def rows(self, value) -> list[tuple]:
+        compiler, sql, params, place = self._compiled or self._compile()
+        params = (*params[:place], value, *params[place + 1 :])
+        with connections[compiler.using].cursor() as cursor:
+            cursor.execute(sql, params)
+            fetched = cursor.fetchall()
+        return [tuple(row) for row in compiler.results_iter([fetched])]

@@ -9,12 +9,17 @@ on a free port, and drives it from client processes over keep-alive HTTP connect
    database: the ceiling of the whole stack), of ``POST /bench/write`` (the same form body,
    one committed row and nothing else: the floor of any durable intake, on only in the
    benchmark's server) and of ``POST /open311/v2/requests.json``;
-2. latency (p50 / p99, one client, ``--samples`` requests each) of intake and of the GET
+2. reads (issue 9), with the same clients: ``GET requests/{id}.json`` (500 different requests)
+   and the default listing ``GET requests.json`` (1,000 requests), each as a share of the trivial
+   ``GET discovery.json``'s rate in the same run;
+3. latency (p50 / p99, one client, ``--samples`` requests each) of intake and of the GET
    requests a client makes (one request, and a page of one service's requests), once with the
    case table filled to each of ``--sizes`` (default 10,000 and 1,000,000).
 
-Targets from the issue: intake ≥ 50 % of the trivial endpoint's throughput, and latency at the
-largest size within 1.3× of that at the smallest. The filler writes cases straight into the
+``--parts`` picks among these (and ``locking``, ``photos``: writers at once, see contention.py).
+Targets from the issues: intake ≥ 50 % of the trivial endpoint's throughput, latency at the
+largest size within 1.3× of that at the smallest, one request ≥ 50 % and the default listing
+≥ 5 % of discovery's rate. The filler writes cases straight into the
 table (they carry no steps), which is what GET requests read; intake writes through the services.
 """
 
@@ -42,6 +47,15 @@ class BenchError(CommandError):
     """A run that cannot go on; the command prints the message, not a traceback."""
 
 
+# intake: POST throughput against /healthz and one committed row; reads: the Open311 GETs against
+# discovery.json; latency: one client at each --sizes.
+# locking, photos: writers at once, the code before issue 9 against today's (contention.py).
+PARTS = ("intake", "reads", "latency", "locking", "photos")
+DEFAULT_PARTS = ("intake", "reads", "latency")
+# Issue 9's targets, as shares of discovery.json's rate in the same run.
+READ_TARGETS = {"get_one": 0.50, "list_default": 0.05}
+
+
 # --- the parent: orchestration ----------------------------------------------------------------
 
 
@@ -62,9 +76,27 @@ class IntakeBenchmark:
             help="run on PostgreSQL instead of SQLite: the server of this URL (postgres://...) gets a throw-away database",
         )
         parser.add_argument("--keep", action="store_true", help="keep the temporary data directory (and database)")
+        parser.add_argument("--writers", type=int, default=8, help="processes acting at once in the locking part (default 8)")
+        parser.add_argument(
+            "--photo-writers", type=int, default=4, help="processes reporting with photos at once in the photos part (default 4)"
+        )
+        parser.add_argument(
+            "--photo-seconds",
+            type=float,
+            default=30.0,
+            help="length of each run of the photos part (default 30: a report takes seconds)",
+        )
+        parser.add_argument(
+            "--parts",
+            default=",".join(DEFAULT_PARTS),
+            help=f"what to run, comma-separated, of {', '.join(PARTS)} (default {','.join(DEFAULT_PARTS)})",
+        )
 
     def run(self, options: dict, say: Callable[[str], None]) -> dict:
         sizes = sorted(int(size) for size in options["sizes"].split(","))
+        parts = {part.strip() for part in options.get("parts", ",".join(DEFAULT_PARTS)).split(",") if part.strip()}
+        if unknown := parts - set(PARTS):
+            raise BenchError(f"--parts: {', '.join(sorted(unknown))} is not one of {', '.join(PARTS)}")
         data_dir = Path(tempfile.mkdtemp(prefix="gridgov-bench-intake-"))
         database = ThrowAwayDatabase(options["postgres"], data_dir.name) if options.get("postgres") else None
         env = _child_env(data_dir, database.url if database else None)
@@ -82,17 +114,21 @@ class IntakeBenchmark:
             filled = _child(env, "fill", str(sizes[0]))
             setup["sample_ids"] = filled["sample_ids"]
             say(f"  filled the case table to {sizes[0]:,} in {filled['seconds']:.1f} s")
-            figures["throughput"] = _throughput(base, setup, options, say, server.pid)
-            figures["throughput"]["submissions"] = _child(env, "submissions")
-            _check_every_request_became_a_case(figures["throughput"])
+            if "intake" in parts:
+                figures["throughput"] = _throughput(base, setup, options, say, server.pid)
+                figures["throughput"]["submissions"] = _child(env, "submissions")
+                _check_every_request_became_a_case(figures["throughput"])
+            if "reads" in parts:
+                figures["reads"] = _reads(base, setup, options, say, server.pid)
             figures["latency"] = {}
-            for size in sizes:
+            for size in sizes if "latency" in parts else []:
                 if size != sizes[0]:
                     filled = _child(env, "fill", str(size))
                     setup["sample_ids"] = filled["sample_ids"]
                     say(f"  filled the case table to {size:,} in {filled['seconds']:.1f} s")
                 figures["latency"][size] = _latencies(base, setup, options["samples"], say, size)
             _say_latency_ratios(figures["latency"], sizes, say)
+            _contention(parts, env, options, figures, say, on_postgres=database is not None)
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -131,6 +167,48 @@ def _throughput(base: str, setup: dict, options: dict, say, server_pid: int) -> 
         "trivial_server_cpu_ms": trivial["server_cpu_ms"], "write_server_cpu_ms": write["server_cpu_ms"],
         "intake_server_cpu_ms": intake["server_cpu_ms"],
     }  # fmt: skip
+
+
+def _contention(parts: set[str], env: dict, options: dict, figures: dict, say, *, on_postgres: bool) -> None:
+    from . import contention
+
+    if parts & {"locking", "photos"} and not on_postgres:
+        say("  (locking and photos are meant for PostgreSQL, --postgres URL: SQLite runs one write transaction at a time)")
+    try:
+        if "locking" in parts:
+            figures["locking"] = contention.run_locking(env, options["writers"], options["seconds"], say)
+        if "photos" in parts:
+            figures["photos"] = contention.run_photos(env, options["photo_writers"], options["photo_seconds"], say)
+    except RuntimeError as error:
+        raise BenchError(str(error)) from error
+
+
+def _reads(base: str, setup: dict, options: dict, say, server_pid: int) -> dict:
+    """Issue 9: the Open311 GETs a client makes, as shares of the trivial discovery.json's rate."""
+    clients, seconds = options["clients"], options["seconds"]
+    names = {
+        "discovery": "GET discovery.json (trivial)",
+        "get_one": "GET requests/{id}.json",
+        "list_default": "GET requests.json (default: 1,000)",
+    }
+    host, port = base.split(":")
+    status, body = _exchange(HTTPConnection(host, int(port), timeout=30), "list_default", setup, 0)
+    listed = len(json.loads(body)) if status == 200 else 0
+    if listed != 1000:
+        raise BenchError(f"the default listing answered {status} with {listed} requests, not 1,000 (fill more cases)")
+    runs = {kind: _measured_run(base, kind, setup, clients, seconds, server_pid) for kind in names}
+    say(f"  Open311 reads with {clients} clients for {seconds:g} s each (server CPU per request in brackets):")
+    result = {}
+    for kind, name in names.items():
+        run = runs[kind]
+        ratio = _ratio(run, runs["discovery"])
+        line = f"    {name:<36} {run['per_second']:8.1f} req/s [{_ms(run['server_cpu_ms'])}] ({run['errors']} errors)"
+        if kind in READ_TARGETS:
+            verdict = "meets" if ratio >= READ_TARGETS[kind] else "misses"
+            line += f"  {ratio:6.1%} of discovery ({verdict} ≥ {READ_TARGETS[kind]:.0%})"
+        say(line)
+        result[kind] = {"per_second": run["per_second"], "server_cpu_ms": run["server_cpu_ms"], "ratio": ratio}
+    return result
 
 
 def _ratio(run: dict, base: dict) -> float:
@@ -239,6 +317,10 @@ def _exchange(connection: HTTPConnection, kind: str, setup: dict, n: int) -> tup
         connection.request("GET", f"/open311/v2/tokens/{json.loads(body)[0]['token']}.json")
     elif kind == "get_one":
         connection.request("GET", f"/open311/v2/requests/{setup['sample_ids'][n % len(setup['sample_ids'])]}.json")
+    elif kind == "discovery":
+        connection.request("GET", "/open311/v2/discovery.json")
+    elif kind == "list_default":
+        connection.request("GET", "/open311/v2/requests.json")
     elif kind == "get_page":
         code = setup["service_codes"][n % len(setup["service_codes"])]
         connection.request("GET", f"/open311/v2/requests.json?service_code={code}&page_size=50")

@@ -60,9 +60,11 @@ def to_xml(root: str, payload) -> bytes:
     return XML_DECLARATION + ET.tostring(element, encoding="unicode").encode()
 
 
-def render(fmt: str, root: str, payload, status: int = 200) -> HttpResponse:
+def render_body(fmt: str, root: str, payload) -> bytes:
     if fmt == "xml":
-        body = to_xml(root, payload)
-    else:
-        body = json.dumps(payload, ensure_ascii=False).encode()
-    return HttpResponse(body, status=status, content_type=CONTENT_TYPES[fmt])
+        return to_xml(root, payload)
+    return json.dumps(payload, ensure_ascii=False).encode()
+
+
+def render(fmt: str, root: str, payload, status: int = 200) -> HttpResponse:
+    return HttpResponse(render_body(fmt, root, payload), status=status, content_type=CONTENT_TYPES[fmt])

@@ -5,25 +5,30 @@ a list of ``{code, description}`` in the requested format with the matching HTTP
 """
 
 import functools
+import hashlib
 import re
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
 from gridgov.bounds import EARLIEST_DAY, LATEST_DAY, day_in_range
+from gridgov.caching import KeyedCache
+from gridgov.cases import selectors as case_selectors
 from gridgov.cases.models import Category
 from gridgov.cases.ratelimit import RateLimited, api_key_key, check_rate, configured_rate, count_hit
 
 from . import selectors, serializers
 from .models import Submission
 from .openapi import openapi_document
-from .renderers import CONTENT_TYPES, render
+from .renderers import CONTENT_TYPES, render, render_body
 from .services import CREATED, Open311Error, authenticate, submit_request, take_in_through
 
 DEFAULT_FORMAT = "json"  # used to answer a request for a format we do not serve
@@ -210,16 +215,60 @@ def service_definition(request, service_code, fmt):
     return render(fmt, "service_definition", serializers.service_definition(category))
 
 
+# --- rendered answers, kept per process ------------------------------------------------------
+#
+# A GET of requests is public data that many clients ask for again and again (the default listing
+# above all: a page of 1,000 took 150 ms to read and render). Its rendered body is kept, keyed on
+# what it is made of: the parameters, the format, the language, the host (extensions carry
+# absolute photo links) and a change mark read from the database on every request (one case's
+# version, or for a list the newest case, update and step, see cases.selectors), so a step taken
+# in any process shows at once. What the mark does not see (a renamed category, department or
+# unit, a deleted case) shows within RESPONSE_CACHE_SECONDS, which is also part of the key.
+# The body's hash is its ETag: a client that sends it back in If-None-Match gets 304.
+RESPONSE_CACHE_SECONDS = 60
+_request_bodies: KeyedCache[tuple[bytes, str]] = KeyedCache(max_entries=4096)  # about 1 KB each
+_listing_bodies: KeyedCache[tuple[bytes, str]] = KeyedCache(
+    max_entries=32
+)  # up to about 1 MB each (1,000 requests with extensions)
+
+
+def _cached_render(request, fmt: str, root: str, cache: KeyedCache, key: tuple, payload: Callable[[], object]) -> HttpResponse:
+    period = int(time.time() // RESPONSE_CACHE_SECONDS)
+    key = (*key, fmt, translation.get_language(), request.build_absolute_uri("/"), period)
+
+    def rendered() -> tuple[bytes, str]:
+        body = render_body(fmt, root, payload())
+        return body, f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'
+
+    body, etag = cache.get(key, rendered)
+    response: HttpResponse
+    if etag in (tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")):
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
+    response["ETag"] = etag
+    response["Cache-Control"] = "no-cache"  # a client may keep it, and asks again with If-None-Match
+    return response
+
+
+def forget_rendered(**_signal_arguments) -> None:
+    _request_bodies.forget()
+    _listing_bodies.forget()
+
+
 @open311_endpoint("GET", "POST")
 def requests(request, fmt):
     if request.method == "POST":
         return _post_request(request, fmt)
     query = _request_query(request)
-    cases = selectors.service_requests(query)
-    payload = [
-        serializers.service_request(case, extensions=query.extensions, absolute=request.build_absolute_uri) for case in cases
-    ]
-    return render(fmt, "service_requests", payload)
+    parameters = tuple(sorted((name, tuple(values)) for name, values in request.GET.lists()))
+
+    def payload():
+        cases = selectors.service_requests(query)
+        return serializers.service_requests(cases, extensions=query.extensions, absolute=request.build_absolute_uri)
+
+    key = (parameters, case_selectors.cases_change_mark())
+    return _cached_render(request, fmt, "service_requests", _listing_bodies, key, payload)
 
 
 def _post_request(request, fmt):
@@ -264,11 +313,19 @@ def _rate_limited(request, fmt, api_key) -> HttpResponse | None:
 @open311_endpoint("GET")
 def service_request(request, service_request_id, fmt):
     extensions = _extensions(request)
-    case = selectors.service_request(service_request_id, extensions=extensions)
-    if case is None:
-        raise Open311Error(404, f"service_request_id {service_request_id!r} was not found")
-    payload = [serializers.service_request(case, extensions=extensions, absolute=request.build_absolute_uri)]
-    return render(fmt, "service_requests", payload)
+    missing = Open311Error(404, f"service_request_id {service_request_id!r} was not found")
+    mark = case_selectors.case_change_mark(service_request_id)
+    if mark is None:
+        raise missing
+
+    def payload():
+        case = selectors.service_request(service_request_id, extensions=extensions)
+        if case is None:  # deleted since the mark was read
+            raise missing
+        return [serializers.service_request(case, extensions=extensions, absolute=request.build_absolute_uri)]
+
+    key = (service_request_id, extensions, mark)
+    return _cached_render(request, fmt, "service_requests", _request_bodies, key, payload)
 
 
 @open311_endpoint("GET")
