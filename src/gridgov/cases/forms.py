@@ -151,9 +151,15 @@ class CaseFilter(forms.Form):
     date_from = forms.DateField(label=_("Reported from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("Reported to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, caller_search: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [("", _("All")), *grouped_categories()]
+        # Says what the search looks in: the call centre's also finds callers (see ``apply``).
+        if caller_search:
+            hint = _("Case number, description, address, or the caller's whole phone number or name")
+        else:
+            hint = _("Case number, description or address")
+        self.fields["q"].widget.attrs["placeholder"] = hint
 
     def _day_in_range(self, name: str):
         day = self.cleaned_data.get(name)
@@ -171,16 +177,20 @@ class CaseFilter(forms.Form):
 
     def apply(self, cases: QuerySet[Case], user=None) -> QuerySet[Case]:
         """Narrow ``cases``; for the roles that call reporters back (``privacy``), a search that
-        looks like a phone number also finds the cases reported from it (through its blind index:
-        the phone column itself is encrypted)."""
+        looks like a phone number also finds the cases reported from it, and any other search the
+        cases whose reporter gave exactly that name (through their blind indexes: the columns
+        themselves are encrypted). Other roles' searches never touch the reporter's details."""
         if not self.is_valid():
             return cases.none()
         data = self.cleaned_data
         if data["q"].strip():
             text = data["q"].strip()
             found = Q(number__startswith=text) | Q(description__icontains=text) | Q(address__icontains=text)
-            if user is not None and may_see_personal_data(user) and len(selectors.normalise_phone(text)) >= 7:
-                found |= Q(pk__in=selectors.cases_by_reporter_phone(text).values("pk"))
+            if user is not None and may_see_personal_data(user):
+                if len(selectors.normalise_phone(text)) >= 7:
+                    found |= Q(pk__in=selectors.cases_by_reporter_phone(text).values("pk"))
+                else:
+                    found |= Q(pk__in=selectors.cases_by_reporter_name(text).values("pk"))
             cases = cases.filter(found)
         if data["state"] == "open":
             cases = cases.filter(state__in=OPEN_STATES)

@@ -237,6 +237,13 @@ def cases_by_reporter_phone(phone: str) -> QuerySet[Case]:
     return Case.objects.filter(reporter_phone_index__in=blind_indexes(phone, "digits") or [""]).exclude(reporter_phone_index="")
 
 
+def cases_by_reporter_name(name: str) -> QuerySet[Case]:
+    """Every case whose reporter gave this name (call-centre search by the caller's name): the
+    whole name, compared through its blind index, so trimmed, full-width or half-width and in
+    any case; never a part of it (the column is encrypted and the index matches whole values)."""
+    return Case.objects.filter(reporter_name_index__in=blind_indexes(name, "name") or [""]).exclude(reporter_name_index="")
+
+
 def own_case(user: User, number: str) -> Case | None:
     """A case the signed-in user reported themselves."""
     return Case.objects.select_related("category").filter(number=number, reporter=user).first()

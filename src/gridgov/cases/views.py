@@ -519,7 +519,7 @@ def dispatch_batch(request):
 
 @staff_required
 def case_list(request):
-    filters = CaseFilter(request.GET or None)
+    filters = CaseFilter(request.GET or None, caller_search=privacy.may_see_personal_data(request.user))
     cases = selectors.visible_cases(request.user).select_related("category")
     if filters.is_bound:
         cases = filters.apply(cases, request.user)
