@@ -4,7 +4,8 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case as DbCase
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from gridgov.accounts.models import Role, User
@@ -86,17 +87,30 @@ def waiting_on(user: User, now: datetime | None = None) -> Q:
     return waiting
 
 
+# What is due first: running clocks by deadline (overdue ones first of all), then the cases whose
+# clock is stopped (their deadline is not running, whatever it says), then those without one.
+# Cases due at the same moment, newest first: every report that comes in out of hours gets the
+# same intake deadline (the next working morning plus the intake limit), and oldest first among
+# them put each new report at the bottom of the intake clerk's queue.
+INBOX_ORDER = (
+    DbCase(When(suspended_at__isnull=False, then=Value(1)), default=Value(0)),
+    F("deadline").asc(nulls_last=True),
+    F("created_at").desc(),
+    F("pk").desc(),
+)
+
+
 def inbox(user: User, now: datetime | None = None) -> QuerySet[Case]:
-    """What waits on the user, soonest deadline first (overdue ones first of all, cases without
-    a deadline last), with what a queue row shows: the grid, community and street names, and
-    whether an extension request waits (``has_pending_extension``)."""
+    """What waits on the user, what is due first (``INBOX_ORDER``), with what a queue row shows:
+    the grid, community and street names, and whether an extension request waits
+    (``has_pending_extension``)."""
     pending = ExtensionRequest.objects.filter(case=OuterRef("pk"), status=ExtensionRequest.Status.PENDING)
     return (
         visible_cases(user)
         .filter(pk__in=Case.objects.filter(waiting_on(user, now)).values("pk"))
         .select_related("category", "grid__parent__parent", "assigned_department", "assigned_region")
         .annotate(has_pending_extension=Exists(pending))
-        .order_by(F("deadline").asc(nulls_last=True), "created_at", "pk")
+        .order_by(*INBOX_ORDER)
     )
 
 
