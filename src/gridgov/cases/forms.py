@@ -57,11 +57,14 @@ class ReportForm(forms.Form):
     reporter_phone = forms.CharField(
         label=_("Your phone"), max_length=20, required=False, help_text=_("Needed to look the case up later.")
     )
-    # A fresh random key in every form shown; a browser or client that sends the same form again
-    # (its first answer lost to a dropped connection or a server restart) gets the case it made.
+    # The one idempotency key of a report: a fresh random key in every form shown, replaced by a
+    # key of its own for each report the offline queue keeps on the phone (static/cases/offline.js).
+    # A browser, or the queue, that sends the same report again (its first answer lost to a
+    # dropped connection or a server restart) gets the case it made (``intake_key``).
     one_time_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
-    # Made by the page's offline queue (static/cases/offline.js): one case per key, however often
-    # the phone sends it.
+    # The key sent by the offline queue before it used ``one_time_key``; a report queued on a
+    # phone by that script is still taken once (it stands for the one-time key, and the cases it
+    # made then are found by ``selectors.case_by_client_key``). Never rendered.
     client_key = forms.RegexField(regex=r"^[A-Za-z0-9-]{8,48}$", required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, phone_required: bool = True, sources: list | None = None, **kwargs):
@@ -93,17 +96,21 @@ class ReportForm(forms.Form):
             self.add_error(None, _("At most %(count)d photos.") % {"count": MAX_PHOTOS})
         self.photos = files[:MAX_PHOTOS]
 
-    def intake_key(self) -> str:
-        """The case's intake key: the form's one-time key with what was reported, so the same
-        form sent again finds its case, while the same form edited (the browser's Back button
-        keeps the hidden key) is a new report. Empty without a well-formed key."""
-        key = self.cleaned_data.get("one_time_key", "")
-        if not ONE_TIME_KEY.match(key):
-            return ""
+    def intake_key(self, *extra) -> str:
+        """The case's intake key: the form's one-time key with what was reported (and ``extra``,
+        what the page adds to the report, e.g. the patrol's after-photos), so the same form sent
+        again finds its case, while the same form edited (the browser's Back button keeps the
+        hidden key) is a new report. Empty without a well-formed key."""
+        key = self.cleaned_data.get("client_key") or ""  # the older offline queue's, checked by its field
+        if not key:
+            key = self.cleaned_data.get("one_time_key", "")
+            if not ONE_TIME_KEY.match(key):
+                return ""
         data = self.cleaned_data
         reported = [key, data["category"].pk, data["lat"], data["lng"], data["description"], data["address"]]
         reported += [data["reporter_name"], data["reporter_phone"], data.get("source", "")]
         reported += [(photo.name, photo.size) for photo in self.photos]
+        reported += extra
         return hashlib.sha256(repr(reported).encode()).hexdigest()
 
 

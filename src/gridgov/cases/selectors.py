@@ -275,7 +275,9 @@ OFFLINE_KEY_PREFIX = "offline:"
 
 
 def case_by_client_key(key: str) -> Case | None:
-    """The case already taken in from an offline queue's key (resident or patrol report)."""
+    """The case taken in, before the offline queue sent its key as the form's one-time key, from
+    that queue's ``client_key`` (kept in ``external_id``): a report still queued on a phone by
+    the older script and sent again finds it. New reports are found by ``Case.intake_key``."""
     if not key:
         return None
     return Case.objects.filter(external_id=OFFLINE_KEY_PREFIX + key, source__in=["resident", "patrol"]).first()
