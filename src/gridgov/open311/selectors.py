@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from gridgov.caching import ProcessCache
 from gridgov.cases import selectors as case_selectors
-from gridgov.cases.models import Case, Category, State, Step
+from gridgov.cases.models import Case, Category, Photo, State, Step
 from gridgov.cases.presenters import PUBLIC_ACTIONS
 from gridgov.cases.workflow import OPEN_STATES
 
@@ -136,7 +136,8 @@ def _public_cases(extensions: bool) -> QuerySet[Case]:
     )
     if extensions:
         steps = public_steps().only(*PUBLIC_STEP_COLUMNS).order_by("at", "id")
-        cases = cases.prefetch_related(Prefetch("steps", queryset=steps), "photos")
+        photos = Photo.objects.select_related("step").order_by("created_at", "id")  # for presenters.public_photos
+        cases = cases.prefetch_related(Prefetch("steps", queryset=steps), Prefetch("photos", queryset=photos))
     return cases
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.cases.models import Case, Category, LimitUnit, Step
-from gridgov.cases.presenters import public_text, step_public_text
+from gridgov.cases.presenters import public_photos, public_text, step_public_text
 
 from .selectors import open311_status, service_code
 
@@ -119,15 +119,14 @@ def status_notes(case: Case) -> str:
 
 def _extended_attributes(case: Case, absolute) -> dict:
     """City of Chicago's ``extensions=true`` shape, with the internal state as detailed_status."""
-    from django.urls import reverse
-
     return {
         "detailed_status": case.state,
         "detailed_status_name": str(case.get_state_display()),
         "channel": case.source,
         "grid_code": case.grid_code,
         "location_unconfirmed": getattr(case, "location_unconfirmed", False),
-        "media_urls": [absolute(reverse("cases:photo", args=[photo.pk, "full"])) for photo in case.photos.all()],
+        # The photos the public may see, through the look-up page's signed, expiring links.
+        "media_urls": [absolute(links["url"]) for links in public_photos(case, case.photos.all())],
     }
 
 
