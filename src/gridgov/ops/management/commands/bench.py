@@ -10,6 +10,8 @@
   rows (``gridgov.benchmarking.evaluate``).
 - ``projects``: period counts with the year before and the peer ranking beside DuckDB
   (``gridgov.benchmarking.projects``).
+- ``pages``: page weight and time to interactive of the report page on a throttled phone and of
+  the staff inbox on a desktop (``gridgov.benchmarking.pages``).
 
 A benchmark is a class with ``help``, ``add_arguments(parser)`` and ``run(options, say) -> dict``,
 where ``say`` prints one human-readable line and the returned figures are what ``--json`` prints.
@@ -23,6 +25,7 @@ from django.utils.translation import gettext as _
 from gridgov.benchmarking.evaluate import EvaluateBenchmark
 from gridgov.benchmarking.intake import IntakeBenchmark
 from gridgov.benchmarking.locate import LocateBenchmark
+from gridgov.benchmarking.pages import PagesBenchmark
 from gridgov.benchmarking.projects import ProjectsBenchmark
 from gridgov.benchmarking.upload import UploadBenchmark
 
@@ -32,6 +35,7 @@ BENCHMARKS = {
     "upload": UploadBenchmark,
     "evaluate": EvaluateBenchmark,
     "projects": ProjectsBenchmark,
+    "pages": PagesBenchmark,
 }
 
 
