@@ -95,20 +95,21 @@ class PagesBenchmark:
         env = _child_env(data_dir, None)
         runs = max(1, options["runs"])
         say(f"gridgov bench pages: data in {data_dir} (SQLite), {runs} cold-cache loads of each page")
-        started = time.perf_counter()
-        setup = _child(env, "setup", str(options["open_cases"]), "tiny" if options["tiny"] else "demo")
-        say(
-            f"  set-up ({setup['grids']} grids, {setup['open_cases']} open cases in the inbox): {time.perf_counter() - started:.1f} s"
-        )
-        port = _free_port()
-        server = _start_server(env, port, workers=2, threads=4)
-        try:
+        server = None
+        try:  # the data directory goes, whatever fails
+            started = time.perf_counter()
+            setup = _child(env, "setup", str(options["open_cases"]), "tiny" if options["tiny"] else "demo")
+            seconds = time.perf_counter() - started
+            say(f"  set-up ({setup['grids']} grids, {setup['open_cases']} open cases in the inbox): {seconds:.1f} s")
+            port = _free_port()
+            server = _start_server(env, port, workers=2, threads=4)
             base = f"127.0.0.1:{port}"
             _wait_until_up(base)
             figures = _measure(f"http://{base}", setup, runs, NETWORKS[options["network"]], say)
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            if server is not None:
+                server.terminate()
+                server.wait(timeout=30)
             if not options["keep"]:
                 _remove_tree(data_dir)
         figures.update(network=options["network"], cpu_slowdown=CPU_SLOWDOWN, runs=runs, open_cases=setup["open_cases"])
