@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from gridgov.cases.models import Category, Photo, State
+from gridgov.cases.presenters import read_public_photo_token
 from gridgov.cases.services import take_action
 from gridgov.open311.models import Submission
 from gridgov.open311.selectors import open311_status
@@ -353,14 +354,21 @@ def test_unknown_service_code_filter_is_404(client, category):
 
 def test_extensions_add_detailed_status_grid_notes_and_photos(client, team, category):
     case = closed_case(team, category)
-    photo = Photo.objects.create(case=case, image="cases/2026/11/after.jpg", thumbnail="cases/2026/11/thumbs/after.jpg")
+    finish = case.steps.get(action="finish")
+    photo = Photo.objects.create(
+        case=case, step=finish, phase="after", image="cases/2026/11/after.jpg", thumbnail="cases/2026/11/thumbs/after.jpg"
+    )
+    Photo.objects.create(case=case, step=case.steps.get(action="verify"), phase="after", image="cases/2026/11/check.jpg")
     [plain] = get_json(client, f"requests/{case.number}.json")
     [data] = get_json(client, f"requests/{case.number}.json", extensions="true")
     assert "extended_attributes" not in plain
     extra = data["extended_attributes"]
     assert extra["detailed_status"] == "closed" and extra["grid_code"] == WEST_GRID
     assert extra["channel"] == "resident"
-    assert extra["media_urls"] == [f"http://testserver/cases/photos/{photo.pk}/full/"]
+    # The public photos only (not the verifier's), through the look-up page's signed links.
+    [url] = extra["media_urls"]
+    prefix = "http://testserver/report/photo/"
+    assert url.startswith(prefix) and read_public_photo_token(url[len(prefix) : -1]) == (photo.pk, "full")
     assert [note["summary"] for note in data["notes"]] == [
         "report", "accept", "file", "dispatch", "start", "finish", "verify", "pass",
     ]  # fmt: skip
@@ -371,7 +379,7 @@ def test_extensions_add_detailed_status_grid_notes_and_photos(client, team, cate
     request = get_xml(client, "requests.xml", extensions="true").find("request")
     assert request.findtext("extended_attributes/detailed_status") == "closed"
     assert request.findtext("extended_attributes/grid_code") == WEST_GRID
-    assert request.findtext("extended_attributes/media_urls/media_url").endswith(f"/photos/{photo.pk}/full/")
+    assert request.findtext("extended_attributes/media_urls/media_url").startswith("http://testserver/report/photo/")
     assert [n.findtext("summary") for n in request.findall("notes/note")] == [n["summary"] for n in data["notes"]]
 
 

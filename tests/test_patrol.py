@@ -141,18 +141,52 @@ def test_my_open_cases_lists_what_waits_on_the_grid_worker(client, team, categor
     assert case.number in client.get(reverse("cases:patrol")).content.decode()
 
 
-def test_a_report_sent_twice_from_the_offline_queue_makes_one_case(client, team, category, settings):
+KEY = "0f8e2a4c-1b7d-4c1e-9f00-0123456789ab"  # what the offline queue makes (crypto.randomUUID)
+
+
+def test_a_report_sent_twice_with_its_one_time_key_makes_one_case(client, team, category, settings):
+    # The resident page and the patrol page, each report sent twice with the key the offline
+    # queue puts in the form's one_time_key: one case each.
     settings.GRIDGOV_INTAKE_RATE = ""
-    form = {**patrol_form(category), "reporter_phone": "13800001234", "client_key": "0f8e2a4c-1b7d-4c1e-9f00-0123456789ab"}
+    form = {**patrol_form(category), "reporter_phone": "13800001234", "one_time_key": KEY}
     first = client.post(reverse("report:new"), form)
     again = client.post(reverse("report:new"), form)
     assert (first.status_code, again.status_code) == (302, 302)
-    assert Case.objects.count() == 1
+    assert Case.objects.count() == 1 and Case.objects.get().external_id == ""
     client.force_login(team["grid_worker"])
-    patrol = {**patrol_form(category), "mode": "report", "client_key": "patrol-key-0001"}
+    patrol = {**patrol_form(category), "mode": "report", "one_time_key": KEY}
     client.post(reverse("cases:patrol"), patrol)
     client.post(reverse("cases:patrol"), patrol)
     assert Case.objects.filter(source=Source.PATROL).count() == 1
+
+
+def test_on_the_spot_handling_sent_twice_is_one_handled_case(client, team, category):
+    client.force_login(team["grid_worker"])
+
+    def send():
+        form = {**patrol_form(category), "mode": "self_handle", "one_time_key": KEY, "after_photos": [jpeg((0, 200, 0))]}
+        return client.post(reverse("cases:patrol"), form)
+
+    assert send().status_code == 302 and send().status_code == 302
+    case = Case.objects.get()
+    assert case.state == State.HANDLED and [s.action for s in case.steps.all()] == ["report", "self_handle"]
+    # The same key for a plain report is another report, not the handled one.
+    client.post(reverse("cases:patrol"), {**patrol_form(category), "mode": "report", "one_time_key": KEY})
+    assert Case.objects.count() == 2
+
+
+def test_a_report_queued_by_the_older_offline_script_is_still_taken_once(client, team, category, settings):
+    # That script sent its key as client_key; a case it made then kept the key in external_id.
+    settings.GRIDGOV_INTAKE_RATE = ""
+    taken_before = report(category, external_id="offline:" + KEY)
+    form = {**patrol_form(category), "reporter_phone": "13800001234", "client_key": KEY}
+    assert client.post(reverse("report:new"), form).status_code == 302
+    assert Case.objects.count() == 1
+    other = "patrol-key-0001"  # not taken before: taken now, once
+    client.force_login(team["grid_worker"])
+    client.post(reverse("cases:patrol"), {**patrol_form(category), "mode": "report", "client_key": other})
+    client.post(reverse("cases:patrol"), {**patrol_form(category), "mode": "report", "client_key": other})
+    assert Case.objects.exclude(pk=taken_before.pk).count() == 1
 
 
 def test_the_service_worker_may_serve_the_whole_site(client, network):

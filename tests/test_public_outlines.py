@@ -87,6 +87,19 @@ def test_the_endpoint_is_cacheable_and_revalidated(client, network):
     assert client.get(OUTLINES_URL, HTTP_IF_NONE_MATCH='"something-else"').status_code == 200
 
 
+def test_outlines_are_gzipped_for_a_client_that_takes_it(client, network):
+    import gzip
+
+    plain = client.get(OUTLINES_URL)
+    packed = client.get(OUTLINES_URL, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert packed["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed["Vary"]
+    assert gzip.decompress(packed.content) == plain.content and "Content-Encoding" not in plain
+    # Its ETag is the weak form of the plain one, and still revalidates.
+    assert packed["ETag"] == "W/" + plain["ETag"]
+    again = client.get(OUTLINES_URL, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=packed["ETag"])
+    assert again.status_code == 304
+
+
 def test_a_304_reads_no_boundary(client, network, django_assert_max_num_queries):
     etag = client.get(OUTLINES_URL)["ETag"]
     with django_assert_max_num_queries(3):  # communities exist?, count + latest change, revision

@@ -134,9 +134,10 @@ def test_resident_api_view_is_an_allow_list(client, team, cases):
     data = client.get(f"/api/v1/cases/{cases[0].number}").json()
     assert set(data) == {
         "number", "state", "state_label", "category", "created_at", "rating", "rating_label", "version", "description",
-        "address", "lat", "lng", "timeline", "allowed_actions",
+        "address", "lat", "lng", "timeline", "photos", "expected_finish", "expected_finish_at", "allowed_actions",
     }  # fmt: skip
     assert {key for entry in data["timeline"] for key in entry} == {"action", "action_label", "to_state_label", "at", "note"}
+    assert {key for photo in data["photos"] for key in photo} <= {"phase", "url", "thumbnail_url"}
     assert not {"supervise", "request_extension", "suspend"} & {entry["action"] for entry in data["timeline"]}
 
 

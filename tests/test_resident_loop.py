@@ -122,6 +122,45 @@ def test_expected_finish_before_dispatch_states_the_category_limit(client, team)
     assert "4" in re.search(r'data-testid="expected-finish">([^<]*)<', body).group(1)
 
 
+def test_the_residents_json_look_up_has_the_public_photos_and_the_expected_finish(client, team):
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    from gridgov.cases.services import Report, report_case
+
+    resident = team["resident"]
+    case = report_case(
+        Report(category=make_category(), lat=41.79, lng=123.405, description="垃圾", source="resident", reporter=resident),
+        photos=[jpeg()],
+    )
+    client.force_login(resident)
+    before = client.get(f"/api/v1/cases/{case.number}").json()
+    assert [p["phase"] for p in before["photos"]] == ["before"]
+    assert before["expected_finish_at"] is None and "4" in before["expected_finish"]  # the category's limit
+
+    case = walk(case, team, TO_HANDLING)
+    take_action(case.pk, "request_extension", team["grid_worker"], note=INTERNAL, hours="2", photos=[jpeg((0, 0, 200))])
+    case = take_action(case.pk, "finish", team["grid_worker"], photos=[jpeg((0, 200, 0))])
+    handling = client.get(f"/api/v1/cases/{case.number}").json()
+    # Before and after, not the extension request's photo; each through a signed link that works.
+    assert [p["phase"] for p in handling["photos"]] == ["before", "after"]
+    for photo in handling["photos"]:
+        assert photo["url"].startswith("/report/photo/") and client.get(photo["url"]).status_code == 200
+        assert client.get(photo["thumbnail_url"]).status_code == 200
+    assert all("/cases/photos/" not in p["url"] for p in handling["photos"])  # never the staff URL
+    assert INTERNAL not in json.dumps(handling, ensure_ascii=False)
+
+    dispatched = walk(report(reporter=resident), team, TO_HANDLING)
+    payload = client.get(f"/api/v1/cases/{dispatched.number}").json()
+    deadline = timezone.localtime(dispatched.deadline)
+    given = datetime.fromisoformat(payload["expected_finish_at"].replace("Z", "+00:00"))
+    assert abs(given - dispatched.deadline).total_seconds() < 0.001  # sent to the millisecond
+    assert f"{deadline:%Y-%m-%d %H:%M}" in payload["expected_finish"]
+    assert set(payload) >= {"photos", "expected_finish", "expected_finish_at", "timeline"}
+    assert not {"reporter_name", "reporter_phone", "assigned_region", "assigned_department"} & set(payload)
+
+
 # --- rating with a comment -------------------------------------------------------------------------
 
 

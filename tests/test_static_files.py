@@ -45,3 +45,19 @@ def test_whitenoise_serves_the_gzipped_copy(collected, client, settings):
     response = middleware.serve(static_file, RequestFactory().get(url, HTTP_ACCEPT_ENCODING="gzip, deflate"))
     assert response["Content-Encoding"] == "gzip"
     assert "immutable" in response["Cache-Control"] or "max-age" in response["Cache-Control"]
+
+
+def test_pages_and_json_are_gzipped_and_photos_are_not(client, network):
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from gridgov.middleware import CompressTextMiddleware
+
+    page = client.get("/report/", HTTP_ACCEPT_ENCODING="gzip")
+    assert page.status_code == 200 and page["Content-Encoding"] == "gzip" and "Accept-Encoding" in page["Vary"]
+    assert "Content-Encoding" not in client.get("/report/")  # a client that does not take it
+    request = RequestFactory().get("/", HTTP_ACCEPT_ENCODING="gzip")
+    photo = CompressTextMiddleware(lambda r: HttpResponse(b"\xff\xd8" * 1000, content_type="image/jpeg"))(request)
+    assert "Content-Encoding" not in photo
+    data = CompressTextMiddleware(lambda r: HttpResponse(b'{"a": 1}' * 100, content_type="application/json"))(request)
+    assert data["Content-Encoding"] == "gzip"

@@ -11,8 +11,8 @@ key file) and run ``gridgov rotate-data-key``; every value is re-encrypted with 
 and the older keys can be dropped once it has finished. Values under any listed key stay readable
 meanwhile (MultiFernet).
 
-Searching an encrypted column is impossible, so a value that is looked up (a phone number) also
-gets a *blind index*: an HMAC-SHA256 of the normalised value under a key derived from a data key.
+Searching an encrypted column is impossible, so a value that is looked up (a phone number, a
+caller's name) also gets a *blind index*: an HMAC-SHA256 of the normalised value under a key derived from a data key.
 Equal values give equal indexes, and the index reveals nothing without the key. A look-up tries
 the index under every listed key, so it keeps working during a rotation.
 
@@ -25,6 +25,7 @@ import hashlib
 import hmac
 import os
 import time
+import unicodedata
 from collections.abc import Callable
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -185,7 +186,14 @@ def folded(text: str) -> str:
     return (text or "").strip().casefold()
 
 
-NORMALISERS: dict[str, Callable[[str], str]] = {"digits": digits, "text": folded}
+def name_folded(text: str) -> str:
+    """A person's name as a caller says it and a clerk types it: NFKC folds full-width letters,
+    digits and spaces to half-width (``Ｚｈａｎｇ　Ｓａｎ`` is ``zhang san``), case is folded,
+    and the ends trimmed and inner runs of spaces made one."""
+    return " ".join(unicodedata.normalize("NFKC", text or "").casefold().split())
+
+
+NORMALISERS: dict[str, Callable[[str], str]] = {"digits": digits, "text": folded, "name": name_folded}
 
 
 def blind_index(text: str, normaliser: str = "text", *, key_number: int = 0) -> str:
@@ -265,6 +273,39 @@ def encrypted_models() -> list[type[models.Model]]:
     return [model for model in apps.get_models() if any(getattr(f, "encrypted", False) for f in model._meta.concrete_fields)]
 
 
+def blind_index_fields(model: type[models.Model]) -> list[BlindIndexField]:
+    return [f for f in model._meta.concrete_fields if isinstance(f, BlindIndexField)]
+
+
+def fill_blind_indexes(model: type[models.Model], names: list[str] | None = None) -> int:
+    """Compute the named blind indexes (all of the model's by default) for every row from their
+    source values, in batches by id through the bulk writer: a data migration adding an index
+    calls it with its historical model. Returns the rows written."""
+    from django.db import transaction
+
+    from gridgov.bulk import update_rows
+
+    indexes = [f for f in blind_index_fields(model) if names is None or f.name in names]
+    sources = sorted({f.source for f in indexes})
+    pk_name = model._meta.pk.attname
+    done, after = 0, None
+    while True:
+        rows = model._base_manager.order_by(pk_name)
+        if after is not None:
+            rows = rows.filter(pk__gt=after)
+        batch = list(rows.values_list(pk_name, *sources)[:ROTATE_BATCH])  # decrypted by the field
+        if not batch:
+            return done
+        updates = []
+        for pk, *plain in batch:
+            values = dict(zip(sources, plain, strict=True))
+            updates.append([*(blind_index(values[f.source] or "", f.normaliser) for f in indexes), pk])
+        with transaction.atomic():
+            update_rows(model, [f.attname for f in indexes], updates)
+        done += len(batch)
+        after = batch[-1][0]
+
+
 def reencrypt_model(model: type[models.Model]) -> int:
     """Write every encrypted value of ``model`` again under the newest key, and recompute its
     blind indexes under that key; rows go by id in batches. Returns the rows rewritten."""
@@ -273,7 +314,7 @@ def reencrypt_model(model: type[models.Model]) -> int:
     from gridgov.bulk import update_rows
 
     encrypted = [f for f in model._meta.concrete_fields if getattr(f, "encrypted", False)]
-    indexes = [f for f in model._meta.concrete_fields if getattr(f, "computed_on_save", False) and isinstance(f, BlindIndexField)]
+    indexes = blind_index_fields(model)
     sources = {f.attname: f for f in encrypted}
     names = [f.attname for f in encrypted]
     pk_name = model._meta.pk.attname

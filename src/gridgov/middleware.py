@@ -1,6 +1,7 @@
 """Request middleware shared by every app."""
 
 from django.conf import settings
+from django.middleware.gzip import GZipMiddleware
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
@@ -19,6 +20,23 @@ class ChosenLanguageMiddleware(LocaleMiddleware):
         language = chosen if chosen in supported else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+# What compresses well; photos and uploads are compressed already (their bytes would only cost CPU).
+COMPRESSIBLE = ("text/", "application/json", "application/geo+json", "application/javascript", "application/xml")
+
+
+class CompressTextMiddleware(GZipMiddleware):
+    """Pages, JSON and GeoJSON gzip-compressed for a client that takes it (static files come
+    compressed from WhiteNoise already). On a slow phone connection the report page's HTML and
+    the district's outlines were a third of its weight, and the inbox's HTML at 1,000 open cases
+    four fifths of its own (``gridgov bench pages``). Django's GZipMiddleware adds random bytes
+    to each compressed response against BREACH (with its masked CSRF tokens) and makes ETags weak."""
+
+    def process_response(self, request, response):
+        if not response.get("Content-Type", "").startswith(COMPRESSIBLE):
+            return response
+        return super().process_response(request, response)
 
 
 class SecurityHeadersMiddleware:

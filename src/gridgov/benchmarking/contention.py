@@ -25,6 +25,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from typing import Any
 
 CHILD = "from gridgov.benchmarking.contention import child_main; child_main()"
 CASES_PER_WRITER = 40
@@ -34,7 +35,7 @@ PHOTOS_PER_REPORT = 3
 
 def run_locking(env: dict, writers: int, seconds: float, say: Callable[[str], None]) -> dict:
     prepared = _child(env, "prepare-locking", str(writers))
-    result = {}
+    result: dict[str, Any] = {}
     for mode in ("old", "fixed"):
         result[mode] = _writers(env, "act", mode, writers, seconds, prepared)
     say(f"  {writers} writers acting on cases of one category at once for {seconds:g} s each (suspend / resume):")
@@ -50,7 +51,7 @@ def run_locking(env: dict, writers: int, seconds: float, say: Callable[[str], No
 
 def run_photos(env: dict, writers: int, seconds: float, say: Callable[[str], None]) -> dict:
     prepared = _child(env, "prepare-photos")
-    result = {}
+    result: dict[str, Any] = {}
     for mode in ("inside", "outside"):
         result[mode] = _writers(env, "report", mode, writers, seconds, prepared)
     say(f"  {writers} writers reporting cases with three 12 MP photos for {seconds:g} s each:")
@@ -127,15 +128,25 @@ def child_main() -> None:
 def _a_grid_point() -> tuple[float, float]:
     from gridgov.grids.models import Region
 
-    return Region.objects.filter(level="grid").order_by("code").values_list("label_lat", "label_lng").first()
+    point = (
+        Region.objects.filter(level="grid", label_lat__isnull=False)
+        .order_by("code")
+        .values_list("label_lat", "label_lng")
+        .first()
+    )
+    if point is None or point[0] is None or point[1] is None:
+        raise SystemExit("gridgov bench: the benchmark's district has no grid with a label point")
+    return point[0], point[1]
 
 
 def _prepare_locking(writers: int) -> dict:
     """Filed cases of one category, ``CASES_PER_WRITER`` for each writer."""
-    from gridgov.cases.models import Category, Source
+    from gridgov.cases.models import Case, Category, Source
     from gridgov.cases.services import Report, report_cases, take_action
 
     category = Category.objects.filter(is_active=True).order_by("kind", "code").first()
+    if category is None:
+        raise SystemExit("gridgov bench: the benchmark's database has no active category")
     lat, lng = _a_grid_point()
     reports = [
         Report(category=category, lat=lat, lng=lng, description=f"contention case {n}", source=Source.PATROL)
@@ -146,6 +157,7 @@ def _prepare_locking(writers: int) -> dict:
     cases = report_cases(reports, at=[timezone.now()] * len(reports))
     ids = []
     for case in cases:
+        assert isinstance(case, Case), case  # the bench's own reports are well formed
         take_action(case.pk, "accept_file", None, system=True)
         ids.append(case.pk)
     return {"case_ids": ids, "category_id": category.pk}
@@ -184,6 +196,8 @@ def _prepare_photos() -> dict:
     from gridgov.cases.models import Category
 
     category = Category.objects.filter(is_active=True).order_by("kind", "code").first()
+    if category is None:
+        raise SystemExit("gridgov bench: the benchmark's database has no active category")
     lat, lng = _a_grid_point()
     return {"category_id": category.pk, "lat": lat, "lng": lng}
 
@@ -207,7 +221,7 @@ def _reporting(mode: str, writer: int, prepared: dict) -> Callable[[], None]:
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.db import transaction
 
-    from gridgov.cases.models import Category, Source
+    from gridgov.cases.models import Case, Category, Source
     from gridgov.cases.photos import prepare_photos
     from gridgov.cases.services import Report, _store_photos, report_case, report_cases
 
@@ -225,6 +239,7 @@ def _reporting(mode: str, writer: int, prepared: dict) -> Callable[[], None]:
 
             with transaction.atomic():
                 [case] = report_cases([new], at=[timezone.now()])  # the day's counter is updated here
+                assert isinstance(case, Case), case
                 _store_photos(case, case.steps.get(action="report"), prepare_photos(uploads), phase="before")
         else:
             report_case(new, photos=uploads)

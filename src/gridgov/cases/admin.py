@@ -72,7 +72,7 @@ class CaseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     inlines = [StepInline]
     # The reporter's details are encrypted and shown masked here too (cases/privacy.py): the
     # administrators may not read them; the command centre reveals them, audited, on the case page.
-    exclude = ("reporter_name", "reporter_phone", "reporter_email", "reporter_phone_index")
+    exclude = ("reporter_name", "reporter_phone", "reporter_email", "reporter_phone_index", "reporter_name_index")
     readonly_fields = ("masked_reporter_name", "masked_reporter_phone", "masked_reporter_email")
 
     @admin.display(description=_("reporter name"))

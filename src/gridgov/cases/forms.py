@@ -58,11 +58,14 @@ class ReportForm(forms.Form):
     reporter_phone = forms.CharField(
         label=_("Your phone"), max_length=20, required=False, help_text=_("Needed to look the case up later.")
     )
-    # A fresh random key in every form shown; a browser or client that sends the same form again
-    # (its first answer lost to a dropped connection or a server restart) gets the case it made.
+    # The one idempotency key of a report: a fresh random key in every form shown, replaced by a
+    # key of its own for each report the offline queue keeps on the phone (static/cases/offline.js).
+    # A browser, or the queue, that sends the same report again (its first answer lost to a
+    # dropped connection or a server restart) gets the case it made (``intake_key``).
     one_time_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
-    # Made by the page's offline queue (static/cases/offline.js): one case per key, however often
-    # the phone sends it.
+    # The key sent by the offline queue before it used ``one_time_key``; a report queued on a
+    # phone by that script is still taken once (it stands for the one-time key, and the cases it
+    # made then are found by ``selectors.case_by_client_key``). Never rendered.
     client_key = forms.RegexField(regex=r"^[A-Za-z0-9-]{8,48}$", required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, phone_required: bool = True, sources: list | None = None, **kwargs):
@@ -94,17 +97,21 @@ class ReportForm(forms.Form):
             self.add_error(None, _("At most %(count)d photos.") % {"count": MAX_PHOTOS})
         self.photos = files[:MAX_PHOTOS]
 
-    def intake_key(self) -> str:
-        """The case's intake key: the form's one-time key with what was reported, so the same
-        form sent again finds its case, while the same form edited (the browser's Back button
-        keeps the hidden key) is a new report. Empty without a well-formed key."""
-        key = self.cleaned_data.get("one_time_key", "")
-        if not ONE_TIME_KEY.match(key):
-            return ""
+    def intake_key(self, *extra) -> str:
+        """The case's intake key: the form's one-time key with what was reported (and ``extra``,
+        what the page adds to the report, e.g. the patrol's after-photos), so the same form sent
+        again finds its case, while the same form edited (the browser's Back button keeps the
+        hidden key) is a new report. Empty without a well-formed key."""
+        key = self.cleaned_data.get("client_key") or ""  # the older offline queue's, checked by its field
+        if not key:
+            key = self.cleaned_data.get("one_time_key", "")
+            if not ONE_TIME_KEY.match(key):
+                return ""
         data = self.cleaned_data
         reported = [key, data["category"].pk, data["lat"], data["lng"], data["description"], data["address"]]
         reported += [data["reporter_name"], data["reporter_phone"], data.get("source", "")]
         reported += [(photo.name, photo.size) for photo in self.photos]
+        reported += extra
         return hashlib.sha256(repr(reported).encode()).hexdigest()
 
 
@@ -152,9 +159,15 @@ class CaseFilter(forms.Form):
     date_from = forms.DateField(label=_("Reported from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("Reported to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, caller_search: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["category"]).choices = [("", _("All")), *grouped_categories()]
+        # Says what the search looks in: the call centre's also finds callers (see ``apply``).
+        if caller_search:
+            hint = _("Case number, description, address, or the caller's whole phone number or name")
+        else:
+            hint = _("Case number, description or address")
+        self.fields["q"].widget.attrs["placeholder"] = hint
 
     def _day_in_range(self, name: str):
         day = self.cleaned_data.get(name)
@@ -172,16 +185,20 @@ class CaseFilter(forms.Form):
 
     def apply(self, cases: QuerySet[Case], user=None) -> QuerySet[Case]:
         """Narrow ``cases``; for the roles that call reporters back (``privacy``), a search that
-        looks like a phone number also finds the cases reported from it (through its blind index:
-        the phone column itself is encrypted)."""
+        looks like a phone number also finds the cases reported from it, and any other search the
+        cases whose reporter gave exactly that name (through their blind indexes: the columns
+        themselves are encrypted). Other roles' searches never touch the reporter's details."""
         if not self.is_valid():
             return cases.none()
         data = self.cleaned_data
         if data["q"].strip():
             text = data["q"].strip()
             found = Q(number__startswith=text) | Q(description__icontains=text) | Q(address__icontains=text)
-            if user is not None and may_see_personal_data(user) and len(selectors.normalise_phone(text)) >= 7:
-                found |= Q(pk__in=selectors.cases_by_reporter_phone(text).values("pk"))
+            if user is not None and may_see_personal_data(user):
+                if len(selectors.normalise_phone(text)) >= 7:
+                    found |= Q(pk__in=selectors.cases_by_reporter_phone(text).values("pk"))
+                else:
+                    found |= Q(pk__in=selectors.cases_by_reporter_name(text).values("pk"))
             cases = cases.filter(found)
         if data["state"] == "open":
             cases = cases.filter(state__in=OPEN_STATES)

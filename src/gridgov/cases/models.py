@@ -142,8 +142,9 @@ class Case(models.Model):
     grid_code = models.CharField(_("grid code"), max_length=15, db_index=True)
 
     # Who reported it. Never shown in a public response; encrypted at rest (gridgov/crypto.py) and
-    # shown masked to staff except to the roles that call back (cases/privacy.py). The phone is
-    # found by its blind index (the look-up compares it), never by its column.
+    # shown masked to staff except to the roles that call back (cases/privacy.py). The phone and
+    # the name are found by their blind indexes (the look-up and the call-centre search compare
+    # them), never by their columns.
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("reporter account"),
@@ -156,6 +157,7 @@ class Case(models.Model):
     reporter_phone = EncryptedTextField(_("reporter phone"), max_length=20, blank=True)
     reporter_email = EncryptedTextField(_("reporter e-mail"), max_length=254, blank=True, validators=[EmailValidator()])
     reporter_phone_index = BlindIndexField(_("reporter phone search key"), source="reporter_phone", normaliser="digits")
+    reporter_name_index = BlindIndexField(_("reporter name search key"), source="reporter_name", normaliser="name")
     external_id = models.CharField(_("external number"), max_length=64, blank=True, db_index=True)
     # The resident form's one-time key (ReportForm.intake_key): a submission retried after its
     # answer was lost finds this case instead of making a second one. Never shown.

@@ -7,6 +7,7 @@ took a step, nor a step's internal ``note`` — only its ``public_note``, which 
 for the reporter, or else a neutral standard sentence for the action.
 """
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.conf import settings
@@ -19,7 +20,7 @@ from django.utils.translation import pgettext_lazy
 from gridgov.accounts.models import Role
 
 from .catalogue import localized
-from .models import Case, Category, LimitUnit, PhotoPhase, State, Step
+from .models import Case, Category, LimitUnit, Photo, PhotoPhase, State, Step
 from .privacy import masked_reporter, may_see_personal_data
 from .selectors import allowed_actions, case_timeline, clock_status
 from .workflow import COMBINED, TRANSITIONS, combined_steps
@@ -276,25 +277,30 @@ BEFORE_PHOTO_STEPS = frozenset({"report"})
 AFTER_PHOTO_STEPS = frozenset({"finish", "self_handle"})
 
 
-def public_photos(case: Case) -> list[dict]:
-    """The photos the public may see: the reporter's (taken with the report) and the handler's
-    "after" photos. Photos of any other step (a rework, a return) stay with staff. Each link is
-    signed and expires, so a photo cannot be reached by guessing its number."""
-    photos = case.photos.select_related("step").order_by("created_at", "id")
-    shown = []
-    for photo in photos:
-        step_action = photo.step.action if photo.step else ""
-        if (photo.phase == PhotoPhase.BEFORE and step_action in BEFORE_PHOTO_STEPS) or (
-            photo.phase == PhotoPhase.AFTER and step_action in AFTER_PHOTO_STEPS
-        ):
-            shown.append(
-                {
-                    "phase": photo.phase,
-                    "url": reverse("report:photo", args=[public_photo_token(photo.pk, "full")]),
-                    "thumbnail_url": reverse("report:photo", args=[public_photo_token(photo.pk, "thumb")]),
-                }
-            )
-    return shown
+def is_public_photo(photo: Photo) -> bool:
+    """The reporter's photos (taken with the report) and the handler's "after" photos; photos of
+    any other step (a rework, a return) stay with staff. ``photo.step`` should be joined."""
+    step_action = photo.step.action if photo.step is not None else ""
+    return (photo.phase == PhotoPhase.BEFORE and step_action in BEFORE_PHOTO_STEPS) or (
+        photo.phase == PhotoPhase.AFTER and step_action in AFTER_PHOTO_STEPS
+    )
+
+
+def public_photo_links(photo: Photo) -> dict:
+    """A public photo's signed, expiring links (so a photo cannot be reached by guessing its number)."""
+    return {
+        "phase": photo.phase,
+        "url": reverse("report:photo", args=[public_photo_token(photo.pk, "full")]),
+        "thumbnail_url": reverse("report:photo", args=[public_photo_token(photo.pk, "thumb")]),
+    }
+
+
+def public_photos(case: Case, photos: Iterable[Photo] | None = None) -> list[dict]:
+    """The photos the public may see (``is_public_photo``), before and after, oldest first, each
+    with its signed links; ``photos`` when the caller has them loaded (steps joined), in order."""
+    if photos is None:
+        photos = case.photos.select_related("step").order_by("created_at", "id")
+    return [public_photo_links(photo) for photo in photos if is_public_photo(photo)]
 
 
 def public_photo_token(pk: int, size: str) -> str:
@@ -313,6 +319,14 @@ def public_point_map(case: Case) -> dict:
     """The reported point for the look-up page's small map (cases/point_map.js)."""
     return {"lat": case.lat, "lng": case.lng, "boundary": None,
             "tileUrl": settings.GRIDGOV_TILE_URL, "tileAttribution": settings.GRIDGOV_TILE_ATTRIBUTION}  # fmt: skip
+
+
+def expected_finish_at(case: Case) -> datetime | None:
+    """When the case should be handled, as a moment: the handling step's deadline while it is
+    with a handler and its clock runs; None otherwise (not yet dispatched, paused, or done)."""
+    if case.state in (State.DISPATCHED, State.HANDLING) and case.suspended_at is None:
+        return case.deadline
+    return None
 
 
 def expected_finish(case: Case) -> str:
@@ -346,6 +360,9 @@ def resident_case_payload(case: Case, user) -> dict:
         "lat": case.lat,
         "lng": case.lng,
         "timeline": public_timeline(case),
+        "photos": public_photos(case),
+        "expected_finish": expected_finish(case),
+        "expected_finish_at": expected_finish_at(case),
         "allowed_actions": allowed_actions(user, case),
     }
 

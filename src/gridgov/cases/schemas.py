@@ -189,8 +189,19 @@ class PublicStepOut(Schema):
     note: str = Field(description="Public text only: the author's public summary or a standard sentence.")
 
 
+class ResidentPhotoOut(Schema):
+    """A photo the public may see (the report's, and the handler's "after" photos), through signed
+    links that expire after an hour, as on the look-up page."""
+
+    phase: str
+    url: str
+    thumbnail_url: str
+
+
 class ResidentCaseOut(Schema):
-    """A resident's own case: public fields only (no staff names, internal notes or dispatch data)."""
+    """A resident's own case: public fields only (no staff names, internal notes or dispatch data).
+    ``expected_finish`` says in a sentence when it should be handled; ``expected_finish_at`` is
+    that moment while the case is with a handler and its clock runs, else null."""
 
     number: str
     state: str
@@ -205,6 +216,9 @@ class ResidentCaseOut(Schema):
     lat: float
     lng: float
     timeline: list[PublicStepOut]
+    photos: list[ResidentPhotoOut]
+    expected_finish: str
+    expected_finish_at: datetime | None
     allowed_actions: list[str]
 
 

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case as DbCase
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from gridgov.accounts.models import Role, User
@@ -87,17 +88,30 @@ def waiting_on(user: User, now: datetime | None = None) -> Q:
     return waiting
 
 
+# What is due first: running clocks by deadline (overdue ones first of all), then the cases whose
+# clock is stopped (their deadline is not running, whatever it says), then those without one.
+# Cases due at the same moment, newest first: every report that comes in out of hours gets the
+# same intake deadline (the next working morning plus the intake limit), and oldest first among
+# them put each new report at the bottom of the intake clerk's queue.
+INBOX_ORDER = (
+    DbCase(When(suspended_at__isnull=False, then=Value(1)), default=Value(0)),
+    F("deadline").asc(nulls_last=True),
+    F("created_at").desc(),
+    F("pk").desc(),
+)
+
+
 def inbox(user: User, now: datetime | None = None) -> QuerySet[Case]:
-    """What waits on the user, soonest deadline first (overdue ones first of all, cases without
-    a deadline last), with what a queue row shows: the grid, community and street names, and
-    whether an extension request waits (``has_pending_extension``)."""
+    """What waits on the user, what is due first (``INBOX_ORDER``), with what a queue row shows:
+    the grid, community and street names, and whether an extension request waits
+    (``has_pending_extension``)."""
     pending = ExtensionRequest.objects.filter(case=OuterRef("pk"), status=ExtensionRequest.Status.PENDING)
     return (
         visible_cases(user)
         .filter(pk__in=Case.objects.filter(waiting_on(user, now)).values("pk"))
         .select_related("category", "grid__parent__parent", "assigned_department", "assigned_region")
         .annotate(has_pending_extension=Exists(pending))
-        .order_by(F("deadline").asc(nulls_last=True), "created_at", "pk")
+        .order_by(*INBOX_ORDER)
     )
 
 
@@ -238,6 +252,13 @@ def cases_by_reporter_phone(phone: str) -> QuerySet[Case]:
     return Case.objects.filter(reporter_phone_index__in=blind_indexes(phone, "digits") or [""]).exclude(reporter_phone_index="")
 
 
+def cases_by_reporter_name(name: str) -> QuerySet[Case]:
+    """Every case whose reporter gave this name (call-centre search by the caller's name): the
+    whole name, compared through its blind index, so trimmed, full-width or half-width and in
+    any case; never a part of it (the column is encrypted and the index matches whole values)."""
+    return Case.objects.filter(reporter_name_index__in=blind_indexes(name, "name") or [""]).exclude(reporter_name_index="")
+
+
 def own_case(user: User, number: str) -> Case | None:
     """A case the signed-in user reported themselves."""
     return Case.objects.select_related("category").filter(number=number, reporter=user).first()
@@ -255,7 +276,9 @@ OFFLINE_KEY_PREFIX = "offline:"
 
 
 def case_by_client_key(key: str | None) -> Case | None:
-    """The case already taken in from an offline queue's key (resident or patrol report)."""
+    """The case taken in, before the offline queue sent its key as the form's one-time key, from
+    that queue's ``client_key`` (kept in ``external_id``): a report still queued on a phone by
+    the older script and sent again finds it. New reports are found by ``Case.intake_key``."""
     if not key:
         return None
     return Case.objects.filter(external_id=OFFLINE_KEY_PREFIX + key, source__in=["resident", "patrol"]).first()

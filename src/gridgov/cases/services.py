@@ -642,11 +642,18 @@ def handle_on_the_spot(
     """A grid worker reports a small problem from patrol and handles it there and then: one
     report step and one ``self_handle`` step, in one transaction (either both are recorded or
     neither). The case waits in ``handled`` for the community's verifier, and counts as solved
-    in the grid when it passes."""
+    in the grid when it passes.
+
+    The same report sent again (its ``intake_key`` made a case already) returns that case: both
+    steps were taken together, so there is nothing left to do."""
+    if report.intake_key and (earlier := _case_of_intake_key(report.intake_key)) is not None:
+        return earlier
     with transaction.atomic():
         # The actor reports it (the intake rules of grid staff: patrol, inside their own grid).
         report = report if report.reporter is not None else replace(report, reporter=actor)
         case = report_case(report, photos=before_photos, at=at, channel=PERSON)
+        if case.state != State.REPORTED:  # a send of the same report won the race: it is handled already
+            return case
         return take_action(case.pk, "self_handle", actor, note=note, public_note=public_note, photos=after_photos, at=at)
 
 

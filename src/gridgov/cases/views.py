@@ -12,7 +12,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import IntegrityError
 from django.http import FileResponse, Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -108,16 +107,16 @@ def _take_report(request, form: ReportForm, role: str) -> Case | None:
     user = request.user if request.user.is_authenticated else None
     source = {"resident": Source.RESIDENT, "grid": Source.PATROL}.get(role) or data["source"]
     if (earlier := selectors.case_by_client_key(data.get("client_key"))) is not None:
-        return earlier  # the offline queue sent it again: it is already taken in
+        return earlier  # queued by the older offline script and taken in before (see ReportForm.client_key)
     try:
-        return _once_per_key(data, lambda: services.report_case(
+        return services.report_case(
             services.Report(
                 category=data["category"], lat=data["lat"], lng=data["lng"], description=data["description"],
                 address=data["address"], source=source, reporter=user, reporter_name=data["reporter_name"],
-                reporter_phone=data["reporter_phone"], intake_key=form.intake_key(), external_id=_offline_id(data),
+                reporter_phone=data["reporter_phone"], intake_key=form.intake_key(),
             ),
             photos=form.photos, channel=services.PERSON, client=client_address(request),
-        ))  # fmt: skip
+        )  # fmt: skip
     except ValueError as error:  # IntakeError (the intake rules: services.check_intake), or a refused photo
         form.add_error(None, str(error))
         return None
@@ -178,41 +177,22 @@ def patrol(request):
 def _patrol_report(request, form: ReportForm, after_photos, public_note: str) -> Case | None:
     data = form.cleaned_data
     if (earlier := selectors.case_by_client_key(data.get("client_key"))) is not None:
-        return earlier  # the offline queue sent it again: it is already taken in
+        return earlier  # queued by the older offline script and taken in before (see ReportForm.client_key)
+    # The same key with "report" and with "done on the spot" (or other after-photos) are two reports.
+    handling = ("self_handle", public_note, *((p.name, p.size) for p in after_photos)) if after_photos is not None else ()
     report = services.Report(
         category=data["category"], lat=data["lat"], lng=data["lng"], description=data["description"],
-        address=data["address"], source=Source.PATROL, reporter=request.user, external_id=_offline_id(data),
+        address=data["address"], source=Source.PATROL, reporter=request.user, intake_key=form.intake_key(*handling),
     )  # fmt: skip
     try:
         if after_photos is None:
-            return _once_per_key(
-                data,
-                lambda: services.report_case(report, photos=form.photos, channel=services.PERSON, client=client_address(request)),
-            )
-        return _once_per_key(
-            data,
-            lambda: services.handle_on_the_spot(
-                report, request.user, before_photos=form.photos, after_photos=after_photos, public_note=public_note
-            ),
+            return services.report_case(report, photos=form.photos, channel=services.PERSON, client=client_address(request))
+        return services.handle_on_the_spot(
+            report, request.user, before_photos=form.photos, after_photos=after_photos, public_note=public_note
         )
     except (WorkflowError, ValueError) as error:  # IntakeError, a refused photo, or the step refused
         form.add_error(None, str(error))
         return None
-
-
-def _once_per_key(data: dict, take):
-    """Take the report; if a send of the same offline key won a race meanwhile, its case."""
-    try:
-        return take()
-    except IntegrityError:
-        if (earlier := selectors.case_by_client_key(data.get("client_key"))) is not None:
-            return earlier
-        raise
-
-
-def _offline_id(data: dict) -> str:
-    key = data.get("client_key") or ""
-    return selectors.OFFLINE_KEY_PREFIX + key if key else ""
 
 
 def _offline_config() -> dict:
@@ -520,7 +500,7 @@ def dispatch_batch(request):
 
 @staff_required
 def case_list(request):
-    filters = CaseFilter(request.GET or None)
+    filters = CaseFilter(request.GET or None, caller_search=privacy.may_see_personal_data(request.user))
     cases = selectors.visible_cases(request.user).select_related("category")
     if filters.is_bound:
         cases = filters.apply(cases, request.user)

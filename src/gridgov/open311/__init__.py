@@ -43,8 +43,9 @@ endpoint (served at ``openapi.json``) and tests/test_fuzz_api.py fuzzes them aga
 
 Extensions: ``page``/``page_size`` (≤ 1000), ``updated_after``/``updated_before``;
 ``extensions=true`` in City of Chicago's shape (``extended_attributes`` with detailed_status =
-the internal state, channel, grid_code, media_urls of the case photos — the access-controlled
-staff photo URLs — and a ``notes`` list of the public steps with their public text); ``servicerequestupdates`` in mySociety's
+the internal state, channel, grid_code, media_urls of the photos the public may see — the
+report's and the handler's "after" photos, through the look-up page's signed links that expire
+after an hour — and a ``notes`` list of the public steps with their public text); ``servicerequestupdates`` in mySociety's
 (FixMyStreet) shape: ``service_request_updates/request_update`` with update_id,
 service_request_id, status (OPEN / CLOSED), updated_datetime, description, media_url and
 external_status_code (the internal state), filtered by start_date / end_date.

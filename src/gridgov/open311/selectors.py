@@ -147,7 +147,7 @@ class PublicRequest:
     """What Open311 may publish of a case, read as plain values: the columns below and nothing
     else (an allow-list; the reporter's columns are never selected, so never decrypted), the
     latest public step's action and public summary (``status_notes``) and, with extensions,
-    the public steps and the photos' ids."""
+    the public steps and the photos (their steps joined)."""
 
     id: int
     number: str
@@ -171,7 +171,7 @@ class PublicRequest:
     location_unconfirmed: bool
     category: Category
     steps: list[Step] = field(default_factory=list)
-    photo_ids: list[int] = field(default_factory=list)
+    photos: list[Photo] = field(default_factory=list)
 
     def get_state_display(self) -> str:
         return str(State(self.state).label) if self.state in State.values else self.state
@@ -206,9 +206,9 @@ def _public_requests(rows, extensions: bool) -> list[PublicRequest]:
         steps = public_steps().filter(case_id__in=by_id).only(*PUBLIC_STEP_COLUMNS).order_by("at", "id")
         for step in steps:
             by_id[step.case_id].steps.append(step)
-        photos = Photo.objects.filter(case_id__in=by_id).order_by("id").values_list("case_id", "id")
-        for case_id, photo_id in photos:
-            by_id[case_id].photo_ids.append(photo_id)
+        photos = Photo.objects.filter(case_id__in=by_id).select_related("step").order_by("created_at", "id")
+        for photo in photos:  # presenters.public_photos picks the ones the public may see
+            by_id[photo.case_id].photos.append(photo)
     return requests
 
 
@@ -256,9 +256,10 @@ _steps_of_case = PreparedQuery(
 def service_request(number: str, *, extensions: bool = False) -> PublicRequest | None:
     """One request: its columns, then its public steps, in two plain queries (the three
     correlated subqueries a page needs cost more to build than to run for one case)."""
-    [row] = _one_case.rows(number) or [None]
-    if row is None:
+    rows = _one_case.rows(number)
+    if not rows:
         return None
+    [row] = rows
     steps = [Step(**dict(zip(PUBLIC_STEP_COLUMNS, values, strict=True))) for values in _steps_of_case.rows(row[0])]
     latest = steps[-1] if steps else None
     unconfirmed = any(step.action == "report" and (step.data or {}).get("location_unconfirmed") for step in steps)
@@ -267,7 +268,7 @@ def service_request(number: str, *, extensions: bool = False) -> PublicRequest |
     request = PublicRequest(**values, location_unconfirmed=unconfirmed, category=category_by_id(row[2]))
     if extensions:
         request.steps = steps
-        request.photo_ids = list(Photo.objects.filter(case_id=request.id).order_by("id").values_list("id", flat=True))
+        request.photos = list(Photo.objects.filter(case_id=request.id).select_related("step").order_by("created_at", "id"))
     return request
 
 

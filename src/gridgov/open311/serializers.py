@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.cases.models import Category, LimitUnit, Step
-from gridgov.cases.presenters import public_text, step_public_text
+from gridgov.cases.presenters import is_public_photo, public_photo_links, public_text, step_public_text
 
 from .selectors import PublicRequest, open311_status, service_code
 
@@ -126,15 +126,14 @@ def status_notes(case: PublicRequest) -> str:
 
 def _extended_attributes(case: PublicRequest, absolute) -> dict:
     """City of Chicago's ``extensions=true`` shape, with the internal state as detailed_status."""
-    from django.urls import reverse
-
     return {
         "detailed_status": case.state,
         "detailed_status_name": case.get_state_display(),
         "channel": case.source,
         "grid_code": case.grid_code,
         "location_unconfirmed": case.location_unconfirmed,
-        "media_urls": [absolute(reverse("cases:photo", args=[photo_id, "full"])) for photo_id in case.photo_ids],
+        # The photos the public may see, through the look-up page's signed, expiring links.
+        "media_urls": [absolute(public_photo_links(photo)["url"]) for photo in case.photos if is_public_photo(photo)],
     }
 
 

@@ -1,10 +1,11 @@
 /* Reports taken without a connection: kept on the phone, shown as waiting, sent once it is back.
  *
- * A submit while the browser is offline (or whose sending fails on the network) stores the form
- * (photos included, as Blobs) in IndexedDB under a key made here; every send carries that key as
- * ``client_key``, and the server takes one case per key (the idea of Open311's Idempotency-Key),
- * so an answer lost on the way and the retry it causes still make one case. The service worker
- * (/report/sw.js) keeps the page and its files for a reload without a connection. */
+ * A submit while the browser is offline stores the form (photos included, as Blobs) in IndexedDB
+ * under a key made here, which every send carries as the form's ``one_time_key``: the report's one
+ * idempotency key (cases/forms.py ReportForm.intake_key), so an answer lost on the way and the
+ * retry it causes still make one case, and two reports queued from one page stay two. (Items
+ * queued by the older script carry ``client_key`` instead; the server still honours it.) The
+ * service worker (/report/sw.js) keeps the page and its files for a reload without a connection. */
 (function () {
   "use strict";
 
@@ -15,6 +16,7 @@
   const data = JSON.parse(dataNode.textContent);
   const list = box.querySelector("ul");
   const STORE = "reports";
+  const KEY_AS_ONE_TIME_KEY = 2; // items' version: their key is sent as the form's one_time_key
 
   if ("serviceWorker" in navigator && data.serviceWorker) {
     navigator.serviceWorker.register(data.serviceWorker, { scope: "/" }).catch((error) => console.error(error));
@@ -65,12 +67,15 @@
   }
 
   function formData(item) {
+    // An item without a version was queued by the older script: sent as it was then (its key as
+    // client_key), so a report taken in before this script arrived is still found, not made twice.
+    const current = item.version === KEY_AS_ONE_TIME_KEY;
     const body = new FormData();
     for (const [name, value, filename] of item.fields) {
       if (filename) body.append(name, value, filename);
-      else body.append(name, value);
+      else if (!(current && name === "one_time_key")) body.append(name, value);
     }
-    body.append("client_key", item.key);
+    body.append(current ? "one_time_key" : "client_key", item.key);
     return body;
   }
 
@@ -106,7 +111,9 @@
       }
     }
     const description = (form.querySelector("[name=description]") || {}).value || "";
-    const item = { key: newKey(), action: form.action || location.href, fields, summary: description.slice(0, 40) };
+    const item = {
+      key: newKey(), version: KEY_AS_ONE_TIME_KEY, action: form.action || location.href, fields, summary: description.slice(0, 40),
+    };
     put(item).then(() => refresh(data.text.queued)).catch((error) => console.error(error));
   });
 

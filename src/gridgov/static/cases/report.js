@@ -1,10 +1,10 @@
 /* The intake form's map: tap to drop the pin (fills lat/lng), and once pin and category are
  * set, ask the server for similar open reports nearby.
  *
- * The outlines (communities, or a grid worker's own unit) come from a cacheable GeoJSON endpoint
- * fetched after the page loads; the pin works without them. Sentences with values in them come
- * from the template as whole translated strings with named {placeholders}, so that each
- * language keeps its own word order. */
+ * The outlines (communities, or a grid worker's own unit) come from a cacheable GeoJSON endpoint,
+ * preloaded by the page's head so that they download beside the scripts; the pin works without
+ * them. Sentences with values in them come from the template as whole translated strings with
+ * named {placeholders}, so that each language keeps its own word order. */
 (function () {
   "use strict";
 

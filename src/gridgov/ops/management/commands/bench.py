@@ -10,12 +10,16 @@
   rows (``gridgov.benchmarking.evaluate``).
 - ``projects``: period counts with the year before and the peer ranking beside DuckDB
   (``gridgov.benchmarking.projects``).
+- ``pages``: page weight and time to interactive of the report page on a throttled phone and of
+  the staff inbox on a desktop (``gridgov.benchmarking.pages``).
 
 A benchmark is a class with ``help``, ``add_arguments(parser)`` and ``run(options, say) -> dict``,
 where ``say`` prints one human-readable line and the returned figures are what ``--json`` prints.
 """
 
 import json
+from collections.abc import Callable
+from typing import Protocol
 
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
@@ -23,16 +27,29 @@ from django.utils.translation import gettext as _
 from gridgov.benchmarking.evaluate import EvaluateBenchmark
 from gridgov.benchmarking.intake import IntakeBenchmark
 from gridgov.benchmarking.locate import LocateBenchmark
+from gridgov.benchmarking.pages import PagesBenchmark
 from gridgov.benchmarking.projects import ProjectsBenchmark
 from gridgov.benchmarking.upload import UploadBenchmark
 
-Benchmark = LocateBenchmark | IntakeBenchmark | UploadBenchmark | EvaluateBenchmark | ProjectsBenchmark
+
+class Benchmark(Protocol):
+    """What every ``gridgov bench`` part offers: its options and a run that returns its figures."""
+
+    help: str
+
+    @staticmethod
+    def add_arguments(parser) -> None: ...
+
+    def run(self, options: dict, say: Callable[[str], None]) -> dict: ...
+
+
 BENCHMARKS: dict[str, type[Benchmark]] = {
     "locate": LocateBenchmark,
     "intake": IntakeBenchmark,
     "upload": UploadBenchmark,
     "evaluate": EvaluateBenchmark,
     "projects": ProjectsBenchmark,
+    "pages": PagesBenchmark,
 }
 
 
