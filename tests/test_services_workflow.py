@@ -7,10 +7,10 @@ from datetime import datetime
 import pytest
 
 from gridgov.accounts.models import AuditEvent, Role
-from gridgov.cases.calendar import SHANGHAI
 from gridgov.services import selectors, services
 from gridgov.services.models import Application, Rectification, State, SubmittedMaterial
 from gridgov.services.workflow import NotAllowed, ServiceError
+from gridgov.workcalendar import SHANGHAI
 
 from .services_factories import Upload, build_catalogue, pdf, png
 

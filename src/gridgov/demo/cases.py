@@ -30,10 +30,10 @@ import shapely
 from django.db import transaction
 from django.utils import timezone
 
+from gridgov import workcalendar
 from gridgov.accounts.models import Department, Role, User
 from gridgov.bulk import insert_objects, insert_rows
 from gridgov.cases import sla
-from gridgov.cases.calendar import WorkingCalendar
 from gridgov.cases.models import (
     Case,
     CaseCounter,
@@ -49,6 +49,7 @@ from gridgov.cases.models import (
 from gridgov.cases.workflow import TRANSITIONS, check_state
 from gridgov.grids.models import Region
 from gridgov.grids.spatial import from_geojson
+from gridgov.workcalendar import WorkingCalendar
 
 from . import DEMO_DISTRICT_CODE, SAMPLE_MARK
 from .people import SURNAMES
@@ -314,7 +315,7 @@ class _CaseWalk:
 
     def _resume(self, at):
         case = self.case
-        case.deadline = sla.resumed_deadline(self.calendar, case.deadline, case.suspended_at, at)
+        case.deadline = workcalendar.resumed_deadline(self.calendar, case.deadline, case.suspended_at, at)
         data = {"suspended_at": case.suspended_at.isoformat()}
         case.suspended_at = None
         return data
@@ -724,7 +725,7 @@ def build_case_history(seed: int, until: datetime | None = None, *, per_grid_mon
     from gridgov.cases.catalogue import seed_catalogue
 
     seed_catalogue()
-    calendar = sla.working_calendar()
+    calendar = workcalendar.working_calendar()
     categories = list(history_categories())
     departments = dict(Department.objects.values_list("id", "code"))
     planned = plan_case_history(
