@@ -201,3 +201,131 @@ def statistics(request: HttpRequest, year: int | None = None):
         for row in figures["by_month"]
     ]
     return {"catalogue": selectors.catalogue_figures(), "applications": figures}
+
+
+# --- rectification of bad ratings ----------------------------------------------------------------
+
+
+class RectificationOut(Schema):
+    id: int
+    application: str
+    department: str
+    grade: int | None
+    rating_reasons: str
+    opened_at: datetime
+    due_at: datetime
+    overdue: bool
+    reply: str
+    replied_at: datetime | None
+    return_visit: str
+    visited_at: datetime | None
+    closed_at: datetime | None
+
+
+class RectificationPage(Schema):
+    count: int
+    results: list[RectificationOut]
+
+
+class RectificationListQuery(Schema):
+    status: str = "open"
+    limit: int = 100
+    offset: int = 0
+
+
+class RectificationReplyIn(Schema):
+    reply: str
+
+
+class ReturnVisitIn(Schema):
+    note: str
+
+
+def _rectification(task) -> dict:
+    application = task.application
+    return {
+        "id": task.pk,
+        "application": application.number,
+        "department": task.department.name,
+        "grade": application.grade,
+        "rating_reasons": application.rating_reasons,
+        "opened_at": task.opened_at,
+        "due_at": task.due_at,
+        "overdue": bool(getattr(task, "overdue", False)),
+        "reply": task.reply,
+        "replied_at": task.replied_at,
+        "return_visit": task.return_visit,
+        "visited_at": task.visited_at,
+        "closed_at": task.closed_at,
+    }
+
+
+def _may_rectify(request: HttpRequest) -> None:
+    if request.user.role not in selectors.RECTIFIERS:
+        raise HttpError(403, _("Your role may not see rectification tasks."))
+
+
+MAX_ID = 2**63 - 1  # a larger number is no row, and the database would refuse to compare it
+
+
+def _task(request: HttpRequest, task_id: int):
+    _may_rectify(request)
+    task = selectors.rectification_list(request.user, "all").filter(pk=task_id).first() if 0 < task_id <= MAX_ID else None
+    if task is None:
+        raise HttpError(404, _("No such rectification task in your scope."))
+    return task
+
+
+@router.get(
+    "/rectifications",
+    response={200: RectificationPage, 400: ErrorOut, 403: ErrorOut},
+    summary="Rectification tasks of bad ratings in your scope (open, overdue, closed or all)",
+)
+def rectifications(request: HttpRequest, query: Query[RectificationListQuery]):
+    _may_rectify(request)
+    if query.status not in selectors.RECTIFICATION_STATUSES:
+        raise HttpError(400, _("The status must be one of: open, overdue, closed, all."))
+    if not 1 <= query.limit <= MAX_PAGE_SIZE or query.offset < 0:
+        raise HttpError(400, _("limit must be 1 to %(max)d and offset not negative.") % {"max": MAX_PAGE_SIZE})
+    rows = selectors.rectification_list(request.user, query.status)
+    return {"count": rows.count(), "results": [_rectification(t) for t in rows[query.offset : query.offset + query.limit]]}
+
+
+@router.get(
+    "/rectifications/{task_id}", response={200: RectificationOut, 403: ErrorOut, 404: ErrorOut}, summary="One rectification task"
+)
+def rectification(request: HttpRequest, task_id: int):
+    return _rectification(_task(request, task_id))
+
+
+def _rectification_step(request: HttpRequest, task_id: int, step) -> dict:
+    task = _task(request, task_id)
+    try:
+        step(task)
+    except NotAllowed as error:
+        raise HttpError(403, str(error)) from error
+    except ServiceError as error:
+        raise HttpError(400, str(error)) from error
+    return _rectification(_task(request, task_id))
+
+
+@router.post(
+    "/rectifications/{task_id}/reply",
+    response={200: RectificationOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="The department's reply to the applicant",
+)
+def reply_rectification(request: HttpRequest, task_id: int, body: RectificationReplyIn):
+    return _rectification_step(
+        request, task_id, lambda task: services.reply_rectification(actor=request.user, rectification=task, reply=body.reply)
+    )
+
+
+@router.post(
+    "/rectifications/{task_id}/return-visit",
+    response={200: RectificationOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="The return visit, which closes the task",
+)
+def record_return_visit(request: HttpRequest, task_id: int, body: ReturnVisitIn):
+    return _rectification_step(
+        request, task_id, lambda task: services.record_return_visit(actor=request.user, rectification=task, note=body.note)
+    )

@@ -8,7 +8,7 @@ three administrators none (applications carry personal data). Statistics aggrega
 
 from datetime import date, datetime
 
-from django.db.models import Avg, Count, F, Q, QuerySet
+from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -81,6 +81,38 @@ def materials_for_part(part: Part) -> QuerySet[SubmittedMaterial]:
 
 def overdue_rectifications(now: datetime | None = None) -> QuerySet[Rectification]:
     return Rectification.objects.filter(closed_at__isnull=True, due_at__lt=now or timezone.now())
+
+
+# Who works rectification tasks: the department that must rectify, and the window, shift lead
+# and leader who follow bad ratings up; nobody else sees them.
+RECTIFIERS = frozenset({Role.DEPARTMENT_HANDLER, Role.SHIFT_LEAD, Role.LEADER, Role.INTAKE_CLERK})
+RECTIFICATION_STATUSES = ("open", "overdue", "closed", "all")
+
+
+def visible_rectifications(user: User) -> QuerySet[Rectification]:
+    """A department handler sees their department's tasks; the window, shift lead and leader
+    those of the applications in their scope; every other role none."""
+    rows = Rectification.objects.select_related("application", "department")
+    if not user.is_authenticated or user.role not in RECTIFIERS:
+        return rows.none()
+    if user.role == Role.DEPARTMENT_HANDLER:
+        return rows.filter(department_id=user.department_id) if user.department_id else rows.none()
+    return rows.filter(application__in=visible_applications(user))
+
+
+def rectification_list(user: User, status: str = "open", now: datetime | None = None) -> QuerySet[Rectification]:
+    """The tasks of one status (open, overdue, closed, all), the unrectified first, nearest due
+    first, each with ``overdue`` (unrectified past its due time) computed in SQL."""
+    now = now or timezone.now()
+    rows = visible_rectifications(user)
+    if status == "open":
+        rows = rows.filter(closed_at__isnull=True)
+    elif status == "overdue":
+        rows = rows.filter(closed_at__isnull=True, due_at__lt=now)
+    elif status == "closed":
+        rows = rows.filter(closed_at__isnull=False)
+    overdue = ExpressionWrapper(Q(closed_at__isnull=True, due_at__lt=now), output_field=BooleanField())
+    return rows.annotate(overdue=overdue).order_by(F("closed_at").asc(nulls_first=True), "due_at", "id")
 
 
 # --- statistics ---------------------------------------------------------------------------------

@@ -49,6 +49,7 @@ from .workflow import (
 )
 
 RECTIFICATION_DAYS = 15  # working days a department has to rectify a bad rating
+MAX_RECTIFICATION_TEXT = 2000  # characters of a reply or a return-visit note
 
 
 # --- the catalogue's view of an application --------------------------------------------------
@@ -464,11 +465,17 @@ def rate_application(
 
 
 def _rectification_for(actor: User | None, rectification: Rectification) -> Rectification:
+    """The task, locked, once the actor may work it (scope as ``selectors.visible_rectifications``)."""
+    from . import selectors
+
     rectification = Rectification.objects.select_for_update().get(pk=rectification.pk)
-    if actor is not None and actor.role == Role.DEPARTMENT_HANDLER and actor.department_id != rectification.department_id:
-        raise NotAllowed(_("This rectification belongs to another department."))
-    if actor is not None and actor.role not in (Role.DEPARTMENT_HANDLER, Role.SHIFT_LEAD, Role.LEADER, Role.INTAKE_CLERK):
-        raise NotAllowed(_("Your role may not take this step."))
+    if actor is not None:
+        if actor.role not in selectors.RECTIFIERS:
+            raise NotAllowed(_("Your role may not take this step."))
+        if not selectors.visible_rectifications(actor).filter(pk=rectification.pk).exists():
+            if actor.role == Role.DEPARTMENT_HANDLER:
+                raise NotAllowed(_("This rectification belongs to another department."))
+            raise NotAllowed(_("This application is outside your area."))
     if rectification.closed_at is not None:
         raise ServiceError(_("This rectification is already closed."))
     return rectification
@@ -477,31 +484,57 @@ def _rectification_for(actor: User | None, rectification: Rectification) -> Rect
 def reply_rectification(
     *, actor: User | None, rectification: Rectification, reply: str, now: datetime | None = None
 ) -> Rectification:
-    if not reply.strip():
+    """The department's reply to the applicant on what it changed; it may be written again
+    until the return visit closes the task. The applicant reads it on the application's page."""
+    reply = reply.strip()
+    if not reply:
         raise ServiceError(_("Please write the reply to the applicant."))
+    if len(reply) > MAX_RECTIFICATION_TEXT:
+        raise ServiceError(_("The text is too long: at most %(max)d characters.") % {"max": MAX_RECTIFICATION_TEXT})
     now = _now(now)
     with transaction.atomic():
         rectification = _rectification_for(actor, rectification)
-        rectification.reply, rectification.replied_at = reply.strip(), now
-        rectification.save()
-        record_audit(actor, "services.rectification_reply", rectification)
+        rectification.reply, rectification.replied_at = reply, now
+        rectification.save(update_fields=["reply", "replied_at"])
+        application = rectification.application
+        _step(application, "rectification_reply", actor, now, note=reply)
+        record_audit(
+            actor,
+            "services.rectification_reply",
+            rectification,
+            number=application.number,
+            department=rectification.department_id,
+        )
     return rectification
 
 
 def record_return_visit(
     *, actor: User | None, rectification: Rectification, note: str, now: datetime | None = None
 ) -> Rectification:
-    """The return visit closes the rectification (it needs the reply first)."""
-    if not note.strip():
+    """The return visit closes the rectification (it needs the reply first); one closed after its
+    due time stays counted as rectified late (``closed_at`` > ``due_at``)."""
+    note = note.strip()
+    if not note:
         raise ServiceError(_("Please write what the applicant said on the return visit."))
+    if len(note) > MAX_RECTIFICATION_TEXT:
+        raise ServiceError(_("The text is too long: at most %(max)d characters.") % {"max": MAX_RECTIFICATION_TEXT})
     now = _now(now)
     with transaction.atomic():
         rectification = _rectification_for(actor, rectification)
         if rectification.replied_at is None:
             raise ServiceError(_("Reply to the applicant before the return visit."))
-        rectification.return_visit, rectification.visited_at, rectification.closed_at = note.strip(), now, now
-        rectification.save()
-        record_audit(actor, "services.rectification_closed", rectification)
+        rectification.return_visit, rectification.visited_at, rectification.closed_at = note, now, now
+        rectification.save(update_fields=["return_visit", "visited_at", "closed_at"])
+        application = rectification.application
+        _step(application, "return_visit", actor, now, note=note)
+        record_audit(
+            actor,
+            "services.rectification_closed",
+            rectification,
+            number=application.number,
+            department=rectification.department_id,
+            late=now > rectification.due_at,
+        )
     return rectification
 
 
