@@ -10,6 +10,8 @@
   rows (``gridgov.benchmarking.evaluate``).
 - ``projects``: period counts with the year before and the peer ranking beside DuckDB
   (``gridgov.benchmarking.projects``).
+- ``services``: the services statistics for a year of applications beside DuckDB
+  (``gridgov.benchmarking.services``).
 
 A benchmark is a class with ``help``, ``add_arguments(parser)`` and ``run(options, say) -> dict``,
 where ``say`` prints one human-readable line and the returned figures are what ``--json`` prints.
@@ -24,6 +26,7 @@ from gridgov.benchmarking.evaluate import EvaluateBenchmark
 from gridgov.benchmarking.intake import IntakeBenchmark
 from gridgov.benchmarking.locate import LocateBenchmark
 from gridgov.benchmarking.projects import ProjectsBenchmark
+from gridgov.benchmarking.services import ServicesBenchmark
 from gridgov.benchmarking.upload import UploadBenchmark
 
 BENCHMARKS = {
@@ -32,6 +35,7 @@ BENCHMARKS = {
     "upload": UploadBenchmark,
     "evaluate": EvaluateBenchmark,
     "projects": ProjectsBenchmark,
+    "services": ServicesBenchmark,
 }
 
 
