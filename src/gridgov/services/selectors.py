@@ -30,6 +30,7 @@ from .models import (
 from .workflow import APPLICATION_OPEN, PART_OPEN
 
 ADMINISTRATORS = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
+DASHBOARD_ROLES = frozenset(Role.values) - ADMINISTRATORS - {Role.RESIDENT}
 
 
 def visible_applications(user: User) -> QuerySet[Application]:
@@ -281,3 +282,52 @@ def rating_figures_by_service_point(start: date, end: date) -> list[dict]:
     for row in result:
         row["good_rate"] = _share(row["good"], row["rated"])
     return result
+
+
+# --- panels on other apps' pages ----------------------------------------------------------------
+
+
+def dashboard_panel(user: User, start: date, end: date) -> dict:
+    """The services' headline rates for the leader's dashboard, over the applications in the
+    user's scope received in [start, end): on-time completion (decided by the deadline, of the
+    decided), good ratings (satisfied or very satisfied, of the rated), and the one-day rate of
+    the bundles promised in one working day (opening a business): decided within one working
+    day's office hours, of those decided."""
+    day = clock.day_seconds()
+    one_day = Q(bundle__promised_days=1, decided_at__isnull=False)
+    figures = (
+        visible_applications(user)
+        .filter(received_between(start, end))
+        .aggregate(
+            received=Count("id"),
+            decided=Count("id", filter=Q(decided_at__isnull=False)),
+            on_time=Count("id", filter=Q(on_time=True)),
+            rated=Count("id", filter=Q(grade__isnull=False)),
+            good=Count("id", filter=Q(grade__in=list(GOOD_GRADES))),
+            one_day_bundles=Count("id", filter=one_day),
+            one_day_done=Count("id", filter=one_day & Q(used_working_seconds__lte=day)),
+        )
+    )
+    figures["on_time_rate"] = _share(figures["on_time"], figures["decided"])
+    figures["good_rate"] = _share(figures["good"], figures["rated"])
+    figures["one_day_rate"] = _share(figures["one_day_done"], figures["one_day_bundles"])
+    figures["unrectified_overdue"] = rectification_list(user, "overdue").count()
+    return figures
+
+
+def service_point_of(region) -> dict | None:
+    """The community service centre a grid (or a community) belongs to, and the community-level
+    items handled there: public catalogue fields only."""
+    from gridgov.grids.codes import Level
+
+    community = region
+    while community is not None and community.level != Level.COMMUNITY:
+        community = community.parent
+    if community is None:
+        return None
+    # One query: the community items are about a hundred rows (115 in the source article).
+    items = list(ServiceItem.objects.filter(is_active=True, level=ItemLevel.COMMUNITY).order_by("code").values("name", "visits"))
+    return {"community": community, "count": len(items), "items": items[:SHOWN_ITEMS]}
+
+
+SHOWN_ITEMS = 12  # the grid page lists the first items; the catalogue link shows them all
