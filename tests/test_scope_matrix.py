@@ -309,6 +309,10 @@ API_ROUTES = {
     "POST /api/v1/services/applications/{number}/actions": _r(
         "signed_in", path="/api/v1/services/applications/nothing/actions", data={"action": "accept"}, json=True, ok=(404,)
     ),
+    "POST /api/v1/services/applications": _r("signed_in", data={"bundle": "nothing"}, json=True, ok=(403, 404, 422)),
+    "POST /api/v1/services/applications/{number}/materials": _r(
+        "signed_in", path="/api/v1/services/applications/nothing/materials", ok=(404,)
+    ),
     "GET /api/v1/services/rectifications": _r("signed_in", ok=(200, 403)),
     "GET /api/v1/services/rectifications/{task_id}": _r("signed_in", path="/api/v1/services/rectifications/0", ok=(403, 404)),
     "POST /api/v1/services/rectifications/{task_id}/reply": _r(

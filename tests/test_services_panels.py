@@ -57,3 +57,19 @@ def test_months_are_counted_by_the_local_day_at_their_edges(catalogue, people, n
     figures = selectors.application_figures(date(2026, 1, 1), date(2027, 1, 1))
     assert [(f"{row['month']:%Y-%m}", row["count"]) for row in figures["by_month"]] == [("2026-03", 1), ("2026-04", 1)]
     assert selectors.application_figures(date(2026, 4, 1), date(2026, 4, 2))["received"] == 1
+
+
+def test_statistics_count_only_the_applications_in_the_viewers_scope(client, catalogue, people, network, leader):
+    _rated(catalogue, people, network, 1, "太慢")  # received at the district hall
+    year = (date(2026, 1, 1), date(2027, 1, 1))
+    assert selectors.statistics_scope(leader) is None
+    everyone = selectors.rating_figures_by_department(*year, applications=selectors.statistics_scope(leader))
+    assert {row["department__name"] for row in everyone} == {"市场监管局", "公安分局", "税务局", "人民银行"}
+    east = selectors.statistics_scope(people["east"])
+    assert selectors.rating_figures_by_department(*year, applications=east) == []
+    assert selectors.rating_figures_by_service_point(*year, east) == []
+    client.force_login(people["east"])
+    page = client.get(reverse("services:statistics") + "?year=2026").content.decode()
+    assert "税务局" not in page
+    client.force_login(leader)
+    assert "税务局" in client.get(reverse("services:statistics") + "?year=2026").content.decode()

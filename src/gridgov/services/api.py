@@ -7,17 +7,20 @@ from datetime import date, datetime
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
+from gridgov.accounts.models import Role
 from gridgov.masking import mask_id_number, mask_phone
 
 from . import selectors, services
-from .models import Application, Bundle, ServiceItem
+from .models import ApplicantKind, Application, Bundle, Channel, ServiceItem
 from .workflow import NotAllowed, ServiceError
 
 router = Router(tags=["services"])
 MAX_PAGE_SIZE = 500
+MAX_FORM_FIELDS = 50  # a bundle's combined form asks a few dozen fields at most
+MAX_FORM_VALUE = 500  # characters of one form answer, as on the page
 
 
 class ErrorOut(Schema):
@@ -161,6 +164,89 @@ def _visible(request: HttpRequest, number: str) -> Application:
     return application
 
 
+class ApplyIn(Schema):
+    """An application for one item (``item``) or one bundle (``bundle``), by their codes. Materials
+    the government already holds are named in ``certificates``; files are handed in afterwards
+    through ``/applications/{number}/materials``."""
+
+    item: str = Field("", max_length=40)
+    bundle: str = Field("", max_length=40)
+    applicant_kind: str = Field(ApplicantKind.PERSON, max_length=12)
+    applicant_name: str = Field(..., max_length=100)
+    phone: str = Field(..., max_length=20)
+    id_number: str = Field("", max_length=18)
+    enterprise_name: str = Field("", max_length=200)
+    credit_code: str = Field("", max_length=18)
+    form: dict[str, str] = Field(default_factory=dict, max_length=MAX_FORM_FIELDS)
+    certificates: list[str] = Field(default_factory=list, max_length=MAX_FORM_FIELDS)
+
+
+def _subject(body: ApplyIn) -> tuple[ServiceItem | None, Bundle | None]:
+    if bool(body.item) == bool(body.bundle):
+        raise HttpError(400, _("Choose either one service item or one bundle."))
+    model = ServiceItem if body.item else Bundle
+    subject = model.objects.filter(code=body.item or body.bundle, is_active=True).first()
+    if subject is None:
+        raise HttpError(404, _("No such service item or bundle is offered."))
+    return (subject, None) if body.item else (None, subject)
+
+
+@router.post(
+    "/applications",
+    response={201: ApplicationOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Apply for an item or a bundle (residents online; window staff for the person at the window)",
+)
+def apply(request: HttpRequest, body: ApplyIn):
+    user = request.user
+    if user.role not in selectors.APPLICANTS:
+        raise HttpError(403, _("Your role may not submit applications."))
+    if body.applicant_kind not in ApplicantKind.values:
+        raise HttpError(400, _("The applicant is either a person or an enterprise."))
+    item, bundle = _subject(body)
+    fields = [f["key"] for f in services.combined_form(item or bundle)]
+    resident = user.role == Role.RESIDENT
+    try:
+        application = services.submit_application(
+            actor=user,
+            item=item,
+            bundle=bundle,
+            applicant_kind=body.applicant_kind,
+            applicant_name=body.applicant_name,
+            phone=body.phone,
+            id_number=body.id_number,
+            enterprise_name=body.enterprise_name,
+            credit_code=body.credit_code,
+            channel=Channel.ONLINE if resident else Channel.WINDOW,
+            service_point=None if resident else user.region,
+            form_data={key: body.form.get(key, "")[:MAX_FORM_VALUE] for key in fields},
+            certificates=body.certificates,
+        )
+    except NotAllowed as error:
+        raise HttpError(403, str(error)) from error
+    except ServiceError as error:
+        raise HttpError(400, str(error)) from error
+    return Status(201, _application(application))
+
+
+@router.post(
+    "/applications/{number}/materials",
+    response={200: ApplicationOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Hand in materials as multipart files named material_<key> (content-checked; a refusal writes nothing)",
+)
+def add_materials(request: HttpRequest, number: str):
+    application = _visible(request, number)
+    files = {name[len("material_") :]: upload for name, upload in request.FILES.items() if name.startswith("material_")}
+    if not files:
+        raise HttpError(400, _("Hand in at least one file, in a form field named material_ followed by the material's key."))
+    try:
+        application = services.add_materials(actor=request.user, application=application, files=files)
+    except NotAllowed as error:
+        raise HttpError(403, str(error)) from error
+    except ServiceError as error:
+        raise HttpError(400, str(error)) from error
+    return _application(application)
+
+
 @router.get(
     "/applications/{number}", response={200: ApplicationOut, 404: ErrorOut}, summary="One application, personal data masked"
 )
@@ -195,7 +281,7 @@ def statistics(request: HttpRequest, year: int | None = None):
     year = year or timezone.localdate().year
     if not 2000 <= year <= 2100:
         raise HttpError(400, _("The year must be from 2000 to 2100."))
-    figures = selectors.application_figures(date(year, 1, 1), date(year + 1, 1, 1), selectors.visible_applications(request.user))
+    figures = selectors.application_figures(date(year, 1, 1), date(year + 1, 1, 1), selectors.statistics_scope(request.user))
     figures["by_month"] = [
         {"month": row["month"].date().isoformat() if hasattr(row["month"], "date") else str(row["month"]), "count": row["count"]}
         for row in figures["by_month"]

@@ -31,6 +31,9 @@ from .workflow import APPLICATION_OPEN, PART_OPEN
 
 ADMINISTRATORS = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
 DASHBOARD_ROLES = frozenset(Role.values) - ADMINISTRATORS - {Role.RESIDENT}
+# Who may submit an application: the applicant online, a window clerk or shift lead for the
+# person at the window, community and street staff as agents (代办).
+APPLICANTS = frozenset({Role.RESIDENT, Role.INTAKE_CLERK, Role.SHIFT_LEAD, Role.COMMUNITY_STAFF, Role.STREET_STAFF})
 
 
 def visible_applications(user: User) -> QuerySet[Application]:
@@ -46,6 +49,15 @@ def visible_applications(user: User) -> QuerySet[Application]:
     if user.region_id is not None:
         return applications.filter(service_point_code__startswith=user.region.code)
     return applications
+
+
+def statistics_scope(user: User) -> QuerySet[Application] | None:
+    """The applications a user's statistics count: None when they see every one (so the
+    district-wide figures need no sub-query), else their visible applications."""
+    if user.is_authenticated and user.role not in ADMINISTRATORS | {Role.RESIDENT, Role.DEPARTMENT_HANDLER}:
+        if user.region_id is None:
+            return None
+    return visible_applications(user)
 
 
 def visible_parts(user: User) -> QuerySet[Part]:
@@ -208,16 +220,23 @@ def application_figures(start: date, end: date, applications: QuerySet[Applicati
     return totals
 
 
-def rating_figures_by_department(start: date, end: date, now: datetime | None = None) -> list[dict]:
+def rating_figures_by_department(
+    start: date, end: date, now: datetime | None = None, applications: QuerySet[Application] | None = None
+) -> list[dict]:
     """Per department: rated applications it worked, good ones, bad ones, rectifications, the
-    share rectified, and the unrectified ones past their due time at ``now``."""
+    share rectified, and the unrectified ones past their due time at ``now``; over
+    ``applications`` (a user's ``statistics_scope``) when given, else every one."""
     now = now or timezone.now()
     since, until = _local_midnight(start), _local_midnight(end)
     parts = Part.objects.filter(
         application__received_at__gte=since, application__received_at__lt=until, application__grade__isnull=False
     )
+    if applications is not None:
+        parts = parts.filter(application__in=applications)
     rows = _rated_by_department(parts)
     rectified = Rectification.objects.filter(application__received_at__gte=since, application__received_at__lt=until)
+    if applications is not None:
+        rectified = rectified.filter(application__in=applications)
     for row in rectified.values("department_id").annotate(
         opened=Count("id"),
         closed=Count("id", filter=Q(closed_at__isnull=False)),
@@ -268,8 +287,10 @@ def _rated_by_department(parts: QuerySet[Part]) -> dict[int, dict]:
     }
 
 
-def rating_figures_by_service_point(start: date, end: date) -> list[dict]:
-    rows = Application.objects.filter(received_between(start, end), grade__isnull=False)
+def rating_figures_by_service_point(start: date, end: date, applications: QuerySet[Application] | None = None) -> list[dict]:
+    rows = (applications if applications is not None else Application.objects.all()).filter(
+        received_between(start, end), grade__isnull=False
+    )
     result = list(
         rows.values("service_point_code", "service_point__name")
         .annotate(

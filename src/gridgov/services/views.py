@@ -245,12 +245,13 @@ def statistics(request):
         return HttpResponseForbidden()
     year = _year(request)
     start, end = date(year, 1, 1), date(year + 1, 1, 1)
+    scope = selectors.statistics_scope(request.user)
     context = {
         "year": year,
         "catalogue": selectors.catalogue_figures(),
-        "figures": selectors.application_figures(start, end, selectors.visible_applications(request.user)),
-        "departments": selectors.rating_figures_by_department(start, end),
-        "points": selectors.rating_figures_by_service_point(start, end),
+        "figures": selectors.application_figures(start, end, scope),
+        "departments": selectors.rating_figures_by_department(start, end, applications=scope),
+        "points": selectors.rating_figures_by_service_point(start, end, scope),
     }
     if request.GET.get("format") == "xlsx":
         return _statistics_workbook(context)
