@@ -13,6 +13,7 @@ from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, F, Q, 
 from django.utils import timezone
 
 from gridgov.accounts.models import Department, Role, User
+from gridgov.grids.models import Region
 
 from . import clock
 from .models import (
@@ -187,16 +188,13 @@ def _months(start: date, end: date) -> list[tuple[date, date, date]]:
 
 
 def application_figures(start: date, end: date, applications: QuerySet[Application] | None = None) -> dict:
-    """Figures of the applications received in [start, end), in one pass over them: the months
-    are conditional counts beside the totals rather than a GROUP BY on a truncated date, which
-    SQLite would compute in Python for every row."""
+    """Figures of the applications received in [start, end): the totals in one pass over them, and
+    each month's count by a range of the ``received_at`` index (a GROUP BY on a truncated date
+    runs a Python function per row on SQLite; twelve conditional counts beside the totals cost
+    more than the totals themselves; the index alone answers a range count)."""
     day = clock.day_seconds()
-    rows = (applications if applications is not None else Application.objects.all()).filter(received_between(start, end))
-    months = _months(start, end)
-    by_month = {
-        f"month_{n}": Count("id", filter=Q(received_at__gte=_local_midnight(since), received_at__lt=_local_midnight(until)))
-        for n, (_first, since, until) in enumerate(months)
-    }
+    scope = applications if applications is not None else Application.objects.all()
+    rows = scope.filter(received_between(start, end))
     totals = rows.aggregate(
         received=Count("id"),
         decided=Count("id", filter=Q(decided_at__isnull=False)),
@@ -209,13 +207,12 @@ def application_figures(start: date, end: date, applications: QuerySet[Applicati
         bad=Count("id", filter=Q(grade__in=list(BAD_GRADES))),
         bundles=Count("id", filter=Q(bundle__isnull=False, decided_at__isnull=False)),
         bundles_one_day=Count("id", filter=Q(bundle__isnull=False, used_working_seconds__lte=day)),
-        **by_month,
     )
     totals["on_time_rate"] = _share(totals["on_time"], totals["decided"])
     totals["good_rate"] = _share(totals["good"], totals["rated"])
     totals["bundle_one_day_rate"] = _share(totals["bundles_one_day"], totals["bundles"])
     totals["avg_used_days"] = totals["avg_used"] / day if totals["avg_used"] is not None else None
-    counts = [(first, totals.pop(f"month_{n}")) for n, (first, _since, _until) in enumerate(months)]
+    counts = [(first, scope.filter(received_between(since, until)).count()) for first, since, until in _months(start, end)]
     totals["by_month"] = [{"month": _local_midnight(first), "count": count} for first, count in counts if count]
     return totals
 
@@ -291,8 +288,10 @@ def rating_figures_by_service_point(start: date, end: date, applications: QueryS
     rows = (applications if applications is not None else Application.objects.all()).filter(
         received_between(start, end), grade__isnull=False
     )
+    # Grouped by the code the application carries, without joining the regions for their names
+    # (fetched once per service point afterwards): the join doubled the cost of the grouping.
     result = list(
-        rows.values("service_point_code", "service_point__name")
+        rows.values("service_point_code")
         .annotate(
             rated=Count("id"),
             good=Count("id", filter=Q(grade__in=list(GOOD_GRADES))),
@@ -300,7 +299,9 @@ def rating_figures_by_service_point(start: date, end: date, applications: QueryS
         )
         .order_by("service_point_code")
     )
+    names = dict(Region.objects.filter(code__in=[row["service_point_code"] for row in result]).values_list("code", "name"))
     for row in result:
+        row["service_point__name"] = names.get(row["service_point_code"])
         row["good_rate"] = _share(row["good"], row["rated"])
     return result
 
