@@ -73,3 +73,10 @@ def test_statistics_count_only_the_applications_in_the_viewers_scope(client, cat
     assert "税务局" not in page
     client.force_login(leader)
     assert "税务局" in client.get(reverse("services:statistics") + "?year=2026").content.decode()
+
+
+def test_statistics_of_an_empty_scope_are_empty_not_an_error(client, catalogue, people, network, django_user_model):
+    _rated(catalogue, people, network, 1, "太慢")
+    client.force_login(django_user_model.objects.create_user("nobody", role=Role.DEPARTMENT_HANDLER))
+    page = client.get(reverse("services:statistics") + "?year=2026")
+    assert page.status_code == 200 and "税务局" not in page.content.decode()

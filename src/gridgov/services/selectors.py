@@ -8,6 +8,7 @@ three administrators none (applications carry personal data). Statistics aggrega
 
 from datetime import date, datetime, time, timedelta
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
@@ -259,9 +260,12 @@ def _rated_by_department(parts: QuerySet[Part]) -> dict[int, dict]:
     pairs = parts.annotate(
         pair_department=F("department_id"), pair_application=F("application_id"), pair_grade=F("application__grade")
     )
-    inner, params = (
-        pairs.values("pair_department", "pair_application", "pair_grade").order_by().distinct().query.sql_with_params()
-    )
+    try:
+        inner, params = (
+            pairs.values("pair_department", "pair_application", "pair_grade").order_by().distinct().query.sql_with_params()
+        )
+    except EmptyResultSet:  # a scope that holds nothing (e.g. a handler without a department)
+        return {}
     good, bad = ", ".join(str(int(g)) for g in sorted(GOOD_GRADES)), ", ".join(str(int(g)) for g in sorted(BAD_GRADES))
     sql = (
         "SELECT pair_department, COUNT(*), "
