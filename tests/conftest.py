@@ -1,11 +1,11 @@
 import pytest
 from django.utils import translation
 
-from gridgov.cases.sla import forget_calendar
 from gridgov.evaluation.selectors import forget_all as forget_evaluation
 from gridgov.grids.selectors import clear_grid_index_cache
 from gridgov.open311.selectors import forget_catalogue, forget_key_table
 from gridgov.open311.views import forget_rendered
+from gridgov.workcalendar import forget_calendar
 
 from .factories import build_small_network
 

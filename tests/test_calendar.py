@@ -11,8 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gridgov.cases import holidays
-from gridgov.cases.calendar import WorkingCalendar, default_calendar
+from gridgov.workcalendar import WorkingCalendar, default_calendar, holidays
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 UTC = ZoneInfo("UTC")

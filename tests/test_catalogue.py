@@ -8,12 +8,13 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from gridgov import workcalendar
 from gridgov.accounts.models import Department
 from gridgov.cases import catalogue, sla
-from gridgov.cases.calendar import default_calendar
-from gridgov.cases.holidays import SCHEDULES
 from gridgov.cases.models import CalendarDay, CaseKind, Category, LimitUnit
 from gridgov.projects.catalogue import PROBLEM_CATEGORIES
+from gridgov.workcalendar import default_calendar
+from gridgov.workcalendar.holidays import SCHEDULES
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -92,7 +93,7 @@ def _days_of(years):
 
 
 def test_seeded_calendar_matches_the_official_schedules():
-    edited, official = sla.working_calendar(), default_calendar()
+    edited, official = workcalendar.working_calendar(), default_calendar()
     for day in _days_of(SCHEDULES):
         assert edited.is_working_day(day) == official.is_working_day(day), day
     # Checked against the notices: 2026 National Day is off, Saturday 10 October is worked.
@@ -113,12 +114,12 @@ def test_reseeding_the_calendar_keeps_an_edited_day():
     CalendarDay.objects.filter(date=date(2026, 10, 10)).delete()
     assert catalogue.seed_calendar() == 1
     assert CalendarDay.objects.get(date=date(2026, 10, 7)).kind == CalendarDay.Kind.WORKDAY
-    assert sla.working_calendar().is_working_day(date(2026, 10, 7))
+    assert workcalendar.working_calendar().is_working_day(date(2026, 10, 7))
 
 
 def test_a_spoil_heap_reported_before_national_day_is_due_after_it():
     spoil = Category.objects.get(kind=CaseKind.EVENT, code="0103")
     dispatched = datetime(2025, 9, 30, 9, 0, tzinfo=SHANGHAI)  # Tuesday; 1–8 October are off
-    deadline = sla.handle_deadline(sla.working_calendar(), spoil, dispatched)
+    deadline = sla.handle_deadline(workcalendar.working_calendar(), spoil, dispatched)
     # Two working days: the rest of 30 September, then 9 October (Thursday), then 10 October 09:00.
     assert deadline == datetime(2025, 10, 10, 9, 0, tzinfo=SHANGHAI)

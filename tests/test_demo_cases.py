@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connection
 
+from gridgov import workcalendar
 from gridgov.accounts.models import Department, Role
 from gridgov.cases import sla
 from gridgov.cases.models import Case, CaseCounter, Category, ExtensionRequest, Source, State, Step
@@ -24,7 +25,7 @@ CASE_ROLES = [role for role in Role if role not in (Role.SYSTEM_ADMIN, Role.SECU
 
 
 def _plan(seed=7, per_grid_month=30.0, until=UNTIL, days=365):
-    calendar = sla.working_calendar()
+    calendar = workcalendar.working_calendar()
     departments = dict(Department.objects.values_list("id", "code"))
     categories = list(Category.objects.filter(is_active=True))
     return plan_case_history(
@@ -47,7 +48,7 @@ def _expected_deadline(step, category, calendar, previous, suspended_at):
     if step.action == "approve_extension":
         return sla.extended_deadline(calendar, previous, Decimal(step.data["hours"]))
     if step.action == "resume":
-        return sla.resumed_deadline(calendar, previous, suspended_at, step.at)
+        return workcalendar.resumed_deadline(calendar, previous, suspended_at, step.at)
     return previous
 
 
@@ -175,7 +176,7 @@ def test_the_real_demo_district(db):
     per_grid_month = summary.cases / summary.grids / 12
     assert 1.8 * 0.85 <= per_grid_month <= 1.8 * 1.15
     assert Case.objects.count() == summary.cases
-    calendar = sla.working_calendar()
+    calendar = workcalendar.working_calendar()
     sample = list(Case.objects.select_related("category").order_by("?")[:300])
     for case in sample:
         replay(case, list(case.steps.order_by("at", "id")), calendar)
@@ -190,7 +191,7 @@ def test_random_history_leaves_out_the_project_problem_categories(network):
     active = set(Category.objects.filter(is_active=True).values_list("kind", "code"))
     assert {("event", code) for code in problem_codes} <= active
     assert set(history_categories().values_list("kind", "code")) == active - {("event", code) for code in problem_codes}
-    calendar = sla.working_calendar()
+    calendar = workcalendar.working_calendar()
     departments = dict(Department.objects.values_list("id", "code"))
     planned = plan_case_history(
         demo_grids(),

@@ -257,6 +257,8 @@ ROUTES = {
     "services:inbox": _r("staff", path="/services/inbox/", ok=(200, 403)),
     "services:statistics": _r("staff", path="/services/statistics/", ok=(200, 403)),
     "services:detail": _r("signed_in", path="/services/a/nothing/", ok=(404,)),
+    "services:rectifications": _r("staff", path="/services/rectifications/", ok=(200, 403)),
+    "services:rectification": _r("signed_in", path="/services/rectifications/0/", ok=(404,)),
 }
 # The /api/v1 operations (from the OpenAPI document), by "METHOD path". All need a session (401 without).
 API_ROUTES = {
@@ -306,6 +308,18 @@ API_ROUTES = {
     "GET /api/v1/services/applications/{number}": _r("signed_in", path="/api/v1/services/applications/nothing", ok=(404,)),
     "POST /api/v1/services/applications/{number}/actions": _r(
         "signed_in", path="/api/v1/services/applications/nothing/actions", data={"action": "accept"}, json=True, ok=(404,)
+    ),
+    "POST /api/v1/services/applications": _r("signed_in", data={"bundle": "nothing"}, json=True, ok=(403, 404, 422)),
+    "POST /api/v1/services/applications/{number}/materials": _r(
+        "signed_in", path="/api/v1/services/applications/nothing/materials", ok=(404,)
+    ),
+    "GET /api/v1/services/rectifications": _r("signed_in", ok=(200, 403)),
+    "GET /api/v1/services/rectifications/{task_id}": _r("signed_in", path="/api/v1/services/rectifications/0", ok=(403, 404)),
+    "POST /api/v1/services/rectifications/{task_id}/reply": _r(
+        "signed_in", path="/api/v1/services/rectifications/0/reply", data={"reply": "x"}, json=True, ok=(403, 404)
+    ),
+    "POST /api/v1/services/rectifications/{task_id}/return-visit": _r(
+        "signed_in", path="/api/v1/services/rectifications/0/return-visit", data={"note": "x"}, json=True, ok=(403, 404)
     ),
 }
 

@@ -7,10 +7,10 @@ from datetime import datetime
 import pytest
 
 from gridgov.accounts.models import AuditEvent, Role
-from gridgov.cases.calendar import SHANGHAI
 from gridgov.services import selectors, services
 from gridgov.services.models import Application, Rectification, State, SubmittedMaterial
 from gridgov.services.workflow import NotAllowed, ServiceError
+from gridgov.workcalendar import SHANGHAI
 
 from .services_factories import Upload, build_catalogue, pdf, png
 
@@ -306,3 +306,21 @@ def test_statistics_count_ratings_and_rectification_per_department(catalogue, pe
     figures = selectors.application_figures(date(2026, 1, 1), date(2027, 1, 1))
     assert (figures["received"], figures["decided"], figures["on_time"], figures["bad"]) == (1, 1, 1, 1)
     assert figures["bundle_one_day_rate"] == 1 and figures["good_rate"] == 0
+
+
+def test_every_row_carries_its_handler():
+    from gridgov.services import steps
+    from gridgov.services.workflow import APPLICATION_TRANSITIONS, PART_TRANSITIONS
+
+    for action, row in {**APPLICATION_TRANSITIONS, **PART_TRANSITIONS}.items():
+        assert row.handler is getattr(steps, action)
+
+
+def test_a_correction_notice_without_words_lists_what_is_missing_and_stops_the_clock(catalogue, people, network):
+    application = _apply_for_bundle(catalogue, people, network, at(2026, 3, 2, 9, 0), files={"id-card": png()})
+    services.take_action(actor=people["clerk"], application=application, action="notify_correction", now=at(2026, 3, 2, 9, 5))
+    application.refresh_from_db()
+    assert application.state == State.CORRECTION and "住所使用证明" in application.correction_note
+    assert application.paused_at == at(2026, 3, 2, 9, 5)
+    with pytest.raises(ServiceError, match="Please write the reason"):
+        services.take_action(actor=people["clerk"], application=application, action="not_accept", note=" ")

@@ -34,13 +34,14 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from gridgov import workcalendar
 from gridgov.accounts.models import AuditEvent, Role, User
 from gridgov.cases import sla
-from gridgov.cases.calendar import WorkingCalendar
 from gridgov.cases.models import Case, Category, ExtensionRequest, LimitUnit, Rating, State, Step
 from gridgov.cases.selectors import visible_cases
 from gridgov.cases.services import Report, report_case, take_action
 from gridgov.cases.workflow import TRANSITIONS, WorkflowError, must_hold
+from gridgov.workcalendar import WorkingCalendar
 
 from .case_factories import make_category, make_department, make_team, make_user
 from .factories import DISTRICT, EAST_GRID, EAST_MIDDLE_GRID, NORTH, SOUTH, UNITS, WEST_GRID, WEST_MIDDLE_GRID
@@ -449,7 +450,7 @@ class CaseWorkflow(RuleBasedStateMachine):
 
 @pytest.fixture
 def world(network):
-    return World(team=_team(), categories=_categories(), calendar=sla.working_calendar())
+    return World(team=_team(), categories=_categories(), calendar=workcalendar.working_calendar())
 
 
 def test_random_workflows_keep_the_invariants(world):

@@ -11,9 +11,10 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from gridgov.accounts.models import Role, User
-from gridgov.services.models import Application, State
+from gridgov.services import services
+from gridgov.services.models import Application, Bundle, State
 
-from ..services_factories import build_catalogue
+from ..services_factories import build_catalogue, pdf, png
 from .conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -107,4 +108,40 @@ def test_business_opening_online_to_rating(new_page, live_server, people):
     boss.check("[data-testid=grade-5]")
     boss.click("[data-testid=rate]")
     expect(boss.locator("[data-testid=rated]")).to_contain_text("非常满意")
+    assert boss.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+
+
+def test_rectification_reply_and_return_visit_on_a_phone(new_page, live_server, people, network):
+    application = services.submit_application(
+        actor=people["boss"],
+        bundle=Bundle.objects.get(code="YJS-KB"),
+        applicant_kind="enterprise",
+        applicant_name="张三",
+        enterprise_name="样例科技",
+        phone="13812345678",
+        channel="online",
+        files={"id-card": png(), "lease": pdf()},
+        certificates=["licence"],
+    )
+    services.take_action(actor=people["clerk"], application=application, action="accept")
+    for part in application.parts.all():
+        services.act_on_part(actor=people[part.department.code], part=part, action="grant")
+    services.take_action(actor=people["clerk"], application=application, action="deliver", delivery="electronic")
+    services.rate_application(actor=people["boss"], application=application, grade=1, reasons="排队太久")
+
+    handler = new_page(PHONE_VIEWPORT)
+    sign_in(handler, live_server, people["TX"], "/services/rectifications/")
+    handler.click(f"text={application.number}")
+    assert handler.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+    handler.fill("#reply", "已增设发票窗口，高峰期分流")
+    handler.click("[data-testid=send-reply]")
+    expect(handler.locator("[data-testid=reply]")).to_contain_text("已增设发票窗口")
+    handler.fill("#note", "申请人表示认可")
+    handler.click("[data-testid=record-visit]")
+    expect(handler.locator("[data-testid=return-visit]")).to_contain_text("申请人表示认可")
+    assert handler.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+
+    boss = new_page(PHONE_VIEWPORT)
+    sign_in(boss, live_server, people["boss"], f"/services/a/{application.number}/")
+    expect(boss.locator("[data-testid=rectification-reply]")).to_contain_text("已增设发票窗口")
     assert boss.evaluate("document.documentElement.scrollWidth") <= 390 + 1

@@ -97,8 +97,8 @@ def count_cases() -> int:
 
 
 def load_cases(count: int, seed: int, until: str, say) -> None:
+    from gridgov import workcalendar
     from gridgov.accounts.models import Department
-    from gridgov.cases import sla
     from gridgov.cases.catalogue import seed_catalogue
     from gridgov.cases.models import Category
     from gridgov.demo.cases import DAYS_PER_MONTH, HISTORY_DAYS, demo_grids, plan_case_history, write_case_history
@@ -109,7 +109,7 @@ def load_cases(count: int, seed: int, until: str, say) -> None:
     seed_catalogue()
     end = datetime.fromisoformat(until).replace(tzinfo=timezone.get_current_timezone()) if until else timezone.now()
     per_grid_month = count / len(grids) / (HISTORY_DAYS / DAYS_PER_MONTH)
-    calendar = sla.working_calendar()
+    calendar = workcalendar.working_calendar()
     departments = dict(Department.objects.values_list("id", "code"))
     started = time.perf_counter()
     planned = plan_case_history(

@@ -10,8 +10,9 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
+        from gridgov.workcalendar import forget_calendar
+
         from .models import CalendarDay
-        from .sla import forget_calendar
 
         post_save.connect(forget_calendar, sender=CalendarDay, dispatch_uid="forget_calendar_on_save")
         post_delete.connect(forget_calendar, sender=CalendarDay, dispatch_uid="forget_calendar_on_delete")

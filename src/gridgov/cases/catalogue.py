@@ -340,12 +340,12 @@ def seed_catalogue(category_model=None, department_model=None) -> int:
 
 
 def official_calendar_days() -> list[tuple]:
-    """(date, kind, name) for every day of the official schedules in ``holidays.py``.
+    """(date, kind, name) for every day of the official schedules in ``workcalendar/holidays.py``.
 
     Every listed day off gets a row, also those falling on a weekend, so the table reads like
     the notice and stays right if an administrator later edits the weekend rule around it.
     """
-    from .holidays import SCHEDULES
+    from gridgov.workcalendar.holidays import SCHEDULES
 
     rows: list[tuple[date, str, str]] = []
     for schedule in SCHEDULES.values():

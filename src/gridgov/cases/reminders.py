@@ -37,10 +37,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gridgov import workcalendar
 from gridgov.accounts.models import Role, User
+from gridgov.workcalendar import WorkingCalendar
 
 from . import sla
-from .calendar import WorkingCalendar
 from .models import Case, Category
 from .notifications import Channel, Delivery, deliver
 from .selectors import can_act_on
@@ -157,7 +158,7 @@ def run_reminders(
 ) -> ReminderRun:
     """One reminder pass; safe to run as often as wanted (see the module docstring)."""
     now = now or timezone.now()
-    calendar = calendar or sla.working_calendar()
+    calendar = calendar or workcalendar.working_calendar()
     run = ReminderRun()
     horizon = calendar.add_working_time(now, _longest_window(calendar))
     due_soon = _running_clocks().filter(reminded_due_soon_at__isnull=True, deadline__gte=now, deadline__lte=horizon)

@@ -9,12 +9,13 @@ from django.db.models import Case as DbCase
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
+from gridgov import workcalendar
 from gridgov.accounts.models import Role, User
 from gridgov.accounts.selectors import data_scope
 from gridgov.crypto import blind_indexes
+from gridgov.workcalendar import WorkingCalendar
 
 from . import sla
-from .calendar import WorkingCalendar
 from .models import Case, Category, ExtensionRequest, Photo, Source, State, Step
 from .workflow import COMBINED, OPEN_STATES, TRANSITIONS, must_hold
 
@@ -129,7 +130,7 @@ def clock_status(case: Case, now: datetime | None = None, calendar: WorkingCalen
     now = now or timezone.now()
     if case.deadline < now:
         return ClockStatus(True, False)
-    calendar = calendar or sla.working_calendar()
+    calendar = calendar or workcalendar.working_calendar()
     return ClockStatus(False, calendar.working_time_between(now, case.deadline) <= sla.due_soon_window(case, calendar))
 
 

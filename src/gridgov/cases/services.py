@@ -11,14 +11,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from gridgov import workcalendar
 from gridgov.accounts.models import Role, User
 from gridgov.accounts.selectors import is_administrator
 from gridgov.accounts.services import audit_event, record_audit, record_audits
 from gridgov.bulk import insert_objects
 from gridgov.grids import selectors as grid_selectors
+from gridgov.workcalendar import WorkingCalendar
 
 from . import ratelimit, sla
-from .calendar import WorkingCalendar
 from .models import Case, CaseCounter, Category, ExtensionRequest, Notification, Rating, Source, State, Step, Subscriber
 from .presenters import REPORTER_ROLE, action_label
 from .selectors import can_act_on, holds_case
@@ -307,7 +308,7 @@ def report_cases(
 
     Each report is checked on its own; the result holds, in order, each report's case or the
     IntakeError that says why it was refused (a refused report writes nothing)."""
-    calendar = calendar or sla.working_calendar()
+    calendar = calendar or workcalendar.working_calendar()
     locate = grid_selectors.grid_locator()
     outcomes: list[Case | IntakeError] = []
     taken: list[tuple[Case, Report]] = []
@@ -449,7 +450,7 @@ def take_action(
                 % {"number": case.number}
             )
         now = at or timezone.now()
-        calendar = calendar or sla.working_calendar()
+        calendar = calendar or workcalendar.working_calendar()
         # A combined action is its steps, each recorded as if taken alone: the note, the public
         # summary and the parameters belong to the last step (its result), the photos to the
         # step that takes photos (the finish's "after", the verification's).

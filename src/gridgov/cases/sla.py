@@ -1,57 +1,20 @@
-"""The SLA clock: deadlines of each step on the district's working calendar.
+"""The SLA clock: deadlines of each step of a case on the district's working calendar.
 
-The calendar is the official holiday schedule (``holidays.py``) as edited in the
-``CalendarDay`` table, which a data migration seeds; office hours come from settings
-(``GRIDGOV_WORK_PERIODS``) or default to 08:30–12:00 and 13:30–17:30.
+The calendar itself (arithmetic, official holidays, the edited ``CalendarDay`` rows and their
+per-process cache) lives in ``gridgov.workcalendar``, shared with the services' clock; this
+module turns a category's step limits into deadlines on it.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.conf import settings
+from gridgov.workcalendar import WorkingCalendar, working_day_length
 
-from gridgov.caching import ProcessCache
-
-from .calendar import DISTRICT_OFFICE_HOURS, WorkingCalendar
-from .models import CalendarDay, Case, Category, LimitUnit, State
+from .models import Case, Category, LimitUnit, State
 
 DUE_SOON_SHARE = Decimal("0.2")  # due soon: less than a fifth of the step's limit left
 INTAKE_STATES = frozenset({State.REPORTED, State.ACCEPTED})
 VERIFY_STATES = frozenset({State.HANDLED, State.VERIFYING})
-
-
-def work_periods() -> tuple[tuple[time, time], ...]:
-    configured = getattr(settings, "GRIDGOV_WORK_PERIODS", None)
-    if not configured:
-        return DISTRICT_OFFICE_HOURS
-    return tuple((time.fromisoformat(start), time.fromisoformat(end)) for start, end in configured)
-
-
-CALENDAR_TTL_SECONDS = 60.0
-
-
-def _load_calendar() -> WorkingCalendar:
-    days_off: set[date] = set()
-    workdays: set[date] = set()
-    for day, kind in CalendarDay.objects.values_list("date", "kind"):
-        (days_off if kind == CalendarDay.Kind.DAY_OFF else workdays).add(day)
-    return WorkingCalendar(work_periods=work_periods(), holidays=frozenset(days_off), makeup_workdays=frozenset(workdays))
-
-
-_calendar = ProcessCache(_load_calendar, CALENDAR_TTL_SECONDS)
-
-
-def working_calendar() -> WorkingCalendar:
-    """The calendar as currently edited, cached per process.
-
-    An edit in this process (admin, seeding) drops the cache at once through a signal (see
-    ``apps.py``); other server processes pick it up within ``CALENDAR_TTL_SECONDS``.
-    """
-    return _calendar.get()
-
-
-def forget_calendar(**_signal_arguments) -> None:
-    _calendar.forget()
 
 
 def intake_deadline(calendar: WorkingCalendar, category: Category, start: datetime) -> datetime:
@@ -85,23 +48,11 @@ def verify_deadline(calendar: WorkingCalendar, category: Category, start: dateti
     return calendar.add_working_hours(start, category.verify_hours)
 
 
-def resumed_deadline(calendar: WorkingCalendar, deadline: datetime, suspended_at: datetime, resumed_at: datetime) -> datetime:
-    """The deadline after a suspension: the working time that was left when the clock stopped,
-    counted again from the moment it restarts."""
-    left = calendar.working_time_between(suspended_at, deadline) if deadline > suspended_at else timedelta(0)
-    return calendar.add_working_time(resumed_at, left)
-
-
 def extended_deadline(calendar: WorkingCalendar, deadline: datetime, hours: Decimal) -> datetime:
     return calendar.add_working_hours(deadline, hours)
 
 
 # --- the clock of the step a case waits on ------------------------------------------------------
-
-
-def working_day_length(calendar: WorkingCalendar) -> timedelta:
-    day = date(2000, 1, 3)
-    return sum((datetime.combine(day, end) - datetime.combine(day, start) for start, end in calendar.work_periods), timedelta())
 
 
 def step_limit(case: Case, calendar: WorkingCalendar) -> timedelta:

@@ -13,12 +13,13 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
+from gridgov import workcalendar
 from gridgov.accounts.models import Department, Role, User
 from gridgov.grids.models import Region
 from gridgov.grids.selectors import locate_grid
+from gridgov.workcalendar import WorkingCalendar
 
 from . import sla
-from .calendar import WorkingCalendar
 from .errors import IllegalTransition, NotAllowed, WorkflowError
 from .models import Case, Category, ExtensionRequest, Rating, SolvedLevel, Source, State
 
@@ -312,7 +313,7 @@ def resume(ctx: StepContext) -> None:
     if case.suspended_at is None:
         raise IllegalTransition(_("Case %(number)s is not suspended, so there is nothing to resume.") % {"number": case.number})
     assert case.deadline is not None, "a filed case, or one at its handler, has a deadline"
-    case.deadline = sla.resumed_deadline(ctx.calendar, case.deadline, case.suspended_at, ctx.now)
+    case.deadline = workcalendar.resumed_deadline(ctx.calendar, case.deadline, case.suspended_at, ctx.now)
     ctx.step_data["suspended_at"] = case.suspended_at.isoformat()
     case.suspended_at = None
 

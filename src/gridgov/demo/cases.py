@@ -31,10 +31,10 @@ from django.db import transaction
 from django.utils import timezone
 from shapely.geometry.base import BaseGeometry
 
+from gridgov import workcalendar
 from gridgov.accounts.models import Department, Role, User
 from gridgov.bulk import insert_objects, insert_rows
 from gridgov.cases import sla
-from gridgov.cases.calendar import WorkingCalendar
 from gridgov.cases.models import (
     Case,
     CaseCounter,
@@ -50,6 +50,7 @@ from gridgov.cases.models import (
 from gridgov.cases.workflow import TRANSITIONS, check_state
 from gridgov.grids.models import Region
 from gridgov.grids.spatial import from_geojson
+from gridgov.workcalendar import WorkingCalendar
 
 from . import DEMO_DISTRICT_CODE, SAMPLE_MARK
 from .people import SURNAMES
@@ -319,7 +320,7 @@ class _CaseWalk:
     def _resume(self, at):
         case = self.case
         assert case.deadline is not None and case.suspended_at is not None, "only a suspended case at its handler resumes"
-        case.deadline = sla.resumed_deadline(self.calendar, case.deadline, case.suspended_at, at)
+        case.deadline = workcalendar.resumed_deadline(self.calendar, case.deadline, case.suspended_at, at)
         data = {"suspended_at": case.suspended_at.isoformat()}
         case.suspended_at = None
         return data
@@ -737,7 +738,7 @@ def build_case_history(seed: int, until: datetime | None = None, *, per_grid_mon
     from gridgov.cases.catalogue import seed_catalogue
 
     seed_catalogue()
-    calendar = sla.working_calendar()
+    calendar = workcalendar.working_calendar()
     categories = list(history_categories())
     departments = dict(Department.objects.values_list("id", "code"))
     planned = plan_case_history(

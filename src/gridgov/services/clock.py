@@ -1,19 +1,15 @@
-"""Deadlines of applications on the district's working calendar (the one the cases use).
-
-The calendar still lives in ``cases`` (``cases/calendar.py``, loaded and cached by
-``cases/sla.py``); this module goes through that public surface only, so moving the calendar to
-a shared place later changes two imports here.
+"""Deadlines of applications on the district's working calendar (``gridgov.workcalendar``, the
+one the cases' SLA clock uses too).
 
 The promised time is counted in working days from receipt; a correction notice and a special
 procedure stop the clock, and when it restarts the deadline moves by exactly the working time
-that was left (``cases.sla.resumed_deadline``). The time an application used is the working
+that was left (``workcalendar.resumed_deadline``). The time an application used is the working
 time from receipt to decision minus the working time the clock stood still.
 """
 
 from datetime import datetime
 
-from gridgov.cases.calendar import WorkingCalendar
-from gridgov.cases.sla import resumed_deadline, working_calendar, working_day_length
+from gridgov.workcalendar import WorkingCalendar, resumed_deadline, working_calendar, working_day_length
 
 __all__ = ["WorkingCalendar", "calendar", "day_seconds", "deadline_after", "restart", "stop", "used_seconds"]
 

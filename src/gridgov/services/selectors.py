@@ -6,14 +6,16 @@ received at a service point inside their unit; district-level staff (no unit) ev
 three administrators none (applications carry personal data). Statistics aggregate in SQL.
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, F, Q, QuerySet
-from django.db.models.functions import TruncMonth
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
 
-from gridgov.accounts.models import Role, User
+from gridgov.accounts.models import Department, Role, User
+from gridgov.grids.models import Region
 
 from . import clock
 from .models import (
@@ -31,6 +33,10 @@ from .models import (
 from .workflow import APPLICATION_OPEN, PART_OPEN
 
 ADMINISTRATORS = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
+DASHBOARD_ROLES = frozenset(Role.values) - ADMINISTRATORS - {Role.RESIDENT}
+# Who may submit an application: the applicant online, a window clerk or shift lead for the
+# person at the window, community and street staff as agents (代办).
+APPLICANTS = frozenset({Role.RESIDENT, Role.INTAKE_CLERK, Role.SHIFT_LEAD, Role.COMMUNITY_STAFF, Role.STREET_STAFF})
 
 
 def visible_applications(user: User) -> QuerySet[Application]:
@@ -46,6 +52,15 @@ def visible_applications(user: User) -> QuerySet[Application]:
     if user.region is not None:
         return applications.filter(service_point_code__startswith=user.region.code)
     return applications
+
+
+def statistics_scope(user: User) -> QuerySet[Application] | None:
+    """The applications a user's statistics count: None when they see every one (so the
+    district-wide figures need no sub-query), else their visible applications."""
+    if user.is_authenticated and user.role not in ADMINISTRATORS | {Role.RESIDENT, Role.DEPARTMENT_HANDLER}:
+        if user.region_id is None:
+            return None
+    return visible_applications(user)
 
 
 def visible_parts(user: User) -> QuerySet[Part]:
@@ -82,6 +97,38 @@ def materials_for_part(part: Part) -> QuerySet[SubmittedMaterial]:
 
 def overdue_rectifications(now: datetime | None = None) -> QuerySet[Rectification]:
     return Rectification.objects.filter(closed_at__isnull=True, due_at__lt=now or timezone.now())
+
+
+# Who works rectification tasks: the department that must rectify, and the window, shift lead
+# and leader who follow bad ratings up; nobody else sees them.
+RECTIFIERS = frozenset({Role.DEPARTMENT_HANDLER, Role.SHIFT_LEAD, Role.LEADER, Role.INTAKE_CLERK})
+RECTIFICATION_STATUSES = ("open", "overdue", "closed", "all")
+
+
+def visible_rectifications(user: User) -> QuerySet[Rectification]:
+    """A department handler sees their department's tasks; the window, shift lead and leader
+    those of the applications in their scope; every other role none."""
+    rows = Rectification.objects.select_related("application", "department")
+    if not user.is_authenticated or user.role not in RECTIFIERS:
+        return rows.none()
+    if user.role == Role.DEPARTMENT_HANDLER:
+        return rows.filter(department_id=user.department_id) if user.department_id else rows.none()
+    return rows.filter(application__in=visible_applications(user))
+
+
+def rectification_list(user: User, status: str = "open", now: datetime | None = None) -> QuerySet[Rectification]:
+    """The tasks of one status (open, overdue, closed, all), the unrectified first, nearest due
+    first, each with ``overdue`` (unrectified past its due time) computed in SQL."""
+    now = now or timezone.now()
+    rows = visible_rectifications(user)
+    if status == "open":
+        rows = rows.filter(closed_at__isnull=True)
+    elif status == "overdue":
+        rows = rows.filter(closed_at__isnull=True, due_at__lt=now)
+    elif status == "closed":
+        rows = rows.filter(closed_at__isnull=False)
+    overdue = ExpressionWrapper(Q(closed_at__isnull=True, due_at__lt=now), output_field=BooleanField())
+    return rows.annotate(overdue=overdue).order_by(F("closed_at").asc(nulls_first=True), "due_at", "id")
 
 
 # --- statistics ---------------------------------------------------------------------------------
@@ -122,12 +169,34 @@ def _share(part, whole):
     return part / whole if whole else None
 
 
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
+
+
+def received_between(start: date, end: date) -> Q:
+    """Received on a local day in [start, end): compared as moments, not through a date cast,
+    which on SQLite is a Python function called once per row (a tenth of a second per 100,000)."""
+    return Q(received_at__gte=_local_midnight(start), received_at__lt=_local_midnight(end))
+
+
+def _months(start: date, end: date) -> list[tuple[date, date, date]]:
+    """(first of the month, from, until) for each month [start, end) touches."""
+    months, first = [], start.replace(day=1)
+    while first < end:
+        following = (first + timedelta(days=32)).replace(day=1)
+        months.append((first, max(first, start), min(following, end)))
+        first = following
+    return months
+
+
 def application_figures(start: date, end: date, applications: QuerySet[Application] | None = None) -> dict:
-    """Figures of the applications received in [start, end)."""
+    """Figures of the applications received in [start, end): the totals in one pass over them, and
+    each month's count by a range of the ``received_at`` index (a GROUP BY on a truncated date
+    runs a Python function per row on SQLite; twelve conditional counts beside the totals cost
+    more than the totals themselves; the index alone answers a range count)."""
     day = clock.day_seconds()
-    rows = (applications if applications is not None else Application.objects.all()).filter(
-        received_at__date__gte=start, received_at__date__lt=end
-    )
+    scope = applications if applications is not None else Application.objects.all()
+    rows = scope.filter(received_between(start, end))
     totals = rows.aggregate(
         received=Count("id"),
         decided=Count("id", filter=Q(decided_at__isnull=False)),
@@ -145,31 +214,32 @@ def application_figures(start: date, end: date, applications: QuerySet[Applicati
     totals["good_rate"] = _share(totals["good"], totals["rated"])
     totals["bundle_one_day_rate"] = _share(totals["bundles_one_day"], totals["bundles"])
     totals["avg_used_days"] = totals["avg_used"] / day if totals["avg_used"] is not None else None
-    totals["by_month"] = list(
-        rows.annotate(month=TruncMonth("received_at")).values("month").annotate(count=Count("id")).order_by("month")
-    )
+    counts = [(first, scope.filter(received_between(since, until)).count()) for first, since, until in _months(start, end)]
+    totals["by_month"] = [{"month": _local_midnight(first), "count": count} for first, count in counts if count]
     return totals
 
 
-def rating_figures_by_department(start: date, end: date) -> list[dict]:
-    """Per department: rated applications it worked, good ones, bad ones, rectifications and the
-    share rectified."""
+def rating_figures_by_department(
+    start: date, end: date, now: datetime | None = None, applications: QuerySet[Application] | None = None
+) -> list[dict]:
+    """Per department: rated applications it worked, good ones, bad ones, rectifications, the
+    share rectified, and the unrectified ones past their due time at ``now``; over
+    ``applications`` (a user's ``statistics_scope``) when given, else every one."""
+    now = now or timezone.now()
+    since, until = _local_midnight(start), _local_midnight(end)
     parts = Part.objects.filter(
-        application__received_at__date__gte=start, application__received_at__date__lt=end, application__grade__isnull=False
+        application__received_at__gte=since, application__received_at__lt=until, application__grade__isnull=False
     )
-    rows: dict[int, dict[str, Any]] = {
-        row["department_id"]: dict(row)
-        for row in parts.values("department_id", "department__name").annotate(
-            rated=Count("application_id", distinct=True),
-            good=Count("application_id", distinct=True, filter=Q(application__grade__in=list(GOOD_GRADES))),
-            bad=Count("application_id", distinct=True, filter=Q(application__grade__in=list(BAD_GRADES))),
-        )
-    }
-    rectified = Rectification.objects.filter(application__received_at__date__gte=start, application__received_at__date__lt=end)
-    for counts in rectified.values("department_id").annotate(
+    if applications is not None:
+        parts = parts.filter(application__in=applications)
+    rows = _rated_by_department(parts)
+    rectified = Rectification.objects.filter(application__received_at__gte=since, application__received_at__lt=until)
+    if applications is not None:
+        rectified = rectified.filter(application__in=applications)
+    for row in rectified.values("department_id").annotate(
         opened=Count("id"),
         closed=Count("id", filter=Q(closed_at__isnull=False)),
-        late=Count("id", filter=Q(closed_at__isnull=True, due_at__lt=timezone.now())),
+        late=Count("id", filter=Q(closed_at__isnull=True, due_at__lt=now)),
     ):
         target = rows.get(counts["department_id"])
         if target is not None:
@@ -183,18 +253,108 @@ def rating_figures_by_department(start: date, end: date) -> list[dict]:
     return result
 
 
-def rating_figures_by_service_point(start: date, end: date) -> list[dict]:
-    rows = Application.objects.filter(received_at__date__gte=start, received_at__date__lt=end, grade__isnull=False)
-    result: list[dict[str, Any]] = [
-        dict(row)
-        for row in rows.values("service_point_code", "service_point__name")
+def _rated_by_department(parts: QuerySet[Part]) -> dict[int, dict]:
+    """Rated applications per department, each counted once however many of its parts the
+    department worked: the (department, application) pairs are made distinct once in a derived
+    table and then counted, rather than three COUNT(DISTINCT …), each of which sorts the pairs
+    again (measured by ``gridgov bench services``; see benchmarks/README.md)."""
+    pairs = parts.annotate(
+        pair_department=F("department_id"), pair_application=F("application_id"), pair_grade=F("application__grade")
+    )
+    try:
+        inner, params = (
+            pairs.values("pair_department", "pair_application", "pair_grade").order_by().distinct().query.sql_with_params()
+        )
+    except EmptyResultSet:  # a scope that holds nothing (e.g. a handler without a department)
+        return {}
+    good, bad = ", ".join(str(int(g)) for g in sorted(GOOD_GRADES)), ", ".join(str(int(g)) for g in sorted(BAD_GRADES))
+    sql = (
+        "SELECT pair_department, COUNT(*), "
+        f"SUM(CASE WHEN pair_grade IN ({good}) THEN 1 ELSE 0 END), SUM(CASE WHEN pair_grade IN ({bad}) THEN 1 ELSE 0 END) "
+        f"FROM ({inner}) pairs GROUP BY pair_department"
+    )
+    with connections[parts.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        counted = cursor.fetchall()
+    names = dict(Department.objects.filter(pk__in=[row[0] for row in counted]).values_list("id", "name"))
+    return {
+        department: {
+            "department_id": department,
+            "department__name": names[department],
+            "rated": rated,
+            "good": good_count,
+            "bad": bad_count,
+        }
+        for department, rated, good_count, bad_count in counted
+    }
+
+
+def rating_figures_by_service_point(start: date, end: date, applications: QuerySet[Application] | None = None) -> list[dict]:
+    rows = (applications if applications is not None else Application.objects.all()).filter(
+        received_between(start, end), grade__isnull=False
+    )
+    # Grouped by the code the application carries, without joining the regions for their names
+    # (fetched once per service point afterwards): the join doubled the cost of the grouping.
+    result = list(
+        rows.values("service_point_code")
         .annotate(
             rated=Count("id"),
             good=Count("id", filter=Q(grade__in=list(GOOD_GRADES))),
             bad=Count("id", filter=Q(grade__in=list(BAD_GRADES))),
         )
         .order_by("service_point_code")
-    ]
+    )
+    names = dict(Region.objects.filter(code__in=[row["service_point_code"] for row in result]).values_list("code", "name"))
     for row in result:
+        row["service_point__name"] = names.get(row["service_point_code"])
         row["good_rate"] = _share(row["good"], row["rated"])
     return result
+
+
+# --- panels on other apps' pages ----------------------------------------------------------------
+
+
+def dashboard_panel(user: User, start: date, end: date) -> dict:
+    """The services' headline rates for the leader's dashboard, over the applications in the
+    user's scope received in [start, end): on-time completion (decided by the deadline, of the
+    decided), good ratings (satisfied or very satisfied, of the rated), and the one-day rate of
+    the bundles promised in one working day (opening a business): decided within one working
+    day's office hours, of those decided."""
+    day = clock.day_seconds()
+    one_day = Q(bundle__promised_days=1, decided_at__isnull=False)
+    figures = (
+        visible_applications(user)
+        .filter(received_between(start, end))
+        .aggregate(
+            received=Count("id"),
+            decided=Count("id", filter=Q(decided_at__isnull=False)),
+            on_time=Count("id", filter=Q(on_time=True)),
+            rated=Count("id", filter=Q(grade__isnull=False)),
+            good=Count("id", filter=Q(grade__in=list(GOOD_GRADES))),
+            one_day_bundles=Count("id", filter=one_day),
+            one_day_done=Count("id", filter=one_day & Q(used_working_seconds__lte=day)),
+        )
+    )
+    figures["on_time_rate"] = _share(figures["on_time"], figures["decided"])
+    figures["good_rate"] = _share(figures["good"], figures["rated"])
+    figures["one_day_rate"] = _share(figures["one_day_done"], figures["one_day_bundles"])
+    figures["unrectified_overdue"] = rectification_list(user, "overdue").count()
+    return figures
+
+
+def service_point_of(region) -> dict | None:
+    """The community service centre a grid (or a community) belongs to, and the community-level
+    items handled there: public catalogue fields only."""
+    from gridgov.grids.codes import Level
+
+    community = region
+    while community is not None and community.level != Level.COMMUNITY:
+        community = community.parent
+    if community is None:
+        return None
+    # One query: the community items are about a hundred rows (115 in the source article).
+    items = list(ServiceItem.objects.filter(is_active=True, level=ItemLevel.COMMUNITY).order_by("code").values("name", "visits"))
+    return {"community": community, "count": len(items), "items": items[:SHOWN_ITEMS]}
+
+
+SHOWN_ITEMS = 12  # the grid page lists the first items; the catalogue link shows them all

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from gridgov.accounts.models import Role, User
 from gridgov.accounts.services import record_audit
 
-from . import clock
+from . import clock, steps
 from .models import (
     BAD_GRADES,
     ApplicantKind,
@@ -25,30 +25,26 @@ from .models import (
     ApplicationStep,
     Bundle,
     Channel,
-    Delivery,
     Grade,
     Material,
     Part,
     Rectification,
     ServiceItem,
-    SpecialProcedure,
     State,
     SubmittedMaterial,
 )
 from .uploads import CheckedFile, check_files
 from .workflow import (
     APPLICATION_TRANSITIONS,
-    CLOCK,
     PART_DECIDED,
     PART_TRANSITIONS,
-    RESTART,
-    STOP,
     NotAllowed,
     ServiceError,
     check,
 )
 
 RECTIFICATION_DAYS = 15  # working days a department has to rectify a bad rating
+MAX_RECTIFICATION_TEXT = 2000  # characters of a reply or a return-visit note
 
 
 # --- the catalogue's view of an application --------------------------------------------------
@@ -295,20 +291,19 @@ def _check_actor_on_application(actor: User | None, application: Application, ac
         raise NotAllowed(_("This application is not yours."))
 
 
-def _apply(actor, application: Application, action: str, *, note: str = "", now: datetime) -> None:
+def _apply(actor, application: Application, action: str, *, note: str = "", params: dict | None = None, now: datetime) -> None:
+    """One step on the locked application: the row's checks, its handler, the saved row, the
+    recorded step and its audit event."""
     transition = APPLICATION_TRANSITIONS[action]
     check(transition, application.state, _role(actor))
-    if transition.needs_note and not note.strip():
-        raise ServiceError(_("Please write the reason for this step."))
     before = application.state
-    effect = CLOCK.get(action)
-    if effect == STOP:
-        clock.stop(application, now)
-    elif effect == RESTART:
-        clock.restart(application, now)
+    context = steps.StepContext(application=application, actor=actor, note=note, params=params or {}, now=now)
+    transition.handler(context)
+    if transition.needs_note and not context.note.strip():
+        raise ServiceError(_("Please write the reason for this step."))
     application.state = transition.target or application.state
     application.save()
-    _step(application, action, actor, now, from_state=before, to_state=application.state, note=note)
+    _step(application, action, actor, now, from_state=before, to_state=application.state, note=context.note)
     record_audit(
         actor, f"services.{action}", application, number=application.number, **({"from": before, "to": application.state})
     )
@@ -317,42 +312,16 @@ def _apply(actor, application: Application, action: str, *, note: str = "", now:
 def take_action(
     *, actor: User | None, application: Application, action: str, note: str = "", delivery: str = "", now: datetime | None = None
 ) -> Application:
-    """One window step: accept, notify_correction, resubmit, not_accept, deliver."""
+    """One window step: accept, notify_correction, resubmit, not_accept, deliver (what each does
+    is its row's handler in ``steps.py``)."""
     if action not in APPLICATION_TRANSITIONS or action == "rate":
         raise ServiceError(_("This step does not exist."))
     now = _now(now)
     with transaction.atomic():
         application = Application.objects.select_for_update().get(pk=application.pk)
         _check_actor_on_application(actor, application, action)
-        if action == "accept":
-            missing = missing_materials(application)
-            if missing:
-                names = "、".join(m.name for m in missing)
-                raise ServiceError(_("Materials are missing (%(names)s): issue a correction notice instead.") % {"names": names})
-        if action == "notify_correction":
-            missing = missing_materials(application)
-            listed = "、".join(m.name for m in missing)
-            if listed:
-                note = _("Missing: %(names)s.") % {"names": listed} + (f" {note.strip()}" if note.strip() else "")
-            application.correction_note = note.strip()
-        if action == "deliver":
-            if delivery not in Delivery.values:
-                raise ServiceError(_("Choose how the result is delivered."))
-            application.delivery = delivery
-            application.delivered_at = now
-        _apply(actor, application, action, note=note, now=now)
-        if action == "accept":
-            _open_parts(application, now)
+        _apply(actor, application, action, note=note, params={"delivery": delivery}, now=now)
     return application
-
-
-def _open_parts(application: Application, now: datetime) -> None:
-    application.accepted_at = now
-    application.save(update_fields=["accepted_at"])
-    for item in items_of(application.subject):
-        Part.objects.create(
-            application=application, item=item, department=item.department, state=State.REVIEW, deadline=application.deadline
-        )
 
 
 # --- the departments ----------------------------------------------------------------------------
@@ -390,25 +359,18 @@ def act_on_part(
         if transition.needs_note and not note.strip():
             raise ServiceError(_("Please write the reason for this step."))
         before = part.state
-        if action == "start_special":
-            if special_kind not in SpecialProcedure.values:
-                raise ServiceError(_("Choose the special procedure."))
-            part.special_kind = special_kind
-            clock.stop(part, now)
-            clock.stop(application, now)
-        elif action == "end_special":
-            clock.restart(part, now)
-            if not application.parts.filter(state="special").exclude(pk=part.pk).exists():
-                clock.restart(application, now)
-        elif action == "grant":
-            part.result_document = result_document.strip() or _("Approval of %(item)s") % {"item": part.item.name}
-        elif action == "refuse":
-            part.refusal_reasons = note.strip()
-        if action in ("grant", "refuse"):
-            part.decided_at = now
+        context = steps.StepContext(
+            application=application,
+            actor=actor,
+            note=note,
+            params={"special_kind": special_kind, "result_document": result_document},
+            now=now,
+            part=part,
+        )
+        transition.handler(context)
         part.state = transition.target or part.state
         part.save()
-        _step(application, action, actor, now, part=part, from_state=before, to_state=part.state, note=note)
+        _step(application, action, actor, now, part=part, from_state=before, to_state=part.state, note=context.note)
         record_audit(actor, f"services.{action}", application, number=application.number, item=part.item.code)
         if part.state in PART_DECIDED:
             _decide_when_complete(application, now)
@@ -465,11 +427,17 @@ def rate_application(
 
 
 def _rectification_for(actor: User | None, rectification: Rectification) -> Rectification:
+    """The task, locked, once the actor may work it (scope as ``selectors.visible_rectifications``)."""
+    from . import selectors
+
     rectification = Rectification.objects.select_for_update().get(pk=rectification.pk)
-    if actor is not None and actor.role == Role.DEPARTMENT_HANDLER and actor.department_id != rectification.department_id:
-        raise NotAllowed(_("This rectification belongs to another department."))
-    if actor is not None and actor.role not in (Role.DEPARTMENT_HANDLER, Role.SHIFT_LEAD, Role.LEADER, Role.INTAKE_CLERK):
-        raise NotAllowed(_("Your role may not take this step."))
+    if actor is not None:
+        if actor.role not in selectors.RECTIFIERS:
+            raise NotAllowed(_("Your role may not take this step."))
+        if not selectors.visible_rectifications(actor).filter(pk=rectification.pk).exists():
+            if actor.role == Role.DEPARTMENT_HANDLER:
+                raise NotAllowed(_("This rectification belongs to another department."))
+            raise NotAllowed(_("This application is outside your area."))
     if rectification.closed_at is not None:
         raise ServiceError(_("This rectification is already closed."))
     return rectification
@@ -478,31 +446,57 @@ def _rectification_for(actor: User | None, rectification: Rectification) -> Rect
 def reply_rectification(
     *, actor: User | None, rectification: Rectification, reply: str, now: datetime | None = None
 ) -> Rectification:
-    if not reply.strip():
+    """The department's reply to the applicant on what it changed; it may be written again
+    until the return visit closes the task. The applicant reads it on the application's page."""
+    reply = reply.strip()
+    if not reply:
         raise ServiceError(_("Please write the reply to the applicant."))
+    if len(reply) > MAX_RECTIFICATION_TEXT:
+        raise ServiceError(_("The text is too long: at most %(max)d characters.") % {"max": MAX_RECTIFICATION_TEXT})
     now = _now(now)
     with transaction.atomic():
         rectification = _rectification_for(actor, rectification)
-        rectification.reply, rectification.replied_at = reply.strip(), now
-        rectification.save()
-        record_audit(actor, "services.rectification_reply", rectification)
+        rectification.reply, rectification.replied_at = reply, now
+        rectification.save(update_fields=["reply", "replied_at"])
+        application = rectification.application
+        _step(application, "rectification_reply", actor, now, note=reply)
+        record_audit(
+            actor,
+            "services.rectification_reply",
+            rectification,
+            number=application.number,
+            department=rectification.department_id,
+        )
     return rectification
 
 
 def record_return_visit(
     *, actor: User | None, rectification: Rectification, note: str, now: datetime | None = None
 ) -> Rectification:
-    """The return visit closes the rectification (it needs the reply first)."""
-    if not note.strip():
+    """The return visit closes the rectification (it needs the reply first); one closed after its
+    due time stays counted as rectified late (``closed_at`` > ``due_at``)."""
+    note = note.strip()
+    if not note:
         raise ServiceError(_("Please write what the applicant said on the return visit."))
+    if len(note) > MAX_RECTIFICATION_TEXT:
+        raise ServiceError(_("The text is too long: at most %(max)d characters.") % {"max": MAX_RECTIFICATION_TEXT})
     now = _now(now)
     with transaction.atomic():
         rectification = _rectification_for(actor, rectification)
         if rectification.replied_at is None:
             raise ServiceError(_("Reply to the applicant before the return visit."))
-        rectification.return_visit, rectification.visited_at, rectification.closed_at = note.strip(), now, now
-        rectification.save()
-        record_audit(actor, "services.rectification_closed", rectification)
+        rectification.return_visit, rectification.visited_at, rectification.closed_at = note, now, now
+        rectification.save(update_fields=["return_visit", "visited_at", "closed_at"])
+        application = rectification.application
+        _step(application, "return_visit", actor, now, note=note)
+        record_audit(
+            actor,
+            "services.rectification_closed",
+            rectification,
+            number=application.number,
+            department=rectification.department_id,
+            late=now > rectification.due_at,
+        )
     return rectification
 
 

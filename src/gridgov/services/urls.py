@@ -12,5 +12,7 @@ urlpatterns = [
     path("window/", views.window, name="window"),
     path("inbox/", views.inbox, name="inbox"),
     path("statistics/", views.statistics, name="statistics"),
+    path("rectifications/", views.rectifications, name="rectifications"),
+    path("rectifications/<int:pk>/", views.rectification, name="rectification"),
     path("a/<str:number>/", views.detail, name="detail"),
 ]

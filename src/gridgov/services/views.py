@@ -192,6 +192,7 @@ def detail(request, number: str):
             "missing": services.missing_materials(application),
             "submitted": application.submitted.all(),
             "steps": application.steps.all() if role in STAFF_ROLES else [],
+            "replies": application.rectifications.filter(replied_at__isnull=False).select_related("department"),
             "grades": Grade.choices,
             "deliveries": Delivery.choices,
             "specials": SpecialProcedure.choices,
@@ -244,12 +245,13 @@ def statistics(request):
         return HttpResponseForbidden()
     year = _year(request)
     start, end = date(year, 1, 1), date(year + 1, 1, 1)
+    scope = selectors.statistics_scope(request.user)
     context = {
         "year": year,
         "catalogue": selectors.catalogue_figures(),
-        "figures": selectors.application_figures(start, end, selectors.visible_applications(request.user)),
-        "departments": selectors.rating_figures_by_department(start, end),
-        "points": selectors.rating_figures_by_service_point(start, end),
+        "figures": selectors.application_figures(start, end, scope),
+        "departments": selectors.rating_figures_by_department(start, end, applications=scope),
+        "points": selectors.rating_figures_by_service_point(start, end, scope),
     }
     if request.GET.get("format") == "xlsx":
         return _statistics_workbook(context)
@@ -274,3 +276,64 @@ def _statistics_workbook(context) -> HttpResponse:
     response = HttpResponse(out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="services-{context["year"]}.xlsx"'
     return response
+
+
+# --- rectification of bad ratings ----------------------------------------------------------------
+
+
+@login_required
+def rectifications(request):
+    """The rectification tasks the user works, unrectified and nearest due first; overdue ones
+    are flagged."""
+    if request.user.role not in selectors.RECTIFIERS:
+        return HttpResponseForbidden()
+    status = request.GET.get("status", "open")
+    if status not in selectors.RECTIFICATION_STATUSES:
+        status = "open"
+    rows = selectors.rectification_list(request.user, status)
+    return render(
+        request,
+        "services/rectifications.html",
+        {
+            "rows": rows[:300],
+            "count": rows.count(),
+            "status": status,
+            "statuses": _rectification_statuses(),
+            "overdue_count": selectors.rectification_list(request.user, "overdue").count(),
+        },
+    )
+
+
+def _rectification_statuses() -> list[tuple[str, str]]:
+    return [("open", _("Open")), ("overdue", _("Overdue")), ("closed", _("Rectified")), ("all", _("All"))]
+
+
+@login_required
+def rectification(request, pk: int):
+    """One task: the bad rating, the reply to the applicant, then the return visit."""
+    if pk > 2**63 - 1:  # no row has it, and the database would refuse to compare it
+        raise Http404
+    task = get_object_or_404(selectors.rectification_list(request.user, "all"), pk=pk)
+    error, values = None, request.POST if request.method == "POST" else {}
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "reply":
+                services.reply_rectification(actor=request.user, rectification=task, reply=request.POST.get("reply", ""))
+                done = _("The reply has been recorded; the applicant can read it on the application's page.")
+            elif action == "return_visit":
+                services.record_return_visit(actor=request.user, rectification=task, note=request.POST.get("note", ""))
+                done = _("The return visit has been recorded and the rectification is closed.")
+            else:
+                raise ServiceError(_("This step does not exist."))
+        except ServiceError as refusal:
+            error = str(refusal)
+        else:
+            messages.success(request, done)
+            return redirect("services:rectification", pk=pk)
+    return render(
+        request,
+        "services/rectification.html",
+        {"task": task, "application": task.application, "error": error, "values": values},
+        status=400 if error else 200,
+    )

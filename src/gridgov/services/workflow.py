@@ -14,7 +14,9 @@ received ─accept→ accepted ──(last part decided)→ decided ─deliver�
                                                               └end_special→ review
 ```
 
-``CLOCK`` says which actions stop and restart a clock; the clock itself is ``clock.py``.
+Each row carries its step's handler (``steps.py``), as the cases' rows do: a correction notice
+and a special procedure stop the clock there, a resubmission and the end of the procedure
+restart it; the clock itself is ``clock.py``.
 """
 
 from django.utils.translation import gettext as _
@@ -22,7 +24,11 @@ from django.utils.translation import gettext as _
 from gridgov.accounts.models import Role
 from gridgov.cases.workflow import Transition
 
+from . import steps
+from .errors import NotAllowed, ServiceError
 from .models import State
+
+__all__ = ["APPLICATION_TRANSITIONS", "PART_TRANSITIONS", "NotAllowed", "ServiceError", "allowed", "check"]
 
 WINDOW = frozenset({Role.INTAKE_CLERK, Role.SHIFT_LEAD, Role.COMMUNITY_STAFF, Role.STREET_STAFF})
 APPROVERS = frozenset({Role.DEPARTMENT_HANDLER, Role.COMMUNITY_STAFF, Role.STREET_STAFF})
@@ -33,44 +39,57 @@ PART_OPEN = frozenset({State.REVIEW, State.SPECIAL})
 PART_DECIDED = frozenset({State.GRANTED, State.REFUSED})
 
 
-def _t(action, sources, target, roles, **flags) -> Transition:
-    # The cases' record carries its step's handler; an application's steps are still done by
-    # ``services.py`` (moving them onto the rows is the next step of sharing one engine).
-    return Transition(action, frozenset(sources), target, frozenset(roles), None, **flags)  # type: ignore[arg-type]
+def _t(action, sources, target, roles, handler, **flags) -> Transition:
+    # The cases' record, with a services handler (it takes ``steps.StepContext``).
+    return Transition(action, frozenset(sources), target, frozenset(roles), handler, **flags)  # type: ignore[arg-type]
 
 
 APPLICATION_TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in [
-        _t("accept", {State.RECEIVED}, State.ACCEPTED, WINDOW),
-        _t("notify_correction", {State.RECEIVED}, State.CORRECTION, WINDOW, needs_note=True, public_summary=True),
-        _t("resubmit", {State.CORRECTION}, State.RECEIVED, WINDOW | APPLICANT),
-        _t("not_accept", {State.RECEIVED, State.CORRECTION}, State.NOT_ACCEPTED, WINDOW, needs_note=True, public_summary=True),
-        _t("deliver", {State.DECIDED}, State.DELIVERED, WINDOW | APPROVERS),
-        _t("rate", {State.DELIVERED}, State.RATED, APPLICANT | WINDOW),
+        _t("accept", {State.RECEIVED}, State.ACCEPTED, WINDOW, steps.accept),
+        _t(
+            "notify_correction",
+            {State.RECEIVED},
+            State.CORRECTION,
+            WINDOW,
+            steps.notify_correction,
+            needs_note=True,
+            public_summary=True,
+        ),
+        _t("resubmit", {State.CORRECTION}, State.RECEIVED, WINDOW | APPLICANT, steps.resubmit),
+        _t(
+            "not_accept",
+            {State.RECEIVED, State.CORRECTION},
+            State.NOT_ACCEPTED,
+            WINDOW,
+            steps.not_accept,
+            needs_note=True,
+            public_summary=True,
+        ),
+        _t("deliver", {State.DECIDED}, State.DELIVERED, WINDOW | APPROVERS, steps.deliver),
+        _t("rate", {State.DELIVERED}, State.RATED, APPLICANT | WINDOW, steps.rate),
     ]
 }
 
 PART_TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in [
-        _t("start_special", {State.REVIEW}, State.SPECIAL, APPROVERS, holder_only=True, needs_note=True),
-        _t("end_special", {State.SPECIAL}, State.REVIEW, APPROVERS, holder_only=True),
-        _t("grant", {State.REVIEW}, State.GRANTED, APPROVERS, holder_only=True, public_summary=True),
-        _t("refuse", {State.REVIEW}, State.REFUSED, APPROVERS, holder_only=True, needs_note=True, public_summary=True),
+        _t("start_special", {State.REVIEW}, State.SPECIAL, APPROVERS, steps.start_special, holder_only=True, needs_note=True),
+        _t("end_special", {State.SPECIAL}, State.REVIEW, APPROVERS, steps.end_special, holder_only=True),
+        _t("grant", {State.REVIEW}, State.GRANTED, APPROVERS, steps.grant, holder_only=True, public_summary=True),
+        _t(
+            "refuse",
+            {State.REVIEW},
+            State.REFUSED,
+            APPROVERS,
+            steps.refuse,
+            holder_only=True,
+            needs_note=True,
+            public_summary=True,
+        ),
     ]
 }
-
-STOP, RESTART = "stop", "restart"
-CLOCK = {"notify_correction": STOP, "resubmit": RESTART, "start_special": STOP, "end_special": RESTART}
-
-
-class ServiceError(ValueError):
-    """A step that cannot be taken; the message is a whole sentence for the user."""
-
-
-class NotAllowed(ServiceError):
-    pass
 
 
 def allowed(transition: Transition, state: str, role: str) -> bool:

@@ -1,5 +1,5 @@
 """Seed the working calendar with the official days off and make-up working days of
-gridgov.cases.holidays (once; edited rows are kept, see gridgov.cases.catalogue.seed_calendar)."""
+gridgov.workcalendar.holidays (once; edited rows are kept, see gridgov.cases.catalogue.seed_calendar)."""
 
 from django.db import migrations
 

@@ -12,6 +12,8 @@
   (``gridgov.benchmarking.projects``).
 - ``pages``: page weight and time to interactive of the report page on a throttled phone and of
   the staff inbox on a desktop (``gridgov.benchmarking.pages``).
+- ``services``: the services statistics for a year of applications beside DuckDB
+  (``gridgov.benchmarking.services``).
 
 A benchmark is a class with ``help``, ``add_arguments(parser)`` and ``run(options, say) -> dict``,
 where ``say`` prints one human-readable line and the returned figures are what ``--json`` prints.
@@ -29,6 +31,7 @@ from gridgov.benchmarking.intake import IntakeBenchmark
 from gridgov.benchmarking.locate import LocateBenchmark
 from gridgov.benchmarking.pages import PagesBenchmark
 from gridgov.benchmarking.projects import ProjectsBenchmark
+from gridgov.benchmarking.services import ServicesBenchmark
 from gridgov.benchmarking.upload import UploadBenchmark
 
 
@@ -50,6 +53,7 @@ BENCHMARKS: dict[str, type[Benchmark]] = {
     "evaluate": EvaluateBenchmark,
     "projects": ProjectsBenchmark,
     "pages": PagesBenchmark,
+    "services": ServicesBenchmark,
 }
 
 

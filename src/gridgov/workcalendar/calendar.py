@@ -1,4 +1,5 @@
-"""The working calendar behind the SLA clock (DESIGN.md section 4).
+"""The working calendar behind every deadline: the cases' SLA clock (DESIGN.md section 4) and the
+applications' promised time (section 8).
 
 Working time is the union of the daily work periods on working days. A working day is a
 Monday–Friday that is not an official day off, or a weekend day announced as a make-up
@@ -12,9 +13,9 @@ Conventions shared by every method:
 - elapsed time is measured on the UTC line, so the arithmetic stays correct in a zone with
   daylight saving time (Asia/Shanghai has none).
 
-Suspension (挂账) is the caller's business: the clock measures working time with
-`working_time_between`, leaves suspended intervals out, and moves a deadline with
-`add_working_time` from the moment the clock resumes.
+Suspension (挂账, a correction notice, a special procedure) is the caller's business: the clock
+measures working time with `working_time_between`, leaves suspended intervals out, and moves a
+deadline with `resumed_deadline` from the moment the clock resumes.
 """
 
 import math
@@ -226,3 +227,16 @@ def default_calendar() -> WorkingCalendar:
         holidays=official_holidays.official_days_off(),
         makeup_workdays=official_holidays.official_makeup_workdays(),
     )
+
+
+def working_day_length(calendar: WorkingCalendar) -> timedelta:
+    """The office hours of one working day (every working day has the same periods)."""
+    day = date(2000, 1, 3)
+    return sum((datetime.combine(day, end) - datetime.combine(day, start) for start, end in calendar.work_periods), timedelta())
+
+
+def resumed_deadline(calendar: WorkingCalendar, deadline: datetime, suspended_at: datetime, resumed_at: datetime) -> datetime:
+    """The deadline after a suspension: the working time that was left when the clock stopped,
+    counted again from the moment it restarts."""
+    left = calendar.working_time_between(suspended_at, deadline) if deadline > suspended_at else timedelta(0)
+    return calendar.add_working_time(resumed_at, left)
