@@ -196,7 +196,7 @@ def _subject(body: ApplyIn) -> tuple[ServiceItem | None, Bundle | None]:
     response={201: ApplicationOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     summary="Apply for an item or a bundle (residents online; window staff for the person at the window)",
 )
-def apply(request: HttpRequest, body: ApplyIn):
+def apply(request: AuthenticatedRequest, body: ApplyIn):
     user = request.user
     if user.role not in selectors.APPLICANTS:
         raise HttpError(403, _("Your role may not submit applications."))
@@ -233,7 +233,7 @@ def apply(request: HttpRequest, body: ApplyIn):
     response={200: ApplicationOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     summary="Hand in materials as multipart files named material_<key> (content-checked; a refusal writes nothing)",
 )
-def add_materials(request: HttpRequest, number: str):
+def add_materials(request: AuthenticatedRequest, number: str):
     application = _visible(request, number)
     files = {name[len("material_") :]: upload for name, upload in request.FILES.items() if name.startswith("material_")}
     if not files:
@@ -346,7 +346,7 @@ def _rectification(task) -> dict:
     }
 
 
-def _may_rectify(request: HttpRequest) -> None:
+def _may_rectify(request: AuthenticatedRequest) -> None:
     if request.user.role not in selectors.RECTIFIERS:
         raise HttpError(403, _("Your role may not see rectification tasks."))
 
@@ -354,7 +354,7 @@ def _may_rectify(request: HttpRequest) -> None:
 MAX_ID = 2**63 - 1  # a larger number is no row, and the database would refuse to compare it
 
 
-def _task(request: HttpRequest, task_id: int):
+def _task(request: AuthenticatedRequest, task_id: int):
     _may_rectify(request)
     task = selectors.rectification_list(request.user, "all").filter(pk=task_id).first() if 0 < task_id <= MAX_ID else None
     if task is None:
@@ -367,7 +367,7 @@ def _task(request: HttpRequest, task_id: int):
     response={200: RectificationPage, 400: ErrorOut, 403: ErrorOut},
     summary="Rectification tasks of bad ratings in your scope (open, overdue, closed or all)",
 )
-def rectifications(request: HttpRequest, query: Query[RectificationListQuery]):
+def rectifications(request: AuthenticatedRequest, query: Query[RectificationListQuery]):
     _may_rectify(request)
     if query.status not in selectors.RECTIFICATION_STATUSES:
         raise HttpError(400, _("The status must be one of: open, overdue, closed, all."))
@@ -380,11 +380,11 @@ def rectifications(request: HttpRequest, query: Query[RectificationListQuery]):
 @router.get(
     "/rectifications/{task_id}", response={200: RectificationOut, 403: ErrorOut, 404: ErrorOut}, summary="One rectification task"
 )
-def rectification(request: HttpRequest, task_id: int):
+def rectification(request: AuthenticatedRequest, task_id: int):
     return _rectification(_task(request, task_id))
 
 
-def _rectification_step(request: HttpRequest, task_id: int, step) -> dict:
+def _rectification_step(request: AuthenticatedRequest, task_id: int, step) -> dict:
     task = _task(request, task_id)
     try:
         step(task)
@@ -400,7 +400,7 @@ def _rectification_step(request: HttpRequest, task_id: int, step) -> dict:
     response={200: RectificationOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     summary="The department's reply to the applicant",
 )
-def reply_rectification(request: HttpRequest, task_id: int, body: RectificationReplyIn):
+def reply_rectification(request: AuthenticatedRequest, task_id: int, body: RectificationReplyIn):
     return _rectification_step(
         request, task_id, lambda task: services.reply_rectification(actor=request.user, rectification=task, reply=body.reply)
     )
@@ -411,7 +411,7 @@ def reply_rectification(request: HttpRequest, task_id: int, body: RectificationR
     response={200: RectificationOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     summary="The return visit, which closes the task",
 )
-def record_return_visit(request: HttpRequest, task_id: int, body: ReturnVisitIn):
+def record_return_visit(request: AuthenticatedRequest, task_id: int, body: ReturnVisitIn):
     return _rectification_step(
         request, task_id, lambda task: services.record_return_visit(actor=request.user, rectification=task, note=body.note)
     )

@@ -7,7 +7,6 @@ three administrators none (applications carry personal data). Statistics aggrega
 """
 
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
@@ -49,7 +48,7 @@ def visible_applications(user: User) -> QuerySet[Application]:
         if user.department_id is None:
             return applications.none()
         return applications.filter(pk__in=Part.objects.filter(department_id=user.department_id).values("application_id"))
-    if user.region is not None:
+    if user.region_id is not None:
         return applications.filter(service_point_code__startswith=user.region.code)
     return applications
 
@@ -241,10 +240,10 @@ def rating_figures_by_department(
         closed=Count("id", filter=Q(closed_at__isnull=False)),
         late=Count("id", filter=Q(closed_at__isnull=True, due_at__lt=now)),
     ):
-        target = rows.get(counts["department_id"])
+        target = rows.get(row["department_id"])
         if target is not None:
-            target.update(opened=counts["opened"], closed=counts["closed"], late=counts["late"])
-    result: list[dict[str, Any]] = []
+            target.update(opened=row["opened"], closed=row["closed"], late=row["late"])
+    result = []
     for row in sorted(rows.values(), key=lambda r: r["department__name"]):
         row.setdefault("opened", 0), row.setdefault("closed", 0), row.setdefault("late", 0)
         row["good_rate"] = _share(row["good"], row["rated"])
