@@ -114,9 +114,9 @@ def generate(count: int, year: int, seed: int) -> dict:
     # Applications arrive in time order, so ids follow receipt, as in a live table (drawn in random
     # order, a year's index range would read its rows in random order: 10× slower on SQLite).
     arrivals = sorted(rng.randrange(days) * 86_400 + rng.randrange(8 * 3600) for _ in range(count))
-    plans = []  # (number, subject items, decided_at, bad grade, rated_at)
+    plans: list[tuple[str, list, datetime | None, bool, datetime | None]] = []  # (number, items, decided_at, bad, rated_at)
     for start in range(0, count, CHUNK):
-        rows = []
+        rows: list[tuple] = []
         for n in range(start, min(count, start + CHUNK)):
             received = first + timedelta(seconds=arrivals[n])
             bundle, subject = bundles[n % len(bundles)] if rng.random() < BUNDLE_SHARE else (None, [rng.choice(items)])
@@ -125,9 +125,11 @@ def generate(count: int, year: int, seed: int) -> dict:
             point = points[n % len(points)]
             decided = rng.random() < 0.97
             used = rng.uniform(0.05, 1.3) * promised * day_seconds if decided else None
-            decided_at = received + timedelta(seconds=used * 2.2) if decided else None
+            decided_at = received + timedelta(seconds=used * 2.2) if used is not None else None  # i.e. if decided
             grade = rng.choices((5, 4, 3, 2, 1), (60, 25, 10, 3, 2))[0] if decided and rng.random() < 0.8 else None
-            rated_at = decided_at + timedelta(hours=3) if grade else None
+            rated_at = (
+                decided_at + timedelta(hours=3) if grade and decided_at is not None else None
+            )  # only decided ones are rated
             rows.append(
                 (f"BENCH{n:09d}", None if bundle else subject[0].pk, bundle.pk if bundle else None,
                  State.RATED if grade else State.DECIDED if decided else State.ACCEPTED, "person", "", "", "", "", "", "", "",
@@ -144,6 +146,7 @@ def generate(count: int, year: int, seed: int) -> dict:
         state = State.GRANTED if decided_at else State.REVIEW
         parts += [(pk, i.pk, i.department_id, state, None, 0.0, "", decided_at, "", "") for i in subject]
         if bad:
+            assert rated_at is not None  # a bad grade is a rating, so the application has its rated_at
             due = rated_at + timedelta(days=21)
             for department_id in sorted({i.department_id for i in subject}):
                 closed = rated_at + timedelta(days=rng.uniform(1, 28)) if rng.random() < 0.7 else None
@@ -386,7 +389,9 @@ class ServicesBenchmark:
             export_rows(Path(directory), year)
             duck = duckdb_connection(Path(directory))
             load_seconds = time.perf_counter() - started
-            offset = timezone.get_current_timezone().utcoffset(datetime(year, 7, 1)).total_seconds() / 3600
+            utc_offset = timezone.get_current_timezone().utcoffset(datetime(year, 7, 1))
+            assert utc_offset is not None  # a zoneinfo zone (settings.TIME_ZONE) always has an offset
+            offset = utc_offset.total_seconds() / 3600
             duck_seconds, theirs = median_seconds(lambda: duckdb_figures(duck, year, now, offset, clock.day_seconds()), repeat)
             duck.close()
         ratio = ours_seconds / duck_seconds if duck_seconds else float("inf")

@@ -29,7 +29,7 @@ scope check (a user acts only on cases in their own unit) lives in ``selectors.c
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django.db.models import Q
 from django.utils.translation import gettext
@@ -111,13 +111,18 @@ BELOW_DISTRICT = Condition(
 )  # fmt: skip
 
 
+# What a row's handler takes: the cases' ``steps.StepContext`` here, the services' own
+# ``services.steps.StepContext`` in that app's table, which reuses this record.
+StepContextT = TypeVar("StepContextT")
+
+
 @dataclass(frozen=True)
-class Transition:
+class Transition(Generic[StepContextT]):
     action: str
     sources: frozenset[State]
     target: State | None  # None: the state does not change
     roles: frozenset[str]
-    handler: Callable[["steps.StepContext"], None]  # what the step does to the case (cases/steps.py)
+    handler: Callable[[StepContextT], None]  # what the step does (cases/steps.py; services/steps.py)
     holder_only: bool = False  # the actor must hold the case (see module docstring)
     needs_note: bool = False
     new_clock: bool = False  # the step ends the current step's clock (and starts the next one's)
@@ -132,14 +137,14 @@ class Transition:
     photo_phase: str = ""  # the step takes photos, shown as "before" or "after" the handling
 
 
-def _t(action, sources, target, roles, handler, *, queue=False, **flags) -> Transition:
+def _t(action, sources, target, roles, handler, *, queue=False, **flags) -> Transition[steps.StepContext]:
     """One row; ``queue=True`` queues the step for all its roles, or name the roles it queues for."""
     roles = frozenset(roles)
     inbox_roles = roles if queue is True else frozenset(queue or ())
     return Transition(action, frozenset(sources), target, roles, handler, inbox_roles=inbox_roles, **flags)
 
 
-TRANSITIONS: dict[str, Transition] = {
+TRANSITIONS: dict[str, Transition[steps.StepContext]] = {
     t.action: t
     for t in [
         _t("accept", {State.REPORTED}, State.ACCEPTED, INTAKE, steps.accept, queue=True),
@@ -275,7 +280,7 @@ def combined_steps(action: str) -> tuple[str, ...]:
     return COMBINED.get(action, (action,))
 
 
-def transition_for(action: str) -> Transition:
+def transition_for(action: str) -> Transition[steps.StepContext]:
     try:
         return TRANSITIONS[action]
     except KeyError:

@@ -181,14 +181,14 @@ class ApplyIn(Schema):
     certificates: list[str] = Field(default_factory=list, max_length=MAX_FORM_FIELDS)
 
 
-def _subject(body: ApplyIn) -> tuple[ServiceItem | None, Bundle | None]:
+def _subject(body: ApplyIn) -> ServiceItem | Bundle:
     if bool(body.item) == bool(body.bundle):
         raise HttpError(400, _("Choose either one service item or one bundle."))
-    model = ServiceItem if body.item else Bundle
+    model: type[ServiceItem] | type[Bundle] = ServiceItem if body.item else Bundle
     subject = model.objects.filter(code=body.item or body.bundle, is_active=True).first()
     if subject is None:
         raise HttpError(404, _("No such service item or bundle is offered."))
-    return (subject, None) if body.item else (None, subject)
+    return subject
 
 
 @router.post(
@@ -202,8 +202,10 @@ def apply(request: AuthenticatedRequest, body: ApplyIn):
         raise HttpError(403, _("Your role may not submit applications."))
     if body.applicant_kind not in ApplicantKind.values:
         raise HttpError(400, _("The applicant is either a person or an enterprise."))
-    item, bundle = _subject(body)
-    fields = [f["key"] for f in services.combined_form(item or bundle)]
+    subject = _subject(body)
+    item = subject if isinstance(subject, ServiceItem) else None
+    bundle = subject if isinstance(subject, Bundle) else None
+    fields = [f["key"] for f in services.combined_form(subject)]
     resident = user.role == Role.RESIDENT
     try:
         application = services.submit_application(

@@ -7,6 +7,7 @@ three administrators none (applications carry personal data). Statistics aggrega
 """
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
@@ -49,6 +50,7 @@ def visible_applications(user: User) -> QuerySet[Application]:
             return applications.none()
         return applications.filter(pk__in=Part.objects.filter(department_id=user.department_id).values("application_id"))
     if user.region_id is not None:
+        assert user.region is not None  # region_id is set, so the region row exists (a foreign key)
         return applications.filter(service_point_code__startswith=user.region.code)
     return applications
 
@@ -235,14 +237,14 @@ def rating_figures_by_department(
     rectified = Rectification.objects.filter(application__received_at__gte=since, application__received_at__lt=until)
     if applications is not None:
         rectified = rectified.filter(application__in=applications)
-    for row in rectified.values("department_id").annotate(
+    for counts in rectified.values("department_id").annotate(
         opened=Count("id"),
         closed=Count("id", filter=Q(closed_at__isnull=False)),
         late=Count("id", filter=Q(closed_at__isnull=True, due_at__lt=now)),
     ):
-        target = rows.get(row["department_id"])
+        target = rows.get(counts["department_id"])
         if target is not None:
-            target.update(opened=row["opened"], closed=row["closed"], late=row["late"])
+            target.update(opened=counts["opened"], closed=counts["closed"], late=counts["late"])
     result = []
     for row in sorted(rows.values(), key=lambda r: r["department__name"]):
         row.setdefault("opened", 0), row.setdefault("closed", 0), row.setdefault("late", 0)
@@ -294,15 +296,17 @@ def rating_figures_by_service_point(start: date, end: date, applications: QueryS
     )
     # Grouped by the code the application carries, without joining the regions for their names
     # (fetched once per service point afterwards): the join doubled the cost of the grouping.
-    result = list(
-        rows.values("service_point_code")
+    # Plain dicts (not the values() rows' TypedDict): the name and the rate are added below.
+    result: list[dict[str, Any]] = [
+        dict(row)
+        for row in rows.values("service_point_code")
         .annotate(
             rated=Count("id"),
             good=Count("id", filter=Q(grade__in=list(GOOD_GRADES))),
             bad=Count("id", filter=Q(grade__in=list(BAD_GRADES))),
         )
         .order_by("service_point_code")
-    )
+    ]
     names = dict(Region.objects.filter(code__in=[row["service_point_code"] for row in result]).values_list("code", "name"))
     for row in result:
         row["service_point__name"] = names.get(row["service_point_code"])

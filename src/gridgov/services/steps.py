@@ -88,29 +88,39 @@ def rate(ctx: StepContext) -> None:
 # --- the departments ----------------------------------------------------------------------------
 
 
+def _part(ctx: StepContext) -> Part:
+    """The part a department's step acts on: ``act_on_part`` always passes it for a row of
+    ``PART_TRANSITIONS``."""
+    assert ctx.part is not None, "a department's step is taken on a part"
+    return ctx.part
+
+
 def start_special(ctx: StepContext) -> None:
     """Expert review, hearing or on-site inspection: the part's clock and the application's stop."""
     kind = ctx.params.get("special_kind", "")
     if kind not in SpecialProcedure.values:
         raise ServiceError(_("Choose the special procedure."))
-    ctx.part.special_kind = kind
-    clock.stop(ctx.part, ctx.now)
+    part = _part(ctx)
+    part.special_kind = kind
+    clock.stop(part, ctx.now)
     clock.stop(ctx.application, ctx.now)
 
 
 def end_special(ctx: StepContext) -> None:
     """The part's clock restarts; the application's when no other part is still in a special procedure."""
-    clock.restart(ctx.part, ctx.now)
-    if not ctx.application.parts.filter(state=State.SPECIAL).exclude(pk=ctx.part.pk).exists():
+    part = _part(ctx)
+    clock.restart(part, ctx.now)
+    if not ctx.application.parts.filter(state=State.SPECIAL).exclude(pk=part.pk).exists():
         clock.restart(ctx.application, ctx.now)
 
 
 def grant(ctx: StepContext) -> None:
-    part = ctx.part
+    part = _part(ctx)
     part.result_document = ctx.params.get("result_document", "").strip() or _("Approval of %(item)s") % {"item": part.item.name}
     part.decided_at = ctx.now
 
 
 def refuse(ctx: StepContext) -> None:
-    ctx.part.refusal_reasons = ctx.note.strip()
-    ctx.part.decided_at = ctx.now
+    part = _part(ctx)
+    part.refusal_reasons = ctx.note.strip()
+    part.decided_at = ctx.now

@@ -19,6 +19,8 @@ and a special procedure stop the clock there, a resubmission and the end of the 
 restart it; the clock itself is ``clock.py``.
 """
 
+from collections.abc import Callable
+
 from django.utils.translation import gettext as _
 
 from gridgov.accounts.models import Role
@@ -39,12 +41,12 @@ PART_OPEN = frozenset({State.REVIEW, State.SPECIAL})
 PART_DECIDED = frozenset({State.GRANTED, State.REFUSED})
 
 
-def _t(action, sources, target, roles, handler, **flags) -> Transition:
-    # The cases' record, with a services handler (it takes ``steps.StepContext``).
-    return Transition(action, frozenset(sources), target, frozenset(roles), handler, **flags)  # type: ignore[arg-type]
+def _t(action, sources, target, roles, handler: Callable[[steps.StepContext], None], **flags) -> Transition[steps.StepContext]:
+    # The cases' record, with a services handler (it takes this app's ``steps.StepContext``).
+    return Transition(action, frozenset(sources), target, frozenset(roles), handler, **flags)
 
 
-APPLICATION_TRANSITIONS: dict[str, Transition] = {
+APPLICATION_TRANSITIONS: dict[str, Transition[steps.StepContext]] = {
     t.action: t
     for t in [
         _t("accept", {State.RECEIVED}, State.ACCEPTED, WINDOW, steps.accept),
@@ -72,7 +74,7 @@ APPLICATION_TRANSITIONS: dict[str, Transition] = {
     ]
 }
 
-PART_TRANSITIONS: dict[str, Transition] = {
+PART_TRANSITIONS: dict[str, Transition[steps.StepContext]] = {
     t.action: t
     for t in [
         _t("start_special", {State.REVIEW}, State.SPECIAL, APPROVERS, steps.start_special, holder_only=True, needs_note=True),

@@ -11,7 +11,7 @@ type, for no gain to anyone who edits a holiday. So the code moved and the rows 
 module reads them by app label, and ``cases/apps.py`` drops the cache when a row changes.
 """
 
-from datetime import time
+from datetime import date, time
 
 from django.apps import apps
 from django.conf import settings
@@ -36,10 +36,11 @@ def work_periods() -> tuple[tuple[time, time], ...]:
 
 
 def _load_calendar() -> WorkingCalendar:
-    days_off, workdays = set(), set()
+    days_off: set[date] = set()
+    workdays: set[date] = set()
     for day, kind in apps.get_model(*DAY_MODEL).objects.values_list("date", "kind"):
         (days_off if kind == DAY_OFF else workdays).add(day)
-    return WorkingCalendar(work_periods=work_periods(), holidays=days_off, makeup_workdays=workdays)
+    return WorkingCalendar(work_periods=work_periods(), holidays=frozenset(days_off), makeup_workdays=frozenset(workdays))
 
 
 _calendar = ProcessCache(_load_calendar, CALENDAR_TTL_SECONDS)
