@@ -22,7 +22,7 @@ What this does not see: a case edited without a step (the admin) or deleted. Suc
 
 from datetime import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -65,19 +65,22 @@ def count_month(period: Period) -> dict[str, dict[str, dict[str, int]]]:
     step_mark, case_mark = _marks()  # taken first: whatever is written during the count is checked later
     bases = count_bases(None, Window(period.start, period.end, period.end))
     bases["all"] = {"all": _total(bases["grid"])}
-    with transaction.atomic():
-        CountedMonth.objects.filter(start=period.start, end=period.end).delete()
-        month = CountedMonth.objects.create(
-            start=period.start, end=period.end, step_mark=step_mark, case_mark=case_mark, counted_at=timezone.now()
-        )
-        MonthCount.objects.bulk_create(
-            [
-                MonthCount(month=month, base=base, unit=unit, counts=counts)
-                for base in BASES
-                for unit, counts in bases[base].items()
-            ],
-            batch_size=500,
-        )
+    try:
+        with transaction.atomic():
+            CountedMonth.objects.filter(start=period.start, end=period.end).delete()
+            month = CountedMonth.objects.create(
+                start=period.start, end=period.end, step_mark=step_mark, case_mark=case_mark, counted_at=timezone.now()
+            )
+            MonthCount.objects.bulk_create(
+                [
+                    MonthCount(month=month, base=base, unit=unit, counts=counts)
+                    for base in BASES
+                    for unit, counts in bases[base].items()
+                ],
+                batch_size=500,
+            )
+    except IntegrityError:
+        pass  # another process kept the same month a moment earlier: its rows stand, these figures are as good
     return bases
 
 
