@@ -23,7 +23,7 @@ What this does not see: a case edited without a step (the admin) or deleted. Suc
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from gridgov.cases.models import Case, Step
@@ -42,13 +42,13 @@ def _marks() -> tuple[int | None, int | None]:
 def _still_valid(month: CountedMonth) -> bool:
     """No step or case written since the count touches a case reported before the month's end;
     if so, the marks move forward (so the next check reads only what is newer still)."""
-    steps = Step.objects.filter(case__created_at__lt=month.end)
-    if month.step_mark is not None:
-        steps = steps.filter(pk__gt=month.step_mark)
-    cases = Case.objects.filter(created_at__lt=month.end)
-    if month.case_mark is not None:
-        cases = cases.filter(pk__gt=month.case_mark)
-    if steps.exists() or cases.exists():
+    # Driven from the new ids (a range of the primary keys), the cases probed by key: joined the
+    # other way, SQLite walked the cases' created_at index (7 s at a million cases).
+    new_steps = Step.objects.all() if month.step_mark is None else Step.objects.filter(pk__gt=month.step_mark)
+    touched = Case.objects.filter(pk__in=new_steps.values("case_id"), created_at__lt=month.end)
+    new_cases = Case.objects.all() if month.case_mark is None else Case.objects.filter(pk__gt=month.case_mark)
+    earliest = new_cases.order_by().aggregate(earliest=Min("created_at"))["earliest"]
+    if touched.exists() or (earliest is not None and earliest < month.end):
         return False
     step_mark, case_mark = _marks()
     if (step_mark, case_mark) != (month.step_mark, month.case_mark):
