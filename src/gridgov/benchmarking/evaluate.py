@@ -5,17 +5,21 @@ figures from the same rows, and the figures checked equal.
 Loading (``--cases N``): N cases are generated through the demo's own planner
 (``demo.cases.plan_case_history``: every step through the workflow table and every deadline from
 the SLA clock) over the grids in the database, a year of history ending at ``--until`` (default:
-now), and written by the demo's bulk writer (``write_case_history``: plain INSERTs in batches of
-2,000 through ``gridgov.bulk``). Without ``--cases`` the benchmark measures what is there.
+now), slice of grids by slice, and written by the demo's bulk writer (``write_case_history``:
+plain INSERTs in batches of 2,000 through ``gridgov.bulk``). Without ``--cases`` the benchmark
+measures what is there. ``replicate_cases`` (documented bulk loader, used for the million-case
+runs) copies planned cases by ``INSERT … SELECT`` and spreads the copies over the grids.
 
 DuckDB gets the cases and steps exported once (CSV, timed apart) and computes each measure from
-its own SQL written from the definitions in ``evaluation/indicators.py`` (the latest handling
-deadline by ordered aggregates instead of correlated sub-queries) — an independent second
-implementation, so equal figures check the registry as well as the speed.
+its own SQL written from the definitions in ``evaluation/indicators.py`` — with the deadlines
+derived from the steps by ordered aggregates (an independent second implementation, so equal
+figures check the registry as well as the speed) and, the stricter comparison, read from the
+case rows with the same window filter.
 
-Also timed: the dashboard's data (``evaluation.dashboard.dashboard_payload``) for the district
-leader, cold (caches dropped) and warm (finished months kept under the change stamp), p95 of
-``--repeat`` runs. The figure lines are technical output and stay in English.
+Also timed: reading the month back from the kept months, and the dashboard's data
+(``evaluation.dashboard.dashboard_payload``) for the district leader — cold (nothing kept),
+with the finished months kept, and warm — p95 of ``--repeat`` runs. The figure lines are
+technical output and stay in English.
 """
 
 import csv
