@@ -39,4 +39,5 @@ def test_bench_evaluate_agrees_with_duckdb(network):
     figures = json.loads(out.getvalue())
     assert figures["month"] == "2026-03" and figures["cases"] > 400
     assert figures["equal"] is True, figures["differences"]
+    assert figures["kept_equal"] is True
     assert figures["gridgov_seconds"] > 0 and figures["duckdb_seconds"] > 0

@@ -54,3 +54,21 @@ def test_residents_are_refused(client, team):
     client.force_login(team["resident"])
     response = client.get(URL)
     assert response.status_code == 403 and response.json()["detail"]
+
+
+def test_the_layer_answers_304_while_nothing_changed(client, team):
+    report()
+    client.force_login(team["leader"])
+    first = client.get(URL)
+    etag = first.headers["ETag"]
+    assert first.status_code == 200 and etag.startswith('"') and "private" in first.headers["Cache-Control"]
+    again = client.get(URL, headers={"if-none-match": etag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["ETag"] == etag
+    # a new case changes a grid's count: the whole layer again, under a new tag
+    report()
+    changed = client.get(URL, headers={"if-none-match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    assert changed.json()["features"]
+    # another scope gets its own tag (its grids differ)
+    client.force_login(team["street"])
+    assert client.get(URL).headers["ETag"] != changed.headers["ETag"]

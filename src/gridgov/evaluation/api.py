@@ -2,12 +2,15 @@
 and chart of the evaluation pages and the dashboard, always limited to the caller's scope.
 Residents get 403; a period or level that cannot be read gets 400 with a whole sentence."""
 
+import hashlib
 import json
 import re
 from datetime import datetime
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import quote_etag
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
@@ -181,11 +184,13 @@ def dashboard_data(request: AuthenticatedRequest, period: str = ""):
 
 @router.get(
     "/open-by-grid.geojson",
-    response={200: dict, 403: ErrorOut},
+    response={200: dict, 304: None, 403: ErrorOut},
     summary="The grids of your scope with their open and overdue cases, for the open-case map",
     description="A GeoJSON FeatureCollection: one feature per grid of your unit (a department: the grids "
     "holding its open cases) with its boundary and the properties code, name, open and overdue (counted now, "
-    "in one grouped query).",
+    "in one grouped query). Answers with an ETag (of the counts and the grids' outlines) and `304 Not "
+    "Modified` to a matching If-None-Match, so a map that refreshes does not download the boundaries again "
+    "while nothing changed.",
 )
 def open_by_grid(request: AuthenticatedRequest):
     user = _staff(request)
@@ -193,10 +198,19 @@ def open_by_grid(request: AuthenticatedRequest):
     grids = grid_selectors.regions_in_scope(user.region if user.region_id else None).filter(level=Level.GRID).exclude(boundary="")
     if user.role == Role.DEPARTMENT_HANDLER:
         grids = grids.filter(code__in=list(counts))
-    features = []
-    for code, name, boundary in grids.order_by("code").values_list("code", "name", "boundary"):
-        figures = counts.get(code, {"open": 0, "overdue": 0})
-        properties = json.dumps({"code": code, "name": name, **figures}, ensure_ascii=False)
-        features.append(f'{{"type":"Feature","id":"{code}","properties":{properties},"geometry":{boundary}}}')
-    body = '{"type":"FeatureCollection","features":[' + ",".join(features) + "]}"
-    return HttpResponse(body, content_type="application/geo+json")
+    # The counts and the outlines' stamp say everything the body holds, without reading a boundary.
+    outlines = grid_selectors.outlines_stamp(grids)
+    key = json.dumps([outlines.etag, sorted(counts.items())], separators=(",", ":"))
+    etag = quote_etag(hashlib.sha256(key.encode()).hexdigest()[:32])
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        features = []
+        for code, name, boundary in grids.order_by("code").values_list("code", "name", "boundary"):
+            figures = counts.get(code, {"open": 0, "overdue": 0})
+            properties = json.dumps({"code": code, "name": name, **figures}, ensure_ascii=False)
+            features.append(f'{{"type":"Feature","id":"{code}","properties":{properties},"geometry":{boundary}}}')
+        body = '{"type":"FeatureCollection","features":[' + ",".join(features) + "]}"
+        response = HttpResponse(body, content_type="application/geo+json")
+    response.headers["ETag"] = etag
+    patch_cache_control(response, private=True, no_cache=True)
+    return response

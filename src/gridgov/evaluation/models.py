@@ -65,3 +65,45 @@ class Weight(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scheme} {self.indicator} {self.weight}"
+
+
+class CountedMonth(models.Model):
+    """A finished month whose counts per unit are kept in ``MonthCount`` (filled by the
+    ``count_finished_months`` task, or on the first read). Its marks are the newest step and case
+    ids when it was counted: a step or case written since, on a case reported before the month's
+    end, may change the month, and the month is counted again on its next read
+    (``services.month_counts``)."""
+
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    step_mark = models.BigIntegerField(_("newest step counted"), null=True)
+    case_mark = models.BigIntegerField(_("newest case counted"), null=True)
+    counted_at = models.DateTimeField(_("counted at"))
+
+    class Meta:
+        ordering = ["start"]
+        verbose_name = _("counted month")
+        verbose_name_plural = _("counted months")
+        constraints = [models.UniqueConstraint(fields=["start", "end"], name="counted_month_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.start:%Y-%m}"
+
+
+class MonthCount(models.Model):
+    """Every measure of one unit for a counted month: a grid, a department, or ``all`` (the
+    whole system), as ``{measure: count}``."""
+
+    month = models.ForeignKey(CountedMonth, on_delete=models.CASCADE, related_name="counts")
+    base = models.CharField(_("base"), max_length=16)
+    unit = models.CharField(_("unit"), max_length=32)
+    counts = models.JSONField(_("counts"))
+
+    class Meta:
+        ordering = ["month", "base", "unit"]
+        verbose_name = _("month count")
+        verbose_name_plural = _("month counts")
+        constraints = [models.UniqueConstraint(fields=["month", "base", "unit"], name="month_count_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.month} {self.base} {self.unit}"

@@ -128,40 +128,88 @@ def _group_key(level: str, prefix: str = ""):
 
 def count_measures(user: User | None, level: str, window: Window, *, derived: bool = True) -> dict[str, dict[str, int]]:
     """Every measure for every unit of the level: {unit code: {measure: count}}, in two queries
-    (one over cases, one over steps). ``derived=False`` sums straight over the annotated cases
+    (one over cases, one over steps). ``derived=False`` sums without the window's pre-filter
     (the plain form, kept to check the fast one against)."""
-    counts: dict[str, dict[str, int]] = {}
-    for row in _case_rows(user, level, window, derived):
-        if row["unit"] is not None:
-            counts[row["unit"]] = {m.key: row[m.key] or 0 for m in CASE_MEASURES}
+    base = "department" if level == "department" else "grid"
+    counts = count_bases(user, window, prefilter=derived)[base]
+    return counts if base == level else rolled_up(counts, level)
+
+
+def _add(units: dict, unit, values: dict[str, int]) -> None:
+    if unit is None:
+        return
+    target = units.get(unit)
+    if target is None:
+        units[unit] = target = dict.fromkeys(MEASURES, 0)
+    for key, value in values.items():
+        target[key] += value or 0
+
+
+def count_bases(user: User | None, window: Window, *, prefilter: bool = True) -> dict[str, dict[str, dict[str, int]]]:
+    """Every measure per grid and per department: {"grid": {code: {measure: count}}, "department":
+    {...}}, from one query over cases and one over steps, each grouped by (grid, department) and
+    summed both ways here: one pass over the rows instead of one per base."""
+    bases: dict[str, dict] = {"grid": {}, "department": {}}
+    for row in _case_rows(user, "pair", window, prefilter):
+        values = {m.key: row[m.key] for m in CASE_MEASURES}
+        _add(bases["grid"], row["unit_grid"], values)
+        _add(bases["department"], row["unit_department"], values)
     steps = case_selectors.evaluation_steps(user).filter(at__gte=window.start, at__lt=window.end)
     steps = steps.filter(action__in=[m.step_action for m in STEP_MEASURES])
-    step_rows = steps.values(unit=_group_key(level, "case__")).annotate(
+    step_rows = steps.values(unit_grid=F("case__grid_code"), unit_department=F("case__assigned_department__code")).annotate(
         **{m.key: _one_if(Q(action=m.step_action)) for m in STEP_MEASURES}
     )
     for step_row in step_rows.order_by():
-        if step_row["unit"] is not None:
-            unit = counts.setdefault(step_row["unit"], {m.key: 0 for m in CASE_MEASURES})
-            # The Django plugin types values() rows by their literal names; it cannot follow annotate(**measures).
-            unit.update({m.key: step_row[m.key] or 0 for m in STEP_MEASURES})  # type: ignore[literal-required]
-    for unit in counts.values():
-        for m in STEP_MEASURES:
-            unit.setdefault(m.key, 0)
-    return counts
+        # The Django plugin types values() rows by their literal names; it cannot follow annotate(**measures).
+        step_values = {m.key: step_row[m.key] for m in STEP_MEASURES}  # type: ignore[literal-required]
+        _add(bases["grid"], step_row["unit_grid"], step_values)
+        _add(bases["department"], step_row["unit_department"], step_values)
+    # Every grid and department that holds a case in scope has a row, zeros when nothing fell
+    # in the window (the department table lists the departments with cases); read from the
+    # columns' indexes.
+    held = case_selectors.evaluation_cases(user).order_by()
+    for grid_code in held.values_list("grid_code", flat=True).distinct():
+        _add(bases["grid"], grid_code, {})
+    codes = dict(Department.objects.values_list("pk", "code"))
+    for department_id in held.exclude(assigned_department=None).values_list("assigned_department_id", flat=True).distinct():
+        _add(bases["department"], codes.get(department_id), {})
+    return bases
 
 
-def _case_rows(user: User | None, level: str, window: Window, derived: bool, sums: dict | None = None) -> list[dict]:
-    """One row per unit with every case measure summed, in one plain scan of the cases: the
-    deadlines the measures compare against are columns of the case row (kept by the workflow
-    step that sets them). ``derived`` is kept for the callers; both forms are the same query now.
+def in_window(window: Window) -> Q:
+    """The cases any case measure can count in the window: reported, filed, falling due or
+    closed in it (every measure's condition includes one of these). Cheap comparisons on the
+    row, so the many CASE WHENs run only for the window's cases, not the whole history."""
+    return (
+        Q(created_at__gte=window.start, created_at__lt=window.end)
+        | Q(filed_at__gte=window.start, filed_at__lt=window.end)
+        | Q(handle_deadline__gte=window.start, handle_deadline__lt=window.due_end)
+        | Q(closed_at__gte=window.start, closed_at__lt=window.end)
+    )
+
+
+def _case_rows(user: User | None, level: str, window: Window, prefilter: bool, sums: dict | None = None) -> list[dict]:
+    """One row per unit (``pair``: per grid and department) with every case measure summed, in
+    one scan of the cases: the deadlines the measures compare against are columns of the case
+    row (kept by the workflow step that sets them), and ``prefilter`` keeps only the cases
+    reported, filed, due or closed in the window (``in_window``).
 
     (Before the deadlines were on the row they were correlated sub-queries over the steps,
     selected once in a derived table fenced with ``OFFSET 0``; see benchmarks/README.md.)
     """
     cases = case_selectors.evaluation_cases(user).filter(created_at__lt=window.end).order_by()
+    if prefilter:
+        cases = cases.filter(in_window(window))
     sums = sums if sums is not None else {m.key: _one_if(m.where(window)) for m in CASE_MEASURES}
-    query = cases.values(unit=_group_key(level)).annotate(**sums).order_by()
-    sql, params = query.query.sql_with_params()
+    if level == "pair":
+        # Grouped by an expression, not the bare column: SQLite would otherwise walk the grid
+        # code index and fetch the rows in its order (12.8 s against 5.9 s at 1,000,000 cases).
+        grid = Substr("grid_code", 1, PREFIX["grid"])
+        sql, params = (
+            cases.values(unit_grid=grid, unit_department=F("assigned_department__code")).annotate(**sums).order_by()
+        ).query.sql_with_params()
+    else:
+        sql, params = cases.values(unit=_group_key(level)).annotate(**sums).order_by().query.sql_with_params()
     connection_ = connections[cases.db]
     with transaction.atomic(using=cases.db), connection_.cursor() as cursor:
         if connection_.vendor == "postgresql":
@@ -186,21 +234,55 @@ def _scope_key(user: User | None) -> tuple:
 RUNNING_GRAIN_SECONDS = 60  # a running period is counted as of the minute: repeated reads within it are free
 
 
+def _kept_prefix(user: User | None) -> str | None:
+    """The grid-code prefix under which the kept months (``services.month_counts``) answer for a
+    scope: "" for the whole system, the unit's code for a unit's staff; None for scopes that are
+    not a set of grids (a department's cases, a resident's own)."""
+    if user is None:
+        return ""
+    scope = data_scope(user)
+    if scope.kind == "district":
+        return ""
+    if scope.kind == "unit":
+        return str(scope.key)  # a unit's scope is keyed by its region code
+    return None
+
+
 def cached_counts(user: User | None, level: str, period: Period, now: datetime) -> dict[str, dict[str, int]]:
     """Counts per unit, kept per process under the cases' change stamp.
 
     Every level of the grid network (and the whole scope, for staff roles) is summed from one
     count per grid: the measures count cases, and a case lies in one grid, so a community's
-    count is the sum of its grids'. A finished period is keyed by its bounds; a running one also
-    by the minute it is counted at (its fallen-due cases grow with the clock).
+    count is the sum of its grids'. A finished month is read from the months kept in the
+    database (``services.month_counts``: grid rows under the scope's prefix, or the department
+    and whole-system rows for the whole district); anything else is counted from the cases, the
+    grid and department counts in one pass (``count_bases``), and kept per process — a finished
+    period by its bounds, a running one also by the minute it is counted at (its fallen-due
+    cases grow with the clock).
     """
+    from . import services
+
     base = "department" if level == "department" else "grid"
+    prefix = _kept_prefix(user)
+    kept = prefix is not None and services.can_keep(period, now) and (base == "grid" or prefix == "")
+    if kept and level == "role" and prefix == "":
+        base = "all"
     as_of = _as_of(period, now)
-    key = (_scope_key(user), base, period.start, period.end, None if as_of is now else as_of, _stamp.get())
-    counts = _figures.get(key, lambda: count_measures(user, base, Window(period.start, period.end, as_of)))
-    if base == level:
+    key = (_scope_key(user), period.start, period.end, None if as_of is now else as_of, _stamp.get())
+
+    def count() -> dict[str, dict[str, int]]:
+        if kept:
+            assert prefix is not None  # kept only where the scope is the district or a unit
+            return services.month_counts(period, base, prefix)
+        bases = count_bases(user, Window(period.start, period.end, as_of))
+        other = "department" if base == "grid" else "grid"
+        _figures.get((*key, other), lambda: bases[other])  # the same pass counted it: keep it too
+        return bases[base]
+
+    counts = _figures.get((*key, base), count)
+    if base in (level, "all"):
         return counts
-    return _figures.get((*key, level), lambda: rolled_up(counts, level))  # summing 1,360 grids costs 30 ms
+    return _figures.get((*key, base, level), lambda: rolled_up(counts, level))  # summing 1,360 grids costs 30 ms
 
 
 def _as_of(period: Period, now: datetime) -> datetime:
@@ -291,7 +373,7 @@ def evaluation_table(
     current = cached_counts(user, level, period, now)
     rows = [UnitRow(unit, _figures_for(level, unit, current)) for unit in units]
     if level == "department" and user.role != Role.DEPARTMENT_HANDLER:
-        rows = [row for row in rows if row.unit.code in current]  # departments that held a case in scope
+        rows = [row for row in rows if row.unit.code in current]  # departments that hold a case in scope
     if compare:
         previous = cached_counts(user, level, period.previous(), now)
         earlier = cached_counts(user, level, period.year_earlier(), now)
@@ -365,8 +447,12 @@ TREND_MEASURES = ("reported", "closed", "due", "handled_on_time", "due_closed")
 
 
 def trend(user: User, months: list[Period], now: datetime) -> list[tuple[Period, Figures]]:
-    """The scope's headline figures month by month, all months summed in one pass over the cases
-    (a sum per month and measure), kept like the counts of a period."""
+    """The scope's headline figures month by month. Where the kept months answer for the scope
+    (the district, a unit's staff), each finished month is read from them and a running one
+    counted like any period; otherwise all months are summed in one pass over the cases (a sum
+    per month and measure), kept like the counts of a period."""
+    if _kept_prefix(user) is not None:
+        return [(m, figures_of("street", cached_counts(user, "role", m, now).get("all", EMPTY_COUNTS))) for m in months]
     as_of = _as_of(months[-1], now)
     key = (
         _scope_key(user),

@@ -1,0 +1,107 @@
+"""Finished months' counts kept in the database (evaluation/services.py): the same figures as
+counting the cases, counted again after a late step or a backdated case, left alone by steps on
+newer cases, and filled by the task. The case log is tests/evaluation_log.py (March 2026)."""
+
+from datetime import datetime
+
+import pytest
+
+from gridgov.cases.services import take_action
+from gridgov.evaluation import selectors, services
+from gridgov.evaluation.indicators import Window
+from gridgov.evaluation.models import CountedMonth, MonthCount
+from gridgov.evaluation.periods import month
+
+from .case_factories import make_user, report
+from .evaluation_log import EAST, MARCH, NOW, TZ, WEST, at, build_log
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_figures():
+    selectors.forget_all()
+    yield
+    selectors.forget_all()
+
+
+@pytest.fixture
+def log(network):
+    return build_log()
+
+
+def _live(level, period=MARCH, user=None):
+    return selectors.count_measures(user, level, Window(period.start, period.end, NOW))
+
+
+def test_a_kept_month_gives_the_figures_of_the_cases(log):
+    assert not CountedMonth.objects.exists()
+    leader = log["team"]["leader"]
+    rows = {row.unit.code: row.figures.counts for row in selectors.evaluation_table(leader, "street", MARCH, now=NOW)}
+    # the first read counted March (and February, a year earlier: the comparisons) into the table
+    assert CountedMonth.objects.filter(start=MARCH.start).exists()
+    assert MonthCount.objects.filter(month__start=MARCH.start, base="grid").count() == len(_live("grid"))
+    assert rows[WEST] == _live("street")[WEST] and rows[WEST]["handled"] == 5
+    assert services.month_counts(MARCH, "department") == _live("department")
+    assert services.month_counts(MARCH, "all") == _live("role")
+    # a unit's staff read their own grids' rows
+    east_staff = make_user("street_staff", EAST, username="east-street")
+    selectors.forget_all()
+    [east] = selectors.evaluation_table(east_staff, "street", MARCH, now=NOW)
+    assert east.figures.counts == _live("street", user=east_staff)[EAST]
+    # the dashboard's trend reads the same rows
+    for period, figures in selectors.trend(leader, [month(2026, 2), MARCH, month(2026, 4)], NOW):
+        assert figures.counts["reported"] == _live("role", period)["all"]["reported"]
+
+
+def test_a_late_step_on_a_case_of_the_month_counts_it_again(log):
+    kept = services.month_counts(MARCH, "grid")
+    first = CountedMonth.objects.get(start=MARCH.start)
+    west_handled = sum(c["handled"] for code, c in kept.items() if code.startswith(WEST))
+    assert west_handled == 5
+    # C10, reported in March and overdue at its department, is finished in April.
+    c10 = log["cases"]["C10"]
+    take_action(c10.pk, "start", log["team"]["handler"], at=at(4, 3, 9))
+    take_action(c10.pk, "finish", log["team"]["handler"], at=at(4, 3, 10), note="done")
+    kept = services.month_counts(MARCH, "grid")
+    assert sum(c["handled"] for code, c in kept.items() if code.startswith(WEST)) == 6
+    again = CountedMonth.objects.get(start=MARCH.start)
+    assert again.pk != first.pk and again.step_mark > first.step_mark
+    assert kept == _live("grid")
+
+
+def test_a_backdated_case_counts_the_month_again(log):
+    before = services.month_counts(MARCH, "all")["all"]["reported"]
+    report(at=datetime(2026, 3, 20, 10, 0, tzinfo=TZ))  # e.g. a hotline order imported late
+    assert services.month_counts(MARCH, "all")["all"]["reported"] == before + 1
+
+
+def test_steps_on_newer_cases_leave_the_month_kept_and_move_its_marks(log):
+    services.month_counts(MARCH, "grid")
+    first = CountedMonth.objects.get(start=MARCH.start)
+    case = report(at=datetime(2026, 4, 10, 9, 0, tzinfo=TZ))  # reported after March ended
+    take_action(case.pk, "accept", log["team"]["intake"], at=datetime(2026, 4, 10, 9, 5, tzinfo=TZ))
+    services.month_counts(MARCH, "grid")
+    kept = CountedMonth.objects.get(start=MARCH.start)
+    assert kept.pk == first.pk  # not counted again
+    assert kept.step_mark > first.step_mark and kept.case_mark > first.case_mark
+
+
+def test_the_task_counts_missing_and_changed_months_only(log):
+    counted = services.count_finished_months(months=3, now=NOW)
+    assert counted == ["2026-03", "2026-02", "2026-01"]
+    assert services.count_finished_months(months=3, now=NOW) == []
+    c10 = log["cases"]["C10"]
+    take_action(c10.pk, "start", log["team"]["handler"], at=at(4, 3, 9))
+    # C10 was reported in March: March and the months after it may change, not those before
+    assert services.count_finished_months(months=3, now=NOW) == ["2026-03"]
+
+
+def test_running_periods_and_quarters_are_not_kept(log):
+    leader = log["team"]["leader"]
+    selectors.evaluation_table(leader, "street", month(2026, 4), now=NOW, compare=False)
+    selectors.evaluation_table(leader, "street", MARCH, now=datetime(2026, 3, 20, 12, 0, tzinfo=TZ), compare=False)
+    from gridgov.evaluation.periods import parse_period
+
+    selectors.evaluation_table(leader, "street", parse_period("2026Q1"), now=NOW, compare=False)
+    assert not CountedMonth.objects.exists()
