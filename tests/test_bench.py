@@ -148,7 +148,7 @@ def test_bench_intake_runs_end_to_end_on_its_own_database(tmp_path):
     """A tiny run: its own data directory, a real server, real Open311 POSTs and GETs."""
     out = StringIO()
     call_command(
-        "bench", "intake", "--json", "--sizes", "40,80", "--seconds", "0.5", "--samples", "3",
+        "bench", "intake", "--json", "--sizes", "4500,4600", "--seconds", "0.5", "--samples", "3",
         "--clients", "1", "--workers", "1", "--threads", "2", stdout=out,
     )  # fmt: skip
     figures = json.loads(out.getvalue())
@@ -160,7 +160,10 @@ def test_bench_intake_runs_end_to_end_on_its_own_database(tmp_path):
     assert throughput["write_per_s"] > 0  # the bench's server answers POST /bench/write
     assert throughput["intake_to_write_ratio"] == pytest.approx(throughput["intake_per_s"] / throughput["write_per_s"])
     latency = figures["latency"]
-    assert set(latency) == {"40", "80"}  # JSON object keys
+    assert set(latency) == {"4500", "4600"}  # JSON object keys (the reads part lists 1,000 of the last 90 days)
+    reads = figures["reads"]
+    assert reads["get_one"]["per_second"] > 0 and reads["list_default"]["per_second"] > 0
+    assert reads["get_one"]["ratio"] == pytest.approx(reads["get_one"]["per_second"] / reads["discovery"]["per_second"])
     for size in latency.values():
         assert set(size) == {
             "POST requests.json (intake)", "POST, then GET tokens/{token}", "GET requests/{id}.json",
