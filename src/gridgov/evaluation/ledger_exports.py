@@ -49,16 +49,17 @@ def ledger_request(user, params: QueryDict) -> LedgerRequest:
     """The cases, title and filter lines of the ledger ``params`` ask for, within ``user``'s scope."""
     from .views import _scope_label, period_from_query  # the page's own reading of a period
 
-    if params.get("measure"):
+    measure = str(params.get("measure") or "")
+    if measure:
         period, _picker, error = period_from_query(params)
         if error:
             raise LedgerRequestError(error)
         unit, level = params.get("unit", "").strip()[:32], params.get("level", "street")
         try:
-            cases = selectors.cases_behind(user, params["measure"], period, unit=unit, level=level)
+            cases = selectors.cases_behind(user, measure, period, unit=unit, level=level)
         except selectors.EvaluationError as problem:
             raise LedgerRequestError(str(problem)) from problem
-        title = _("Cases behind “%(figure)s”, %(period)s") % {"figure": MEASURES[params["measure"]].label, "period": period.label}
+        title = _("Cases behind “%(figure)s”, %(period)s") % {"figure": MEASURES[measure].label, "period": period.label}
         filters = [(_("Period"), f"{period.first} – {period.last}"), (_("Unit"), unit or _("Whole scope"))]
     else:
         form = CaseFilter(params)
