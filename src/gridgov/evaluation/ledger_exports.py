@@ -29,6 +29,7 @@ from gridgov.cases.forms import CaseFilter
 from . import selectors
 from .exporting import LEDGER_LIMIT, ledger_workbook
 from .indicators import MEASURES
+from .periods import period_from_query
 
 EXPORT_KEEP_SECONDS = 24 * 3600  # a day to fetch the file; the sweep runs every hour
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
@@ -47,8 +48,6 @@ class LedgerRequest:
 
 def ledger_request(user, params: QueryDict) -> LedgerRequest:
     """The cases, title and filter lines of the ledger ``params`` ask for, within ``user``'s scope."""
-    from .views import _scope_label, period_from_query  # the page's own reading of a period
-
     measure = str(params.get("measure") or "")
     if measure:
         period, _picker, error = period_from_query(params)
@@ -74,7 +73,7 @@ def ledger_request(user, params: QueryDict) -> LedgerRequest:
             for name, value in form.cleaned_data.items()
             if value not in ("", None, False)
         ]
-    filters.insert(0, (_("Data scope"), _scope_label(user)))
+    filters.insert(0, (_("Data scope"), selectors.scope_label(user)))
     return LedgerRequest(cases=cases, title=str(title), filters=filters)
 
 

@@ -31,10 +31,9 @@ from .api import table_payload
 from .exporting import table_workbook
 from .indicators import MEASURES, SHOWN_COUNTS
 from .models import EvaluationLevel
-from .periods import Period, PeriodError, month, parse_period
+from .periods import Period, month, period_from_query
 
 DASHBOARD_ROLES = frozenset({Role.LEADER, Role.STREET_STAFF, Role.COMMUNITY_STAFF})
-PERIOD_KINDS = ("month", "quarter", "year", "range")
 BIG_SCREEN_REFRESH_SECONDS = 180
 PAGE_SIZE = 50
 EXPORT_REFRESH_SECONDS = 3
@@ -65,47 +64,9 @@ def home(request):
 # --- the period picker ---------------------------------------------------------------------------
 
 
-def period_from_query(query, now=None) -> tuple[Period, dict, str]:
-    """The period the picker asks for (``period=<key>``, or ``kind`` with its fields), what to
-    show back in the picker, and an error sentence (the current month is used meanwhile)."""
-    now = now or timezone.now()
-    kind = query.get("kind", "")
-    values = {name: query.get(name, "").strip()[:40] for name in ("kind", "month", "year", "quarter", "from", "to", "period")}
-    key = values["period"]
-    if kind == "month" and values["month"]:
-        key = values["month"]
-    elif kind == "quarter" and values["year"]:
-        key = f"{values['year']}Q{values['quarter'] or '1'}"
-    elif kind == "year" and values["year"]:
-        key = values["year"]
-    elif kind == "range" and (values["from"] or values["to"]):
-        key = f"{values['from']}..{values['to']}"
-    try:
-        period = parse_period(key, now)
-        error = ""
-    except PeriodError as problem:
-        period, error = parse_period("", now), str(problem)
-    values.setdefault("kind", period.kind)
-    values["kind"] = values["kind"] if values["kind"] in PERIOD_KINDS else period.kind
-    values.update(
-        month=values["month"] or f"{period.first:%Y-%m}", year=values["year"] or str(period.first.year),
-        quarter=values["quarter"] or str((period.first.month - 1) // 3 + 1),
-        **{"from": values["from"] or period.first.isoformat(), "to": values["to"] or period.last.isoformat()},
-    )  # fmt: skip
-    return period, values, error
-
-
 def _level_choices(user) -> list[tuple[str, str]]:
     labels = dict(EvaluationLevel.choices)
     return [(level, str(labels[level])) for level in selectors.levels_for(user)]
-
-
-def _scope_label(user) -> str:
-    if user.role == Role.DEPARTMENT_HANDLER and user.department_id:
-        return str(user.department)
-    if user.region_id:
-        return f"{user.region.name} ({user.region.code})"
-    return _("Whole district")
 
 
 # --- the table, its cases and its export -----------------------------------------------------------
@@ -122,7 +83,7 @@ def _table_context(request):
         level = selectors.ranking_level(request.user)
         payload = table_payload(request.user, level, period)
     return {"payload": payload, "period": period, "picker": picker, "error": error, "level": payload["level"],
-            "levels": _level_choices(request.user), "parent": parent, "scope_label": _scope_label(request.user),
+            "levels": _level_choices(request.user), "parent": parent, "scope_label": selectors.scope_label(request.user),
             "level_label": dict(EvaluationLevel.choices)[payload["level"]]}  # fmt: skip
 
 
@@ -251,7 +212,7 @@ def report_page(request):
     return render(
         request,
         "evaluation/report.html",
-        {"period": period, "sections": sections, "summary": summary, "scope_label": _scope_label(request.user), "error": error,
+        {"period": period, "sections": sections, "summary": summary, "scope_label": selectors.scope_label(request.user), "error": error,
          "generated_at": timezone.now()},
         status=400 if error else 200,
     )  # fmt: skip
@@ -300,7 +261,7 @@ def _dashboard_page(request, template: str, big: bool, briefing=None):
         request,
         template,
         {"period": period, "picker": picker, "error": error, "data": data, "config": _dashboard_config(request, period, big),
-         "scope_label": _scope_label(request.user), "shown_counts": SHOWN_COUNTS, "briefing": briefing},
+         "scope_label": selectors.scope_label(request.user), "shown_counts": SHOWN_COUNTS, "briefing": briefing},
         status=400 if error else 200,
     )  # fmt: skip
 
