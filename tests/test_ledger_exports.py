@@ -123,3 +123,29 @@ def test_old_exports_are_swept(log):
     assert sweep_exports.call() == [f"{leader.pk}/{old}.xlsx"]
     assert ledger_exports.export_state(leader.pk, old) is None
     assert ledger_exports.export_state(leader.pk, new) == "ready"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_the_database_queue_the_page_waits_for_the_worker_and_a_failure_is_retried(client, network, settings, monkeypatch):
+    """The real queue: the status page refreshes while the task waits, offers the file once the
+    worker has run it; a failing attempt is shown as failed and queued again with back-off."""
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    client.force_login(make_user("leader", None, username="queue-leader"))
+    status_url = _prepare(client, "state=closed")["Location"]
+    assert b'<meta http-equiv="refresh"' in client.get(status_url).content
+
+    def run_worker():
+        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "--queue-name", "*", "--verbosity", "0")
+
+    run_worker()
+    assert b'data-testid="export-download"' in client.get(status_url).content
+
+    monkeypatch.setattr(ledger_exports, "ledger_workbook", lambda *args, **kwargs: 1 / 0)
+    failing_url = _prepare(client, "state=closed")["Location"]
+    run_worker()
+    assert b"The export could not be prepared." in client.get(failing_url).content
+    attempts = DBTaskResult.objects.filter(task_path="gridgov.evaluation.tasks.export_ledger").order_by("enqueued_at")
+    assert [a.status for a in attempts] == ["SUCCESSFUL", "FAILED", "READY"]  # the retry waits its back-off
