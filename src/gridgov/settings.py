@@ -215,6 +215,9 @@ if GRIDGOV_TASKS_BACKEND == "django_tasks_rq.RQBackend":
 # How often the periodic tasks run (seconds).
 GRIDGOV_REMINDER_SECONDS = int(os.environ.get("GRIDGOV_REMINDER_SECONDS", 300))
 GRIDGOV_PHOTO_SWEEP_SECONDS = int(os.environ.get("GRIDGOV_PHOTO_SWEEP_SECONDS", 24 * 3600))
+# Where queued Excel exports are written for the user who asked (not under MEDIA_ROOT: never served
+# by the web server); the workers and the web server must share it.
+GRIDGOV_EXPORT_DIR = Path(os.environ.get("GRIDGOV_EXPORT_DIR", DATA_DIR / "exports")).resolve()
 # Where reminders and other notices go: classes with send(user, case, kind, text).
 GRIDGOV_NOTIFICATION_CHANNELS = ["gridgov.cases.notifications.InAppChannel"]
 # Residents (the reporter and "me too" subscribers) are told of each public change through these

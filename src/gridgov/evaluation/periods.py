@@ -133,3 +133,36 @@ def recent_months(count: int, now: datetime | None = None) -> list[Period]:
     """The last ``count`` months, oldest first, ending with the current one."""
     this = current_month(now)
     return [_span("month", _add_months(this.first, -n), 1) for n in range(count - 1, -1, -1)]
+
+
+PERIOD_KINDS = ("month", "quarter", "year", "range")
+
+
+def period_from_query(query, now=None) -> tuple[Period, dict, str]:
+    """The period the picker asks for (``period=<key>``, or ``kind`` with its fields), what to
+    show back in the picker, and an error sentence (the current month is used meanwhile)."""
+    now = now or timezone.now()
+    kind = query.get("kind", "")
+    values = {name: query.get(name, "").strip()[:40] for name in ("kind", "month", "year", "quarter", "from", "to", "period")}
+    key = values["period"]
+    if kind == "month" and values["month"]:
+        key = values["month"]
+    elif kind == "quarter" and values["year"]:
+        key = f"{values['year']}Q{values['quarter'] or '1'}"
+    elif kind == "year" and values["year"]:
+        key = values["year"]
+    elif kind == "range" and (values["from"] or values["to"]):
+        key = f"{values['from']}..{values['to']}"
+    try:
+        period = parse_period(key, now)
+        error = ""
+    except PeriodError as problem:
+        period, error = parse_period("", now), str(problem)
+    values.setdefault("kind", period.kind)
+    values["kind"] = values["kind"] if values["kind"] in PERIOD_KINDS else period.kind
+    values.update(
+        month=values["month"] or f"{period.first:%Y-%m}", year=values["year"] or str(period.first.year),
+        quarter=values["quarter"] or str((period.first.month - 1) // 3 + 1),
+        **{"from": values["from"] or period.first.isoformat(), "to": values["to"] or period.last.isoformat()},
+    )  # fmt: skip
+    return period, values, error

@@ -556,3 +556,12 @@ def staff_table(user: User, period: Period, *, now: datetime | None = None, comp
             row.year_earlier = staff_figures(person.role, earlier.get(person.pk, empty))
         rows.append(row)
     return rank(rows)
+
+
+def scope_label(user) -> str:
+    """The data scope as shown above the table and in the exports."""
+    if user.role == Role.DEPARTMENT_HANDLER and user.department_id:
+        return str(user.department)
+    if user.region_id:
+        return f"{user.region.name} ({user.region.code})"
+    return _("Whole district")

@@ -8,35 +8,38 @@ scripts: data reaches the scripts through ``json_script`` blocks and data- attri
 """
 
 import functools
+import logging
 from datetime import date
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from gridgov.accounts.models import Role
 from gridgov.cases import presenters as case_presenters
-from gridgov.cases import selectors as case_selectors
-from gridgov.cases.forms import CaseFilter
 from gridgov.economy import selectors as economy_selectors
 from gridgov.grids import selectors as grid_selectors
 
-from . import dashboard, selectors
+from . import dashboard, ledger_exports, selectors, tasks
 from .api import table_payload
-from .exporting import LEDGER_LIMIT, ledger_workbook, table_workbook
+from .exporting import table_workbook
 from .indicators import MEASURES, SHOWN_COUNTS
 from .models import EvaluationLevel
-from .periods import Period, PeriodError, month, parse_period
+from .periods import Period, month, period_from_query
 
 DASHBOARD_ROLES = frozenset({Role.LEADER, Role.STREET_STAFF, Role.COMMUNITY_STAFF})
-PERIOD_KINDS = ("month", "quarter", "year", "range")
 BIG_SCREEN_REFRESH_SECONDS = 180
 PAGE_SIZE = 50
+EXPORT_REFRESH_SECONDS = 3
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+logger = logging.getLogger(__name__)
 
 
 def staff_only(view):
@@ -61,47 +64,9 @@ def home(request):
 # --- the period picker ---------------------------------------------------------------------------
 
 
-def period_from_query(query, now=None) -> tuple[Period, dict, str]:
-    """The period the picker asks for (``period=<key>``, or ``kind`` with its fields), what to
-    show back in the picker, and an error sentence (the current month is used meanwhile)."""
-    now = now or timezone.now()
-    kind = query.get("kind", "")
-    values = {name: query.get(name, "").strip()[:40] for name in ("kind", "month", "year", "quarter", "from", "to", "period")}
-    key = values["period"]
-    if kind == "month" and values["month"]:
-        key = values["month"]
-    elif kind == "quarter" and values["year"]:
-        key = f"{values['year']}Q{values['quarter'] or '1'}"
-    elif kind == "year" and values["year"]:
-        key = values["year"]
-    elif kind == "range" and (values["from"] or values["to"]):
-        key = f"{values['from']}..{values['to']}"
-    try:
-        period = parse_period(key, now)
-        error = ""
-    except PeriodError as problem:
-        period, error = parse_period("", now), str(problem)
-    values.setdefault("kind", period.kind)
-    values["kind"] = values["kind"] if values["kind"] in PERIOD_KINDS else period.kind
-    values.update(
-        month=values["month"] or f"{period.first:%Y-%m}", year=values["year"] or str(period.first.year),
-        quarter=values["quarter"] or str((period.first.month - 1) // 3 + 1),
-        **{"from": values["from"] or period.first.isoformat(), "to": values["to"] or period.last.isoformat()},
-    )  # fmt: skip
-    return period, values, error
-
-
 def _level_choices(user) -> list[tuple[str, str]]:
     labels = dict(EvaluationLevel.choices)
     return [(level, str(labels[level])) for level in selectors.levels_for(user)]
-
-
-def _scope_label(user) -> str:
-    if user.role == Role.DEPARTMENT_HANDLER and user.department_id:
-        return str(user.department)
-    if user.region_id:
-        return f"{user.region.name} ({user.region.code})"
-    return _("Whole district")
 
 
 # --- the table, its cases and its export -----------------------------------------------------------
@@ -118,7 +83,7 @@ def _table_context(request):
         level = selectors.ranking_level(request.user)
         payload = table_payload(request.user, level, period)
     return {"payload": payload, "period": period, "picker": picker, "error": error, "level": payload["level"],
-            "levels": _level_choices(request.user), "parent": parent, "scope_label": _scope_label(request.user),
+            "levels": _level_choices(request.user), "parent": parent, "scope_label": selectors.scope_label(request.user),
             "level_label": dict(EvaluationLevel.choices)[payload["level"]]}  # fmt: skip
 
 
@@ -171,54 +136,59 @@ def cases_page(request):
 
 @staff_only
 def export_ledger(request):
-    """The case ledger as Excel: the cases behind one figure (``measure``, ``period``, ``unit``,
-    ``level``, as the table links them), or any filter of the case list (``state``, ``region``,
-    ``date_from`` …), always within the user's scope."""
+    """The case ledger as Excel, built in the request: the cases behind one figure (``measure``,
+    ``period``, ``unit``, ``level``, as the table links them), or any filter of the case list
+    (``state``, ``region``, ``date_from`` …), always within the user's scope. The cases page's
+    button queues the same export as a task instead (``prepare_ledger``)."""
     now = timezone.now()
-    if request.GET.get("measure"):
-        period, _picker, error = period_from_query(request.GET)
-        unit, level = request.GET.get("unit", "").strip()[:32], request.GET.get("level", "street")
-        try:
-            cases = selectors.cases_behind(request.user, request.GET["measure"], period, unit=unit, level=level)
-        except selectors.EvaluationError as problem:
-            return HttpResponse(str(problem), status=400, content_type="text/plain; charset=utf-8")
-        title = _("Cases behind “%(figure)s”, %(period)s") % {
-            "figure": MEASURES[request.GET["measure"]].label,
-            "period": period.label,
-        }
-        filters = [(_("Period"), f"{period.first} – {period.last}"), (_("Unit"), unit or _("Whole scope"))]
-    else:
-        form = CaseFilter(request.GET)
-        if not form.is_valid():
-            message = "; ".join(
-                f"{form.fields[name].label}: {' '.join(map(str, errors))}" for name, errors in form.errors.items()
-            )
-            return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
-        cases = form.apply(case_selectors.visible_cases(request.user))
-        title = _("Case ledger")
-        filters = [
-            (str(form.fields[name].label), str(value))
-            for name, value in form.cleaned_data.items()
-            if value not in ("", None, False)
-        ]
-    filters.insert(0, (_("Data scope"), _scope_label(request.user)))
-    body = ledger_workbook(_ledger_rows(cases, now), title=str(title), filters=filters, now=now)
-    response = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    try:
+        body = ledger_exports.ledger_bytes(request.user, request.GET, now)
+    except ledger_exports.LedgerRequestError as problem:
+        return HttpResponse(str(problem), status=400, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(body, content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="ledger-{now:%Y%m%d-%H%M}.xlsx"'
     return response
 
 
-def _ledger_rows(cases, now):
-    def local(moment):
-        return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+@staff_only
+@require_POST
+def prepare_ledger(request):
+    """Queue the ledger the posted ``query`` asks for and send the user to its status page;
+    parameters it cannot be built from are refused here, before anything is queued."""
+    query = QueryDict(request.POST.get("query", "")[:2000])
+    try:
+        ledger_exports.ledger_request(request.user, query)
+    except ledger_exports.LedgerRequestError as problem:
+        message = _("The export was not started: %(reason)s") % {"reason": problem}
+        return render(request, "evaluation/export_status.html", {"state": "refused", "error": message}, status=400)
+    token = ledger_exports.start_export(request.user.pk)
+    try:
+        tasks.export_ledger.enqueue(request.user.pk, query.urlencode(), token, translation.get_language())
+    except Exception:  # only a backend that runs the task in the caller raises; the page says it failed
+        logger.exception("The ledger export %s failed", token)
+    return redirect("evaluation:export_status", token=token)
 
-    for case in cases.select_related("category").order_by("created_at", "id")[:LEDGER_LIMIT].iterator(chunk_size=2000):
-        flags = case_presenters.clock_flags(case, now)
-        yield [case.number, case_presenters.category_label(case.category), str(case.get_state_display()), str(case.get_source_display()),
-               case.grid_code, local(case.created_at), local(case.filed_at), local(case.deadline), local(case.handled_at),
-               local(case.closed_at), str(case.get_solved_level_display()) if case.solved_level else "", case.rework_count,
-               case.return_count, str(case.get_rating_display()) if case.rating else "", _("yes") if flags.get("overdue") else "",
-               _("yes") if case.supervised else ""]  # fmt: skip
+
+@staff_only
+def export_status(request, token):
+    """ "Your export is being prepared" (refreshing itself), then the file, or why it failed."""
+    state = ledger_exports.export_state(request.user.pk, token)
+    if state is None:
+        raise Http404
+    context = {"state": state, "token": token, "refresh_seconds": EXPORT_REFRESH_SECONDS}
+    if state == "failed":
+        context["error"] = _(
+            "The export could not be prepared. It is tried again a few times; if this page still says so in an hour, start the export again."
+        )
+    return render(request, "evaluation/export_status.html", context)
+
+
+@staff_only
+def export_download(request, token):
+    path = ledger_exports.export_file(request.user.pk, token)
+    if path is None:
+        raise Http404
+    return FileResponse(path.open("rb"), as_attachment=True, filename=f"ledger-{token[:8]}.xlsx", content_type=XLSX)
 
 
 # --- the monthly report --------------------------------------------------------------------------
@@ -242,7 +212,7 @@ def report_page(request):
     return render(
         request,
         "evaluation/report.html",
-        {"period": period, "sections": sections, "summary": summary, "scope_label": _scope_label(request.user), "error": error,
+        {"period": period, "sections": sections, "summary": summary, "scope_label": selectors.scope_label(request.user), "error": error,
          "generated_at": timezone.now()},
         status=400 if error else 200,
     )  # fmt: skip
@@ -291,7 +261,7 @@ def _dashboard_page(request, template: str, big: bool, briefing=None):
         request,
         template,
         {"period": period, "picker": picker, "error": error, "data": data, "config": _dashboard_config(request, period, big),
-         "scope_label": _scope_label(request.user), "shown_counts": SHOWN_COUNTS, "briefing": briefing},
+         "scope_label": selectors.scope_label(request.user), "shown_counts": SHOWN_COUNTS, "briefing": briefing},
         status=400 if error else 200,
     )  # fmt: skip
 
