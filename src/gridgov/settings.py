@@ -139,6 +139,12 @@ else:
             "OPTIONS": {
                 # WAL lets readers run while one writer writes; IMMEDIATE takes the write lock at
                 # BEGIN so concurrent transactions queue instead of failing with "database is locked".
+                # A larger page cache and memory-mapped reads (PRAGMA cache_size=-64000,
+                # mmap_size=268435456) were measured for the services statistics and the
+                # evaluation and left out: no faster (100,000 applications, medians of 9: 666 ms
+                # default, 739 ms cache, 684 ms mmap, 767 ms both; CPU 331 / 394 / 366 / 396 ms),
+                # the pages being in the OS cache already, and 64 MB per connection would cost up
+                # to 512 MB at serve's 2 workers x 4 threads. See benchmarks/README.md (services).
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
