@@ -245,6 +245,11 @@ class Case(models.Model):
             models.Index(fields=["grid_code", "state"]),
             # Lists of one category, newest first (Open311 ?service_code=, the case list filter).
             models.Index(fields=["category", "created_at"]),
+            # The evaluation's window filter (evaluation.selectors.in_window): an OR of four
+            # ranges, which SQLite answers from four indexes instead of the table.
+            models.Index(fields=["filed_at"]),
+            models.Index(fields=["closed_at"]),
+            models.Index(fields=["handle_deadline"]),
         ]
         constraints = [
             # One case per 12345 work order, so two imports of the same export running at once
@@ -299,6 +304,11 @@ class Step(models.Model):
         ordering = ["at", "id"]
         verbose_name = _("step")
         verbose_name_plural = _("steps")
+        indexes = [
+            # The evaluation's step pass (a month's dispatches and returns, by case): read from
+            # the index alone, not the month's every step fetched from the table.
+            models.Index(fields=["action", "at", "case"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.action} {self.from_state}→{self.to_state}"
