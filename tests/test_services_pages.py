@@ -105,3 +105,26 @@ def test_api_masks_and_scopes(client, setup):
     client.force_login(users["MR"])
     assert client.get(f"/api/v1/services/applications/{application.number}").status_code == 404
     assert len(client.get("/api/v1/services/items").json()) == 5
+
+
+def test_the_window_queue_puts_applications_to_check_first_on_every_database(setup):
+    """An application still to be checked has no deadline; it comes before those already on the
+    clock, which follow by deadline (SQLite and PostgreSQL sort NULL differently by default)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from gridgov.services import selectors, services
+
+    catalogue, users = setup
+    made = [
+        services.submit_application(
+            actor=users["clerk"], item=catalogue["items"]["TX-001"], applicant_name=name, phone="13900001111"
+        )
+        for name in ("甲", "乙", "丙")
+    ]
+    now = timezone.now()
+    Application.objects.filter(pk=made[0].pk).update(deadline=now + timedelta(days=3))
+    Application.objects.filter(pk=made[1].pk).update(deadline=now + timedelta(days=1))
+    queue = [application.pk for application in selectors.window_queue(users["clerk"]) if application.pk in {a.pk for a in made}]
+    assert queue == [made[2].pk, made[1].pk, made[0].pk]

@@ -80,12 +80,15 @@ def department_inbox(user: User) -> QuerySet[Part]:
 
 
 def window_queue(user: User) -> QuerySet[Application]:
-    """Applications waiting on the window: to check and accept, to correct, to deliver."""
+    """Applications waiting on the window: to check and accept, to correct, to deliver. Those
+    still to be checked have no deadline yet (the clock starts at acceptance) and come first,
+    oldest first: the window accepts a complete application at once. Then the nearest deadline.
+    (Said explicitly: SQLite sorts NULL first and PostgreSQL last.)"""
     return (
         visible_applications(user)
         .filter(state__in=[*APPLICATION_OPEN, State.DECIDED])
         .exclude(state=State.ACCEPTED)
-        .order_by("deadline", "id")
+        .order_by(F("deadline").asc(nulls_first=True), "id")
     )
 
 
