@@ -213,8 +213,14 @@ def test_a_user_never_sees_a_case_outside_their_unit(client, team):
 
 
 def test_inbox_lists_what_waits_on_the_user_soonest_first(client, team):
-    first = report()
-    second = report(point=EAST_POINT)
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    # Two reports in working hours of a working day (Wednesday), so their deadlines differ whatever
+    # the hour the test runs at: reports out of hours share one deadline and list newest first.
+    morning = datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    first = report(at=morning)
+    second = report(point=EAST_POINT, at=morning.replace(hour=11))
     login(client, team["intake"])
     body = client.get(reverse("cases:inbox")).content.decode()
     assert body.index(first.number) < body.index(second.number)
