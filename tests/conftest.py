@@ -1,3 +1,5 @@
+import functools
+
 import pytest
 from django.utils import translation
 
@@ -94,25 +96,30 @@ def _flushes_the_database(item: pytest.Item) -> bool:
     return transactional or "transactional_db" in fixtures or "live_server" in fixtures
 
 
-def _reseed_migrated_rows() -> None:
-    """Run again every migration operation that seeds reference rows (a ``RunPython`` whose
-    function is named ``seed``: the catalogue, the calendar, the evaluation schemes, the
-    industries), with the real models. Each seed fills only what is missing."""
-    from django.apps import apps
-    from django.db import connection
+@functools.cache
+def _migration_seeds() -> tuple:
+    """Every migration operation that seeds reference rows (a ``RunPython`` whose function is
+    named ``seed``: the catalogue, the calendar, the evaluation schemes, the industries), in
+    migration order; found once per process from the migration files alone."""
     from django.db.migrations.loader import MigrationLoader
     from django.db.migrations.operations import RunPython
 
-    loader = MigrationLoader(connection, ignore_no_migrations=True)
-    plan = []
-    for leaf in loader.graph.leaf_nodes():
-        for key in loader.graph.forwards_plan(leaf):
-            if key not in plan:
-                plan.append(key)
-    for key in plan:
-        for operation in loader.graph.nodes[key].operations:
-            if isinstance(operation, RunPython) and operation.code.__name__ == "seed":
-                operation.code(apps, None)
+    graph = MigrationLoader(None, ignore_no_migrations=True).graph
+    plan = dict.fromkeys(key for leaf in graph.leaf_nodes() for key in graph.forwards_plan(leaf))
+    return tuple(
+        operation.code
+        for key in plan
+        for operation in graph.nodes[key].operations
+        if isinstance(operation, RunPython) and operation.code.__name__ == "seed"
+    )
+
+
+def _reseed_migrated_rows() -> None:
+    """Run the migrations' seeds again with the real models; each fills only what is missing."""
+    from django.apps import apps
+
+    for seed in _migration_seeds():
+        seed(apps, None)
 
 
 @pytest.hookimpl(hookwrapper=True)

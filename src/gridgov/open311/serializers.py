@@ -8,11 +8,12 @@ public summary or the standard sentence for its action (cases.presenters.public_
 
 from datetime import datetime, tzinfo
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.cases.models import Category, LimitUnit, Step
-from gridgov.cases.presenters import is_public_photo, public_photo_links, public_text, step_public_text
+from gridgov.cases.presenters import is_public_photo, public_photo_token, public_text, step_public_text
 
 from .selectors import PublicRequest, open311_status, service_code
 
@@ -133,7 +134,11 @@ def _extended_attributes(case: PublicRequest, absolute) -> dict:
         "grid_code": case.grid_code,
         "location_unconfirmed": case.location_unconfirmed,
         # The photos the public may see, through the look-up page's signed, expiring links.
-        "media_urls": [absolute(public_photo_links(photo)["url"]) for photo in case.photos if is_public_photo(photo)],
+        "media_urls": [
+            absolute(reverse("report:photo", args=[public_photo_token(photo.pk, "full")]))
+            for photo in case.photos
+            if is_public_photo(photo)
+        ],
     }
 
 
