@@ -214,8 +214,9 @@ def act(request: AuthenticatedRequest, number: str, action: str, payload: Action
     params = _action_params(action, payload.params)
     try:
         services.take_action(
-            case.pk, action, user, expected_version=payload.version, note=payload.note, public_note=payload.public_note, **params
-        )
+            case.pk, action, user, expected_version=payload.version, note=payload.note, public_note=payload.public_note,
+            step_key=payload.step_key, **params,
+        )  # fmt: skip
     except CaseChanged as error:
         raise HttpError(409, str(error)) from error
     except NotAllowed as error:

@@ -128,6 +128,13 @@ class ActionIn(Schema):
         "merge {into}; dispatch {department | region}; rate {rating}; "
         "whistle {lead, co}; request_extension {hours}; other actions take none. Anything else is refused with 422.",
     )
+    step_key: str = Field(
+        "",
+        max_length=64,
+        description="A one-time key of the client's for this step: the same step sent again with the same key "
+        "(and the same note, public note and params) is answered with the case as that step left it, "
+        "not refused with 409 because the version moved on.",
+    )
 
 
 # --- each action's parameters (``ActionIn.params``), checked before the step is taken ------------

@@ -1,6 +1,7 @@
 """Every change to a case: intake, and each workflow step, in one transaction with its
 recorded step, audit event and notifications."""
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -421,6 +422,7 @@ def take_action(
     calendar: WorkingCalendar | None = None,
     system: bool = False,
     by_reporter: bool = False,
+    step_key: str = "",
     **params,
 ) -> Case:
     """Take one workflow step on a case (or a combined action's steps, ``workflow.COMBINED``),
@@ -433,8 +435,15 @@ def take_action(
     phone, without an account), so the timeline names them rather than "System". ``note`` is
     internal; ``public_note`` is the summary the reporter and the public read, accepted only on
     the steps whose result is for them (``Transition.public_summary``).
+
+    ``step_key`` is the one-time key of the form the step was sent from (a fresh one in every
+    action form shown, or the phone's offline queue's own for a step taken without a
+    connection): kept in the recorded step's data with what was sent, so the same step sent
+    again (its answer lost, or queued and resent) is recognised and answered with the case as
+    it took it, not refused as a change made since the sender opened the case.
     """
     actions = combined_steps(action)
+    sent_key = _step_key(step_key, action, note, public_note, params, photos)
     transitions = [transition_for(name) for name in actions]
     prepared = _prepare_photos(photos)  # before the case is locked: see report_case
     with transaction.atomic():
@@ -442,6 +451,8 @@ def take_action(
         # of=("self",): lock the case row only; a plain FOR UPDATE over the join would lock
         # its category too, and every case of that category would queue behind this step.
         case = Case.objects.select_for_update(of=("self",)).select_related("category").get(pk=case_id)
+        if sent_key and case.steps.filter(action=actions[-1], data__step_key=sent_key).exists():
+            return case  # this very step was taken already: the same outcome again
         if expected_version is not None and case.version != expected_version:
             raise CaseChanged(
                 _(
@@ -460,7 +471,7 @@ def take_action(
             _take_step(
                 case, transition, actor, system=system, by_reporter=by_reporter, now=now, calendar=calendar,
                 note=note if last else "", public_note=public_note if last else "", params=params if last else {},
-                prepared=prepared if transition.action == photo_step else (),
+                prepared=prepared if transition.action == photo_step else (), step_key=sent_key if last else "",
             )  # fmt: skip
         if case.state == State.RATED and case.rating == Rating.NOT_SATISFIED and actions[-1] == "rate":
             _take_step(
@@ -470,9 +481,20 @@ def take_action(
         return case
 
 
+def _step_key(key: str, action: str, note: str, public_note: str, params: dict, photos: Sequence) -> str:
+    """What a step keeps of its form's one-time key: the key with what was sent (as the report's
+    ``intake_key`` does), so the same form sent again finds its step, while a form reused with
+    other content (the browser's Back button keeps the hidden key) is a step of its own."""
+    if not key:
+        return ""
+    sent: list = [key, action, note, public_note, sorted((name, repr(value)) for name, value in params.items())]
+    sent += [(getattr(photo, "name", ""), getattr(photo, "size", 0)) for photo in photos]
+    return hashlib.sha256(repr(sent).encode()).hexdigest()
+
+
 def _take_step(
     case: Case, transition, actor: User | None, *, system: bool, now: datetime, calendar: WorkingCalendar, by_reporter: bool = False,
-    note: str, public_note: str, params: dict, prepared: Sequence,
+    note: str, public_note: str, params: dict, prepared: Sequence, step_key: str = "",
 ) -> Step:  # fmt: skip
     """One step on the locked case: checks, the row's handler, the saved case, the recorded step."""
     check_state(transition, case.state)
@@ -503,6 +525,8 @@ def _take_step(
     case.version += 1
     case.updated_at = now
     case.save()
+    if step_key:
+        context.step_data["step_key"] = step_key
     step = Step.objects.create(
         case=case, action=transition.action, from_state=from_state, to_state=case.state, actor=actor if actor and actor.pk else None,
         actor_role=_recorded_role(actor, system, by_reporter), at=now, note=note, public_note=public_note,

@@ -6,6 +6,7 @@ Public pages (``report_*``, ``lookup``) never show a reporter's name, phone or e
 
 import functools
 import json
+import secrets
 from typing import Any
 
 from django.conf import settings
@@ -587,6 +588,7 @@ def _action_form(case: Case, action: str, typed: dict | None = None) -> dict:
         "public_summary": presenters.proposes_public_summary(action),
         "standard_public_text": presenters.public_text(combined_steps(action)[-1], merged_into="…"),
         "photos": presenters.takes_photos(action), "typed": typed, "refused": bool(typed),
+        "step_key": secrets.token_urlsafe(24),  # the step's one-time key (services.take_action)
     }  # fmt: skip
     if action in ("file", "accept_file"):
         form["categories"] = grouped_categories()
@@ -640,7 +642,7 @@ def case_action(request, number, action):
         services.take_action(
             case.pk, action, request.user, expected_version=version, note=request.POST.get("note", ""),
             public_note=request.POST.get("public_note", "") if presenters.proposes_public_summary(action) else "",
-            photos=request.FILES.getlist("photos")[:MAX_PHOTOS], **params,
+            photos=request.FILES.getlist("photos")[:MAX_PHOTOS], step_key=request.POST.get("step_key", "")[:64], **params,
         )  # fmt: skip
     except CaseChanged as error:
         return _detail_page(request, _visible_case_or_404(request.user, number), error=str(error), status=409, typed=typed)
