@@ -12,6 +12,7 @@ from PIL import Image
 
 from gridgov.cases.models import Photo, State, Step
 from gridgov.cases.services import take_action
+from gridgov.cases.views import OFFLINE_COPY_HEADER
 from gridgov.cases.workflow import CaseChanged
 
 from .case_factories import make_team, report
@@ -110,3 +111,16 @@ def test_the_api_action_sent_twice_with_its_step_key_is_one_step(client, team):
     assert case.steps.filter(action="start").count() == 1
     stale = client.post(url, {"version": case.version, "note": "到场"}, content_type="application/json")
     assert stale.status_code == 409  # without the key, the same stale version is refused
+
+
+def test_only_the_grid_staffs_case_pages_may_be_kept_on_the_phone(client, team):
+    case = dispatched(team)
+    page = reverse("cases:detail", args=[case.number])
+    client.force_login(team["grid_worker"])
+    response = client.get(page)
+    assert response[OFFLINE_COPY_HEADER] == "keep"
+    assert "data-offline-queue" in response.content.decode()  # the action forms wait on the phone offline
+    client.force_login(team["dispatcher"])
+    assert OFFLINE_COPY_HEADER not in client.get(page)
+    worker = client.get(reverse("report:sw")).content.decode()
+    assert OFFLINE_COPY_HEADER in worker and reverse("logout") in worker and reverse("login") in worker

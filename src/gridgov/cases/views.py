@@ -97,7 +97,7 @@ def report(request):
             "intake_role": role,
             "max_photos": MAX_PHOTOS,
             "report_map": _report_map(request.user),
-            "offline": _offline_config(),
+            "offline": _offline_config(request.user),
         },
         status=400 if form.errors else 200,
     )
@@ -169,7 +169,7 @@ def patrol(request):
             "max_photos": MAX_PHOTOS,
             "report_map": report_map,
             "my_cases": my_cases,
-            "offline": _offline_config(),
+            "offline": _offline_config(request.user),
         },
         status=400 if form.errors else 200,
     )
@@ -196,16 +196,31 @@ def _patrol_report(request, form: ReportForm, after_photos, public_note: str) ->
         return None
 
 
-def _offline_config() -> dict:
-    """What static/cases/offline.js needs: the service worker and its sentences."""
+def _offline_config(user) -> dict:
+    """What static/cases/offline.js needs: the service worker, who is signed in (a handling step
+    kept on the phone is sent only by the person who took it) and its sentences."""
+    waiting = _("Waiting for a connection: {description}")
     return {
         "serviceWorker": reverse("report:sw"),
+        "user": user.pk if user.is_authenticated else None,
+        "loginUrl": reverse("login"),
         "text": {
-            "waiting": _("Waiting for a connection: {description}"),
+            "waiting": waiting,
             "queued": _("No connection: the report is kept on this phone and will be sent when the connection returns."),
             "sent": _("A report kept on this phone has been sent."),
             "refused": _("A report kept on this phone was refused when it was sent; please report it again."),
             "retryLater": _("The server could not take the report now; it stays on this phone and will be sent again."),
+            "signIn": _("Sign in again to send what is kept on this phone."),
+            "typedNote": _("What you had written (the step was not taken):"),
+            "staleCopy": _("No connection: this is the copy of the case kept on this phone from {time}; it may be out of date."),
+            "step": {
+                "waiting": waiting,
+                "queued": _("No connection: the step is kept on this phone and will be sent when the connection returns."),
+                "sent": _("A step kept on this phone has been sent."),
+                "refused": _("A step kept on this phone was refused when it was sent; open the case and take it again."),
+                "refusedBecause": _("“{description}”, kept on this phone, was refused when it was sent: {reason}"),
+                "retryLater": _("The server could not take the step now; it stays on this phone and will be sent again."),
+            },
         },
     }
 
@@ -540,6 +555,11 @@ def reveal_reporter(request, number):
     return _detail_page(request, case, reporter=reporter)
 
 
+# The header that lets the service worker (templates/cases/sw.js) keep a case page on the phone
+# for a reload without a connection: only for the grid's own staff, who work outside.
+OFFLINE_COPY_HEADER = "X-Gridgov-Offline-Copy"
+
+
 def _detail_page(
     request, case: Case, *, error: str = "", status: int = 200, reporter: dict | None = None, place_values: dict | None = None,
     typed: dict | None = None,
@@ -549,7 +569,7 @@ def _detail_page(
     location_unconfirmed = any(step["action"] == "report" and step["data"].get("location_unconfirmed") for step in timeline)
     photos = list(case.photos.all())
     actions = [_action_form(case, action, typed) for action in selectors.allowed_actions(user, case)]
-    return render(
+    response = render(
         request,
         "cases/detail.html",
         {
@@ -574,9 +594,13 @@ def _detail_page(
             "place_values": place_values or {},
             "typed": typed or {},
             "me_too_count": case.subscribers.count(),
+            "offline": _offline_config(user),
         },
         status=status,
     )  # fmt: skip
+    if user.role in GRID_STAFF and reporter is None:  # a page with the reporter revealed is never kept
+        response[OFFLINE_COPY_HEADER] = "keep"
+    return response
 
 
 def _action_form(case: Case, action: str, typed: dict | None = None) -> dict:

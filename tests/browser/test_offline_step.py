@@ -1,0 +1,68 @@
+"""A handling step taken without a connection (issue 11 item 2): the grid worker's case page is
+kept on the phone and opens offline, marked as possibly out of date; the step, its photo included,
+waits on the phone and is sent once the connection returns: exactly one step, with its photo."""
+
+import pytest
+from playwright.sync_api import expect
+
+from gridgov.cases.models import Case, State
+from gridgov.cases.services import take_action
+from tests.case_factories import make_category, report
+from tests.factories import WEST_GRID
+
+from .test_case_loop import PHONE_VIEWPORT, crew, new_page, png_bytes, sign_in  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.browser
+
+KEPT_ON_THE_PHONE = """() => !!navigator.serviceWorker.controller && caches.open("gridgov-case-pages-v1")
+  .then((cache) => cache.match(location.pathname, { ignoreVary: true })).then(Boolean)"""
+
+
+def wait_until_kept_on_the_phone(page) -> None:
+    """The service worker controls the page and has kept a copy of it (polled: the copy is made
+    by the worker in the background after the page has loaded)."""
+    for _ in range(150):
+        if page.evaluate(KEPT_ON_THE_PHONE):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError("the service worker did not keep the case page")
+
+
+def test_a_step_taken_offline_is_sent_once_with_its_photo(new_page, live_server, crew, settings, tmp_path, screenshot):
+    settings.MEDIA_ROOT = tmp_path
+    case = report(make_category("0101", handled_in_grid=True), description="人行道井盖松动")
+    for action, who, params in [("accept_file", "intake", {}), ("dispatch", "dispatcher", {"region": WEST_GRID})]:
+        case = take_action(case.pk, action, crew[who], **params)
+    steps_before = case.steps.count()
+
+    phone = new_page(PHONE_VIEWPORT)
+    sign_in(phone, live_server, crew["grid_worker"], case.number)
+    wait_until_kept_on_the_phone(phone)
+
+    phone.context.set_offline(True)
+    phone.reload()  # no connection: the copy kept on the phone, said to be possibly out of date
+    expect(phone.locator("[data-testid=case-number]")).to_have_text(case.number)
+    expect(phone.locator("[data-testid=offline-copy]")).to_contain_text("可能已过时")
+
+    form = phone.locator('form.action-form[data-action="start_finish"]')
+    form.locator("input[type=file]").set_input_files({"name": "after.png", "mimeType": "image/png", "buffer": png_bytes()})
+    form.locator("[name=note]").fill("已重新固定井盖")
+    form.locator("[data-testid=action-start_finish]").click()
+    waiting = phone.locator("#offline-queue li")
+    expect(waiting).to_have_count(1)
+    expect(waiting).to_contain_text(case.number)
+    expect(phone.locator("#offline-queue .offline-status")).to_contain_text("保存在本机")
+    screenshot(phone, "offline-step-waiting")
+    assert Case.objects.get(pk=case.pk).steps.count() == steps_before
+
+    phone.context.set_offline(False)  # sent, and the page shows the case as the step left it
+    expect(phone.locator("[data-testid=case-state]")).to_have_attribute("data-state", State.HANDLED)
+    expect(phone.locator("#offline-queue .offline-status")).to_contain_text("已发送")
+    expect(phone.locator("#offline-queue li")).to_have_count(0)
+    expect(phone.locator("[data-testid=offline-copy]")).to_be_hidden()
+    expect(phone.locator("[data-testid=after-photo]")).to_have_count(1)
+    screenshot(phone, "offline-step-sent")
+    case = Case.objects.get(pk=case.pk)
+    assert [step.action for step in case.steps.all()][steps_before:] == ["start", "finish"]
+    finish = case.steps.get(action="finish")
+    assert finish.note == "已重新固定井盖" and finish.photos.count() == 1 and finish.data.get("step_key")
