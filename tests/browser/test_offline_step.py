@@ -66,3 +66,64 @@ def test_a_step_taken_offline_is_sent_once_with_its_photo(new_page, live_server,
     assert [step.action for step in case.steps.all()][steps_before:] == ["start", "finish"]
     finish = case.steps.get(action="finish")
     assert finish.note == "已重新固定井盖" and finish.photos.count() == 1 and finish.data.get("step_key")
+
+
+def dispatched_case(crew):
+    case = report(make_category("0101", handled_in_grid=True), description="路灯不亮")
+    for action, who, params in [("accept_file", "intake", {}), ("dispatch", "dispatcher", {"region": WEST_GRID})]:
+        case = take_action(case.pk, action, crew[who], **params)
+    return case
+
+
+def queue_a_step_offline(phone, action, note):
+    phone.context.set_offline(True)
+    form = phone.locator(f'form.action-form[data-action="{action}"]')
+    form.locator("[name=note]").fill(note)
+    form.locator(f"[data-testid=action-{action}]").click()
+    expect(phone.locator("#offline-queue li")).to_have_count(1)
+
+
+def test_a_queued_step_whose_answer_is_lost_is_sent_again_and_still_is_one_step(new_page, live_server, crew):
+    case = dispatched_case(crew)
+    phone = new_page(PHONE_VIEWPORT)
+    sign_in(phone, live_server, crew["grid_worker"], case.number)
+    queue_a_step_offline(phone, "start", "已到现场")
+
+    sent = []
+
+    def lose_the_answer(route):
+        route.fetch()  # the server takes the step...
+        sent.append(route.request.post_data_buffer)
+        route.abort("connectionreset")  # ...and the phone never hears back
+
+    acting = f"**/cases/{case.number}/act/start/"
+    phone.route(acting, lose_the_answer)
+    with phone.expect_event("requestfailed"):
+        phone.context.set_offline(False)
+    expect(phone.locator("#offline-queue li")).to_have_count(1)  # still waiting
+    assert len(sent) == 1 and b'name="step_key"' in sent[0]
+    assert Case.objects.get(pk=case.pk).state == State.HANDLING
+
+    phone.unroute(acting)
+    phone.reload()  # sent again: the step's key finds the step taken the first time
+    expect(phone.locator("#offline-queue .offline-status")).to_contain_text("已发送")
+    expect(phone.locator("#offline-queue li")).to_have_count(0)
+    case = Case.objects.get(pk=case.pk)
+    assert case.steps.filter(action="start").count() == 1 and case.steps.get(action="start").note == "已到现场"
+
+
+def test_a_queued_step_refused_when_sent_says_why_and_keeps_the_note(new_page, live_server, crew):
+    case = dispatched_case(crew)
+    phone = new_page(PHONE_VIEWPORT)
+    sign_in(phone, live_server, crew["grid_worker"], case.number)
+    queue_a_step_offline(phone, "start", "已到现场")
+    take_action(case.pk, "start", crew["grid_worker"])  # meanwhile taken from another phone
+
+    phone.context.set_offline(False)
+    expect(phone.locator("#offline-queue li")).to_have_count(0)
+    status = phone.locator("#offline-queue .offline-status")
+    expect(status).to_contain_text("被拒绝")
+    expect(status).to_contain_text(case.number)
+    expect(status).to_contain_text("已被他人更改")  # the server's reason, read from the page it answered with
+    expect(phone.locator("#offline-queue .offline-details")).to_contain_text("已到现场")
+    assert Case.objects.get(pk=case.pk).steps.filter(action="start").count() == 1
