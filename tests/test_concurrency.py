@@ -147,6 +147,21 @@ def test_two_dispatches_without_a_version_the_second_finds_the_case_dispatched(f
     _assert_one_dispatch(filed_case, outcomes, IllegalTransition)
 
 
+def test_the_same_step_sent_twice_at_once_with_its_key_is_one_step_and_two_answers_of_done(filed_case):
+    # A phone's offline queue and a second tab send one queued step together: the second waits
+    # for the first's lock, then finds the step by its key and answers with the same case.
+    dispatcher, _other = _two_dispatchers()
+    seen, key = filed_case.version, "0f8e2a4c-1b7d-4c1e-9f00-0123456789ab"
+    send = lambda: take_action(  # noqa: E731
+        filed_case.pk, "dispatch", dispatcher, expected_version=seen, at=WEDNESDAY_9, step_key=key, region=WEST_GRID
+    )
+    outcomes = _run_together(send, send)
+    assert all(isinstance(outcome, Case) for outcome in outcomes), outcomes
+    case = Case.objects.get(pk=filed_case.pk)
+    assert (case.state, case.version) == (State.DISPATCHED, seen + 1)
+    assert case.steps.filter(action="dispatch").count() == 1
+
+
 def test_the_second_step_reads_the_case_only_after_the_first_has_committed(filed_case, monkeypatch):
     """The protection does not depend on the barrier's luck: while the first dispatch is held
     inside its transaction (after reading the case, before writing it), the second cannot read
