@@ -6,11 +6,13 @@ import json
 import pytest
 from django.urls import reverse
 from django.utils.http import http_date
-from shapely.geometry import box
+from shapely.geometry import Point, Polygon, box, shape
 
 from gridgov.accounts.models import Role
 from gridgov.grids.models import Region
+from gridgov.grids.selectors import outlines_stamp, public_outlines
 from gridgov.grids.services import set_region_boundary
+from gridgov.grids.spatial import simplify_outlines
 
 from .case_factories import make_user
 from .factories import DISTRICT, NORTH, SOUTH, WEST_GRID, build_small_network
@@ -147,3 +149,69 @@ def test_an_empty_network_answers_an_empty_collection(client, db):
     assert response.status_code == 200 and json.loads(response.content)["features"] == []
     assert client.get(OUTLINES_URL, HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
     assert report_map(client.get(reverse("report:new")))["bounds"] is None
+
+
+# --- simplified for the public map (issue 11: the report page on a slow phone) -------------------
+
+
+def wiggly_border(step: float = 0.00002, wiggle: float = 0.000003) -> list[tuple[float, float]]:
+    """The shared border of the two communities at lng 123.42, from south to north, with a vertex
+    every ~2 m that moves it by a few decimetres: detail no district map can show."""
+    count = round((NORTH - SOUTH) / step)
+    return [(123.42 + (wiggle if n % 2 else -wiggle) * (0 < n < count), SOUTH + n * step) for n in range(count + 1)]
+
+
+@pytest.fixture
+def detailed_network(network):
+    border = wiggly_border()
+    west = Polygon([(123.40, SOUTH), *border, (123.40, NORTH)])
+    east = Polygon([*border, (123.44, NORTH), (123.44, SOUTH)])
+    set_region_boundary(Region.objects.get(code=COMMUNITIES[0]), west)
+    set_region_boundary(Region.objects.get(code=COMMUNITIES[1]), east)
+    return west, east
+
+
+def coordinates(geometry: dict) -> list[list[float]]:
+    return [point for ring in geometry["coordinates"] for point in ring]
+
+
+def test_the_public_outlines_are_simplified_and_rounded(client, detailed_network):
+    west, east = detailed_network
+    features = client.get(OUTLINES_URL).json()["features"]
+    for feature, original in zip(features, detailed_network, strict=True):
+        points = coordinates(feature["geometry"])
+        assert len(points) < 20 < len(original.exterior.coords)  # the wiggles are gone
+        assert all(value == round(value, 5) for point in points for value in point)  # 5 decimals, ~1 m
+        drawn = shape(feature["geometry"])
+        assert drawn.is_valid and drawn.hausdorff_distance(original) < 1e-4  # within ~10 m of the original
+    # The two communities still meet along one line: simplified together, no gap, no overlap.
+    first, second = (shape(feature["geometry"]) for feature in features)
+    assert first.intersection(second).area == pytest.approx(0, abs=1e-12)
+    assert first.union(second).area == pytest.approx(0.04 * 0.02, rel=1e-6)
+    assert first.intersection(second).length == pytest.approx(NORTH - SOUTH, rel=1e-3)
+
+
+def test_staff_maps_keep_the_full_detail(client, detailed_network):
+    west, _ = detailed_network
+    client.force_login(make_user(Role.GRID_WORKER, WEST_GRID))
+    feature = client.get(f"/api/v1/regions/{COMMUNITIES[0]}/boundary.geojson").json()["features"][0]
+    assert len(coordinates(feature["geometry"])) == len(west.exterior.coords)
+
+
+def test_the_simplified_outlines_have_an_etag_of_their_own(client, network):
+    etag = client.get(OUTLINES_URL)["ETag"]
+    # Not the stamp of the stored outlines alone: a browser holding the full outlines under the
+    # stamp's ETag gets the simplified ones instead of a 304.
+    stored = f'"{outlines_stamp(public_outlines()).etag}"'
+    assert etag != stored and client.get(OUTLINES_URL, HTTP_IF_NONE_MATCH=stored).status_code == 200
+
+
+def test_outlines_that_are_not_a_coverage_are_simplified_one_by_one():
+    round_one = Point(123.41, 41.79).buffer(0.005, quad_segs=64)  # overlaps the square
+    tiny = box(123.45, 41.79, 123.45003, 41.79003)  # ~3 m across: below the tolerance
+    simplified = simplify_outlines([box(123.40, 41.78, 123.42, 41.80), round_one, tiny], 1e-4, 5)
+    assert [shape.is_valid for shape in simplified] == [True, True, True]
+    assert len(simplified[1].exterior.coords) < len(round_one.exterior.coords)
+    assert simplified[1].hausdorff_distance(round_one) < 1e-4
+    assert simplified[2].area > 0 and simplified[2].hausdorff_distance(tiny) < 1e-4  # still there, not collapsed
+    assert simplify_outlines([], 1e-4, 5) == []

@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -247,6 +248,8 @@ def _report_map(user) -> dict:
     return {
         "outlinesUrl": outlines_url,
         "bounds": bounds,  # (min_lng, min_lat, max_lng, max_lat) or None
+        # Loaded by report.js once the form is usable (the names the service worker keeps).
+        "leaflet": {"js": static("vendor/leaflet-1.9.4/leaflet.js"), "css": static("vendor/leaflet-1.9.4/leaflet.css")},
         "similarUrl": reverse("report:similar"),
         "meTooUrl": reverse("report:me_too"),
         "tileUrl": settings.GRIDGOV_TILE_URL,
@@ -261,6 +264,7 @@ def _report_map(user) -> dict:
             "meTooFailed": _("Could not send it. Check your connection and try again."),
             "locating": _("Finding your location…"),
             "locateFailed": _("Your location could not be found. Tap the map where the problem is."),
+            "mapFailed": _("The map could not be loaded. Press “Use my location” to set the point, or reload the page."),
         },
     }
 

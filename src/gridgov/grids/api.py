@@ -1,5 +1,6 @@
 """JSON API of the grid network (mounted at /api/v1/)."""
 
+import hashlib
 import json
 
 from django.http import HttpRequest, HttpResponse
@@ -8,6 +9,8 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, quote_etag
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
+
+from gridgov.caching import KeyedCache
 
 from . import selectors
 from .codes import CodeError, Level, validate_code
@@ -88,18 +91,32 @@ def search(request: HttpRequest, q: str = "", limit: int = 20):
     return [region_summary(r) for r in selectors.search_regions(q, limit=max(1, min(limit, 100)))]
 
 
-def _feature_collection(regions) -> HttpResponse:
-    """Boundaries are stored as GeoJSON text; splice them in rather than parse and re-dump."""
+def _feature_collection(regions, geometries: list[str] | None = None) -> HttpResponse:
+    return HttpResponse(_feature_collection_text(regions, geometries), content_type="application/geo+json")
+
+
+def _feature_collection_text(regions, geometries: list[str] | None = None) -> str:
+    """Boundaries are stored as GeoJSON text; splice them in rather than parse and re-dump
+    (``geometries``: other GeoJSON text to use instead, one per region)."""
     features = []
-    for region in regions:
+    for n, region in enumerate(regions):
         properties = json.dumps(
             {"code": region.code, "name": region.name, "level": region.level, "area_km2": round(region.area_m2 / 1e6, 4)},
             ensure_ascii=False,
         )
-        geometry = region.boundary or "null"
+        geometry = (geometries[n] if geometries is not None else region.boundary) or "null"
         features.append(f'{{"type":"Feature","id":"{region.code}","properties":{properties},"geometry":{geometry}}}')
-    body = '{"type":"FeatureCollection","features":[' + ",".join(features) + "]}"
-    return HttpResponse(body, content_type="application/geo+json")
+    return '{"type":"FeatureCollection","features":[' + ",".join(features) + "]}"
+
+
+# The public outlines' body under its ETag: simplifying them costs tens of milliseconds, once per
+# process for each state of the network (a change of any outline or name makes a new ETag).
+_public_outlines: KeyedCache[str] = KeyedCache(max_entries=4)
+
+
+def _public_outlines_text(regions) -> str:
+    regions = list(regions)
+    return _feature_collection_text(regions, selectors.public_outline_geometries(regions))
 
 
 @router.get(
@@ -107,17 +124,20 @@ def _feature_collection(regions) -> HttpResponse:
     auth=None,
     summary="Every community's outline (the districts' if there are no communities), for public maps",
     description="Public and cacheable: answers with an ETag and Last-Modified, and `304 Not Modified` "
-    "to a matching If-None-Match / If-Modified-Since, so browsers revalidate instead of downloading again.",
+    "to a matching If-None-Match / If-Modified-Since, so browsers revalidate instead of downloading again. "
+    "The outlines are simplified for drawing at the district's zoom (shared borders stay shared; detail "
+    "below about 10 m dropped, coordinates to 5 decimals); `regions/{code}/boundary.geojson` has full detail.",
     response={200: dict, 304: None},
 )
 def public_outlines_geojson(request: HttpRequest):
     regions = selectors.public_outlines()
     stamp = selectors.outlines_stamp(regions)
-    etag = quote_etag(stamp.etag)
+    etag = quote_etag(f"{stamp.etag}-{hashlib.sha256(selectors.PUBLIC_OUTLINE_FORM.encode()).hexdigest()[:8]}")
     last_modified = int(stamp.last_modified.timestamp()) if stamp.last_modified else None
     response = get_conditional_response(request, etag=etag, last_modified=last_modified)
     if response is None:
-        response = _feature_collection(regions)
+        body = _public_outlines.get(etag, lambda: _public_outlines_text(regions))
+        response = HttpResponse(body, content_type="application/geo+json")
     response.headers["ETag"] = etag
     if last_modified is not None:
         response.headers["Last-Modified"] = http_date(last_modified)

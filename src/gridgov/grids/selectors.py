@@ -10,7 +10,7 @@ from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 
 from .codes import Level
 from .models import NetworkRevision, Region, ServiceCentre
-from .spatial import GridIndex, from_geojson
+from .spatial import GridIndex, from_geojson, simplify_outlines, to_geojson
 
 
 def current_revision() -> int:
@@ -199,6 +199,22 @@ def public_outlines() -> QuerySet[Region]:
     if communities.exists():
         return communities
     return top_regions().exclude(boundary="")
+
+
+# The public map draws the outlines at the district's zoom, for orientation: its grid is found
+# from the pin on the server, whatever the outline shows. Detail below ~10 m is not drawn there
+# and costs a phone on a slow network bytes and drawing time; staff maps keep full detail.
+PUBLIC_OUTLINE_TOLERANCE = 1e-4  # degrees: about 11 m north-south and 8 m east-west at 42° N
+PUBLIC_OUTLINE_DECIMALS = 5  # about 1 m
+PUBLIC_OUTLINE_FORM = f"simplified:{PUBLIC_OUTLINE_TOLERANCE}:{PUBLIC_OUTLINE_DECIMALS}"  # in the ETag
+
+
+def public_outline_geometries(regions: list[Region]) -> list[str]:
+    """GeoJSON geometry text of each region's outline as public maps draw it (simplified
+    together, so shared borders stay shared; see ``spatial.simplify_outlines``), in order."""
+    shapes = [from_geojson(region.boundary) for region in regions]
+    simplified = simplify_outlines(shapes, PUBLIC_OUTLINE_TOLERANCE, PUBLIC_OUTLINE_DECIMALS)
+    return [to_geojson(shape, PUBLIC_OUTLINE_DECIMALS) for shape in simplified]
 
 
 @dataclass(frozen=True)

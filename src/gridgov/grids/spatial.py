@@ -23,6 +23,36 @@ def to_geojson(geometry: BaseGeometry, precision: int = 7) -> str:
     return shapely.to_geojson(shapely.set_precision(geometry, 10**-precision, mode="pointwise"))
 
 
+def simplify_outlines(geometries: Sequence[BaseGeometry], tolerance: float, precision: int) -> list[BaseGeometry]:
+    """Lighter copies of ``geometries`` for drawing at a district's zoom: vertices that move an
+    edge by less than ``tolerance`` (in the geometries' units) dropped, coordinates rounded to
+    ``precision`` decimals.
+
+    Neighbouring units are simplified together (GEOS's coverage simplification), so a border
+    they share stays one line and no gap or overlap opens between them. Units that do not form
+    a valid coverage (overlaps, gaps narrower than the tolerance) are simplified one by one,
+    keeping each valid. A unit that would collapse keeps its own (rounded) outline."""
+    if not geometries:
+        return []
+    originals = np.asarray(geometries, dtype=object)
+    try:
+        coverage = bool(shapely.coverage_is_valid(originals))
+    except shapely.errors.GEOSException:  # e.g. an invalid polygon among them
+        coverage = False
+    if coverage:
+        simplified = shapely.coverage_simplify(originals, tolerance)
+    else:
+        simplified = shapely.simplify(originals, tolerance, preserve_topology=True)
+    grid_size = 10**-precision
+    result = []
+    for original, light in zip(originals, simplified, strict=True):
+        rounded = shapely.set_precision(light, grid_size, mode="pointwise")
+        if rounded is None or rounded.is_empty or shapely.area(rounded) == 0:
+            rounded = shapely.set_precision(original, grid_size, mode="pointwise")
+        result.append(rounded)
+    return result
+
+
 def local_equal_area_crs(geometries: Sequence[BaseGeometry] | np.ndarray) -> pyproj.CRS:
     """A Lambert azimuthal equal-area projection centred on the geometries (metres)."""
     minx, miny, maxx, maxy = shapely.total_bounds(np.asarray(geometries, dtype=object))
