@@ -489,7 +489,7 @@ def requeue_stalled_photos(*, older_than: timedelta = ORPHAN_GRACE, now: datetim
     cutoff = (now or timezone.now()) - older_than
     stalled = list(Photo.objects.filter(status=Photo.Status.PENDING, created_at__lt=cutoff).values_list("pk", flat=True))
     for pk in stalled:
-        process_photo.enqueue(pk, settings.LANGUAGE_CODE)
+        process_photo.enqueue(pk)
     return stalled
 
 

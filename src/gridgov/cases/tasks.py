@@ -44,13 +44,14 @@ def sweep_photos() -> list[str]:
 
 @task()
 @retried(attempts=5, first_delay=30.0)
-def process_photo(photo_id: int, language: str = "zh-hans") -> str:
-    """Make one pending photo ready (or failed, with the reason told in ``language``)."""
+def process_photo(photo_id: int, language: str = "") -> str:
+    """Make one pending photo ready (or failed, with the reason told in ``language``, by default
+    the site's)."""
     from django.utils import translation
 
     from .photos import process_pending_photo
 
-    with translation.override(language):
+    with translation.override(language or settings.LANGUAGE_CODE):
         return process_pending_photo(photo_id)
 
 
