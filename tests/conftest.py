@@ -53,6 +53,12 @@ def _no_intake_thread(settings):
 
 
 @pytest.fixture(autouse=True)
+def _private_pending_photos(settings, tmp_path):
+    """Uploads waiting for the photo task go to a folder of the test's own."""
+    settings.GRIDGOV_PHOTO_PENDING_DIR = tmp_path / "pending-photos"
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """PBKDF2 costs a third of a second per user on these machines; tests need no strength."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

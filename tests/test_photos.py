@@ -143,7 +143,9 @@ def test_save_photos_stores_image_and_thumbnail_under_media_root(network, _media
     case = report()
     step = case.steps.get()
     photos = save_photos(case, step, [_upload(_jpeg_with_exif()), _upload(_image_bytes("WEBP"), "b.webp")], phase="before")
-    assert [p.content_type for p in photos] == ["image/jpeg", "image/webp"]
+    for photo in photos:
+        photo.refresh_from_db()  # processed by the process_photo task (run at once in tests)
+    assert [(p.content_type, p.status) for p in photos] == [("image/jpeg", "ready"), ("image/webp", "ready")]
     for photo in photos:
         stored = _media / photo.image.name
         assert Image.open(stored).format == photo.content_type.split("/")[1].upper()
@@ -186,6 +188,7 @@ def test_report_case_keeps_before_photos(network):
 def test_media_is_served_to_staff_only(network, _media):
     case = report()
     photo = save_photos(case, case.steps.get(), [_upload(_image_bytes())], phase="before")[0]
+    photo.refresh_from_db()  # processed by the process_photo task (run at once in tests)
     rf = RequestFactory()
 
     def get(user, path):
@@ -285,28 +288,34 @@ def test_sweep_photos_command_reports_what_it_deleted(network, _media):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_photos_are_decoded_before_the_report_or_step_transaction_opens(network, monkeypatch):
-    """Decoding and re-encoding take up to a second or so per photo: done inside the intake
-    transaction, they held the day's case counter (and SQLite's write lock) meanwhile."""
+def test_the_request_only_checks_photos_and_the_task_decodes_them_outside_any_transaction(network, monkeypatch, settings):
+    """Decoding and re-encoding take up to a second or so per photo: done in the request, the
+    reporter waited for them (and before that, inside the intake transaction, every other report
+    did). On the database queue the report and the step are answered with their photos pending,
+    nothing decoded; the worker decodes them afterwards, outside any transaction."""
     from django.db import connection
 
     from gridgov.cases import photos as photo_module
-    from gridgov.cases.services import take_action
+    from gridgov.cases.services import Report, report_case, take_action
 
-    inside_a_transaction = []
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    decoded_inside_a_transaction = []
     real_validate = photo_module.validate_photo
 
     def watched(uploaded_file):
-        inside_a_transaction.append(connection.in_atomic_block)
+        decoded_inside_a_transaction.append(connection.in_atomic_block)
         return real_validate(uploaded_file)
 
     monkeypatch.setattr(photo_module, "validate_photo", watched)
-    from gridgov.cases.services import Report, report_case
-
     case = report_case(
         Report(category=make_category(), lat=41.79, lng=123.405, description="井盖缺失", source="resident"),
         photos=[_upload(_image_bytes()), _upload(_image_bytes("PNG"), "b.png")],
     )
     take_action(case.pk, "accept", make_user(Role.INTAKE_CLERK), photos=[_upload(_image_bytes())])
-    assert inside_a_transaction == [False, False, False]
-    assert Photo.objects.filter(case=case).count() == 3
+    assert decoded_inside_a_transaction == []
+    assert list(Photo.objects.filter(case=case).values_list("status", "image")) == [("pending", "")] * 3
+
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "--queue-name", "*", "--verbosity", "0")
+
+    assert decoded_inside_a_transaction == [False, False, False]
+    assert set(Photo.objects.filter(case=case).values_list("status", "original")) == {("ready", "")}

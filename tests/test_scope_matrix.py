@@ -97,7 +97,14 @@ def world(django_db_setup, django_db_blocker):
     media = tempfile.TemporaryDirectory()
     with (
         django_db_blocker.unblock(),
-        override_settings(MEDIA_ROOT=media.name, GRIDGOV_INTAKE_RATE="", GRIDGOV_LOOKUP_RATE="", GRIDGOV_LOOKUP_FAILURES=""),
+        override_settings(
+            MEDIA_ROOT=media.name,
+            GRIDGOV_PHOTO_PENDING_DIR=f"{media.name}/pending",
+            GRIDGOV_INTAKE_RATE="",
+            GRIDGOV_LOOKUP_RATE="",
+            GRIDGOV_LOOKUP_FAILURES="",
+            TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},  # the photo made ready
+        ),  # fmt: skip
     ):
         outer = transaction.atomic()
         outer.__enter__()

@@ -14,6 +14,12 @@ Two habits every task of the project follows, both written here once:
   traceback (the admin's "Task results"), and after the last attempt the task is parked there:
   failed, visible, and holding up nothing else.
 
+- ``enqueue_with_transaction(task, ...)``: queue a task for rows the current transaction writes.
+  On the database queue the task's row is written in that transaction, so both commit or neither
+  (nothing is lost when the process dies just after the commit); a queue outside the database
+  (RQ) gets it once the transaction commits, so its worker never looks for rows not yet
+  committed; the immediate backend runs it where it stands.
+
 With a backend that cannot run a task later (the immediate backend of the tests), a failure is
 not retried: it is raised to the caller. A distributed backend (RQ on Redis, see the README) runs
 the same tasks with settings alone.
@@ -124,6 +130,16 @@ def retried(attempts: int = 5, first_delay: float = 30.0) -> Callable:
         return run
 
     return decorate
+
+
+def enqueue_with_transaction(task, *args, **kwargs) -> None:
+    """Queue ``task`` for what the current transaction writes (see the module docstring)."""
+    from django.db import transaction
+
+    if _uses_database_queue(task) or not _can_defer(task):
+        task.enqueue(*args, **kwargs)
+    else:
+        transaction.on_commit(lambda: task.enqueue(*args, **kwargs))
 
 
 # --- the worker process beside the web server ----------------------------------------------------

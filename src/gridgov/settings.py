@@ -208,11 +208,16 @@ GRIDGOV_PHOTO_MAX_BYTES = int(os.environ.get("GRIDGOV_PHOTO_MAX_BYTES", 20 * 102
 GRIDGOV_MATERIAL_MAX_BYTES = int(os.environ.get("GRIDGOV_MATERIAL_MAX_BYTES", 10 * 1024 * 1024))
 GRIDGOV_PHOTO_MAX_PIXELS = int(os.environ.get("GRIDGOV_PHOTO_MAX_PIXELS", 52_000_000))
 GRIDGOV_PHOTO_MAX_DECODED_PIXELS = int(os.environ.get("GRIDGOV_PHOTO_MAX_DECODED_PIXELS", 16_000_000))
+# Where uploaded photos wait, as received (EXIF and GPS included), for the process_photo task that
+# cleans them into MEDIA_ROOT: outside MEDIA_ROOT and served by nothing; the workers and the web
+# server must share it.
+GRIDGOV_PHOTO_PENDING_DIR = Path(os.environ.get("GRIDGOV_PHOTO_PENDING_DIR", DATA_DIR / "pending-photos")).resolve()
 
 # Background tasks (django-tasks; gridgov/background.py). The database queue of django-tasks-db
-# by default: `gridgov serve` / `gridgov demo` start its worker, which runs reminders and photo
-# sweeps on their schedule. GRIDGOV_TASKS_BACKEND=django_tasks_rq.RQBackend (with the
-# django-tasks-rq package installed and GRIDGOV_REDIS_URL) runs the same tasks on RQ workers.
+# by default: `gridgov serve` / `gridgov demo` start its worker, which processes uploaded photos
+# and runs reminders and photo sweeps on their schedule.
+# GRIDGOV_TASKS_BACKEND=django_tasks_rq.RQBackend (with the django-tasks-rq package installed and
+# GRIDGOV_REDIS_URL) runs the same tasks on RQ workers.
 GRIDGOV_TASKS_BACKEND = os.environ.get("GRIDGOV_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")
 TASKS = {"default": {"BACKEND": GRIDGOV_TASKS_BACKEND}}
 if GRIDGOV_TASKS_BACKEND == "django_tasks_rq.RQBackend":

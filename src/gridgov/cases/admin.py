@@ -98,9 +98,10 @@ class StepAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(Photo)
 class PhotoAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("case", "phase", "content_type", "width", "height", "created_at")
-    list_filter = ("phase", "content_type")
+    list_display = ("case", "phase", "status", "content_type", "width", "height", "created_at")
+    list_filter = ("status", "phase", "content_type")
     search_fields = ("case__number",)
+    exclude = ("original",)  # a name in the private folder of pending uploads
 
 
 @admin.register(ExtensionRequest)

@@ -320,13 +320,27 @@ class PhotoPhase(models.TextChoices):
 
 
 class Photo(models.Model):
+    """A case photo. Taken in as ``pending`` (only the checked upload, kept in a private folder
+    under ``original``); the ``process_photo`` task cleans and re-encodes it, writes ``image`` and
+    ``thumbnail`` and makes it ``ready``, or ``failed`` with the reason (cases/photos.py)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Being processed")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Could not be processed")
+
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="photos")
     step = models.ForeignKey(
         Step, verbose_name=_("step"), null=True, blank=True, on_delete=models.SET_NULL, related_name="photos"
     )
     phase = models.CharField(_("phase"), max_length=8, choices=PhotoPhase.choices, default=PhotoPhase.BEFORE)
-    image = models.ImageField(_("image"), upload_to="cases/%Y/%m/")
-    thumbnail = models.ImageField(_("thumbnail"), upload_to="cases/%Y/%m/thumbs/")
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.READY)
+    # The upload as received (metadata and all), in the private folder of pending photos; never
+    # served, deleted once the photo is ready.
+    original = models.CharField(_("original upload"), max_length=100, blank=True, editable=False)
+    failure = models.CharField(_("why it could not be processed"), max_length=300, blank=True)
+    image = models.ImageField(_("image"), upload_to="cases/%Y/%m/", blank=True)
+    thumbnail = models.ImageField(_("thumbnail"), upload_to="cases/%Y/%m/thumbs/", blank=True)
     content_type = models.CharField(_("content type"), max_length=32)
     width = models.PositiveIntegerField(_("width (px)"), default=0)
     height = models.PositiveIntegerField(_("height (px)"), default=0)

@@ -19,32 +19,48 @@ decoded):
 
 With those defaults the worst accepted file costs about 1.5 s of CPU and 300 MB at peak
 (``gridgov bench upload``; figures and files in benchmarks/README.md), against 8.9 s and 720 MB
-before. The decoding and re-encoding happen in ``prepare_photos``, which the services call
-before they open the step's transaction, so no lock is held while it runs.
+before.
 
-Files are written through Django's default storage (MEDIA_ROOT) by ``store_photos``, inside the
-caller's transaction (a report or a workflow step). Storage is not transactional: when that
-transaction rolls back, the Photo rows go but the files stay. Two things clean up after it:
+Two halves, so that a report or a step is answered without waiting for the pixels:
 
-- ``save_photos`` deletes the files it wrote when it fails itself (a storage or database error
-  part-way through a step's photos);
-- ``sweep_orphan_files`` (``gridgov sweep-photos``, for cron) deletes every photo file that no
-  Photo row refers to once it is older than a grace period.
+- **in the request** (``prepare_photos``, before the step's transaction opens): the cheap checks
+  only: the size, the format from the content, the header's pixel count (the decompression-bomb
+  guard) and the container's own integrity check, so a bad photo is refused at once with a
+  sentence; then the upload, as received, is written to the private folder of pending photos
+  (``GRIDGOV_PHOTO_PENDING_DIR``, outside MEDIA_ROOT: never served, since it may carry the
+  GPS position). ``store_photos``, inside the step's transaction, inserts the Photo rows as
+  ``pending`` and queues ``tasks.process_photo`` for each (on the database queue the task's row
+  commits with them: an acknowledged report never loses its photos);
+- **in the task** (``process_pending_photo``): the full decode, the clean re-encoding and the
+  thumbnail, written under MEDIA_ROOT; then one UPDATE makes the row ``ready`` with its files,
+  and the original is deleted. A photo the decoder refuses is marked ``failed`` with the reason
+  (staff see it in its place) and its original deleted; any other error marks it failed for now,
+  keeps the original and raises, so the task is retried with back-off. The row never points at
+  half-written files: the files are written first, the row changed last, and files whose row
+  update did not happen are deleted.
 
-The sweep is what guarantees a clean MEDIA_ROOT; deleting "on rollback" cannot. Django has
-``transaction.on_commit`` but no rollback hook, and the transaction that rolls back is usually
-not ours (``services.report_case`` / ``take_action``, or an outer block around them), so no code
-here runs when it does; nor would any hook run when the process is killed between writing the
-files and committing. The sweep only asks what the database says after the fact, so it also
-catches those, and the files of cases deleted later (rows cascade, files do not). The grace period
-(default 24 hours) keeps it away from files whose transaction has not committed yet.
+Until a photo is ready no page, API or Open311 answer offers it (the staff page shows a
+placeholder; the public never sees it), and its original is served to no one.
+
+Storage is not transactional: when a step's transaction rolls back, the Photo rows go but the
+files stay (originals written before it, or the processed files of a task that ran inside it on
+the immediate backend). ``sweep_orphan_files`` (the daily ``sweep_photos`` task, or
+``gridgov sweep-photos``) deletes every photo file and every pending original that no Photo row
+refers to once it is older than a grace period. Django has ``transaction.on_commit`` but no
+rollback hook, and the transaction that rolls back is usually not ours (``services.report_case``
+/ ``take_action``, or an outer block around them), so no code here runs when it does; nor would
+any hook run when the process is killed between writing the files and committing. The sweep only
+asks what the database says after the fact, so it also catches those, and the files of cases
+deleted later (rows cascade, files do not). The grace period (default 24 hours) keeps it away
+from files whose transaction has not committed yet. The same sweep queues again the photos still
+pending after the grace period (a task lost with a queue outside the database).
 """
 
 import io
 import posixpath
 import uuid
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
@@ -52,14 +68,16 @@ from typing import cast
 from django.conf import settings
 from django.contrib.auth.decorators import user_passes_test
 from django.core.files.base import ContentFile
-from django.core.files.storage import Storage
-from django.utils import timezone
+from django.core.files.storage import FileSystemStorage, Storage
+from django.db import transaction
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.static import serve
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from . import selectors
 from .models import Case, Photo, Step
+from .presenters import is_public_once_ready
 
 MAX_PHOTOS_PER_STEP = 3
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -68,8 +86,10 @@ DEFAULT_MAX_DECODED_PIXELS = 16_000_000
 JPEG_SCALES = (1, 2, 4, 8)  # the reductions the JPEG decoder can apply while decoding
 THUMBNAIL_SIDE = 320
 ACCEPTED = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
+ACCEPTED_EXTENSIONS = dict(ACCEPTED.values())  # content type → file name extension
 # Where Photo.image and Photo.thumbnail store their files (their upload_to start with it).
 PHOTO_DIRECTORY = "cases"
+DEFAULT_PENDING_DIRECTORY = "pending-photos"  # under DATA_DIR, beside (not under) MEDIA_ROOT
 ORPHAN_GRACE = timedelta(hours=24)
 FORMAT_NAMES = {"GIF": "GIF", "BMP": "BMP", "TIFF": "TIFF", "ICO": "ICO", "MPO": "JPEG (multi-picture)"}
 
@@ -87,6 +107,14 @@ class ValidatedPhoto:
     extension: str
     width: int
     height: int
+
+
+@dataclass(frozen=True)
+class PendingPhoto:
+    """An upload that passed the request's checks, kept as received in the pending folder."""
+
+    original: str  # its name in ``pending_storage()``
+    content_type: str
 
 
 def max_bytes() -> int:
@@ -126,8 +154,10 @@ def _read_limited(uploaded_file, limit: int) -> bytes:
     return data
 
 
-def _open_checked(data: bytes) -> Image.Image:
-    """Open the image, check format and pixel count from the header, then verify the data."""
+def _open_header(data: bytes) -> Image.Image:
+    """Open the image and check it from its header alone: the format, the pixel count, and the
+    container's own integrity check (PNG chunk checksums; nothing is decoded). This is what the
+    request does before it accepts a photo; the decoding is left to ``_open_checked``."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
@@ -149,6 +179,12 @@ def _open_checked(data: bytes) -> Image.Image:
         image.verify()
     except Exception as error:  # Pillow raises many types for corrupt data
         raise PhotoError(_("the image data is damaged or incomplete")) from error
+    return image
+
+
+def _open_checked(data: bytes) -> Image.Image:
+    """Check the image from its header, then open it again for decoding within the budget."""
+    _open_header(data)
     image = Image.open(io.BytesIO(data))  # verify() leaves the image unusable; open again
     _decode_within_budget(image)
     return image
@@ -256,59 +292,205 @@ def validate_photo(uploaded_file) -> ValidatedPhoto:
     )
 
 
-def validate_photos(files: Sequence, already: int = 0) -> list[ValidatedPhoto]:
-    """Validate every file, numbering them for the user ("photo 2: ..."); all or nothing."""
+def _numbered(files: Sequence, already: int, check: Callable) -> list:
+    """Check every file, numbering them for the user ("photo 2: ..."); all or nothing."""
     if already + len(files) > MAX_PHOTOS_PER_STEP:
         raise PhotoError(
             _("%(count)d photos; at most %(limit)d per step") % {"count": already + len(files), "limit": MAX_PHOTOS_PER_STEP}
         )
-    validated = []
+    checked = []
     for number, uploaded_file in enumerate(files, start=1):
         try:
-            validated.append(validate_photo(uploaded_file))
+            checked.append(check(uploaded_file))
         except PhotoError as error:
             raise PhotoError(_("photo %(number)d: %(problem)s") % {"number": number, "problem": error}) from error
-    return validated
+    return checked
 
 
-def prepare_photos(files: Sequence, already: int = 0) -> list[ValidatedPhoto]:
-    """Decode, check and re-encode a step's uploads (the costly part): call it before the step's
-    transaction opens, so no lock is held meanwhile, and hand the result to ``store_photos``."""
+def validate_photos(files: Sequence, already: int = 0) -> list[ValidatedPhoto]:
+    """Validate and re-encode every file at once (the photo work of a request before the
+    ``process_photo`` task took it over; ``gridgov bench intake --parts photos`` compares them)."""
+    return _numbered(files, already, validate_photo)
+
+
+def check_upload(uploaded_file) -> tuple[bytes, str]:
+    """The request's checks of one upload (no pixel decoded): its bytes and content type, or
+    PhotoError saying why it is refused."""
+    data = _read_limited(uploaded_file, max_bytes())
+    image_format = _open_header(data).format or ""  # one of ACCEPTED: _open_header refused any other
+    return data, ACCEPTED[image_format][0]
+
+
+def pending_storage() -> FileSystemStorage:
+    """The private folder of uploads waiting for ``process_photo`` (``GRIDGOV_PHOTO_PENDING_DIR``):
+    outside MEDIA_ROOT, served by nothing, readable by the server's user only."""
+    directory = getattr(settings, "GRIDGOV_PHOTO_PENDING_DIR", None) or settings.DATA_DIR / DEFAULT_PENDING_DIRECTORY
+    return FileSystemStorage(location=str(directory), file_permissions_mode=0o600, directory_permissions_mode=0o700)
+
+
+def prepare_photos(files: Sequence, already: int = 0) -> list[PendingPhoto]:
+    """Check a step's uploads (cheap: nothing is decoded) and keep them as received in the pending
+    folder. Call it before the step's transaction opens and hand the result to ``store_photos``;
+    ``discard_photos`` deletes them again when the step is not taken."""
     files = [f for f in files if f]
-    return validate_photos(files, already) if files else []
+    checked = _numbered(files, already, check_upload) if files else []
+    storage = pending_storage()
+    pending: list[PendingPhoto] = []
+    try:
+        for data, content_type in checked:
+            name = storage.save(f"{uuid.uuid4().hex}.{ACCEPTED_EXTENSIONS[content_type]}", ContentFile(data))
+            pending.append(PendingPhoto(original=name, content_type=content_type))
+    except BaseException:
+        discard_photos(pending)
+        raise
+    return pending
+
+
+def discard_photos(pending: Sequence[PendingPhoto]) -> None:
+    """Delete the originals of photos whose step was not taken (the sweep catches what this misses)."""
+    storage = pending_storage()
+    for photo in pending:
+        storage.delete(photo.original)
 
 
 def save_photos(case: Case, step: Step | None, files: Sequence, phase: str) -> list[Photo]:
-    """Validate and store the photos of one step (both parts at once; the services prepare
-    first and store inside their transaction)."""
+    """Check and store the photos of one step (both parts at once; the services prepare first
+    and store inside their transaction)."""
     already = step.photos.count() if step is not None and step.pk else 0
-    return store_photos(case, step, prepare_photos(files, already), phase)
-
-
-def store_photos(case: Case, step: Step | None, validated_photos: Sequence[ValidatedPhoto], phase: str) -> list[Photo]:
-    """Write prepared photos' files and rows. Call inside the step's transaction."""
-    if not validated_photos:
-        return []
-    written: list[str] = []
+    pending = prepare_photos(files, already)
     try:
-        return [_store_photo(case, step, phase, validated, written) for validated in validated_photos]
+        return store_photos(case, step, pending, phase)
     except BaseException:
-        _delete_files(written)
+        discard_photos(pending)
         raise
 
 
-def _store_photo(case: Case, step: Step | None, phase: str, validated: ValidatedPhoto, written: list[str]) -> Photo:
-    """Write one photo's files (noting each name in ``written`` as it lands) and insert its row."""
-    name = uuid.uuid4().hex
-    photo = Photo(
-        case=case, step=step, phase=phase, content_type=validated.content_type, width=validated.width, height=validated.height
+def store_photos(case: Case, step: Step | None, pending: Sequence[PendingPhoto], phase: str) -> list[Photo]:
+    """Insert the rows of prepared photos, pending, and queue their processing. Call inside the
+    step's transaction."""
+    photos = [
+        Photo.objects.create(
+            case=case,
+            step=step,
+            phase=phase,
+            status=Photo.Status.PENDING,
+            original=photo.original,
+            content_type=photo.content_type,
+        )
+        for photo in pending
+    ]
+    if photos:
+        from gridgov.background import enqueue_with_transaction
+
+        from .tasks import process_photo
+
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        for photo in photos:
+            enqueue_with_transaction(process_photo, photo.pk, language)
+    return photos
+
+
+# --- the processing task ---------------------------------------------------------------------------
+
+
+def process_pending_photo(photo_id: int) -> str:
+    """Decode, clean and re-encode one pending photo, write its files and make it ready (see the
+    module docstring); return its status ("gone" for a row that no longer exists)."""
+    photo = Photo.objects.select_related("step").filter(pk=photo_id).first()
+    if photo is None or photo.status == Photo.Status.READY or not photo.original:
+        return photo.status if photo is not None else "gone"
+    original = photo.original
+    try:
+        try:
+            with pending_storage().open(original, "rb") as upload:
+                validated = validate_photo(upload)
+        except FileNotFoundError as error:
+            raise PhotoError(_("the uploaded file is missing")) from error
+    except PhotoError as error:
+        _mark_failed(photo_id, str(error))
+        pending_storage().delete(original)  # nothing more can come of it
+        return Photo.Status.FAILED
+    except Exception:
+        _mark_failed(photo_id, _("a server error stopped the processing; it is tried again"), original=original)
+        raise
+    written: list[str] = []
+    try:
+        _write_processed(photo, validated, written)
+        with transaction.atomic():
+            updated = (
+                Photo.objects.filter(pk=photo_id)
+                .exclude(status=Photo.Status.READY)
+                .update(
+                    status=Photo.Status.READY,
+                    image=photo.image.name,
+                    thumbnail=photo.thumbnail.name,
+                    original="",
+                    failure="",
+                    content_type=validated.content_type,
+                    width=validated.width,
+                    height=validated.height,
+                )
+            )
+            if updated and is_public_once_ready(photo):
+                # The case's public face changed (Open311's media_urls, the look-up page): its
+                # updated_at is what their caches and ``updated_after`` clients watch.
+                Case.objects.filter(pk=photo.case_id).update(updated_at=timezone.now())
+    except BaseException:
+        _delete_files(written)
+        _mark_failed(photo_id, _("a server error stopped the processing; it is tried again"), original=original)
+        raise
+    if not updated:  # deleted meanwhile, or made ready by another run of the task
+        _delete_files(written)
+        return "gone"
+    pending_storage().delete(original)  # not needed any more; should this fail, the sweep takes it
+    return Photo.Status.READY
+
+
+def _mark_failed(photo_id: int, reason: str, *, original: str = "") -> None:
+    """Mark a photo failed with the reason staff read; keep its original when a retry may use it."""
+    Photo.objects.filter(pk=photo_id).exclude(status=Photo.Status.READY).update(
+        status=Photo.Status.FAILED, failure=reason[: Photo._meta.get_field("failure").max_length], original=original
     )
+
+
+def _write_processed(photo: Photo, validated: ValidatedPhoto, written: list[str]) -> None:
+    """Write a processed photo's files into MEDIA_ROOT (noting each name in ``written`` as it
+    lands) and set them on ``photo``, which is not saved."""
+    name = uuid.uuid4().hex
     photo.image.save(f"{name}.{validated.extension}", ContentFile(validated.content), save=False)
     written.append(cast(str, photo.image.name))  # set by save()
     photo.thumbnail.save(f"{name}.jpg", ContentFile(validated.thumbnail), save=False)
     written.append(cast(str, photo.thumbnail.name))
-    photo.save()
+
+
+def store_processed_photo(case: Case, step: Step | None, validated: ValidatedPhoto, phase: str) -> Photo:
+    """Write an already processed photo and its ready row at once: the photo work of a request
+    before ``process_photo`` (``gridgov bench intake --parts photos`` measures it against the task)."""
+    photo = Photo(
+        case=case, step=step, phase=phase, status=Photo.Status.READY, content_type=validated.content_type,
+        width=validated.width, height=validated.height,
+    )  # fmt: skip
+    written: list[str] = []
+    try:
+        _write_processed(photo, validated, written)
+        photo.save()
+    except BaseException:
+        _delete_files(written)
+        raise
     return photo
+
+
+def requeue_stalled_photos(*, older_than: timedelta = ORPHAN_GRACE, now: datetime | None = None) -> list[int]:
+    """Queue again the photos still pending after ``older_than``: with a queue outside the
+    database (the task is queued once the step commits), a process killed in between loses the
+    task but not the photo. Another run of a task still waiting does no harm."""
+    from .tasks import process_photo
+
+    cutoff = (now or timezone.now()) - older_than
+    stalled = list(Photo.objects.filter(status=Photo.Status.PENDING, created_at__lt=cutoff).values_list("pk", flat=True))
+    for pk in stalled:
+        process_photo.enqueue(pk)
+    return stalled
 
 
 def _photo_storage() -> Storage:
@@ -336,20 +518,30 @@ def _stored_files(storage: Storage, directory: str) -> Iterator[str]:
 
 
 def sweep_orphan_files(*, older_than: timedelta = ORPHAN_GRACE, now: datetime | None = None, dry_run: bool = False) -> list[str]:
-    """Delete the photo files (images and thumbnails) no Photo row refers to and that were last
-    written before ``now - older_than``; return their names. See the module docstring for why
-    this, not a rollback hook, is how rolled-back photos are removed."""
-    storage = _photo_storage()
+    """Delete the photo files (images and thumbnails) and the pending originals no Photo row
+    refers to and that were last written before ``now - older_than``; return their names (the
+    originals' prefixed with ``pending/``). See the module docstring for why this, not a
+    rollback hook, is how rolled-back photos are removed."""
     cutoff = (now or timezone.now()) - older_than
+    storage = _photo_storage()
     referenced = selectors.photo_file_names()
     orphans = [
         name
         for name in sorted(_stored_files(storage, PHOTO_DIRECTORY))
         if name not in referenced and storage.get_modified_time(name) < cutoff
     ]
+    pending = pending_storage()
+    kept_originals = selectors.photo_originals()
+    orphan_originals = [
+        name
+        for name in sorted(_stored_files(pending, ""))
+        if name not in kept_originals and pending.get_modified_time(name) < cutoff
+    ]
     if not dry_run:
         _delete_files(orphans)
-    return orphans
+        for name in orphan_originals:
+            pending.delete(name)
+    return orphans + [posixpath.join("pending", name) for name in orphan_originals]
 
 
 def _is_staff_member(user) -> bool:

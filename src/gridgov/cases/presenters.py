@@ -232,11 +232,16 @@ def step_payload(step: Step) -> dict:
 
 
 def photo_payload(photo) -> dict:
+    """A photo for staff: its links once it is ready; until then its status (the page shows a
+    placeholder) and, when it could not be processed, why."""
+    ready = photo.status == Photo.Status.READY
     return {
         "id": photo.pk,
         "phase": photo.phase,
-        "url": reverse("cases:photo", args=[photo.pk, "full"]),
-        "thumbnail_url": reverse("cases:photo", args=[photo.pk, "thumb"]),
+        "status": photo.status,
+        "failure": photo.failure if photo.status == Photo.Status.FAILED else "",
+        "url": reverse("cases:photo", args=[photo.pk, "full"]) if ready else None,
+        "thumbnail_url": reverse("cases:photo", args=[photo.pk, "thumb"]) if ready else None,
     }
 
 
@@ -278,8 +283,14 @@ AFTER_PHOTO_STEPS = frozenset({"finish", "self_handle"})
 
 
 def is_public_photo(photo: Photo) -> bool:
-    """The reporter's photos (taken with the report) and the handler's "after" photos; photos of
-    any other step (a rework, a return) stay with staff. ``photo.step`` should be joined."""
+    """The reporter's photos (taken with the report) and the handler's "after" photos, once they
+    are ready (cleaned of their metadata); photos of any other step (a rework, a return) stay
+    with staff. ``photo.step`` should be joined."""
+    return photo.status == Photo.Status.READY and is_public_once_ready(photo)
+
+
+def is_public_once_ready(photo: Photo) -> bool:
+    """Whether the photo's step and phase make it public (``is_public_photo`` without the status)."""
     step_action = photo.step.action if photo.step is not None else ""
     return (photo.phase == PhotoPhase.BEFORE and step_action in BEFORE_PHOTO_STEPS) or (
         photo.phase == PhotoPhase.AFTER and step_action in AFTER_PHOTO_STEPS

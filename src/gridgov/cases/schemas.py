@@ -50,10 +50,15 @@ class CasePage(Schema):
 
 
 class PhotoOut(Schema):
+    """A photo of the case. Until ``status`` is ``ready`` (the upload is being cleaned and
+    re-encoded in the background) it has no links; ``failed`` comes with ``failure``, the reason."""
+
     id: int
     phase: str
-    url: str
-    thumbnail_url: str
+    status: str
+    failure: str
+    url: str | None
+    thumbnail_url: str | None
 
 
 class StepOut(Schema):

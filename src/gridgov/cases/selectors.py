@@ -267,7 +267,7 @@ def own_case(user: User, number: str) -> Case | None:
 
 def visible_photo(user: User, pk: int) -> Photo | None:
     """A photo whose case the user may see, else None (missing and out of scope look the same)."""
-    photo = Photo.objects.select_related("case").filter(pk=pk).first()
+    photo = Photo.objects.select_related("case").filter(pk=pk, status=Photo.Status.READY).first()
     if photo is None or not can_act_on(user, photo.case):
         return None
     return photo
@@ -289,7 +289,7 @@ def public_photo(pk: int) -> Photo | None:
     """A photo the public may see (the reporter's, or the handler's result), else None."""
     from .presenters import AFTER_PHOTO_STEPS, BEFORE_PHOTO_STEPS
 
-    photo = Photo.objects.select_related("step").filter(pk=pk, step__isnull=False).first()
+    photo = Photo.objects.select_related("step").filter(pk=pk, step__isnull=False, status=Photo.Status.READY).first()
     if photo is None:
         return None
     allowed = BEFORE_PHOTO_STEPS if photo.phase == "before" else AFTER_PHOTO_STEPS
@@ -302,6 +302,11 @@ def photo_file_names() -> set[str]:
     for image, thumbnail in Photo.objects.values_list("image", "thumbnail").iterator():
         names.update(name for name in (image, thumbnail) if name)
     return names
+
+
+def photo_originals() -> set[str]:
+    """The pending-folder names of the originals photo rows still keep (pending or to retry)."""
+    return set(Photo.objects.exclude(original="").values_list("original", flat=True).iterator())
 
 
 # --- hotline work orders -----------------------------------------------------------------------

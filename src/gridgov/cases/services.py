@@ -2,7 +2,8 @@
 recorded step, audit event and notifications."""
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -271,9 +272,9 @@ def report_case(
     the JSON API pass ``channel=PERSON`` and the client's address), locate its grid, number it,
     start the intake clock.
 
-    The photos are decoded and re-encoded before the transaction opens: that takes up to a
-    second or so each, during which the day's case counter (and, on SQLite, the database's one
-    write lock) would otherwise be held and every other report would wait.
+    The photos are checked (cheaply: nothing is decoded) and kept as received before the
+    transaction opens; their rows go in with the case, pending, and the ``process_photo`` task
+    decodes and re-encodes them (up to a second or so each, which no report waits for).
 
     A report with an ``intake_key`` that already made a case (a retry whose first answer was
     lost) returns that case and writes nothing."""
@@ -282,7 +283,7 @@ def report_case(
     check_intake(report, channel=channel, client=client)  # before the transaction: a refusal still counts
     prepared = _prepare_photos(photos)
     try:
-        with transaction.atomic():
+        with _discarded_unless_taken(prepared), transaction.atomic():
             [outcome] = report_cases([report], at=[at or timezone.now()], calendar=calendar)
             if isinstance(outcome, IntakeError):
                 raise outcome
@@ -342,7 +343,8 @@ def _insert_cases(cases: list[Case]) -> None:
 
 
 def _prepare_photos(photos: Sequence) -> list:
-    """Check and re-encode uploads (the costly part), outside any transaction of ours."""
+    """Check uploads and keep them as received for the ``process_photo`` task, outside any
+    transaction of ours (``photos.prepare_photos``)."""
     if not photos:
         return []
     from .photos import prepare_photos
@@ -351,10 +353,25 @@ def _prepare_photos(photos: Sequence) -> list:
 
 
 def _store_photos(case: Case, step: Step | None, prepared: Sequence, phase: str) -> None:
+    """The prepared photos' rows, pending, with their processing queued (inside the transaction)."""
     if prepared:
         from .photos import store_photos
 
         store_photos(case, step, prepared, phase=phase)
+
+
+@contextmanager
+def _discarded_unless_taken(prepared: Sequence) -> Iterator[None]:
+    """Delete the kept uploads when the report or step is not taken (put it outside the
+    transaction, so a failed commit counts too; the sweep catches an outer rollback)."""
+    try:
+        yield
+    except BaseException:
+        if prepared:
+            from .photos import discard_photos
+
+            discard_photos(prepared)
+        raise
 
 
 # --- placing a case taken in without a location ----------------------------------------------
@@ -446,12 +463,16 @@ def take_action(
     sent_key = _step_key(step_key, action, note, public_note, params, photos)
     transitions = [transition_for(name) for name in actions]
     prepared = _prepare_photos(photos)  # before the case is locked: see report_case
-    with transaction.atomic():
+    with _discarded_unless_taken(prepared), transaction.atomic():
         _lock_cases_of_step(case_id, actions[0], params)
         # of=("self",): lock the case row only; a plain FOR UPDATE over the join would lock
         # its category too, and every case of that category would queue behind this step.
         case = Case.objects.select_for_update(of=("self",)).select_related("category").get(pk=case_id)
         if sent_key and case.steps.filter(action=actions[-1], data__step_key=sent_key).exists():
+            if prepared:  # the first send's photos are the step's; this send's uploads are not needed
+                from .photos import discard_photos
+
+                discard_photos(prepared)
             return case  # this very step was taken already: the same outcome again
         if expected_version is not None and case.version != expected_version:
             raise CaseChanged(

@@ -5,19 +5,21 @@ the django-tasks-db backend; the worker runs beside ``gridgov serve``).
   ``GRIDGOV_REMINDER_SECONDS`` (default 300);
 - ``sweep_photos``: the orphan-file sweep of ``gridgov sweep-photos``, every
   ``GRIDGOV_PHOTO_SWEEP_SECONDS`` (default a day);
+- ``process_photo``: one photo of a report or a step, decoded, cleaned of its metadata,
+  re-encoded with its thumbnail and made ready (``photos.process_pending_photo``), queued in the
+  step's transaction (``photos.store_photos``), retried with back-off;
 - ``notify_residents``: one public step told to the reporter and the "me too" subscribers,
   queued by ``services.take_action`` once the step's transaction has committed (sending an SMS
   or an e-mail inside the workflow's transaction would hold the case's lock on the network).
 
-Both commands still run one pass by hand. Photo decoding is not a task: it runs in the request,
-before the step's transaction opens (``cases/photos.py``), so that the reporter is told at once
-when a photo is refused.
+Both commands still run one pass by hand. The request keeps only the cheap photo checks (size,
+format, the header's pixel count), so the reporter is still told at once when a photo is refused.
 """
 
 from django.conf import settings
 from django_tasks import task
 
-from gridgov.background import periodic
+from gridgov.background import periodic, retried
 
 from .reminders import run_reminders
 
@@ -34,9 +36,23 @@ def send_reminders() -> dict[str, int]:
 @task()
 @periodic(PHOTO_SWEEP_SECONDS)
 def sweep_photos() -> list[str]:
-    from .photos import sweep_orphan_files
+    from .photos import requeue_stalled_photos, sweep_orphan_files
 
+    requeue_stalled_photos()
     return sweep_orphan_files()
+
+
+@task()
+@retried(attempts=5, first_delay=30.0)
+def process_photo(photo_id: int, language: str = "") -> str:
+    """Make one pending photo ready (or failed, with the reason told in ``language``, by default
+    the site's)."""
+    from django.utils import translation
+
+    from .photos import process_pending_photo
+
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return process_pending_photo(photo_id)
 
 
 @task()
