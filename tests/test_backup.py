@@ -200,3 +200,26 @@ def test_missing_postgresql_programs_are_named(monkeypatch, tmp_path):
         backup.BackupError, match="The PostgreSQL program pg_dump was not found: install the PostgreSQL client programs"
     ):
         backup._pg_program("pg_dump")
+
+
+def test_uploads_still_waiting_for_processing_go_into_the_archive_and_come_back(source, restored_database, tmp_path):
+    """A photo taken in but not yet processed (its upload kept in the pending folder) is restored
+    with the rest, so the worker processes it after the restore instead of marking it missing."""
+    assert source.pending_dir is not None
+    source.pending_dir.mkdir(parents=True, exist_ok=True)
+    (source.pending_dir / "waiting.jpg").write_bytes(b"an upload still waiting for the worker")
+    archive = tmp_path / "gridgov.tar"
+    backup.backup(archive, connection=connection, target=source)
+    with tarfile.open(archive) as tar:
+        assert "pending-photos/waiting.jpg" in tar.getnames()
+
+    database, _ = restored_database
+    target = backup.Target(
+        database=database,
+        media_root=tmp_path / "restored" / "media",
+        data_dir=tmp_path / "restored",
+        pending_dir=tmp_path / "restored" / "pending-photos",
+    )
+    backup.restore(archive, target=target)
+    assert _files(target.pending_dir) == _files(source.pending_dir) == {"waiting.jpg": b"an upload still waiting for the worker"}
+    assert _files(target.media_root) == _files(source.media_root)

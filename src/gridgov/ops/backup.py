@@ -9,6 +9,9 @@ The archive is a plain tar file (photos are JPEG already; compressing them again
   serving while it is taken) or ``database.pgdump`` (PostgreSQL: ``pg_dump -Fc``, one consistent
   snapshot);
 - ``media/…``: every file under MEDIA_ROOT (case photos);
+- ``pending-photos/…``: the uploads still waiting for the ``process_photo`` task
+  (GRIDGOV_PHOTO_PENDING_DIR), so a photo being processed when the backup was taken is
+  processed after a restore instead of being marked as missing;
 - ``data_key``: only with ``--include-data-key``. The data key is what makes the encrypted
   columns readable (gridgov/crypto.py); an archive that holds it gives away every reporter's
   name and phone to whoever reads it, so by default it stays out and must be kept apart.
@@ -44,6 +47,7 @@ MANIFEST = "manifest.json"
 SQLITE_MEMBER = "database.sqlite3"
 POSTGRES_MEMBER = "database.pgdump"
 MEDIA_PREFIX = "media/"
+PENDING_PREFIX = "pending-photos/"
 DATA_KEY_MEMBER = "data_key"
 CHUNK = 1 << 20
 
@@ -55,11 +59,20 @@ class BackupError(Exception):
 @dataclass
 class Target:
     """Where a backup comes from or a restore goes: a database (Django settings dict), the
-    media folder and the data directory (for the data key)."""
+    media folder, the data directory (for the data key) and the folder of photos waiting to be
+    processed."""
 
     database: dict
     media_root: Path
     data_dir: Path
+    pending_dir: Path | None = None
+
+    def file_trees(self) -> list[tuple[str, Path]]:
+        """The folders whose files the archive carries, each under its member prefix."""
+        trees = [(MEDIA_PREFIX, self.media_root)]
+        if self.pending_dir is not None:
+            trees.append((PENDING_PREFIX, self.pending_dir))
+        return trees
 
     @property
     def vendor(self) -> str:
@@ -76,7 +89,12 @@ def current_target() -> Target:
     from django.conf import settings
     from django.db import connection
 
-    return Target(database=connection.settings_dict, media_root=Path(settings.MEDIA_ROOT), data_dir=Path(settings.DATA_DIR))
+    return Target(
+        database=connection.settings_dict,
+        media_root=Path(settings.MEDIA_ROOT),
+        data_dir=Path(settings.DATA_DIR),
+        pending_dir=Path(settings.GRIDGOV_PHOTO_PENDING_DIR),
+    )
 
 
 def _sha256(path: Path) -> str:
@@ -103,10 +121,10 @@ def backup(archive: Path, *, connection, target: Target, include_data_key: bool 
             member = POSTGRES_MEMBER
             _pg_dump(target.database, work_dir / member)
         members = {member: work_dir / member}
-        media_root = target.media_root
-        if media_root.is_dir():
-            for path in sorted(p for p in media_root.rglob("*") if p.is_file()):
-                members[MEDIA_PREFIX + path.relative_to(media_root).as_posix()] = path
+        for prefix, root in target.file_trees():
+            if root.is_dir():
+                for path in sorted(p for p in root.rglob("*") if p.is_file()):
+                    members[prefix + path.relative_to(root).as_posix()] = path
         key_file = target.data_dir / crypto.KEY_FILE_NAME
         if include_data_key:
             if not key_file.exists():
@@ -275,14 +293,16 @@ def restore(archive: Path, *, target: Target, force: bool = False) -> Outcome:
             _check_sqlite_empty(target.database, force)
         else:
             _check_postgres_empty(target.database, force)
-        _check_media_empty(target.media_root, force)
+        for _prefix, root in target.file_trees():
+            _check_media_empty(root, force)
         if manifest["data_key_included"]:
             _check_data_key_free(target.data_dir, unpacked / DATA_KEY_MEMBER, force)
         if target.vendor == "sqlite":
             _restore_sqlite(unpacked / SQLITE_MEMBER, Path(target.database["NAME"]))
         else:
             _pg_restore(unpacked / POSTGRES_MEMBER, target.database, force)
-        _restore_media(unpacked / "media", target.media_root, force)
+        for prefix, root in target.file_trees():
+            _restore_media(unpacked / prefix.rstrip("/"), root, force)
         if manifest["data_key_included"]:
             crypto.write_key_file(target.data_dir / crypto.KEY_FILE_NAME, crypto.read_key_file(unpacked / DATA_KEY_MEMBER))
             outcome.notes.append(
