@@ -274,17 +274,3 @@ def test_the_security_administrator_unlocks_a_locked_account(client, administrat
         ).status_code
         == 302
     )
-
-
-@pytest.mark.parametrize("role", ADMINS)
-def test_no_administrator_downloads_case_photos(rf, administrators, role, settings, tmp_path):
-    from gridgov.cases.photos import media_view
-
-    settings.MEDIA_ROOT = tmp_path
-    (tmp_path / "cases").mkdir()
-    (tmp_path / "cases" / "photo.jpg").write_bytes(b"\xff\xd8\xff")
-    request = rf.get("/media/cases/photo.jpg")
-    request.user = administrators[role]
-    assert media_view(request, "cases/photo.jpg").status_code == 302
-    request.user = administrators[role].__class__.objects.create_user(f"d-{role}", role=Role.DISPATCHER)
-    assert media_view(request, "cases/photo.jpg").status_code == 200

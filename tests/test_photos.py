@@ -17,7 +17,7 @@ from PIL import Image, PngImagePlugin
 
 from gridgov.accounts.models import Role
 from gridgov.cases.models import Case, Photo
-from gridgov.cases.photos import ORPHAN_GRACE, PhotoError, media_view, save_photos, sweep_orphan_files, validate_photo
+from gridgov.cases.photos import ORPHAN_GRACE, PhotoError, save_photos, sweep_orphan_files, validate_photo
 
 from .case_factories import make_category, make_user, report
 
@@ -185,31 +185,37 @@ def test_report_case_keeps_before_photos(network):
     assert [(p.phase, p.step.action) for p in case.photos.all()] == [("before", "report")]
 
 
-def test_media_is_served_to_staff_only(network, _media):
-    case = report()
-    photo = save_photos(case, case.steps.get(), [_upload(_image_bytes())], phase="before")[0]
-    photo.refresh_from_db()  # processed by the process_photo task (run at once in tests)
-    rf = RequestFactory()
-
-    def get(user, path):
-        request = rf.get(f"/media/{path}")
-        request.user = user
-        return media_view(request, path)
-
+def test_photos_are_served_to_staff_who_may_see_the_case_only(network, _media):
+    """The one route that serves case photos (``cases:photo``): staff in the case's scope, never
+    a resident, a visitor or one of the three administrators (三员分立)."""
     from django.contrib.auth.models import AnonymousUser
-
-    assert get(AnonymousUser(), photo.image.name).status_code == 302
-    assert get(make_user(Role.RESIDENT, username="resident-a"), photo.image.name).status_code == 302
-    staff = make_user(Role.DISPATCHER, username="dispatcher-a")
-    response = get(staff, photo.image.name)
-    assert response.status_code == 200 and response["X-Content-Type-Options"] == "nosniff"
-    from django.core.exceptions import SuspiciousFileOperation
     from django.http import Http404
 
-    with pytest.raises(SuspiciousFileOperation):  # Django answers 400
-        get(staff, "../../etc/passwd")
+    from gridgov.cases.views import photo as photo_view
+
+    case = report()
+    photo = save_photos(case, case.steps.get(), [_upload(_image_bytes())], phase="before")[0]
+    rf = RequestFactory()
+
+    def get(user, size="full", pk=photo.pk):
+        request = rf.get(f"/cases/photos/{pk}/{size}")
+        request.user = user
+        return photo_view(request, pk, size)
+
+    assert get(AnonymousUser()).status_code == 302  # sent to sign in
+    for outsider in (
+        make_user(Role.RESIDENT, username="resident-a"),
+        *(make_user(role, username=f"admin-{role}") for role in (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN)),
+    ):
+        with pytest.raises(Http404):
+            get(outsider)
+    staff = make_user(Role.DISPATCHER, username="dispatcher-a")
+    for size in ("full", "thumb"):
+        response = get(staff, size)
+        assert response.status_code == 200 and response["X-Content-Type-Options"] == "nosniff"
+        assert b"".join(response.streaming_content)[:2] == b"\xff\xd8"  # the processed JPEG
     with pytest.raises(Http404):
-        get(staff, "cases/no-such-file.jpg")
+        get(staff, pk=photo.pk + 1000)
 
 
 # --- files left behind by a transaction that rolled back ----------------------------------------

@@ -66,13 +66,11 @@ from datetime import datetime, timedelta
 from typing import cast
 
 from django.conf import settings
-from django.contrib.auth.decorators import user_passes_test
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, Storage
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.views.static import serve
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from . import selectors
@@ -542,23 +540,3 @@ def sweep_orphan_files(*, older_than: timedelta = ORPHAN_GRACE, now: datetime | 
         for name in orphan_originals:
             pending.delete(name)
     return orphans + [posixpath.join("pending", name) for name in orphan_originals]
-
-
-def _is_staff_member(user) -> bool:
-    """Staff who work cases; not residents, and not the three administrators (三员分立)."""
-    from gridgov.accounts.selectors import may_see_cases
-
-    return user.is_authenticated and getattr(user, "role", "resident") != "resident" and may_see_cases(user)
-
-
-@user_passes_test(_is_staff_member)
-def media_view(request, path: str):
-    """Uploaded files for signed-in staff only (residents and visitors are sent to sign in).
-
-    ``django.views.static.serve`` refuses paths that leave MEDIA_ROOT. Production should
-    serve MEDIA_ROOT from the reverse proxy behind the same sign-in, or keep this view.
-    """
-    response = serve(request, path, document_root=str(settings.MEDIA_ROOT))
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
-    return response
