@@ -114,7 +114,8 @@ def generate(count: int, year: int, seed: int) -> dict:
     # Applications arrive in time order, so ids follow receipt, as in a live table (drawn in random
     # order, a year's index range would read its rows in random order: 10× slower on SQLite).
     arrivals = sorted(rng.randrange(days) * 86_400 + rng.randrange(8 * 3600) for _ in range(count))
-    plans: list[tuple[str, list, datetime | None, bool, datetime | None]] = []  # (number, items, decided_at, bad, rated_at)
+    # (number, items, received, decided_at, grade, rated_at)
+    plans: list[tuple[str, list, datetime, datetime | None, int | None, datetime | None]] = []
     for start in range(0, count, CHUNK):
         rows: list[tuple] = []
         for n in range(start, min(count, start + CHUNK)):
@@ -137,23 +138,29 @@ def generate(count: int, year: int, seed: int) -> dict:
                  received + timedelta(days=promised * 1.4), 0.0, "", decided_at, True if decided else None, used,
                  (used <= promised * day_seconds) if decided else None, "", grade, "", rated_at, True)
             )  # fmt: skip
-            plans.append((f"BENCH{n:09d}", subject, decided_at, grade is not None and grade <= 2, rated_at))
+            plans.append((f"BENCH{n:09d}", subject, received, decided_at, grade, rated_at))
         insert_rows(Application, columns, rows)
     ids = dict(Application.objects.filter(number__startswith="BENCH").values_list("number", "id").iterator(chunk_size=CHUNK))
     parts, rectifications = [], []
-    for number, subject, decided_at, bad, rated_at in plans:
+    for number, subject, received, decided_at, grade, rated_at in plans:
         pk = ids[number]
         state = State.GRANTED if decided_at else State.REVIEW
-        parts += [(pk, i.pk, i.department_id, state, None, 0.0, "", decided_at, "", "") for i in subject]
-        if bad:
+        # Each part carries its application's receipt moment and rating, and the first part of
+        # each department is marked, as the services write them (``Part.received_at`` …).
+        parts += [
+            (pk, i.pk, i.department_id, state, None, 0.0, "", decided_at, "", "", received, grade,
+             all(j.department_id != i.department_id for j in subject[:k]))
+            for k, i in enumerate(subject)
+        ]  # fmt: skip
+        if grade is not None and grade <= 2:
             assert rated_at is not None  # a bad grade is a rating, so the application has its rated_at
             due = rated_at + timedelta(days=21)
             for department_id in sorted({i.department_id for i in subject}):
                 closed = rated_at + timedelta(days=rng.uniform(1, 28)) if rng.random() < 0.7 else None
                 closed = closed if closed is None or closed < now else None
-                rectifications.append((pk, department_id, rated_at, due, "", closed, "", closed, closed))
+                rectifications.append((pk, department_id, rated_at, due, "", closed, "", closed, closed, received))
     part_columns = ["application_id", "item_id", "department_id", "state", "deadline", "paused_seconds", "special_kind",
-                    "decided_at", "result_document", "refusal_reasons"]  # fmt: skip
+                    "decided_at", "result_document", "refusal_reasons", "received_at", "grade", "first_of_department"]  # fmt: skip
     for start in range(0, len(parts), CHUNK):
         insert_rows(Part, part_columns, parts[start : start + CHUNK])
     insert_rows(
@@ -168,6 +175,7 @@ def generate(count: int, year: int, seed: int) -> dict:
             "return_visit",
             "visited_at",
             "closed_at",
+            "received_at",
         ],
         rectifications,
     )
