@@ -202,9 +202,13 @@ def _applications(rng, cal, items: list[ServiceItem], bundles: list[Bundle], poi
     now = timezone.now()
     for row, (subject_items, deadline, decided, grade, rated) in zip(rows, plans, strict=True):
         pk = ids[row.number]
+        # The parts carry their application's receipt moment and rating, the first of each
+        # department marked, as the services write them (``Part.received_at`` …).
         parts += [
-            (pk, i.pk, i.department_id, State.GRANTED, deadline, 0.0, "", decided, f"{i.name}批准文书", "") for i in subject_items
-        ]
+            (pk, i.pk, i.department_id, State.GRANTED, deadline, 0.0, "", decided, f"{i.name}批准文书", "", row.received_at,
+             int(grade), all(j.department_id != i.department_id for j in subject_items[:k]))
+            for k, i in enumerate(subject_items)
+        ]  # fmt: skip
         if grade in BAD_GRADES:
             due = clock.deadline_after(rated, RECTIFICATION_DAYS, cal)
             closed = rng.random() < 0.7 and due < now
@@ -221,6 +225,7 @@ def _applications(rng, cal, items: list[ServiceItem], bundles: list[Bundle], poi
                         "申请人认可" if closed else "",
                         reply_at,
                         reply_at,
+                        row.received_at,
                     )
                 )
     insert_rows(
@@ -236,6 +241,9 @@ def _applications(rng, cal, items: list[ServiceItem], bundles: list[Bundle], poi
             "decided_at",
             "result_document",
             "refusal_reasons",
+            "received_at",
+            "grade",
+            "first_of_department",
         ],
         parts,
     )
@@ -251,6 +259,7 @@ def _applications(rng, cal, items: list[ServiceItem], bundles: list[Bundle], poi
             "return_visit",
             "visited_at",
             "closed_at",
+            "received_at",
         ],
         rectifications,
     )

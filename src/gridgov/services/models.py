@@ -244,6 +244,30 @@ class Application(models.Model):
         ordering = ["-received_at"]
         verbose_name = _("application")
         verbose_name_plural = _("applications")
+        indexes = [
+            # The statistics read a range of receipt moments from these alone, never the wide
+            # rows (personal data, form): the totals every column they add up, the service-point
+            # table the rated ones in point order (no sort for the GROUP BY). Measured by
+            # ``gridgov bench services``; see benchmarks/README.md.
+            models.Index(
+                fields=[
+                    "received_at",
+                    "decided_at",
+                    "on_time",
+                    "used_working_seconds",
+                    "promised_days",
+                    "legal_days",
+                    "grade",
+                    "bundle",
+                ],
+                name="services_app_statistics",
+            ),  # fmt: skip
+            models.Index(
+                fields=["service_point_code", "received_at", "grade"],
+                condition=Q(grade__isnull=False),
+                name="services_app_rated_by_point",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=(Q(item__isnull=False) & Q(bundle__isnull=True)) | (Q(item__isnull=True) & Q(bundle__isnull=False)),
@@ -275,11 +299,31 @@ class Part(models.Model):
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     result_document = models.CharField(_("result document"), max_length=200, blank=True)
     refusal_reasons = models.TextField(_("reasons for refusal"), blank=True)
+    # Copies of the application's, for the statistics' department table, which then reads the
+    # parts alone (no join to a year of applications): the receipt moment (set when the part is
+    # made, at acceptance; an application's receipt never moves) and the rating (written with
+    # the application's, in ``services.rate_application`` only). ``first_of_department`` marks
+    # one part per department of the application (the first made), so a department that works
+    # two items of a bundle counts the rated application once without a DISTINCT.
+    received_at = models.DateTimeField(_("application received at"), null=True, blank=True)
+    grade = models.PositiveSmallIntegerField(_("application's rating"), choices=Grade.choices, null=True, blank=True)
+    first_of_department = models.BooleanField(_("first part of its department"), default=True)
 
     class Meta:
         ordering = ["application", "item__code"]
         verbose_name = _("application part")
         verbose_name_plural = _("application parts")
+        indexes = [
+            # The department table from the index alone, rated parts only, in department order
+            # (no sort for the GROUP BY; SQLite skips from department to department through the
+            # receipt range once the table is analysed). Measured by ``gridgov bench services``;
+            # see benchmarks/README.md.
+            models.Index(
+                fields=["department", "received_at", "grade"],
+                condition=Q(grade__isnull=False, first_of_department=True),
+                name="services_part_rated_by_dept",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.application.number} / {self.item.code}"
@@ -352,6 +396,9 @@ class Rectification(models.Model):
     return_visit = models.TextField(_("return visit"), blank=True)
     visited_at = models.DateTimeField(_("visited at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("rectified at"), null=True, blank=True, db_index=True)
+    # The application's receipt moment, for the statistics' department table (which then reads
+    # the tasks without a join that walked a year of applications): set when the task is opened.
+    received_at = models.DateTimeField(_("application received at"), null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["due_at"]

@@ -9,8 +9,6 @@ three administrators none (applications carry personal data). Statistics aggrega
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.core.exceptions import EmptyResultSet
-from django.db import connections
 from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
 
@@ -231,13 +229,8 @@ def rating_figures_by_department(
     ``applications`` (a user's ``statistics_scope``) when given, else every one."""
     now = now or timezone.now()
     since, until = _local_midnight(start), _local_midnight(end)
-    parts = Part.objects.filter(
-        application__received_at__gte=since, application__received_at__lt=until, application__grade__isnull=False
-    )
-    if applications is not None:
-        parts = parts.filter(application__in=applications)
-    rows = _rated_by_department(parts)
-    rectified = Rectification.objects.filter(application__received_at__gte=since, application__received_at__lt=until)
+    rows = _rated_by_department(since, until, applications)
+    rectified = Rectification.objects.filter(received_at__gte=since, received_at__lt=until)
     if applications is not None:
         rectified = rectified.filter(application__in=applications)
     for counts in rectified.values("department_id").annotate(
@@ -257,39 +250,35 @@ def rating_figures_by_department(
     return result
 
 
-def _rated_by_department(parts: QuerySet[Part]) -> dict[int, dict]:
+def _rated_by_department(since: datetime, until: datetime, applications: QuerySet[Application] | None) -> dict[int, dict]:
     """Rated applications per department, each counted once however many of its parts the
-    department worked: the (department, application) pairs are made distinct once in a derived
-    table and then counted, rather than three COUNT(DISTINCT …), each of which sorts the pairs
-    again (measured by ``gridgov bench services``; see benchmarks/README.md)."""
-    pairs = parts.annotate(
-        pair_department=F("department_id"), pair_application=F("application_id"), pair_grade=F("application__grade")
-    )
-    try:
-        inner, params = (
-            pairs.values("pair_department", "pair_application", "pair_grade").order_by().distinct().query.sql_with_params()
+    department worked: read from the parts alone, which carry their application's receipt moment
+    and rating, one part per department of an application marked ``first_of_department`` (see
+    ``Part``); a partial index on the rated ones answers the range without the table. Joining a
+    year of applications and making the (department, application) pairs distinct cost 60 % of
+    the page (measured by ``gridgov bench services``; see benchmarks/README.md)."""
+    parts = Part.objects.filter(received_at__gte=since, received_at__lt=until, grade__isnull=False, first_of_department=True)
+    if applications is not None:
+        parts = parts.filter(application__in=applications)
+    counted = list(
+        parts.values("department_id")
+        .annotate(
+            rated=Count("id"),
+            good=Count("id", filter=Q(grade__in=sorted(GOOD_GRADES))),
+            bad=Count("id", filter=Q(grade__in=sorted(BAD_GRADES))),
         )
-    except EmptyResultSet:  # a scope that holds nothing (e.g. a handler without a department)
-        return {}
-    good, bad = ", ".join(str(int(g)) for g in sorted(GOOD_GRADES)), ", ".join(str(int(g)) for g in sorted(BAD_GRADES))
-    sql = (
-        "SELECT pair_department, COUNT(*), "
-        f"SUM(CASE WHEN pair_grade IN ({good}) THEN 1 ELSE 0 END), SUM(CASE WHEN pair_grade IN ({bad}) THEN 1 ELSE 0 END) "
-        f"FROM ({inner}) pairs GROUP BY pair_department"
+        .order_by()
     )
-    with connections[parts.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        counted = cursor.fetchall()
-    names = dict(Department.objects.filter(pk__in=[row[0] for row in counted]).values_list("id", "name"))
+    names = dict(Department.objects.filter(pk__in=[row["department_id"] for row in counted]).values_list("id", "name"))
     return {
-        department: {
-            "department_id": department,
-            "department__name": names[department],
-            "rated": rated,
-            "good": good_count,
-            "bad": bad_count,
+        row["department_id"]: {
+            "department_id": row["department_id"],
+            "department__name": names[row["department_id"]],
+            "rated": row["rated"],
+            "good": row["good"],
+            "bad": row["bad"],
         }
-        for department, rated, good_count, bad_count in counted
+        for row in counted
     }
 
 

@@ -414,13 +414,18 @@ def rate_application(
         before = application.state
         application.state = State.RATED
         application.save()
+        application.parts.update(grade=grade)  # the statistics' copy (see ``Part.grade``): written only here
         _step(application, "rate", actor, now, from_state=before, to_state=State.RATED, note=reasons)
         record_audit(actor, "services.rate", application, number=application.number, grade=int(grade))
         if grade in BAD_GRADES:
             due = clock.deadline_after(now, RECTIFICATION_DAYS)
             for department_id in sorted(set(application.parts.values_list("department_id", flat=True))):
                 rectification = Rectification.objects.create(
-                    application=application, department_id=department_id, opened_at=now, due_at=due
+                    application=application,
+                    department_id=department_id,
+                    opened_at=now,
+                    due_at=due,
+                    received_at=application.received_at,  # the statistics' copy (see ``Rectification``)
                 )
                 record_audit(actor, "services.rectification_opened", rectification, number=application.number)
     return application

@@ -46,10 +46,18 @@ def accept(ctx: StepContext) -> None:
         raise ServiceError(_("Materials are missing (%(names)s): issue a correction notice instead.") % {"names": names})
     application = ctx.application
     application.accepted_at = ctx.now
+    departments: set[int] = set()
     for item in items_of(application.subject):
         Part.objects.create(
-            application=application, item=item, department=item.department, state=State.REVIEW, deadline=application.deadline
+            application=application,
+            item=item,
+            department=item.department,
+            state=State.REVIEW,
+            deadline=application.deadline,
+            received_at=application.received_at,  # the statistics' copy (see ``Part.received_at``)
+            first_of_department=item.department_id not in departments,
         )
+        departments.add(item.department_id)
 
 
 def notify_correction(ctx: StepContext) -> None:
