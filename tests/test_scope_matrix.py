@@ -247,8 +247,8 @@ ROUTES = {
     "cases:patrol": _r("staff", path="/cases/patrol/", ok=(200, 302)),  # grid staff's; others go to the inbox
     "evaluation:ledger": _r("staff", path="/evaluation/ledger.xlsx", ok=(200, 400, 403, 404)),
     "evaluation:prepare_ledger": _r("staff", "POST", "/evaluation/ledger/prepare/", {}, ok=(302, 400, 403, 404)),
-    "evaluation:export_status": _r("staff", path="/evaluation/exports/nothing/", ok=(404,)),
-    "evaluation:export_download": _r("staff", path="/evaluation/exports/nothing/ledger.xlsx", ok=(404,)),
+    "jobs:status": _r("signed_in", path="/jobs/nothing/", ok=(404,)),  # a job's page is its owner's only
+    "jobs:download": _r("signed_in", path="/jobs/nothing/file", ok=(404,)),
     "report:me_too": _r("public", "POST", "/report/metoo/", {}, ok=(400,)),
     "report:sw": _r("public", path="/report/sw.js"),
     "report:photo": _r("public", path="/report/photo/not-a-token/", ok=(404,)),  # signed, expiring links only
