@@ -2,7 +2,7 @@
 
 Each staff role signs in in turn (a session cookie made by the test client, so no login page is
 loaded) and walks every page the URL resolver lists without arguments, plus a case, a grid,
-a community, a project and a chain page. A page that one role has already passed is not loaded
+a community, a project and a chain page, and the leader's status page of a queued import. A page that one role has already passed is not loaded
 again for the next role, except the inbox, the case list and the start page, which differ by
 role — so each URL costs about one page load. The system administrator, who needs a second
 factor, covers the admin index with a verified session.
@@ -127,7 +127,32 @@ def pages_to_walk(transactional_db, network):
         )
         for role in STAFF_ROLES
     ]
+    extra.append(_refused_import_status(users[STAFF_ROLES.index(Role.LEADER)]))
     return users, [*argument_free_paths(), *extra]
+
+
+def _refused_import_status(user) -> str:
+    """The status page of a real queued job: an economy import refused row by row, whose long
+    sentences must wrap on a phone."""
+    from io import BytesIO
+
+    from django.contrib.auth.models import Permission
+    from openpyxl import Workbook
+
+    from gridgov.economy.jobs import import_figures
+    from gridgov.ops import filejobs
+
+    user.user_permissions.add(Permission.objects.get(codename="add_monthlyfigure"))
+    user = type(user).objects.get(pk=user.pk)
+    book = Workbook()
+    book.active.append(["指标代码", "地区代码", "年份", "月份", "当月值"])
+    book.active.append(["an-indicator-code-nobody-has-" * 2, "210199", 2026, 13, "many"])
+    content = BytesIO()
+    book.save(content)
+    token = filejobs.start_import(
+        user, import_figures, content.getvalue(), {"name": "monthly-figures-of-march.xlsx"}, back="/economy/"
+    )
+    return reverse("jobs:status", args=[token])
 
 
 def test_every_staff_page_fits_a_phone(chromium, live_server, pages_to_walk, django_user_model):
@@ -170,6 +195,7 @@ def test_every_staff_page_fits_a_phone(chromium, live_server, pages_to_walk, dja
 
     assert wide == [], "\n".join(wide)
     assert {"/cases/inbox/", "/cases/", "/evaluation/dashboard/", "/projects/", "/economy/"} <= reached
+    assert any(path.startswith("/jobs/") for path in reached)  # a real job's status page
 
 
 def test_the_phone_menu_folds_and_opens(chromium, live_server, transactional_db, network):
