@@ -225,6 +225,35 @@ def test_the_statistics_export_runs_as_a_task_within_the_users_scope(client, dja
     assert _files(resident) == []
 
 
+# --- the hotline import, queued from its command -----------------------------------------------
+
+
+def test_the_hotline_command_can_queue_its_import_for_a_staff_user_who_follows_it(client, network, tmp_path, capsys):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from gridgov.cases.models import Case
+
+    from .case_factories import make_user
+    from .test_hotline import _csv, _row
+
+    clerk = make_user(Role.INTAKE_CLERK, username="hotline-clerk")
+    path = _csv(tmp_path, [_row(), _row(**{"工单编号": "GD2", "问题分类": "飞碟降落"})])
+    call_command("import_hotline", str(path), "--queue", "hotline-clerk")
+    url = re.search(r"/jobs/[0-9a-f]{32}/", capsys.readouterr().out)[0]
+    _english(client, clerk)
+    page = client.get(url).content.decode()
+    assert "Work orders read: 2; imported: 1; already imported before: 0; refused: 1." in page
+    assert "Row 3, work order GD2:" in page and 'data-testid="refusals"' in page
+    assert Case.objects.filter(external_id="GD2025031200001").count() == 1
+    client.force_login(make_user(Role.INTAKE_CLERK, username="other-clerk"))
+    assert client.get(url).status_code == 404
+    with pytest.raises(CommandError):
+        call_command("import_hotline", str(path), "--queue", "nobody")
+    with pytest.raises(CommandError):
+        call_command("import_hotline", str(tmp_path / "missing.csv"), "--queue", "hotline-clerk")
+
+
 # --- the real queue ------------------------------------------------------------------------------
 
 
