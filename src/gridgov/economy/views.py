@@ -1,6 +1,7 @@
 """The economy page (every indicator for a month: value, cumulative, growth, rank, record),
-the Excel import and export (queued as tasks, ``jobs``), and the monthly briefing. The economy is district-wide: any
-signed-in staff member reads it; importing takes the ``economy.add_monthlyfigure`` permission."""
+the Excel import and export (queued as tasks, ``jobs``), and the monthly briefing. The economy
+is district-wide: any signed-in staff member reads it; importing takes the
+``economy.add_monthlyfigure`` permission."""
 
 import re
 
