@@ -87,6 +87,13 @@ def _tasks_run_in_the_caller(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
+@pytest.fixture(autouse=True)
+def _private_job_folder(settings, tmp_path_factory):
+    """Queued imports and exports (gridgov.ops.filejobs) write under a folder of the test run,
+    never the data directory."""
+    settings.GRIDGOV_EXPORT_DIR = tmp_path_factory.getbasetemp() / "exports"
+
+
 @pytest.fixture
 def admin_client(client, admin_user):
     """pytest-django's admin client, past the second factor the admin demands of a superuser."""

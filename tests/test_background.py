@@ -46,7 +46,7 @@ def test_a_periodic_task_queues_its_next_run_once(network):
     assert sorted(background.ensure_scheduled()) == [  # reminders already wait
         "gridgov.cases.tasks.sweep_photos",
         "gridgov.evaluation.tasks.count_finished_months",
-        "gridgov.evaluation.tasks.sweep_exports",
+        "gridgov.ops.tasks.sweep_file_jobs",
     ]
     assert background.ensure_scheduled() == []
     assert len(results(send_reminders)) == 2 and len(results(sweep_photos)) == 1

@@ -11,7 +11,8 @@ import pytest
 from openpyxl import load_workbook
 
 from gridgov.evaluation import ledger_exports, selectors
-from gridgov.evaluation.tasks import sweep_exports
+from gridgov.ops import filejobs
+from gridgov.ops.tasks import sweep_file_jobs
 
 from .case_factories import make_user
 from .evaluation_log import NOW, WEST, build_log
@@ -62,24 +63,25 @@ def test_the_button_queues_the_ledger_and_the_status_page_offers_it_to_its_owner
     status = client.get(status_url)
     assert status.status_code == 200 and b'data-testid="export-download"' in status.content
     assert b"http-equiv" not in status.content  # finished: no more refreshing
-    download = client.get(status_url + "ledger.xlsx")
+    assert status_url.startswith("/jobs/")
+    download = client.get(status_url + "file")
     assert download.status_code == 200
     cases = log["cases"]
     assert sorted(_numbers(b"".join(download.streaming_content))) == sorted(cases[k].number for k in ("C3", "C7", "C10"))
-    assert not list(ledger_exports.export_root().rglob("*.pending"))
+    assert download["Content-Disposition"].startswith('attachment; filename="ledger-')
 
     client.force_login(make_user("street_staff", WEST, username="west-street"))
     assert client.get(status_url).status_code == 404
-    assert client.get(status_url + "ledger.xlsx").status_code == 404
-    assert client.get("/evaluation/exports/../1/").status_code == 404
+    assert client.get(status_url + "file").status_code == 404
+    assert client.get("/jobs/../1/").status_code == 404
 
 
 def test_a_pending_export_refreshes_itself(client, log):
     leader = log["team"]["leader"]
     client.force_login(leader)
-    token = ledger_exports.start_export(leader.pk)
+    token = filejobs._new_job(leader.pk, ledger_exports.ledger_job, filename="ledger.xlsx", back="")  # queued, not yet run
     client.cookies["django_language"] = "en"
-    page = client.get(f"/evaluation/exports/{token}/")
+    page = client.get(f"/jobs/{token}/")
     assert page.status_code == 200
     assert b'<meta http-equiv="refresh"' in page.content and b"Your export is being prepared." in page.content
 
@@ -91,7 +93,7 @@ def test_bad_parameters_are_refused_with_a_sentence_and_nothing_is_queued(client
     assert b"The export was not started:" in response.content
     response = _prepare(client, "measure=nonsense&period=2026-03")
     assert response.status_code == 400 and b"The export was not started:" in response.content
-    assert not ledger_exports.export_root().exists() or not list(ledger_exports.export_root().rglob("*"))
+    assert not filejobs.export_root().exists() or not list(filejobs.export_root().rglob("*"))
     client.cookies["django_language"] = "zh-hans"
     chinese = client.post("/evaluation/ledger/prepare/", {"query": "date_from=soon"})
     assert "导出未开始".encode() in chinese.content
@@ -110,19 +112,20 @@ def test_a_failed_export_says_so_in_a_whole_sentence(client, log, monkeypatch):
     page = client.get(response["Location"])
     assert page.status_code == 200
     assert b"The export could not be prepared." in page.content and b"disk full" not in page.content
-    assert client.get(response["Location"] + "ledger.xlsx").status_code == 404
+    assert client.get(response["Location"] + "file").status_code == 404
 
 
-def test_old_exports_are_swept(log):
+def test_old_exports_are_swept(client, log):
     leader = log["team"]["leader"]
-    old, new = ledger_exports.start_export(leader.pk), ledger_exports.start_export(leader.pk)
-    ledger_exports.write_export(leader.pk, old, b"old")
-    ledger_exports.write_export(leader.pk, new, b"new")
-    long_ago = time.time() - ledger_exports.EXPORT_KEEP_SECONDS - 60
-    os.utime(ledger_exports.export_file(leader.pk, old), (long_ago, long_ago))
-    assert sweep_exports.call() == [f"{leader.pk}/{old}.xlsx"]
-    assert ledger_exports.export_state(leader.pk, old) is None
-    assert ledger_exports.export_state(leader.pk, new) == "ready"
+    client.force_login(leader)
+    old, new = (_prepare(client, "state=closed")["Location"].split("/")[2] for _ in range(2))
+    assert filejobs.status(leader.pk, old).state == filejobs.status(leader.pk, new).state == "ready"
+    long_ago = time.time() - filejobs.KEEP_SECONDS - 60
+    for path in filejobs.export_root().glob(f"{leader.pk}/{old}.*"):
+        os.utime(path, (long_ago, long_ago))
+    assert sweep_file_jobs.call() == [f"{leader.pk}/{old}"]
+    assert filejobs.status(leader.pk, old) is None
+    assert filejobs.status(leader.pk, new).state == "ready"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -147,5 +150,5 @@ def test_on_the_database_queue_the_page_waits_for_the_worker_and_a_failure_is_re
     failing_url = _prepare(client, "state=closed")["Location"]
     run_worker()
     assert b"The export could not be prepared." in client.get(failing_url).content
-    attempts = DBTaskResult.objects.filter(task_path="gridgov.evaluation.tasks.export_ledger").order_by("enqueued_at")
+    attempts = DBTaskResult.objects.filter(task_path="gridgov.ops.tasks.run_file_job").order_by("enqueued_at")
     assert [a.status for a in attempts] == ["SUCCESSFUL", "FAILED", "READY"]  # the retry waits its back-off

@@ -103,8 +103,10 @@ def test_import_needs_the_permission_and_a_refused_file_names_its_rows(leader_cl
     upload = {"file": _upload(buffer.getvalue())}
     assert leader_client.post(reverse("economy:import"), upload).status_code == 404
     leader.user_permissions.add(Permission.objects.get(codename="add_monthlyfigure"))
-    refused = leader_client.post(reverse("economy:import"), {"file": _upload(buffer.getvalue())})
-    assert refused.status_code == 400 and "Row 2" in refused.content.decode("utf-8").replace("第 2 行", "Row 2")
+    refused = leader_client.post(reverse("economy:import"), {"file": _upload(buffer.getvalue())}, follow=True)
+    assert refused.redirect_chain[0][0].startswith("/jobs/")  # queued; the status page tells the result
+    assert 'data-testid="refusals"' in refused.content.decode()
+    assert "Row 2" in refused.content.decode("utf-8").replace("第 2 行", "Row 2")
 
 
 def _upload(content: bytes):

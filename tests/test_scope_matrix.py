@@ -249,18 +249,22 @@ ROUTES = {
     "economy:index": _r("staff", path="/economy/", ok=(200,)),
     "economy:import": _r("staff", "POST", "/economy/import/", {}, ok=(200, 302, 400, 403, 404)),
     "economy:export": _r("staff", path="/economy/export.xlsx", ok=(200, 400, 404)),
+    "economy:prepare-export": _r("staff", "POST", "/economy/export/", {"year": "2026"}, ok=(302,)),
     "economy:briefing": _r("staff", path="/economy/briefing/", ok=(200, 400, 404)),
     "cases:dispatch_batch": _r("staff", "POST", "/cases/inbox/dispatch/", {}, ok=(302, 400, 403)),
     "cases:patrol": _r("staff", path="/cases/patrol/", ok=(200, 302)),  # grid staff's; others go to the inbox
     "evaluation:ledger": _r("staff", path="/evaluation/ledger.xlsx", ok=(200, 400, 403, 404)),
     "evaluation:prepare_ledger": _r("staff", "POST", "/evaluation/ledger/prepare/", {}, ok=(302, 400, 403, 404)),
-    "evaluation:export_status": _r("staff", path="/evaluation/exports/nothing/", ok=(404,)),
-    "evaluation:export_download": _r("staff", path="/evaluation/exports/nothing/ledger.xlsx", ok=(404,)),
+    "jobs:status": _r("signed_in", path="/jobs/nothing/", ok=(404,)),  # a job's page is its owner's only
+    "jobs:download": _r("signed_in", path="/jobs/nothing/file", ok=(404,)),
     "report:me_too": _r("public", "POST", "/report/metoo/", {}, ok=(400,)),
     "report:sw": _r("public", path="/report/sw.js"),
     "report:photo": _r("public", path="/report/photo/not-a-token/", ok=(404,)),  # signed, expiring links only
     "services:catalogue": _r("public", path="/services/", ok=(200, 302)),
     "services:catalogue-export": _r("public", path="/services/catalogue.xlsx", ok=(200, 302, 403)),
+    "services:prepare-catalogue-export": _r("signed_in", "POST", "/services/catalogue/export/", ok=(302,)),
+    "services:catalogue-import": _r("signed_in", "POST", "/services/catalogue/import/", {}, ok=(302,)),  # 403 without the rights
+    "services:prepare-statistics-export": _r("staff", "POST", "/services/statistics/export/", {"year": "2026"}, ok=(302, 403)),
     "services:apply": _r("public", path="/services/apply/item/nothing/", ok=(302, 404)),
     "services:mine": _r("signed_in", path="/services/mine/", ok=(200, 302)),
     "services:window": _r("staff", path="/services/window/", ok=(200, 403)),

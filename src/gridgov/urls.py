@@ -32,4 +32,5 @@ urlpatterns = [
     path("projects/", include("gridgov.projects.urls")),
     path("economy/", include("gridgov.economy.urls")),
     path("services/", include("gridgov.services.urls")),
+    path("jobs/", include("gridgov.ops.urls")),
 ]

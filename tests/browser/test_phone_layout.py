@@ -2,7 +2,7 @@
 
 Each staff role signs in in turn (a session cookie made by the test client, so no login page is
 loaded) and walks every page the URL resolver lists without arguments, plus a case, a grid,
-a community, a project and a chain page. A page that one role has already passed is not loaded
+a community, a project and a chain page, and the leader's status page of a queued import. A page that one role has already passed is not loaded
 again for the next role, except the inbox, the case list and the start page, which differ by
 role — so each URL costs about one page load. The system administrator, who needs a second
 factor, covers the admin index with a verified session.
@@ -127,11 +127,36 @@ def pages_to_walk(transactional_db, network):
         )
         for role in STAFF_ROLES
     ]
-    return users, [*argument_free_paths(), *extra]
+    leader = users[STAFF_ROLES.index(Role.LEADER)]
+    return users, [*argument_free_paths(), *extra], (leader, _refused_import_status(leader))
+
+
+def _refused_import_status(user) -> str:
+    """The status page of a real queued job: an economy import refused row by row, whose long
+    sentences must wrap on a phone."""
+    from io import BytesIO
+
+    from django.contrib.auth.models import Permission
+    from openpyxl import Workbook
+
+    from gridgov.economy.jobs import import_figures
+    from gridgov.ops import filejobs
+
+    user.user_permissions.add(Permission.objects.get(codename="add_monthlyfigure"))
+    user = type(user).objects.get(pk=user.pk)
+    book = Workbook()
+    book.active.append(["指标代码", "地区代码", "年份", "月份", "当月值"])
+    book.active.append(["an-indicator-code-nobody-has-" * 2, "210199", 2026, 13, "many"])
+    content = BytesIO()
+    book.save(content)
+    token = filejobs.start_import(
+        user, import_figures, content.getvalue(), {"name": "monthly-figures-of-march.xlsx"}, back="/economy/"
+    )
+    return reverse("jobs:status", args=[token])
 
 
 def test_every_staff_page_fits_a_phone(chromium, live_server, pages_to_walk, django_user_model):
-    users, paths = pages_to_walk
+    users, paths, (job_owner, job_status) = pages_to_walk
     assert "/cases/inbox/" in paths and "/evaluation/dashboard/" in paths and "/projects/" in paths
 
     passed: set[str] = set()
@@ -158,6 +183,17 @@ def test_every_staff_page_fits_a_phone(chromium, live_server, pages_to_walk, dja
             else:
                 passed.add(path)
         context.close()
+
+    # The status page of a real queued job, which only its owner may open.
+    context = chromium.new_context(viewport=PHONE, locale="zh-CN")
+    context.add_cookies([session_cookie(job_owner, live_server.url)])
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    assert page.goto(f"{live_server.url}{job_status}").status == 200
+    assert page.locator("[data-testid=refusals] li").count() > 0
+    if overflow(page) > 0:
+        wide.append(f"{job_status} as {job_owner.role}: {overflow(page)}px too wide")
+    context.close()
 
     admin = django_user_model.objects.create_user("phone-sysadmin", password="x", role=Role.SYSTEM_ADMIN, is_staff=True)
     context = chromium.new_context(viewport=PHONE, locale="zh-CN")

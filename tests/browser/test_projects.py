@@ -3,6 +3,7 @@ opens the project, raises the problem; the command centre files and dispatches t
 department through the ordinary workflow; the department finds it in its inbox and starts it;
 the project page shows the case's new state."""
 
+import re
 from datetime import date
 
 import pytest
@@ -139,3 +140,37 @@ def test_the_other_pages_fit_a_phone(new_page, live_server, people, screenshot):
     office.locator("#chain-list summary").click()
     expect(office.locator("[data-testid=chain-diagram]")).to_be_visible()
     assert complaints == []
+
+
+def test_the_economy_export_and_import_run_as_jobs_with_a_status_page_on_a_phone(new_page, live_server, people, tmp_path):
+    """The export button leads to the job's page, which offers the file; a refused import shows
+    its rows there; both pages fit a phone."""
+    from io import BytesIO
+
+    from django.contrib.auth.models import Permission
+    from openpyxl import Workbook, load_workbook
+
+    office = people["office"]
+    office.user_permissions.add(Permission.objects.get(codename="add_monthlyfigure"))
+    page = new_page(PHONE_VIEWPORT)
+    sign_in(page, live_server, office, "/economy/?month=2026-08")
+    page.click("[data-testid=economy-export]")
+    expect(page).to_have_url(re.compile(r"/jobs/[0-9a-f]{32}/$"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+    with page.expect_download() as download:
+        page.click("[data-testid=export-download]")
+    assert download.value.suggested_filename == "economy-2026.xlsx"
+    assert next(load_workbook(BytesIO(download.value.path().read_bytes())).active.iter_rows(values_only=True))[0] == "指标代码"
+
+    book = Workbook()
+    book.active.append(["指标代码", "地区代码", "年份", "月份", "当月值"])
+    book.active.append(["no-such-indicator", "210199", 2026, 3, 1])
+    upload = tmp_path / "march.xlsx"
+    buffer = BytesIO()
+    book.save(buffer)
+    upload.write_bytes(buffer.getvalue())
+    page.goto(f"{live_server.url}/economy/?month=2026-08")
+    page.set_input_files("#economy-file", str(upload))
+    page.locator("form[action='/economy/import/'] button[type=submit]").click()
+    expect(page.locator("[data-testid=refusals]")).to_contain_text("第 2 行")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1

@@ -8,5 +8,6 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("import/", views.import_table, name="import"),
     path("export.xlsx", views.export_table, name="export"),
+    path("export/", views.prepare_export, name="prepare-export"),
     path("briefing/", views.briefing, name="briefing"),
 ]

@@ -1,6 +1,7 @@
 """The economy page (every indicator for a month: value, cumulative, growth, rank, record),
-the Excel import and export, and the monthly briefing. The economy is district-wide: any
-signed-in staff member reads it; importing takes the ``economy.add_monthlyfigure`` permission."""
+the Excel import and export (queued as tasks, ``jobs``), and the monthly briefing. The economy
+is district-wide: any signed-in staff member reads it; importing takes the
+``economy.add_monthlyfigure`` permission."""
 
 import re
 
@@ -8,13 +9,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridgov.accounts.models import Role
+from gridgov.ops import filejobs
 
-from . import selectors, services
+from . import jobs, selectors, services
 from .briefing import monthly_briefing
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -31,10 +34,6 @@ def _staff(view):
 
     wrapper.__name__ = view.__name__
     return wrapper
-
-
-def can_import(user) -> bool:
-    return user.is_superuser or user.has_perm("economy.add_monthlyfigure")
 
 
 def _period(request) -> tuple[int, int]:
@@ -66,7 +65,7 @@ def index(request):
             "month": month,
             "month_value": f"{year}-{month:02d}",
             "rows": rows,
-            "can_import": can_import(request.user),
+            "can_import": jobs.can_import(request.user),
             "trend_indicator": indicator,
             "trend": trend,
             "trend_high": high,
@@ -98,32 +97,41 @@ def trend_chart_data(indicator, trend) -> dict:
 @require_POST
 @_staff
 def import_table(request):
-    if not can_import(request.user):
+    """Check the file (a readable .xlsx within 10 MB), keep it privately and queue the import; its
+    status page shows the result: the refusal report row by row, or what was imported."""
+    if not jobs.can_import(request.user):
         raise Http404(_("You may not import figures."))
     upload = request.FILES.get("file")
-    if upload is None:
-        messages.error(request, _("Choose an Excel file (.xlsx) to import."))
+    try:
+        content = filejobs.read_upload(upload, MAX_UPLOAD_BYTES)
+    except filejobs.JobRefused as refusal:
+        messages.error(request, str(refusal))
         return redirect("economy:index")
-    if upload.size > MAX_UPLOAD_BYTES:
-        messages.error(request, _("The file is larger than 10 MB."))
-        return redirect("economy:index")
-    result = services.import_monthly_table(upload.read(), actor=request.user, source=upload.name)
-    if result.refused:
-        return render(request, "economy/refused.html", {"refusals": result.refusals, "name": upload.name}, status=400)
-    messages.success(
-        request,
-        _("Imported: %(created)d new figures, %(updated)d updated.") % {"created": result.created, "updated": result.updated},
+    token = filejobs.start_import(
+        request.user, jobs.import_figures, content, {"name": upload.name}, filename=upload.name, back=reverse("economy:index")
     )
-    return redirect("economy:index")
+    return redirect("jobs:status", token=token)
 
 
 @_staff
 def export_table(request):
-    year = request.GET.get("year", "")
-    year = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else None
+    """The figures of a year (or all) as Excel, built in the request (the direct link); the
+    page's button queues the same export (``prepare_export``)."""
+    year = jobs.export_year(request.GET.get("year"))
     response = HttpResponse(services.export_monthly_table(selectors.figures_for_export(year)), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="economy-{year or "all"}.xlsx"'
     return response
+
+
+@require_POST
+@_staff
+def prepare_export(request):
+    """Queue the export of a year's figures and send the user to its status page."""
+    year = jobs.export_year(request.POST.get("year"))
+    token = filejobs.start_export(
+        request.user, jobs.export_figures, {"year": year}, filename=f"economy-{year or 'all'}.xlsx", back=reverse("economy:index")
+    )
+    return redirect("jobs:status", token=token)
 
 
 @_staff

@@ -1,38 +1,29 @@
-"""The case ledger as Excel, built in the request for a small ledger or by a background task for
-a large one, and the private files the task leaves for the user who asked.
+"""The case ledger as Excel, built in the request for a small ledger (the direct link) or by a
+background task for a large one (the cases page's button, through ``gridgov.ops.filejobs``, which
+keeps the file in the asking user's private folder and offers it on its status page).
 
 The parameters are those of the ledger link (``measure``/``period``/``unit``/``level`` for the
 cases behind one figure, or any filter of the case list); ``ledger_request`` checks them and
 raises ``LedgerRequestError`` with a whole sentence, so the page refuses bad parameters before a
-task is queued. A task writes ``<user id>/<token>.xlsx`` under ``GRIDGOV_EXPORT_DIR`` (default
-``DATA_DIR/exports``, outside MEDIA_ROOT: nothing there is served by the web server); the status
-page and the download look only in the asking user's folder, so another user's token is a 404.
-A failed attempt leaves ``<token>.failed`` until a retry succeeds. ``sweep_expired_exports``
-(a periodic task) removes files older than ``EXPORT_KEEP_SECONDS``.
+task is queued.
 """
 
-import re
-import time
-import uuid
 from dataclasses import dataclass
-from pathlib import Path
 
-from django.conf import settings
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gridgov.cases import presenters as case_presenters
 from gridgov.cases import selectors as case_selectors
 from gridgov.cases.forms import CaseFilter
+from gridgov.ops.filejobs import JobRefused, export_job
 
 from . import selectors
 from .exporting import LEDGER_LIMIT, ledger_workbook
 from .indicators import MEASURES
 from .periods import period_from_query
-
-EXPORT_KEEP_SECONDS = 24 * 3600  # a day to fetch the file; the sweep runs every hour
-TOKEN = re.compile(r"^[0-9a-f]{32}$")
 
 
 class LedgerRequestError(ValueError):
@@ -96,64 +87,14 @@ def _ledger_rows(cases, now):
                _("yes") if case.supervised else ""]  # fmt: skip
 
 
-# --- the private files of queued exports ---------------------------------------------------------
+# --- the ledger as a queued export ----------------------------------------------------------------
 
 
-def export_root() -> Path:
-    return Path(getattr(settings, "GRIDGOV_EXPORT_DIR", None) or Path(settings.DATA_DIR) / "exports")
-
-
-def _folder(user_id: int) -> Path:
-    return export_root() / str(int(user_id))
-
-
-def start_export(user_id: int) -> str:
-    """A new token, marked as pending in the user's folder (the status page's "being prepared")."""
-    token = uuid.uuid4().hex
-    folder = _folder(user_id)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{token}.pending").touch()
-    return token
-
-
-def write_export(user_id: int, token: str, body: bytes) -> None:
-    folder = _folder(user_id)
-    partial = folder / f"{token}.partial"
-    partial.write_bytes(body)
-    partial.replace(folder / f"{token}.xlsx")  # the status page never sees half a file
-    for marker in ("pending", "failed"):
-        (folder / f"{token}.{marker}").unlink(missing_ok=True)
-
-
-def mark_failed(user_id: int, token: str) -> None:
-    (_folder(user_id) / f"{token}.failed").touch()
-
-
-def export_state(user_id: int, token: str) -> str | None:
-    """ "ready", "failed", "pending", or None when the user has no such export (or it expired)."""
-    if not TOKEN.match(token):
-        return None
-    folder = _folder(user_id)
-    for state, suffix in (("ready", "xlsx"), ("failed", "failed"), ("pending", "pending")):
-        if (folder / f"{token}.{suffix}").exists():
-            return state
-    return None
-
-
-def export_file(user_id: int, token: str) -> Path | None:
-    path = _folder(user_id) / f"{token}.xlsx"
-    return path if TOKEN.match(token) and path.exists() else None
-
-
-def sweep_expired_exports(now: float | None = None) -> list[str]:
-    """Remove every export file older than ``EXPORT_KEEP_SECONDS``; return their names."""
-    root = export_root()
-    if not root.exists():
-        return []
-    limit = (now or time.time()) - EXPORT_KEEP_SECONDS
-    removed = []
-    for path in root.glob("*/*"):
-        if path.is_file() and path.stat().st_mtime < limit:
-            path.unlink(missing_ok=True)
-            removed.append(f"{path.parent.name}/{path.name}")
-    return sorted(removed)
+@export_job(gettext_lazy("Case ledger"))
+def ledger_job(user, params: dict) -> bytes:
+    """The ledger ``params["query"]`` (the link's query string) asks for, as ``user`` sees it: the
+    task's part of the cases page's button (``gridgov.ops.filejobs``)."""
+    try:
+        return ledger_bytes(user, QueryDict(params.get("query", "")))
+    except LedgerRequestError as problem:
+        raise JobRefused(_("The export was not started: %(reason)s") % {"reason": problem}) from problem

@@ -8,16 +8,15 @@ scripts: data reaches the scripts through ``json_script`` blocks and data- attri
 """
 
 import functools
-import logging
 from datetime import date
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -25,8 +24,9 @@ from gridgov.accounts.models import Role
 from gridgov.cases import presenters as case_presenters
 from gridgov.economy import selectors as economy_selectors
 from gridgov.grids import selectors as grid_selectors
+from gridgov.ops import filejobs
 
-from . import dashboard, ledger_exports, selectors, tasks
+from . import dashboard, ledger_exports, selectors
 from .api import table_payload
 from .exporting import table_workbook
 from .indicators import MEASURES, SHOWN_COUNTS
@@ -36,10 +36,7 @@ from .periods import Period, month, period_from_query
 DASHBOARD_ROLES = frozenset({Role.LEADER, Role.STREET_STAFF, Role.COMMUNITY_STAFF})
 BIG_SCREEN_REFRESH_SECONDS = 180
 PAGE_SIZE = 50
-EXPORT_REFRESH_SECONDS = 3
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-logger = logging.getLogger(__name__)
 
 
 def staff_only(view):
@@ -153,42 +150,23 @@ def export_ledger(request):
 @staff_only
 @require_POST
 def prepare_ledger(request):
-    """Queue the ledger the posted ``query`` asks for and send the user to its status page;
-    parameters it cannot be built from are refused here, before anything is queued."""
+    """Queue the ledger the posted ``query`` asks for and send the user to its status page
+    (``gridgov.ops.filejobs``); parameters it cannot be built from are refused here, before
+    anything is queued."""
     query = QueryDict(request.POST.get("query", "")[:2000])
     try:
         ledger_exports.ledger_request(request.user, query)
     except ledger_exports.LedgerRequestError as problem:
         message = _("The export was not started: %(reason)s") % {"reason": problem}
-        return render(request, "evaluation/export_status.html", {"state": "refused", "error": message}, status=400)
-    token = ledger_exports.start_export(request.user.pk)
-    try:
-        tasks.export_ledger.enqueue(request.user.pk, query.urlencode(), token, translation.get_language())
-    except Exception:  # only a backend that runs the task in the caller raises; the page says it failed
-        logger.exception("The ledger export %s failed", token)
-    return redirect("evaluation:export_status", token=token)
-
-
-@staff_only
-def export_status(request, token):
-    """ "Your export is being prepared" (refreshing itself), then the file, or why it failed."""
-    state = ledger_exports.export_state(request.user.pk, token)
-    if state is None:
-        raise Http404
-    context = {"state": state, "token": token, "refresh_seconds": EXPORT_REFRESH_SECONDS}
-    if state == "failed":
-        context["error"] = _(
-            "The export could not be prepared. It is tried again a few times; if this page still says so in an hour, start the export again."
-        )
-    return render(request, "evaluation/export_status.html", context)
-
-
-@staff_only
-def export_download(request, token):
-    path = ledger_exports.export_file(request.user.pk, token)
-    if path is None:
-        raise Http404
-    return FileResponse(path.open("rb"), as_attachment=True, filename=f"ledger-{token[:8]}.xlsx", content_type=XLSX)
+        return render(request, "ops/job_status.html", {"refused": message}, status=400)
+    token = filejobs.start_export(
+        request.user,
+        ledger_exports.ledger_job,
+        {"query": query.urlencode()},
+        filename=f"ledger-{timezone.localtime():%Y%m%d-%H%M}.xlsx",
+        back=f"{reverse('evaluation:cases')}?{query.urlencode()}" if query.get("measure") else reverse("cases:list"),
+    )
+    return redirect("jobs:status", token=token)
 
 
 # --- the monthly report --------------------------------------------------------------------------

@@ -101,6 +101,8 @@ def overdue_rectifications(now: datetime | None = None) -> QuerySet[Rectificatio
     return Rectification.objects.filter(closed_at__isnull=True, due_at__lt=now or timezone.now())
 
 
+# Who works at the window and in the departments (not residents, not the three administrators).
+STAFF_ROLES = frozenset(Role.values) - {Role.RESIDENT, Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN}
 # Who works rectification tasks: the department that must rectify, and the window, shift lead
 # and leader who follow bad ratings up; nobody else sees them.
 RECTIFIERS = frozenset({Role.DEPARTMENT_HANDLER, Role.SHIFT_LEAD, Role.LEADER, Role.INTAKE_CLERK})

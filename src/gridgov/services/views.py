@@ -1,24 +1,25 @@
 """Pages of the one-stop services: the catalogue, applying (a phone-sized form), an
 application's page (window steps, the department's steps on its part, the applicant's rating),
-the window queue, the department inbox, and the statistics with Excel export.
+the window queue, the department inbox, and the statistics with Excel export. The catalogue's
+import and export and the statistics' export run as queued jobs (``jobs``).
 
 Every change goes through services.py; a refused step shows its whole-sentence reason and the
 form keeps what was typed."""
-
-from datetime import date
-from io import BytesIO
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from gridgov.accounts.models import Role
 from gridgov.masking import mask_id_number, mask_phone
+from gridgov.ops import filejobs
 
-from . import catalogue, selectors, services
+from . import catalogue, jobs, selectors, services
 from .models import (
     ApplicantKind,
     Bundle,
@@ -29,7 +30,8 @@ from .models import (
 )
 from .workflow import APPLICATION_TRANSITIONS, PART_TRANSITIONS, ServiceError
 
-STAFF_ROLES = frozenset(Role.values) - {Role.RESIDENT, Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN}
+STAFF_ROLES = selectors.STAFF_ROLES
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def catalogue_page(request):
@@ -46,17 +48,52 @@ def catalogue_page(request):
             "bundles": Bundle.objects.filter(is_active=True).prefetch_related("items"),
             "figures": selectors.catalogue_figures(),
             "level": level,
+            "can_import": jobs.can_import_catalogue(request.user),
         },
     )
 
 
 @login_required
 def catalogue_export(request):
-    response = HttpResponse(
-        catalogue.export_catalogue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
+    """The whole catalogue as Excel, built in the request (the direct link); the page's button
+    queues the same export (``prepare_catalogue_export``)."""
+    response = HttpResponse(catalogue.export_catalogue(), content_type=XLSX)
     response["Content-Disposition"] = 'attachment; filename="service-catalogue.xlsx"'
     return response
+
+
+@require_POST
+@login_required
+def prepare_catalogue_export(request):
+    token = filejobs.start_export(
+        request.user, jobs.export_catalogue, filename="service-catalogue.xlsx", back=reverse("services:catalogue")
+    )
+    return redirect("jobs:status", token=token)
+
+
+@require_POST
+@login_required
+def catalogue_import(request):
+    """Check the file (a readable .xlsx within 10 MB), keep it privately and queue the import;
+    its status page shows the result: the refusal report naming each bad row, or what was
+    imported. Only who may change the catalogue in the admin may import it."""
+    if not jobs.can_import_catalogue(request.user):
+        return HttpResponseForbidden()
+    upload = request.FILES.get("file")
+    try:
+        content = filejobs.read_upload(upload)
+    except filejobs.JobRefused as refusal:
+        messages.error(request, str(refusal))
+        return redirect("services:catalogue")
+    token = filejobs.start_import(
+        request.user,
+        jobs.import_catalogue,
+        content,
+        {"name": upload.name},
+        filename=upload.name,
+        back=reverse("services:catalogue"),
+    )
+    return redirect("jobs:status", token=token)
 
 
 def _subject(kind: str, code: str):
@@ -232,8 +269,12 @@ def _act(request, application):
 
 
 def _year(request) -> int:
+    return _year_of(request.GET.get("year"))
+
+
+def _year_of(value) -> int:
     try:
-        year = int(request.GET.get("year") or timezone.localdate().year)
+        year = int(value or timezone.localdate().year)
     except ValueError:
         year = timezone.localdate().year
     return year if 2000 <= year <= 2100 else timezone.localdate().year
@@ -241,41 +282,32 @@ def _year(request) -> int:
 
 @login_required
 def statistics(request):
+    """A year's figures; ``?format=xlsx`` builds the workbook in the request (the direct link),
+    the page's button queues the same export (``prepare_statistics_export``)."""
     if request.user.role not in STAFF_ROLES:
         return HttpResponseForbidden()
-    year = _year(request)
-    start, end = date(year, 1, 1), date(year + 1, 1, 1)
-    scope = selectors.statistics_scope(request.user)
-    context = {
-        "year": year,
-        "catalogue": selectors.catalogue_figures(),
-        "figures": selectors.application_figures(start, end, scope),
-        "departments": selectors.rating_figures_by_department(start, end, applications=scope),
-        "points": selectors.rating_figures_by_service_point(start, end, scope),
-    }
+    context = jobs.year_statistics(request.user, _year(request))
     if request.GET.get("format") == "xlsx":
-        return _statistics_workbook(context)
+        response = HttpResponse(jobs.statistics_workbook(context), content_type=XLSX)
+        response["Content-Disposition"] = f'attachment; filename="services-{context["year"]}.xlsx"'
+        return response
     return render(request, "services/statistics.html", context)
 
 
-def _statistics_workbook(context) -> HttpResponse:
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.worksheets[0]  # a new workbook opens with one sheet
-    sheet.title = _("Departments")
-    sheet.append([_("Department"), _("Rated"), _("Good"), _("Bad"), _("Rectifications"), _("Rectified"), _("Overdue")])
-    for row in context["departments"]:
-        sheet.append([row["department__name"], row["rated"], row["good"], row["bad"], row["opened"], row["closed"], row["late"]])
-    months = workbook.create_sheet(_("Months"))
-    months.append([_("Month"), _("Applications")])
-    for row in context["figures"]["by_month"]:
-        months.append([f"{row['month']:%Y-%m}", row["count"]])
-    out = BytesIO()
-    workbook.save(out)
-    response = HttpResponse(out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="services-{context["year"]}.xlsx"'
-    return response
+@require_POST
+@login_required
+def prepare_statistics_export(request):
+    if request.user.role not in STAFF_ROLES:
+        return HttpResponseForbidden()
+    year = _year_of(request.POST.get("year"))
+    token = filejobs.start_export(
+        request.user,
+        jobs.export_statistics,
+        {"year": year},
+        filename=f"services-{year}.xlsx",
+        back=f"{reverse('services:statistics')}?year={year}",
+    )
+    return redirect("jobs:status", token=token)
 
 
 # --- rectification of bad ratings ----------------------------------------------------------------
