@@ -89,19 +89,74 @@ def test_steps_on_newer_cases_leave_the_month_kept_and_move_its_marks(log):
 
 def test_the_task_counts_missing_and_changed_months_only(log):
     counted = services.count_finished_months(months=3, now=NOW)
-    assert counted == ["2026-03", "2026-02", "2026-01"]
+    # the running month's finished days first (15 April: the 1st to the 14th), then the months
+    assert counted == ["2026-04-01..2026-04-14", "2026-03", "2026-02", "2026-01"]
     assert services.count_finished_months(months=3, now=NOW) == []
     c10 = log["cases"]["C10"]
     take_action(c10.pk, "start", log["team"]["handler"], at=at(4, 3, 9))
     # C10 was reported in March: March and the months after it may change, not those before
-    assert services.count_finished_months(months=3, now=NOW) == ["2026-03"]
+    assert services.count_finished_months(months=3, now=NOW) == ["2026-04-01..2026-04-14", "2026-03"]
 
 
-def test_running_periods_and_quarters_are_not_kept(log):
+def test_quarters_and_the_running_months_today_are_not_kept(log):
     leader = log["team"]["leader"]
     selectors.evaluation_table(leader, "street", month(2026, 4), now=NOW, compare=False)
     selectors.evaluation_table(leader, "street", MARCH, now=datetime(2026, 3, 20, 12, 0, tzinfo=TZ), compare=False)
     from gridgov.evaluation.periods import parse_period
 
     selectors.evaluation_table(leader, "street", parse_period("2026Q1"), now=NOW, compare=False)
-    assert not CountedMonth.objects.exists()
+    selectors.evaluation_table(leader, "street", month(2026, 3), now=datetime(2026, 3, 1, 12, 0, tzinfo=TZ), compare=False)
+    # only the running months' finished days (never today, nor a running month on its first day)
+    kept = sorted((m.start, m.end) for m in CountedMonth.objects.all())
+    assert kept == [(MARCH.start, datetime(2026, 3, 20, tzinfo=TZ)), (month(2026, 4).start, datetime(2026, 4, 15, tzinfo=TZ))]
+
+
+RUNNING = datetime(2026, 3, 31, 12, 0, tzinfo=TZ)  # March running: the 1st to the 30th kept, the 31st live
+
+
+def _running(level, user=None):
+    return selectors.count_measures(user, level, Window(MARCH.start, MARCH.end, RUNNING))
+
+
+def test_a_running_month_keeps_its_finished_days_and_counts_today_live(log):
+    leader = log["team"]["leader"]
+    rows = {row.unit.code: row.figures.counts for row in selectors.evaluation_table(leader, "street", MARCH, now=RUNNING)}
+    days = CountedMonth.objects.get(start=MARCH.start, end__lt=MARCH.end)
+    assert days.end == datetime(2026, 3, 31, tzinfo=TZ)
+    assert rows == {code: counts for code, counts in _running("street").items() if code in rows}
+    assert rows[WEST]["due"] == _running("street")[WEST]["due"] > 0
+    assert selectors.scope_totals(leader, MARCH, now=RUNNING).counts == _running("role")["all"]
+    departments = selectors.evaluation_table(leader, "department", MARCH, now=RUNNING, compare=False)
+    assert {row.unit.code: row.figures.counts for row in departments} == _running("department")
+    east_staff = make_user("street_staff", EAST, username="east-street")
+    selectors.forget_all()
+    [east] = selectors.evaluation_table(east_staff, "street", MARCH, now=RUNNING, compare=False)
+    assert east.figures.counts == _running("street", user=east_staff)[EAST]
+    # a case reported today counts live, the kept days stay
+    selectors.forget_all()
+    report(at=datetime(2026, 3, 31, 9, 0, tzinfo=TZ))
+    assert selectors.scope_totals(leader, MARCH, now=RUNNING).counts["reported"] == _running("role")["all"]["reported"]
+    assert CountedMonth.objects.get(start=MARCH.start, end__lt=MARCH.end).pk == days.pk
+
+
+def test_a_late_step_on_a_kept_day_of_the_running_month_counts_the_days_again(log):
+    leader = log["team"]["leader"]
+    before = selectors.scope_totals(leader, MARCH, now=RUNNING).counts
+    days = CountedMonth.objects.get(start=MARCH.start, end__lt=MARCH.end)
+    assert before["handled"] == _running("role")["all"]["handled"]
+    # C10 fell due on 16 March (a kept day) and was never handled; it is finished today.
+    c10 = log["cases"]["C10"]
+    take_action(c10.pk, "start", log["team"]["handler"], at=at(3, 31, 9))
+    take_action(c10.pk, "finish", log["team"]["handler"], at=at(3, 31, 10), note="done")
+    selectors.forget_all()
+    after = selectors.scope_totals(leader, MARCH, now=RUNNING).counts
+    assert after["handled"] == before["handled"] + 1 and after["overdue"] == before["overdue"]
+    assert after == _running("role")["all"]
+    again = CountedMonth.objects.get(start=MARCH.start, end__lt=MARCH.end)
+    assert again.pk != days.pk and again.step_mark > days.step_mark
+    # the next day replaces the kept days with a longer range
+    for day in (2, 3):
+        selectors.forget_all()
+        selectors.scope_totals(leader, month(2026, 4), now=datetime(2026, 4, day, 12, 0, tzinfo=TZ))
+    [april] = CountedMonth.objects.filter(start=month(2026, 4).start)
+    assert april.end == datetime(2026, 4, 3, tzinfo=TZ)

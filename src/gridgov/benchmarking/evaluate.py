@@ -216,11 +216,14 @@ def replicate_cases(target: int, say) -> None:
         say(f"  copy {copy} of {copies}: {base * (copy + 1):,} cases in {time.perf_counter() - started:.0f} s")
     spread_over_grids(top_case, say)
     if connection.vendor == "postgresql":
+        # VACUUM as well as ANALYZE, as autovacuum would on a live server: until the visibility
+        # map is set, PostgreSQL reads the heap for every entry of an index-only scan (the month's
+        # step pass at a million cases: 1.9 s before, 0.6 s after).
         with connection.cursor() as cursor:
             for model in (Case, Step):
                 table = model._meta.db_table
                 cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {quote(table)}))")
-                cursor.execute(f"ANALYZE {quote(table)}")
+                cursor.execute(f"VACUUM ANALYZE {quote(table)}")
 
 
 def spread_over_grids(top_case: int, say) -> None:

@@ -356,6 +356,33 @@ def evaluation_cases(user: User | None, *, intake_between: tuple[datetime, datet
     return Case.objects.filter(_evaluation_scope(user))
 
 
+HELD_COLUMNS = frozenset({"grid_code", "assigned_department_id"})  # indexed, and named the same in the table
+
+
+def evaluation_held(user: User | None, column: str) -> list:
+    """The distinct values (not null) of an indexed case column — ``grid_code``,
+    ``assigned_department_id`` — over the cases in the user's scope: the grids and departments
+    that hold a case. For the whole system a skip scan of the column's index, one seek per value
+    (a recursive query: both databases otherwise read every entry of the index, a million at a
+    million cases, for some 1,360 grid codes)."""
+    if column not in HELD_COLUMNS:
+        raise ValueError(f"not a column to list: {column}")
+    scope = _evaluation_scope(user)
+    if scope:
+        held = Case.objects.filter(scope).exclude(**{column: None}).order_by()
+        return list(held.values_list(column, flat=True).distinct())
+    quote = connection.ops.quote_name
+    table, value = quote(Case._meta.db_table), quote(column)
+    sql = (
+        f"WITH RECURSIVE held(v) AS (SELECT MIN({value}) FROM {table} UNION ALL "
+        f"SELECT (SELECT MIN({value}) FROM {table} WHERE {value} > held.v) FROM held WHERE held.v IS NOT NULL) "
+        "SELECT v FROM held WHERE v IS NOT NULL"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return [row[0] for row in cursor.fetchall()]
+
+
 def evaluation_steps(user: User | None) -> QuerySet[Step]:
     """Recorded steps of the cases in the user's scope (dispatches and returns are counted per step)."""
     scope = _evaluation_scope(user)

@@ -145,10 +145,14 @@ def _add(units: dict, unit, values: dict[str, int]) -> None:
         target[key] += value or 0
 
 
-def count_bases(user: User | None, window: Window, *, prefilter: bool = True) -> dict[str, dict[str, dict[str, int]]]:
+def count_bases(
+    user: User | None, window: Window, *, prefilter: bool = True, held: bool = True
+) -> dict[str, dict[str, dict[str, int]]]:
     """Every measure per grid and per department: {"grid": {code: {measure: count}}, "department":
     {...}}, from one query over cases and one over steps, each grouped by (grid, department) and
-    summed both ways here: one pass over the rows instead of one per base."""
+    summed both ways here: one pass over the rows instead of one per base. ``held``: also list,
+    with zeros, every grid and department holding a case in scope (two skip scans of the case
+    table's indexes; left out where the kept days list them)."""
     bases: dict[str, dict] = {"grid": {}, "department": {}}
     for row in _case_rows(user, "pair", window, prefilter):
         values = {m.key: row[m.key] for m in CASE_MEASURES}
@@ -159,19 +163,19 @@ def count_bases(user: User | None, window: Window, *, prefilter: bool = True) ->
     step_rows = steps.values(unit_grid=F("case__grid_code"), unit_department=F("case__assigned_department__code")).annotate(
         **{m.key: _one_if(Q(action=m.step_action)) for m in STEP_MEASURES}
     )
-    for step_row in step_rows.order_by():
-        # The Django plugin types values() rows by their literal names; it cannot follow annotate(**measures).
-        step_values = {m.key: step_row[m.key] for m in STEP_MEASURES}  # type: ignore[literal-required]
+    for step_row in _rows(step_rows.order_by()):
+        step_values = {m.key: step_row[m.key] for m in STEP_MEASURES}
         _add(bases["grid"], step_row["unit_grid"], step_values)
         _add(bases["department"], step_row["unit_department"], step_values)
+    if not held:
+        return bases
     # Every grid and department that holds a case in scope has a row, zeros when nothing fell
     # in the window (the department table lists the departments with cases); read from the
     # columns' indexes.
-    held = case_selectors.evaluation_cases(user).order_by()
-    for grid_code in held.values_list("grid_code", flat=True).distinct():
+    for grid_code in case_selectors.evaluation_held(user, "grid_code"):
         _add(bases["grid"], grid_code, {})
     codes = dict(Department.objects.values_list("pk", "code"))
-    for department_id in held.exclude(assigned_department=None).values_list("assigned_department_id", flat=True).distinct():
+    for department_id in case_selectors.evaluation_held(user, "assigned_department_id"):
         _add(bases["department"], codes.get(department_id), {})
     return bases
 
@@ -202,20 +206,31 @@ def _case_rows(user: User | None, level: str, window: Window, prefilter: bool, s
         cases = cases.filter(in_window(window))
     sums = sums if sums is not None else {m.key: _one_if(m.where(window)) for m in CASE_MEASURES}
     if level == "pair":
-        # Grouped by an expression, not the bare column: SQLite would otherwise walk the grid
-        # code index and fetch the rows in its order (12.8 s against 5.9 s at 1,000,000 cases).
-        grid = Substr("grid_code", 1, PREFIX["grid"])
-        sql, params = (
-            cases.values(unit_grid=grid, unit_department=F("assigned_department__code")).annotate(**sums).order_by()
-        ).query.sql_with_params()
+        # SQLite: grouped by an expression, not the bare column, as it would otherwise walk the
+        # grid code index and fetch the rows in its order (12.8 s against 5.9 s at 1,000,000
+        # cases). PostgreSQL: the bare column, with no expression to compute per row (it still
+        # sorts: it guesses far more (grid, department) pairs than the ~1,900 there are).
+        grid = F("grid_code") if connections[cases.db].vendor == "postgresql" else Substr("grid_code", 1, PREFIX["grid"])
+        rows: QuerySet = cases.values(unit_grid=grid, unit_department=F("assigned_department__code")).annotate(**sums).order_by()
     else:
-        sql, params = cases.values(unit=_group_key(level)).annotate(**sums).order_by().query.sql_with_params()
-    connection_ = connections[cases.db]
-    with transaction.atomic(using=cases.db), connection_.cursor() as cursor:
+        rows = cases.values(unit=_group_key(level)).annotate(**sums).order_by()
+    return _rows(rows)
+
+
+def _rows(query: QuerySet) -> list[dict]:
+    """The rows of a counting query as dicts, run as one plain statement. On PostgreSQL with
+    ``jit`` off (it JIT-compiled the many CASE WHENs: 0.8 s on the demo year, more than the
+    whole query takes without it) and random reads priced as on an SSD or the page cache
+    (``random_page_cost`` 1.1 instead of 4, the spinning-disk default): otherwise it read the
+    whole case table — for the month's 90,000 cases of a million, and to join the month's
+    90,000 steps to their cases — instead of the four date indexes and the primary key
+    (1.3 → 1.0 s and 1.9 → 1.4 s at a million cases, before ``VACUUM``)."""
+    sql, params = query.query.sql_with_params()
+    connection_ = connections[query.db]
+    with transaction.atomic(using=query.db), connection_.cursor() as cursor:
         if connection_.vendor == "postgresql":
-            # PostgreSQL would JIT-compile the many CASE WHENs: 0.8 s on the demo year, more than
-            # the whole query takes without it.
             cursor.execute("SET LOCAL jit = off")
+            cursor.execute("SET LOCAL random_page_cost = 1.1")
         cursor.execute(sql, params)
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
@@ -255,25 +270,36 @@ def cached_counts(user: User | None, level: str, period: Period, now: datetime) 
     count per grid: the measures count cases, and a case lies in one grid, so a community's
     count is the sum of its grids'. A finished month is read from the months kept in the
     database (``services.month_counts``: grid rows under the scope's prefix, or the department
-    and whole-system rows for the whole district); anything else is counted from the cases, the
-    grid and department counts in one pass (``count_bases``), and kept per process — a finished
-    period by its bounds, a running one also by the minute it is counted at (its fallen-due
-    cases grow with the clock).
+    and whole-system rows for the whole district); a running month the same way up to
+    yesterday (``services.finished_days``), plus today counted from the cases; anything else is
+    counted from the cases, the grid and department counts in one pass (``count_bases``), and
+    kept per process — a finished period by its bounds, a running one also by the minute it is
+    counted at (its fallen-due cases grow with the clock).
     """
     from . import services
 
     base = "department" if level == "department" else "grid"
     prefix = _kept_prefix(user)
-    kept = prefix is not None and services.can_keep(period, now) and (base == "grid" or prefix == "")
-    if kept and level == "role" and prefix == "":
+    keepable = prefix is not None and (base == "grid" or prefix == "")
+    kept = keepable and services.can_keep(period, now)
+    days = services.finished_days(period, now) if keepable and not kept else None
+    if (kept or days is not None) and level == "role" and prefix == "":
         base = "all"
     as_of = _as_of(period, now)
     key = (_scope_key(user), period.start, period.end, None if as_of is now else as_of, _stamp.get())
 
     def count() -> dict[str, dict[str, int]]:
+        newest = key[-1][:2]  # the change stamp's newest step and case ids
         if kept:
             assert prefix is not None  # kept only where the scope is the district or a unit
-            return services.month_counts(period, base, prefix)
+            return services.month_counts(period, base, prefix, newest)
+        if days is not None:
+            assert prefix is not None
+            # Today only, from the cases (both bases in one pass, kept for the other base's read);
+            # the units holding a case without a count today come with the kept days.
+            today = _figures.get((*key, "today"), lambda: count_bases(user, Window(days.end, period.end, as_of), held=False))
+            live = rolled_up(today["grid"], "role") if base == "all" else today[base]
+            return _summed(services.month_counts(days, base, prefix, newest), live)
         bases = count_bases(user, Window(period.start, period.end, as_of))
         other = "department" if base == "grid" else "grid"
         _figures.get((*key, other), lambda: bases[other])  # the same pass counted it: keep it too
@@ -283,6 +309,14 @@ def cached_counts(user: User | None, level: str, period: Period, now: datetime) 
     if base in (level, "all"):
         return counts
     return _figures.get((*key, base, level), lambda: rolled_up(counts, level))  # summing 1,360 grids costs 30 ms
+
+
+def _summed(kept: dict[str, dict[str, int]], live: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    """Two counts per unit added up (the kept days and today)."""
+    units = {unit: dict(counts) for unit, counts in kept.items()}
+    for unit, counts in live.items():
+        _add(units, unit, counts)
+    return units
 
 
 def _as_of(period: Period, now: datetime) -> datetime:
