@@ -4,6 +4,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Case as DbCase
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Value, When
@@ -12,6 +13,7 @@ from django.utils import timezone
 from gridgov import workcalendar
 from gridgov.accounts.models import Role, User
 from gridgov.accounts.selectors import data_scope
+from gridgov.caching import KeyedCache, ProcessCache
 from gridgov.crypto import blind_indexes
 from gridgov.workcalendar import WorkingCalendar
 
@@ -398,6 +400,48 @@ def cases_change_mark() -> tuple:
         f"(SELECT MAX({quote('id')}) FROM {steps})"
     )
     return _plain_query(sql, []) or ()
+
+
+def _read_change_marks() -> tuple[tuple, str | None]:
+    """``cases_change_mark()`` and, on PostgreSQL, the current snapshot (``xmin:xmax:running``),
+    in one statement. The snapshot changes whenever any writing transaction ends, so it also
+    sees a step that commits after a newer one (whose ids and times the maxima already passed)."""
+    if connection.vendor != "postgresql":
+        return cases_change_mark(), None
+    quote = connection.ops.quote_name
+    cases, steps = quote(Case._meta.db_table), quote(Step._meta.db_table)
+    sql = (
+        f"SELECT (SELECT MAX({quote('id')}) FROM {cases}), (SELECT MAX({quote('updated_at')}) FROM {cases}), "
+        f"(SELECT MAX({quote('id')}) FROM {steps}), pg_current_snapshot()::text"
+    )
+    row = _plain_query(sql, []) or (None, None, None, None)
+    return tuple(row[:3]), row[3]
+
+
+# The marks, read at most every GRIDGOV_CHANGE_MARK_MS per process instead of on every public GET
+# (on PostgreSQL that round trip was most of a kept answer's cost, see benchmarks/README.md). This
+# process's own writes drop them at once (``forget_change_marks``, connected in apps.py and
+# called after the bulk intake).
+_change_marks: ProcessCache[tuple[tuple, str | None]] = ProcessCache(_read_change_marks, settings.GRIDGOV_CHANGE_MARK_MS / 1000)
+_case_marks: KeyedCache[tuple | None] = KeyedCache(max_entries=8192)
+
+
+def recent_cases_change_mark() -> tuple:
+    """``cases_change_mark()`` as this process last read it, at most GRIDGOV_CHANGE_MARK_MS ago."""
+    return _change_marks.get()[0]
+
+
+def recent_case_change_mark(number: str) -> tuple | None:
+    """``case_change_mark(number)``, read again only when the cases' marks (and, on PostgreSQL,
+    the database's snapshot) moved since it was read: a case that changed in another process
+    shows within GRIDGOV_CHANGE_MARK_MS, and an unchanged database costs no query per request."""
+    marks = _change_marks.get()
+    return _case_marks.get((number, marks), lambda: case_change_mark(number))
+
+
+def forget_change_marks(**_signal_arguments) -> None:
+    _change_marks.forget()
+    _case_marks.forget()
 
 
 def overdue_filter(now: datetime) -> Q:

@@ -22,7 +22,7 @@ from gridgov.workcalendar import WorkingCalendar
 from . import ratelimit, sla
 from .models import Case, CaseCounter, Category, ExtensionRequest, Notification, Rating, Source, State, Step, Subscriber
 from .presenters import REPORTER_ROLE, action_label
-from .selectors import can_act_on, holds_case
+from .selectors import can_act_on, forget_change_marks, holds_case
 from .steps import StepContext
 from .workflow import (
     INTAKE,
@@ -325,6 +325,8 @@ def report_cases(
     _insert_cases(cases)
     insert_objects(Step, [_report_step(case, report) for case, report in taken])
     record_audits([audit_event(case.reporter, "cases.reported", case, number=case.number, source=case.source) for case in cases])
+    if cases:  # the bulk writer sends no post_save: new cases show at once in this process too
+        forget_change_marks()
     return outcomes
 
 
