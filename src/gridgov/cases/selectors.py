@@ -278,6 +278,11 @@ def visible_photo(user: User, pk: int) -> Photo | None:
 OFFLINE_KEY_PREFIX = "offline:"
 
 
+def case_by_intake_key(intake_key: str) -> Case | None:
+    """The case a report with this intake key made (``Case.intake_key``: a retried submission)."""
+    return Case.objects.filter(intake_key=intake_key).first() if intake_key else None
+
+
 def case_by_client_key(key: str | None) -> Case | None:
     """The case taken in, before the offline queue sent its key as the form's one-time key, from
     that queue's ``client_key`` (kept in ``external_id``): a report still queued on a phone by

@@ -22,7 +22,7 @@ from gridgov.workcalendar import WorkingCalendar
 from . import ratelimit, sla
 from .models import Case, CaseCounter, Category, ExtensionRequest, Notification, Rating, Source, State, Step, Subscriber
 from .presenters import REPORTER_ROLE, action_label
-from .selectors import can_act_on, forget_change_marks, holds_case
+from .selectors import can_act_on, case_by_intake_key, forget_change_marks, holds_case
 from .steps import StepContext
 from .workflow import (
     INTAKE,
@@ -296,7 +296,7 @@ def report_case(
 
 
 def _case_of_intake_key(intake_key: str) -> Case | None:
-    return Case.objects.filter(intake_key=intake_key).first()
+    return case_by_intake_key(intake_key)
 
 
 @transaction.atomic
