@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Case as DbCase
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
@@ -444,9 +444,16 @@ def recent_case_change_mark(number: str) -> tuple | None:
     return _case_marks.get((number, marks), lambda: case_change_mark(number))
 
 
-def forget_change_marks(**_signal_arguments) -> None:
+def _forget_change_marks() -> None:
     _change_marks.forget()
     _case_marks.forget()
+
+
+def forget_change_marks(**_signal_arguments) -> None:
+    """Drop the marks now (this thread reads its own change) and again when the change commits
+    (another thread of this process may have read them in between, before it was visible)."""
+    _forget_change_marks()
+    transaction.on_commit(_forget_change_marks)
 
 
 def overdue_filter(now: datetime) -> Q:
