@@ -407,39 +407,27 @@ def cases_change_mark() -> tuple:
     return _plain_query(sql, []) or ()
 
 
-def _read_change_marks() -> tuple[tuple, str | None]:
-    """``cases_change_mark()`` and, on PostgreSQL, the current snapshot (``xmin:xmax:running``),
-    in one statement. The snapshot changes whenever any writing transaction ends, so it also
-    sees a step that commits after a newer one (whose ids and times the maxima already passed)."""
-    if connection.vendor != "postgresql":
-        return cases_change_mark(), None
-    quote = connection.ops.quote_name
-    cases, steps = quote(Case._meta.db_table), quote(Step._meta.db_table)
-    sql = (
-        f"SELECT (SELECT MAX({quote('id')}) FROM {cases}), (SELECT MAX({quote('updated_at')}) FROM {cases}), "
-        f"(SELECT MAX({quote('id')}) FROM {steps}), pg_current_snapshot()::text"
-    )
-    row = _plain_query(sql, []) or (None, None, None, None)
-    return tuple(row[:3]), row[3]
-
-
-# The marks, read at most every GRIDGOV_CHANGE_MARK_MS per process instead of on every public GET
-# (on PostgreSQL that round trip was most of a kept answer's cost, see benchmarks/README.md). This
-# process's own writes drop them at once (``forget_change_marks``, connected in apps.py and
-# called after the bulk intake).
-_change_marks: ProcessCache[tuple[tuple, str | None]] = ProcessCache(_read_change_marks, settings.GRIDGOV_CHANGE_MARK_MS / 1000)
+# The cases' marks, read at most every GRIDGOV_CHANGE_MARK_MS per process instead of on every
+# public GET (on PostgreSQL that round trip was most of a kept answer's cost, see
+# benchmarks/README.md); this process's own writes drop them at once (``forget_change_marks``,
+# connected in apps.py and called after the bulk intake). Not PostgreSQL's snapshot, which would
+# also see a step that commits after a newer one: transaction ids are the whole server's, so
+# every write to any other database on it moved the mark (measured: every request read again).
+_change_marks: ProcessCache[tuple] = ProcessCache(cases_change_mark, settings.GRIDGOV_CHANGE_MARK_MS / 1000)
 _case_marks: KeyedCache[tuple | None] = KeyedCache(max_entries=8192)
 
 
 def recent_cases_change_mark() -> tuple:
     """``cases_change_mark()`` as this process last read it, at most GRIDGOV_CHANGE_MARK_MS ago."""
-    return _change_marks.get()[0]
+    return _change_marks.get()
 
 
 def recent_case_change_mark(number: str) -> tuple | None:
-    """``case_change_mark(number)``, read again only when the cases' marks (and, on PostgreSQL,
-    the database's snapshot) moved since it was read: a case that changed in another process
-    shows within GRIDGOV_CHANGE_MARK_MS, and an unchanged database costs no query per request."""
+    """``case_change_mark(number)``, read again only when the cases' marks moved since it was
+    read: a case that changed in another process shows within GRIDGOV_CHANGE_MARK_MS, and an
+    unchanged table costs no query per request. A step whose transaction commits after a newer
+    step's (its ids and times already passed by the maxima) is missed until the next change or
+    the kept answer's period (open311/views.py RESPONSE_CACHE_SECONDS, 60 s) ends."""
     marks = _change_marks.get()
     return _case_marks.get((number, marks), lambda: case_change_mark(number))
 
