@@ -441,7 +441,8 @@ def forget_change_marks(**_signal_arguments) -> None:
     """Drop the marks now (this thread reads its own change) and again when the change commits
     (another thread of this process may have read them in between, before it was visible)."""
     _forget_change_marks()
-    transaction.on_commit(_forget_change_marks)
+    if connection.in_atomic_block:  # in autocommit the change has committed already
+        transaction.on_commit(_forget_change_marks)
 
 
 def overdue_filter(now: datetime) -> Q:
