@@ -3,6 +3,7 @@ import functools
 import pytest
 from django.utils import translation
 
+from gridgov.cases.selectors import forget_change_marks
 from gridgov.evaluation.selectors import forget_all as forget_evaluation
 from gridgov.grids.selectors import clear_grid_index_cache
 from gridgov.open311.selectors import forget_catalogue, forget_key_table
@@ -15,13 +16,14 @@ from .factories import build_small_network
 @pytest.fixture(autouse=True)
 def _fresh_grid_index():
     """The point → grid index, the working calendar and Open311's copies of the catalogue and
-    of the API keys and its rendered answers are cached per process; tests change them all."""
+    of the API keys, its rendered answers and the cases' change marks are cached per process; tests change them all."""
     clear_grid_index_cache()
     forget_calendar()
     forget_catalogue()
     forget_key_table()
     forget_evaluation()
     forget_rendered()
+    forget_change_marks()
     yield
     clear_grid_index_cache()
     forget_calendar()
@@ -29,6 +31,7 @@ def _fresh_grid_index():
     forget_key_table()
     forget_evaluation()
     forget_rendered()
+    forget_change_marks()
 
 
 @pytest.fixture(autouse=True)

@@ -94,6 +94,62 @@ def test_staff_intake_creates_a_case(client, team):
     assert (case.source, case.grid_code, case.reporter) == (Source.HOTLINE, WEST_GRID, team["intake"])
 
 
+def test_a_retry_with_the_same_idempotency_key_gets_the_same_case(client, team):
+    category = make_category()
+    lat, lng = WEST_POINT
+    payload = {"category": category.pk, "lat": lat, "lng": lng, "description": "井盖缺失", "reporter_phone": "13800001234"}
+    as_user(client, team["resident"])
+
+    def post(key: str, body: dict = payload):
+        return client.post(BASE, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=key)
+
+    first = post("8e03978e-40d5-43e8-bc93-6894a57f9324")
+    assert first.status_code == 201, first.content and "Idempotent-Replayed" not in first
+    number = first.json()["number"]
+    for retry in (post("8e03978e-40d5-43e8-bc93-6894a57f9324"), post('"8e03978e-40d5-43e8-bc93-6894a57f9324"')):
+        assert retry.status_code == 200 and retry["Idempotent-Replayed"] == "true"
+        assert retry.json()["number"] == number and retry.json() == first.json()
+    assert Case.objects.count() == 1
+
+    # The same key with another report is another report; without a key every POST is one.
+    other = post("8e03978e-40d5-43e8-bc93-6894a57f9324", {**payload, "description": "路灯不亮"})
+    assert other.status_code == 201 and other.json()["number"] != number
+    assert client.post(BASE, payload, content_type="application/json").status_code == 201
+    assert Case.objects.count() == 3
+
+
+def test_another_users_same_idempotency_key_never_gets_someone_elses_case(client, team):
+    category = make_category()
+    lat, lng = WEST_POINT
+    payload = {"category": category.pk, "lat": lat, "lng": lng, "description": "井盖缺失", "reporter_phone": "13800001234"}
+    key = {"HTTP_IDEMPOTENCY_KEY": "shared-key-0001"}
+    mine = as_user(client, team["resident"]).post(BASE, payload, content_type="application/json", **key)
+    theirs = as_user(client, team["intake"]).post(BASE, payload, content_type="application/json", **key)
+    assert mine.status_code == theirs.status_code == 201 and "Idempotent-Replayed" not in theirs
+    assert theirs.json()["number"] != mine.json()["number"]
+    assert Case.objects.get(number=theirs.json()["number"]).reporter == team["intake"]
+    assert Case.objects.get(number=mine.json()["number"]).reporter == team["resident"]
+
+
+def test_an_idempotency_key_too_long_is_a_400_in_a_sentence(client, team):
+    category = make_category()
+    lat, lng = WEST_POINT
+    payload = {"category": category.pk, "lat": lat, "lng": lng, "description": "井盖缺失", "reporter_phone": "13800001234"}
+    response = as_user(client, team["resident"]).post(
+        BASE, payload, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k" * 256
+    )
+    assert response.status_code == 400 and "255" in response.json()["detail"]
+    assert not Case.objects.exists()
+
+
+def test_the_openapi_describes_the_idempotency_key(client, team):
+    document = as_user(client, team["intake"]).get("/api/openapi.json").json()
+    operation = document["paths"]["/api/v1/cases/"]["post"]
+    [header] = [p for p in operation["parameters"] if p["in"] == "header"]
+    assert header["name"] == "Idempotency-Key" and "retry" in header["description"]
+    assert {"200", "201"} <= set(operation["responses"]) and "Idempotent-Replayed" in operation["description"]
+
+
 def test_intake_outside_the_district_is_a_400(client, team):
     category = make_category()
     payload = {"category": category.pk, "lat": 41.9, "lng": 123.5, "description": "x"}

@@ -4,7 +4,7 @@ requests (filters, paging, extensions), tokens, servicerequestupdates, errors an
 import json
 import re
 import xml.etree.ElementTree as ET
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -201,6 +201,34 @@ def test_closed_case_reads_closed_without_deadline(client, team, category):
     assert data["agency_responsible"] == "西一网格"
     request = get_xml(client, f"requests/{case.number}.xml").find("request")
     assert request.findtext("status") == "closed" and request.find("expected_datetime").text is None
+
+
+def test_expected_datetime_is_the_expected_finish_the_residents_look_up_shows(client, team, category):
+    """One notion of "when it should be handled": cases.presenters.expected_finish_at, the
+    handling deadline while the case is with a handler and its clock runs, not the current step's."""
+
+    def expected() -> str | None:
+        return get_json(client, f"requests/{case.number}.json")[0]["expected_datetime"]
+
+    def residents() -> str | None:
+        client.force_login(team["resident"])
+        moment = client.get(f"/api/v1/cases/{case.number}").json()["expected_finish_at"]
+        client.logout()
+        return moment and timezone.localtime(datetime.fromisoformat(moment.replace("Z", "+00:00"))).isoformat(timespec="seconds")
+
+    case = report(category, reporter=team["resident"], at=ago(hours=3))
+    case = act(case, "accept", team["intake"])
+    case = act(case, "file", team["intake"])
+    assert case.deadline is not None  # the filing step's own deadline: not when it will be handled
+    assert expected() is None and residents() is None
+
+    case = act(case, "dispatch", team["dispatcher"], department="cgj")
+    assert expected() == timezone.localtime(case.deadline).isoformat(timespec="seconds") == residents()
+
+    case = act(case, "suspend", team["shift_lead"], note="等待管线单位")
+    assert expected() is None and residents() is None  # the handling clock is paused
+    case = act(case, "resume", team["shift_lead"])
+    assert expected() == timezone.localtime(case.deadline).isoformat(timespec="seconds") == residents()
 
 
 def test_unknown_request_is_404(client, category):

@@ -261,7 +261,9 @@ def test_nothing_is_sent_inside_the_workflow_transaction(team, django_capture_on
     case = report()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         take_action(case.pk, "accept", team["intake"])
-    assert RecordingGateway.sent == [] and len(callbacks) == 1
+    # One notice, queued for after the commit (the others drop the Open311 change marks).
+    queued = [callback for callback in callbacks if callback.__module__ != "gridgov.cases.selectors"]
+    assert RecordingGateway.sent == [] and len(queued) == 1
 
 
 def test_a_failing_gateway_does_not_stop_e_mail(team, settings):

@@ -305,6 +305,12 @@ def _env_int(name: str, default: int, minimum: int = 0) -> int:
     return value
 
 
+# How long a server process trusts its last read of the cases' change marks (cases/selectors.py),
+# in milliseconds: Open311's kept GET answers ask the database whether anything changed at most
+# this often per process instead of on every request. A change made in another process shows
+# within this bound (at once in the process that made it); 0 asks on every request.
+GRIDGOV_CHANGE_MARK_MS = _env_int("GRIDGOV_CHANGE_MARK_MS", 250)
+
 # Sessions (等保 level 3): end after the idle timeout and after the absolute lifetime, whichever
 # comes first (accounts/sessions.py); the cookie itself dies with the lifetime.
 GRIDGOV_IDLE_TIMEOUT_MINUTES = _env_int("GRIDGOV_IDLE_TIMEOUT_MINUTES", 30, minimum=1)

@@ -4,6 +4,7 @@ Every read is limited to the caller's scope (``selectors.visible_cases``); every
 through ``services``. A stale ``version`` gets 409, a step the caller may not take 403.
 """
 
+import hashlib
 import json
 
 from django.core.paginator import Paginator
@@ -87,10 +88,41 @@ def _case_out(case: Case, user) -> dict:
     return presenters.case_payload(case, user)
 
 
+MAX_IDEMPOTENCY_KEY = 255
+IDEMPOTENCY_KEY_HEADER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "maxLength": MAX_IDEMPOTENCY_KEY},
+    "description": "A key of your choosing (a UUID, say), new for each report: a retry of the same report with the "
+    "same key (its first answer was lost) gets the case that report made, 200 with Idempotent-Replayed: true, "
+    "instead of a second case. Keys are yours alone: another account's same key is another report. The same key "
+    "with a different report is taken in as a new report. Sent bare or as a quoted string.",
+}
+
+
+def _intake_key(request: AuthenticatedRequest, payload: CaseIn) -> str:
+    """The case's intake key (``Case.intake_key``, as the report page's one-time key makes it):
+    the client's Idempotency-Key with the caller and the report, hashed. Empty without a key."""
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if len(key) >= 2 and key[0] == key[-1] == '"':  # the header's structured-field form
+        key = key[1:-1]
+    if not key:
+        return ""
+    if len(key) > MAX_IDEMPOTENCY_KEY:
+        raise HttpError(400, _("Idempotency-Key: use at most %(count)d characters.") % {"count": MAX_IDEMPOTENCY_KEY})
+    reported = ["api", request.user.pk, key, sorted(payload.dict().items())]
+    return hashlib.sha256(repr(reported).encode()).hexdigest()
+
+
 @router.post(
     "/",
-    response={201: CaseOut | ResidentCaseOut, 400: ErrorOut, 409: ErrorOut, 429: ErrorOut},
+    response={200: CaseOut | ResidentCaseOut, 201: CaseOut | ResidentCaseOut, 400: ErrorOut, 409: ErrorOut, 429: ErrorOut},
     summary="Take in a report, under the same intake rules as the report page (429 when a resident reports too often)",
+    description="201 with the new case. With an Idempotency-Key header, a retry of the same report answers 200 with "
+    "the case the first request made (header Idempotent-Replayed: true), and neither writes nor counts against "
+    "the rate limit again.",
+    openapi_extra={"parameters": [IDEMPOTENCY_KEY_HEADER]},
 )
 def create_case(request: AuthenticatedRequest, payload: CaseIn, response: HttpResponse):
     user = request.user
@@ -98,12 +130,17 @@ def create_case(request: AuthenticatedRequest, payload: CaseIn, response: HttpRe
     if category is None:
         raise HttpError(400, f"category: no category with id {payload.category}")
     source = payload.source or services.default_source(user)
+    intake_key = _intake_key(request, payload)
+    if intake_key and (earlier := selectors.case_by_intake_key(intake_key)) is not None:
+        response["Idempotent-Replayed"] = "true"
+        return Status(200, _case_out(_visible_or_404(user, earlier.number), user))
     try:
         case = services.report_case(
             services.Report(
                 category=category, lat=payload.lat, lng=payload.lng, description=payload.description, source=source,
                 address=payload.address, reporter=user, reporter_name=payload.reporter_name,
                 reporter_phone=payload.reporter_phone, reporter_email=payload.reporter_email, external_id=payload.external_id,
+                intake_key=intake_key,
             ),
             channel=services.PERSON, client=client_address(request),
         )  # fmt: skip

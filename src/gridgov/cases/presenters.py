@@ -9,6 +9,7 @@ for the reporter, or else a neutral standard sentence for the action.
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Protocol
 
 from django.conf import settings
 from django.core import signing
@@ -332,9 +333,18 @@ def public_point_map(case: Case) -> dict:
             "tileUrl": settings.GRIDGOV_TILE_URL, "tileAttribution": settings.GRIDGOV_TILE_ATTRIBUTION}  # fmt: skip
 
 
-def expected_finish_at(case: Case) -> datetime | None:
+class _HandlingClock(Protocol):
+    """What ``expected_finish_at`` reads: a Case, or Open311's row of public columns."""
+
+    state: str
+    suspended_at: datetime | None
+    deadline: datetime | None
+
+
+def expected_finish_at(case: _HandlingClock) -> datetime | None:
     """When the case should be handled, as a moment: the handling step's deadline while it is
-    with a handler and its clock runs; None otherwise (not yet dispatched, paused, or done)."""
+    with a handler and its clock runs; None otherwise (not yet dispatched, paused, or done).
+    The resident's look-up and Open311's ``expected_datetime`` both publish this one moment."""
     if case.state in (State.DISPATCHED, State.HANDLING) and case.suspended_at is None:
         return case.deadline
     return None

@@ -4,7 +4,8 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import connection
+from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Case as DbCase
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
@@ -12,6 +13,7 @@ from django.utils import timezone
 from gridgov import workcalendar
 from gridgov.accounts.models import Role, User
 from gridgov.accounts.selectors import data_scope
+from gridgov.caching import KeyedCache, ProcessCache
 from gridgov.crypto import blind_indexes
 from gridgov.workcalendar import WorkingCalendar
 
@@ -276,6 +278,11 @@ def visible_photo(user: User, pk: int) -> Photo | None:
 OFFLINE_KEY_PREFIX = "offline:"
 
 
+def case_by_intake_key(intake_key: str) -> Case | None:
+    """The case a report with this intake key made (``Case.intake_key``: a retried submission)."""
+    return Case.objects.filter(intake_key=intake_key).first() if intake_key else None
+
+
 def case_by_client_key(key: str | None) -> Case | None:
     """The case taken in, before the offline queue sent its key as the form's one-time key, from
     that queue's ``client_key`` (kept in ``external_id``): a report still queued on a phone by
@@ -431,6 +438,44 @@ def cases_change_mark() -> tuple:
         f"(SELECT MAX({quote('id')}) FROM {steps})"
     )
     return _plain_query(sql, []) or ()
+
+
+# The cases' marks, read at most every GRIDGOV_CHANGE_MARK_MS per process instead of on every
+# public GET (on PostgreSQL that round trip was most of a kept answer's cost, see
+# benchmarks/README.md); this process's own writes drop them at once (``forget_change_marks``,
+# connected in apps.py and called after the bulk intake). Not PostgreSQL's snapshot, which would
+# also see a step that commits after a newer one: transaction ids are the whole server's, so
+# every write to any other database on it moved the mark (measured: every request read again).
+_change_marks: ProcessCache[tuple] = ProcessCache(cases_change_mark, settings.GRIDGOV_CHANGE_MARK_MS / 1000)
+_case_marks: KeyedCache[tuple | None] = KeyedCache(max_entries=8192)
+
+
+def recent_cases_change_mark() -> tuple:
+    """``cases_change_mark()`` as this process last read it, at most GRIDGOV_CHANGE_MARK_MS ago."""
+    return _change_marks.get()
+
+
+def recent_case_change_mark(number: str) -> tuple | None:
+    """``case_change_mark(number)``, read again only when the cases' marks moved since it was
+    read: a case that changed in another process shows within GRIDGOV_CHANGE_MARK_MS, and an
+    unchanged table costs no query per request. A step whose transaction commits after a newer
+    step's (its ids and times already passed by the maxima) is missed until the next change or
+    the kept answer's period (open311/views.py RESPONSE_CACHE_SECONDS, 60 s) ends."""
+    marks = _change_marks.get()
+    return _case_marks.get((number, marks), lambda: case_change_mark(number))
+
+
+def _forget_change_marks() -> None:
+    _change_marks.forget()
+    _case_marks.forget()
+
+
+def forget_change_marks(**_signal_arguments) -> None:
+    """Drop the marks now (this thread reads its own change) and again when the change commits
+    (another thread of this process may have read them in between, before it was visible)."""
+    _forget_change_marks()
+    if connection.in_atomic_block:  # in autocommit the change has committed already
+        transaction.on_commit(_forget_change_marks)
 
 
 def overdue_filter(now: datetime) -> Q:

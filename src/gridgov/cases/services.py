@@ -24,7 +24,7 @@ from gridgov.workcalendar import WorkingCalendar
 from . import ratelimit, sla
 from .models import Case, CaseCounter, Category, ExtensionRequest, Notification, Rating, Source, State, Step, Subscriber
 from .presenters import REPORTER_ROLE, action_label
-from .selectors import can_act_on, holds_case
+from .selectors import can_act_on, case_by_intake_key, forget_change_marks, holds_case
 from .steps import StepContext
 from .workflow import (
     INTAKE,
@@ -298,7 +298,7 @@ def report_case(
 
 
 def _case_of_intake_key(intake_key: str) -> Case | None:
-    return Case.objects.filter(intake_key=intake_key).first()
+    return case_by_intake_key(intake_key)
 
 
 @transaction.atomic
@@ -327,6 +327,8 @@ def report_cases(
     _insert_cases(cases)
     insert_objects(Step, [_report_step(case, report) for case, report in taken])
     record_audits([audit_event(case.reporter, "cases.reported", case, number=case.number, source=case.source) for case in cases])
+    if cases:  # the bulk writer sends no post_save: new cases show at once in this process too
+        forget_change_marks()
     return outcomes
 
 

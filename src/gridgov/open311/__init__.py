@@ -17,7 +17,9 @@ Mapping to cases:
   closed, rated, rejected, voided, merged → ``closed``. ``status_notes`` = the latest public step's text
   (its author's public summary, else a standard sentence for the action; never an internal note);
   ``agency_responsible`` = the assigned department, else the assigned grid-network unit;
-  ``expected_datetime`` = the current SLA deadline; datetimes are W3C with the +08:00 offset.
+  ``expected_datetime`` = when it should be handled, the moment the resident's look-up shows
+  (``cases.presenters.expected_finish_at``: the handling deadline while it is with a handler and
+  its clock runs, else null); datetimes are W3C with the +08:00 offset.
 - GET requests: without any date, the last 90 days; ``start_date`` and ``end_date`` may span at
   most 90 days (spec) and either alone opens the 90 days from / up to it; dates lie in 1900–2999
   (``gridgov.bounds``: beyond, Python's datetime overflows). At most 1000 per page.

@@ -50,7 +50,11 @@ _REQUEST = {
         "service_notice": {"type": "string"},
         "requested_datetime": {"type": "string", "format": "date-time"},
         "updated_datetime": _NULLABLE_TEXT,
-        "expected_datetime": _NULLABLE_TEXT,
+        "expected_datetime": {
+            **_NULLABLE_TEXT,
+            "description": "When the request should be handled (the moment the resident's case look-up shows): the "
+            "handling deadline while it is with a handler and its clock runs; null before dispatch, while paused, and once handled.",
+        },
         "address": {"type": "string"},
         "address_id": {"type": "string"},
         "zipcode": {"type": "string"},

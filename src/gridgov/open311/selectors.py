@@ -162,6 +162,7 @@ class PublicRequest:
     created_at: datetime
     updated_at: datetime
     deadline: datetime | None
+    suspended_at: datetime | None  # not published: whether the handling clock runs (expected_datetime)
     department_name: str | None
     region_name: str | None
     merged_into: str | None
@@ -180,7 +181,7 @@ class PublicRequest:
 # The order of PublicRequest's fields up to location_unconfirmed: one value per column.
 PUBLIC_CASE_COLUMNS = (
     "id", "number", "category_id", "state", "source", "grid_code", "description", "address", "lat", "lng",
-    "created_at", "updated_at", "deadline", "assigned_department__name", "assigned_region__name",
+    "created_at", "updated_at", "deadline", "suspended_at", "assigned_department__name", "assigned_region__name",
     "duplicate_of__number", "open311_submission__media_url", "public_action", "public_note", "location_unconfirmed",
 )  # fmt: skip
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.cases.models import Category, LimitUnit, Step
-from gridgov.cases.presenters import is_public_photo, public_photo_token, public_text, step_public_text
+from gridgov.cases.presenters import expected_finish_at, is_public_photo, public_photo_token, public_text, step_public_text
 
 from .selectors import PublicRequest, open311_status, service_code
 
@@ -104,7 +104,8 @@ def service_request(
         "service_notice": notice or service_notice(case.category),
         "requested_datetime": w3c(case.created_at, zone),
         "updated_datetime": w3c(case.updated_at, zone),
-        "expected_datetime": w3c(case.deadline, zone),
+        # When it should be handled, as the resident's look-up says it (one definition, presenters).
+        "expected_datetime": w3c(expected_finish_at(case), zone),
         "address": case.address,
         "address_id": "",
         "zipcode": "",

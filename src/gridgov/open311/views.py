@@ -220,10 +220,12 @@ def service_definition(request, service_code, fmt):
 # A GET of requests is public data that many clients ask for again and again (the default listing
 # above all: a page of 1,000 took 150 ms to read and render). Its rendered body is kept, keyed on
 # what it is made of: the parameters, the format, the language, the host (extensions carry
-# absolute photo links) and a change mark read from the database on every request (one case's
-# version, or for a list the newest case, update and step, see cases.selectors), so a step taken
-# in any process shows at once. What the mark does not see (a renamed category, department or
-# unit, a deleted case) shows within RESPONSE_CACHE_SECONDS, which is also part of the key.
+# absolute photo links) and a change mark (one case's version, or for a list the newest case,
+# update and step, see cases.selectors). The marks are read at most every GRIDGOV_CHANGE_MARK_MS
+# per process (a database round trip per request was most of a kept answer's cost on
+# PostgreSQL), so a step taken in another process shows within that bound, at once in this one.
+# What the mark does not see (a renamed category, department or unit, a deleted case) shows
+# within RESPONSE_CACHE_SECONDS, which is also part of the key.
 # The body's hash is its ETag: a client that sends it back in If-None-Match gets 304.
 RESPONSE_CACHE_SECONDS = 60
 _request_bodies: KeyedCache[tuple[bytes, str]] = KeyedCache(max_entries=4096)  # about 1 KB each
@@ -267,7 +269,7 @@ def requests(request, fmt):
         cases = selectors.service_requests(query)
         return serializers.service_requests(cases, extensions=query.extensions, absolute=request.build_absolute_uri)
 
-    key = (parameters, case_selectors.cases_change_mark())
+    key = (parameters, case_selectors.recent_cases_change_mark())
     return _cached_render(request, fmt, "service_requests", _listing_bodies, key, payload)
 
 
@@ -314,7 +316,7 @@ def _rate_limited(request, fmt, api_key) -> HttpResponse | None:
 def service_request(request, service_request_id, fmt):
     extensions = _extensions(request)
     missing = Open311Error(404, f"service_request_id {service_request_id!r} was not found")
-    mark = case_selectors.case_change_mark(service_request_id)
+    mark = case_selectors.recent_case_change_mark(service_request_id)
     if mark is None:
         raise missing
 
