@@ -433,6 +433,7 @@ def process_pending_photo(photo_id: int) -> str:
                 # The case's public face changed (Open311's media_urls, the look-up page): its
                 # updated_at is what their caches and ``updated_after`` clients watch.
                 Case.objects.filter(pk=photo.case_id).update(updated_at=timezone.now())
+                selectors.forget_change_marks()  # an update() sends no signal; other processes see it within the marks' bound
     except BaseException:
         _delete_files(written)
         _mark_failed(photo_id, _("a server error stopped the processing; it is tried again"), original=original)
