@@ -236,3 +236,32 @@ def test_steps_and_reports_keep_their_photos_through_the_task(network):
     case = take_action(case.pk, "accept", team["intake"], photos=[upload(gps_jpeg())])
     assert list(case.photos.values_list("status", flat=True)) == ["ready", "ready"]
     assert pending_files() == []
+
+
+def test_a_server_error_on_the_last_attempt_says_no_retry_follows(network, monkeypatch):
+    """``background.retried`` tells the task its last attempt; the photo's reason then says the
+    retries are used up instead of promising another."""
+    team = make_team()
+    case = reported(team, gps_jpeg())
+    photo = Photo.objects.get(case=case)
+    Photo.objects.filter(pk=photo.pk).update(status="pending", original="waiting.jpg")
+    pending_storage().save("waiting.jpg", io.BytesIO(gps_jpeg()))
+    monkeypatch.setattr(photo_module, "validate_photo", lambda upload: (_ for _ in ()).throw(OSError("disk unavailable")))
+    with pytest.raises(OSError):
+        process_pending_photo(photo.pk, retried=False)
+    photo.refresh_from_db()
+    assert photo.status == "failed" and "every retry failed" in photo.failure and "tried again" not in photo.failure
+
+
+def test_retried_tells_a_task_that_asks_whether_its_attempt_is_the_last():
+    from gridgov.background import retried
+
+    seen = []
+
+    def job(value, last_attempt=False):
+        seen.append((value, last_attempt))
+        return value
+
+    wrapped = retried(attempts=3)(job)
+    assert [wrapped("a"), wrapped("b", attempt=2), wrapped("c", attempt=3)] == ["a", "b", "c"]
+    assert seen == [("a", False), ("b", False), ("c", True)]

@@ -26,6 +26,7 @@ the same tasks with settings alone.
 """
 
 import functools
+import inspect
 import logging
 import os
 import signal
@@ -108,17 +109,24 @@ def ensure_scheduled() -> list[str]:
 
 def retried(attempts: int = 5, first_delay: float = 30.0) -> Callable:
     """Retry a failing task with back-off: put it under ``@task()``. The task gains a keyword
-    argument ``attempt`` (1 for the first run) that the retries carry."""
+    argument ``attempt`` (1 for the first run) that the retries carry. A function with a
+    ``last_attempt`` parameter is told whether no retry follows this run (so what it records of
+    a failure can say whether it is tried again)."""
 
     def decorate(function: Callable) -> Callable:
+        wants_last = "last_attempt" in inspect.signature(function).parameters
+
         @functools.wraps(function)
         def run(*args, attempt: int = 1, **kwargs):
+            if wants_last:
+                kwargs["last_attempt"] = attempt >= attempts
             try:
                 return function(*args, **kwargs)
             except Exception:
                 task = _task_of(function)
                 if attempt < attempts and _can_defer(task):
                     delay = timedelta(seconds=first_delay * 2 ** (attempt - 1))
+                    kwargs.pop("last_attempt", None)
                     task.using(run_after=timezone.now() + delay).enqueue(*args, attempt=attempt + 1, **kwargs)
                     logger.warning(
                         "Task %s failed (attempt %d of %d); retrying in %s", task.module_path, attempt, attempts, delay

@@ -391,7 +391,7 @@ def store_photos(case: Case, step: Step | None, pending: Sequence[PendingPhoto],
 # --- the processing task ---------------------------------------------------------------------------
 
 
-def process_pending_photo(photo_id: int) -> str:
+def process_pending_photo(photo_id: int, *, retried: bool = True) -> str:
     """Decode, clean and re-encode one pending photo, write its files and make it ready (see the
     module docstring); return its status ("gone" for a row that no longer exists)."""
     photo = Photo.objects.select_related("step").filter(pk=photo_id).first()
@@ -409,7 +409,7 @@ def process_pending_photo(photo_id: int) -> str:
         pending_storage().delete(original)  # nothing more can come of it
         return Photo.Status.FAILED
     except Exception:
-        _mark_failed(photo_id, _("a server error stopped the processing; it is tried again"), original=original)
+        _mark_failed(photo_id, _server_error(retried), original=original)
         raise
     written: list[str] = []
     try:
@@ -436,13 +436,20 @@ def process_pending_photo(photo_id: int) -> str:
                 selectors.forget_change_marks()  # an update() sends no signal; other processes see it within the marks' bound
     except BaseException:
         _delete_files(written)
-        _mark_failed(photo_id, _("a server error stopped the processing; it is tried again"), original=original)
+        _mark_failed(photo_id, _server_error(retried), original=original)
         raise
     if not updated:  # deleted meanwhile, or made ready by another run of the task
         _delete_files(written)
         return "gone"
     pending_storage().delete(original)  # not needed any more; should this fail, the sweep takes it
     return Photo.Status.READY
+
+
+def _server_error(retried: bool) -> str:
+    """What staff read in place of a photo the task could not process for a server fault."""
+    if retried:
+        return _("a server error stopped the processing; it is tried again")
+    return _("a server error stopped the processing and every retry failed; an administrator finds the error in the task results")
 
 
 def _mark_failed(photo_id: int, reason: str, *, original: str = "") -> None:

@@ -44,15 +44,15 @@ def sweep_photos() -> list[str]:
 
 @task()
 @retried(attempts=5, first_delay=30.0)
-def process_photo(photo_id: int, language: str = "") -> str:
+def process_photo(photo_id: int, language: str = "", last_attempt: bool = False) -> str:
     """Make one pending photo ready (or failed, with the reason told in ``language``, by default
-    the site's)."""
+    the site's, and whether it is tried again)."""
     from django.utils import translation
 
     from .photos import process_pending_photo
 
     with translation.override(language or settings.LANGUAGE_CODE):
-        return process_pending_photo(photo_id)
+        return process_pending_photo(photo_id, retried=not last_attempt)
 
 
 @task()
