@@ -21,7 +21,7 @@ Two habits every task of the project follows, both written here once:
   committed; the immediate backend runs it where it stands.
 
 With a backend that cannot run a task later (the immediate backend of the tests), a failure is
-not retried: it is raised to the caller. A distributed backend (RQ on Redis, see the README) runs
+not retried: the backend records the result as failed, with its traceback, and the caller goes on. A distributed backend (RQ on Redis, see the README) runs
 the same tasks with settings alone.
 """
 
