@@ -4,7 +4,6 @@ Every read is limited to the caller's scope (``selectors.visible_cases``); every
 through ``services``. A stale ``version`` gets 409, a step the caller may not take 403.
 """
 
-import hashlib
 import json
 
 from django.core.paginator import Paginator
@@ -111,8 +110,7 @@ def _intake_key(request: AuthenticatedRequest, payload: CaseIn) -> str:
         return ""
     if len(key) > MAX_IDEMPOTENCY_KEY:
         raise HttpError(400, _("Idempotency-Key: use at most %(count)d characters.") % {"count": MAX_IDEMPOTENCY_KEY})
-    reported = ["api", request.user.pk, key, sorted(payload.dict().items())]
-    return hashlib.sha256(repr(reported).encode()).hexdigest()
+    return services.key_digest(["api", request.user.pk, key, sorted(payload.dict().items())])
 
 
 @router.post(

@@ -4,7 +4,6 @@
 filter and act the same way.
 """
 
-import hashlib
 import re
 import secrets
 from datetime import datetime, time, timedelta
@@ -22,6 +21,7 @@ from . import selectors
 from .catalogue import localized
 from .models import Case, CaseKind, Category, Rating, Source, State
 from .privacy import may_see_personal_data
+from .services import key_digest
 from .workflow import OPEN_STATES
 
 MAX_PHOTOS = 3
@@ -112,7 +112,7 @@ class ReportForm(forms.Form):
         reported += [data["reporter_name"], data["reporter_phone"], data.get("source", "")]
         reported += [(photo.name, photo.size) for photo in self.photos]
         reported += extra
-        return hashlib.sha256(repr(reported).encode()).hexdigest()
+        return key_digest(reported)
 
 
 class LookupForm(forms.Form):

@@ -504,6 +504,14 @@ def take_action(
         return case
 
 
+def key_digest(sent: list) -> str:
+    """The digest a one-time key is kept as, with what was sent beside it (``sent``, a list
+    starting with the key): the report page's and the JSON API's intake keys
+    (``Case.intake_key``) and a step's key. One function, so the same sending digests alike
+    wherever it came in."""
+    return hashlib.sha256(repr(sent).encode()).hexdigest()
+
+
 def _step_key(key: str, action: str, note: str, public_note: str, params: dict, photos: Sequence) -> str:
     """What a step keeps of its form's one-time key: the key with what was sent (as the report's
     ``intake_key`` does), so the same form sent again finds its step, while a form reused with
@@ -512,7 +520,7 @@ def _step_key(key: str, action: str, note: str, public_note: str, params: dict, 
         return ""
     sent: list = [key, action, note, public_note, sorted((name, repr(value)) for name, value in params.items())]
     sent += [(getattr(photo, "name", ""), getattr(photo, "size", 0)) for photo in photos]
-    return hashlib.sha256(repr(sent).encode()).hexdigest()
+    return key_digest(sent)
 
 
 def _take_step(
