@@ -20,7 +20,6 @@ from gridgov.ops import filejobs
 from . import jobs, selectors, services
 from .briefing import monthly_briefing
 
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -103,7 +102,7 @@ def import_table(request):
         raise Http404(_("You may not import figures."))
     upload = request.FILES.get("file")
     try:
-        content = filejobs.read_upload(upload, MAX_UPLOAD_BYTES)
+        content = filejobs.read_upload(upload)
     except filejobs.JobRefused as refusal:
         messages.error(request, str(refusal))
         return redirect("economy:index")

@@ -84,6 +84,7 @@ class JobStatus:
     back: str = ""
     reason: str = ""
     outcome: ImportOutcome | None = None
+    extension: str = "xlsx"  # an export's file
 
 
 def export_job(title, extension: str = "xlsx") -> Callable:
@@ -258,7 +259,9 @@ def status(user_id: int, token: str) -> JobStatus | None:
     except (ImportError, ValueError, KeyError):
         return None
     folder = _folder(user_id)
-    found = JobStatus(token, "pending", str(kind.title), kind.kind, meta.get("filename", ""), meta.get("back", ""))
+    found = JobStatus(
+        token, "pending", str(kind.title), kind.kind, meta.get("filename", ""), meta.get("back", ""), extension=kind.extension
+    )
     result = folder / f"{token}.result.json"
     if kind.kind == EXPORT and (folder / f"{token}.{kind.extension}").exists():
         found.state = "ready"
@@ -276,8 +279,7 @@ def export_file(user_id: int, token: str) -> tuple[Path, str] | None:
     found = status(user_id, token)
     if found is None or found.state != "ready":
         return None
-    kind: JobKind = job_function(_meta(user_id, token)["job"]).file_job  # type: ignore[attr-defined,index]
-    return _folder(user_id) / f"{token}.{kind.extension}", found.filename or f"export-{token[:8]}.{kind.extension}"
+    return _folder(user_id) / f"{token}.{found.extension}", found.filename or f"export-{token[:8]}.{found.extension}"
 
 
 # --- the sweep -----------------------------------------------------------------------------------

@@ -3,7 +3,6 @@ catalogue's export and import, and a year's statistics as Excel. The views check
 the file before anything is queued; the task runs as the user who asked, so a statistics export
 counts exactly the applications that user's page counts."""
 
-from datetime import date
 from io import BytesIO
 
 from django.utils.translation import gettext as _
@@ -25,19 +24,6 @@ IMPORT_PERMISSIONS = (
 
 def can_import_catalogue(user) -> bool:
     return user.is_authenticated and user.has_perms(IMPORT_PERMISSIONS)
-
-
-def year_statistics(user, year: int) -> dict:
-    """The statistics page's figures of ``year`` within ``user``'s scope."""
-    start, end = date(year, 1, 1), date(year + 1, 1, 1)
-    scope = selectors.statistics_scope(user)
-    return {
-        "year": year,
-        "catalogue": selectors.catalogue_figures(),
-        "figures": selectors.application_figures(start, end, scope),
-        "departments": selectors.rating_figures_by_department(start, end, applications=scope),
-        "points": selectors.rating_figures_by_service_point(start, end, scope),
-    }
 
 
 def statistics_workbook(context: dict) -> bytes:
@@ -62,7 +48,7 @@ def statistics_workbook(context: dict) -> bytes:
 def export_statistics(user, params: dict) -> bytes:
     if user.role not in selectors.STAFF_ROLES:  # the role was changed after the export was asked for
         raise JobRefused(_("Only staff may export the service statistics."))
-    return statistics_workbook(year_statistics(user, int(params["year"])))
+    return statistics_workbook(selectors.year_statistics(user, int(params["year"])))
 
 
 @export_job(gettext_lazy("Service catalogue as Excel"))

@@ -355,3 +355,16 @@ def service_point_of(region) -> dict | None:
 
 
 SHOWN_ITEMS = 12  # the grid page lists the first items; the catalogue link shows them all
+
+
+def year_statistics(user, year: int) -> dict:
+    """The statistics page's figures of ``year`` within ``user``'s scope."""
+    start, end = date(year, 1, 1), date(year + 1, 1, 1)
+    scope = statistics_scope(user)
+    return {
+        "year": year,
+        "catalogue": catalogue_figures(),
+        "figures": application_figures(start, end, scope),
+        "departments": rating_figures_by_department(start, end, applications=scope),
+        "points": rating_figures_by_service_point(start, end, scope),
+    }

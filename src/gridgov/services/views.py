@@ -286,7 +286,7 @@ def statistics(request):
     the page's button queues the same export (``prepare_statistics_export``)."""
     if request.user.role not in STAFF_ROLES:
         return HttpResponseForbidden()
-    context = jobs.year_statistics(request.user, _year(request))
+    context = selectors.year_statistics(request.user, _year(request))
     if request.GET.get("format") == "xlsx":
         response = HttpResponse(jobs.statistics_workbook(context), content_type=XLSX)
         response["Content-Disposition"] = f'attachment; filename="services-{context["year"]}.xlsx"'
