@@ -6,7 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from gridgov.cases.models import Case
+from gridgov.cases import selectors as case_selectors
+from gridgov.cases.models import Case, Step
 from gridgov.cases.services import take_action
 from gridgov.evaluation import selectors
 from gridgov.evaluation.indicators import Window, composite_score, grade_for
@@ -148,6 +149,21 @@ def test_data_scope_a_street_sees_only_itself(log):
     with pytest.raises(selectors.EvaluationError):
         selectors.evaluation_table(community, "street", MARCH, now=NOW)
     assert [row.unit.code for row in selectors.evaluation_table(community, "community", MARCH, now=NOW)] == ["210199001001"]
+
+
+@pytest.mark.parametrize("role", ["street_staff", "department_handler", None])
+def test_the_grids_and_departments_holding_a_case_are_read_from_the_indexes_as_listed_from_the_cases(log, role):
+    user = None
+    if role == "street_staff":
+        user = make_user("street_staff", EAST, username="east-held")
+    elif role == "department_handler":
+        user = log["team"]["handler"]
+    cases = Case.objects.filter(case_selectors._evaluation_scope(user))
+    for column in ("grid_code", "assigned_department_id"):
+        listed = set(cases.exclude(**{column: None}).values_list(column, flat=True))
+        assert listed and set(case_selectors.evaluation_held(user, column)) == listed, column
+    steps = case_selectors.evaluation_steps(user)
+    assert sorted(steps.values_list("pk", flat=True)) == sorted(Step.objects.filter(case__in=cases).values_list("pk", flat=True))
 
 
 def test_grade_boundaries():

@@ -250,6 +250,9 @@ class Case(models.Model):
             models.Index(fields=["filed_at"]),
             models.Index(fields=["closed_at"]),
             models.Index(fields=["handle_deadline"]),
+            # Whether a department holds a case of a unit (cases.selectors.evaluation_held): one
+            # seek, not a walk over the department's cases testing each one's grid code.
+            models.Index(fields=["assigned_department", "grid_code"]),
         ]
         constraints = [
             # One case per 12345 work order, so two imports of the same export running at once

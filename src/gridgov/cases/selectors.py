@@ -11,7 +11,7 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subqu
 from django.utils import timezone
 
 from gridgov import workcalendar
-from gridgov.accounts.models import Role, User
+from gridgov.accounts.models import Department, Role, User
 from gridgov.accounts.selectors import data_scope
 from gridgov.caching import KeyedCache, ProcessCache
 from gridgov.crypto import blind_indexes
@@ -369,25 +369,56 @@ HELD_COLUMNS = frozenset({"grid_code", "assigned_department_id"})  # indexed, an
 def evaluation_held(user: User | None, column: str) -> list:
     """The distinct values (not null) of an indexed case column — ``grid_code``,
     ``assigned_department_id`` — over the cases in the user's scope: the grids and departments
-    that hold a case. For the whole system a skip scan of the column's index, one seek per value
-    (a recursive query: both databases otherwise read every entry of the index, a million at a
-    million cases, for some 1,360 grid codes)."""
+    that hold a case, each found by index seeks rather than by reading the scope's cases:
+
+    - grids: a skip scan of the grid code index, one seek per value (a recursive query: both
+      databases otherwise read every entry of the index, a million at a million cases, for some
+      1,360 grid codes), inside the unit's code range for a unit's staff;
+    - departments in a scope: each department asked whether a case of the scope holds it, one
+      seek of the (department, grid code) index each (SQLite, without statistics, read every case
+      through the department index to test the street's code: 0.55 s at a million cases).
+    """
     if column not in HELD_COLUMNS:
         raise ValueError(f"not a column to list: {column}")
     scope = _evaluation_scope(user)
-    if scope:
+    if column == "assigned_department_id" and scope:
+        holding = Case.objects.filter(scope, assigned_department_id=OuterRef("pk"))
+        return list(Department.objects.filter(Exists(holding)).order_by("pk").values_list("pk", flat=True))
+    prefix = _unit_prefix(user)
+    if scope and (column != "grid_code" or prefix is None):
         held = Case.objects.filter(scope).exclude(**{column: None}).order_by()
         return list(held.values_list(column, flat=True).distinct())
     quote = connection.ops.quote_name
     table, value = quote(Case._meta.db_table), quote(column)
+    within, params = "", []
+    if prefix is not None:
+        # The unit's codes as an index range (codes are digits, so every code the prefix starts
+        # is between these two under any collation) and, for exactness, the prefix itself.
+        width = Case._meta.get_field("grid_code").max_length or len(prefix)
+        within = f" AND {value} >= %s AND {value} <= %s AND {value} LIKE %s"
+        params = [prefix, prefix.ljust(width, "9"), f"{prefix}%"] * 2
     sql = (
-        f"WITH RECURSIVE held(v) AS (SELECT MIN({value}) FROM {table} UNION ALL "
-        f"SELECT (SELECT MIN({value}) FROM {table} WHERE {value} > held.v) FROM held WHERE held.v IS NOT NULL) "
+        f"WITH RECURSIVE held(v) AS (SELECT MIN({value}) FROM {table} WHERE {value} IS NOT NULL{within} UNION ALL "
+        f"SELECT (SELECT MIN({value}) FROM {table} WHERE {value} > held.v{within}) FROM held WHERE held.v IS NOT NULL) "
         "SELECT v FROM held WHERE v IS NOT NULL"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql)
+        cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
+
+
+def _unit_prefix(user: User | None) -> str | None:
+    """The code prefix of a unit's staff scope (their unit's grids), else None."""
+    if user is None:
+        return None
+    scope = data_scope(user)
+    return str(scope.key) if scope.kind == "unit" else None
+
+
+def _through_case(condition: Q) -> Q:
+    """A filter on cases as a filter on their steps: every lookup read through the step's case."""
+    children = [_through_case(child) if isinstance(child, Q) else (f"case__{child[0]}", child[1]) for child in condition.children]
+    return Q(*children, _connector=condition.connector, _negated=condition.negated)
 
 
 def evaluation_steps(user: User | None) -> QuerySet[Step]:
@@ -395,7 +426,10 @@ def evaluation_steps(user: User | None) -> QuerySet[Step]:
     scope = _evaluation_scope(user)
     if not scope:
         return Step.objects.all()
-    return Step.objects.filter(case__in=Case.objects.filter(scope).values("pk"))
+    # Through the join to each step's case (a unit's staff: its code prefix on the case), not
+    # ``case_id IN (the scope's cases)``, which listed every case of the scope first (a street at a
+    # million cases: 85,000 ids, 0.15 s, for a day's steps).
+    return Step.objects.filter(_through_case(scope))
 
 
 def cases_changed_stamp() -> tuple:
