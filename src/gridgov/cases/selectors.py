@@ -2,6 +2,7 @@
 
 import math
 from dataclasses import dataclass
+from typing import cast
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -417,7 +418,13 @@ def _unit_prefix(user: User | None) -> str | None:
 
 def _through_case(condition: Q) -> Q:
     """A filter on cases as a filter on their steps: every lookup read through the step's case."""
-    children = [_through_case(child) if isinstance(child, Q) else (f"case__{child[0]}", child[1]) for child in condition.children]
+    children: list = []
+    for child in condition.children:
+        if isinstance(child, Q):
+            children.append(_through_case(child))
+        else:
+            lookup, value = cast(tuple, child)  # a Q's other children are (lookup, value) pairs
+            children.append((f"case__{lookup}", value))
     return Q(*children, _connector=condition.connector, _negated=condition.negated)
 
 
