@@ -4,7 +4,8 @@ uses on the configured database, beside DuckDB computing the same figures from t
 its own SQL, and the figures checked equal.
 
 The rows are written inside a transaction that is rolled back at the end, so the benchmark leaves
-the database as it found it: 40 departments, a catalogue of 600 items and 4 "one thing" bundles,
+the database as it found it (with ``--keep`` they are committed instead, and later ``--keep`` runs
+of the same year reuse them; ``--drop`` removes them): 40 departments, a catalogue of 600 items and 4 "one thing" bundles,
 a district of 10 streets and 100 communities as service points, and the year's applications with
 their parts (one per item of a bundle), ratings and the rectification tasks of the bad ones. The
 year (``--year``, default 2015) must hold no other application, since the page's department and
@@ -27,7 +28,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from django.core.management.base import CommandError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -179,6 +180,88 @@ def generate(count: int, year: int, seed: int) -> dict:
         rectifications,
     )
     return {"applications": count, "parts": len(parts), "rectifications": len(rectifications)}
+
+
+# --- kept rows (``--keep``, ``--drop``) ------------------------------------------------------------
+
+
+def _big_tables() -> list[str]:
+    from gridgov.services.models import Application, Part, Rectification
+
+    return [model._meta.db_table for model in (Application, Part, Rectification)]
+
+
+def received_between_year(year: int):
+    from gridgov.services.selectors import received_between
+
+    return received_between(date(year, 1, 1), date(year + 1, 1, 1))
+
+
+def kept_year() -> int | None:
+    """The year of the rows an earlier ``--keep`` run kept in this database, or None. Only one
+    year is kept at a time: the catalogue's codes (``BENCH-…``) are unique."""
+    from gridgov.accounts.models import Department
+    from gridgov.services.models import Application
+
+    if not Department.objects.filter(code__startswith="BENCH-").exists():
+        return None
+    first = Application.objects.filter(number__startswith="BENCH").order_by("id").values_list("received_at", flat=True).first()
+    return timezone.localtime(first).year if first else None
+
+
+def kept_counts(year: int) -> dict:
+    from gridgov.services.models import Application, Part, Rectification
+
+    return {
+        "applications": Application.objects.filter(number__startswith="BENCH").count(),
+        "parts": Part.objects.filter(department__code__startswith="BENCH-").count(),
+        "rectifications": Rectification.objects.filter(department__code__startswith="BENCH-").count(),
+    }
+
+
+def settle() -> None:
+    """After a ``--keep`` write, what a live server's maintenance would have done by the time the
+    page is read: on PostgreSQL ``VACUUM ANALYZE`` (autovacuum; the visibility map lets the
+    covering indexes answer alone), on SQLite a WAL checkpoint. Inside a transaction (tests)
+    PostgreSQL can only analyse."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            command = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
+            cursor.execute(f"{command} {', '.join(_big_tables())}")
+        elif connection.vendor == "sqlite" and not connection.in_atomic_block:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def drop_rows() -> int:
+    """Remove every row the benchmark wrote (a kept year, or one an interrupted run left): the
+    applications and what hangs on them by SQL (a million ORM deletions would collect every row
+    in memory), then the catalogue and the service points through the ORM."""
+    from django.db import connection
+
+    from gridgov.accounts.models import Department
+    from gridgov.grids.models import Region
+    from gridgov.services.models import Application, Bundle, ServiceItem
+
+    quote = connection.ops.quote_name
+    table = quote(Application._meta.db_table)
+    bench = f"SELECT id FROM {table} WHERE number LIKE %s"
+    with transaction.atomic(), connection.cursor() as cursor:
+        for relation in Application._meta.related_objects:
+            if relation.one_to_many and relation.on_delete is models.CASCADE:
+                column = quote(relation.field.attname)  # the column: no db_column on these keys
+                cursor.execute(
+                    f"DELETE FROM {quote(relation.related_model._meta.db_table)} WHERE {column} IN ({bench})", ["BENCH%"]
+                )
+        cursor.execute(f"DELETE FROM {table} WHERE number LIKE %s", ["BENCH%"])
+        removed = cursor.rowcount
+        Bundle.objects.filter(code__startswith="BENCH-B").delete()
+        ServiceItem.objects.filter(code__startswith="BENCH-").delete()
+        Department.objects.filter(code__startswith="BENCH-").delete()
+        for level in ("community", "street", "district"):
+            Region.objects.filter(code__startswith=BENCH_DISTRICT, level=level).delete()
+    return max(removed, 0)
 
 
 # --- gridgov's figures, as the page reads them --------------------------------------------------
@@ -363,6 +446,16 @@ class ServicesBenchmark:
         )
         parser.add_argument("--repeat", type=int, default=3, help=_("runs per path; medians are reported (default 3)"))
         parser.add_argument("--seed", type=int, default=1, help=_("random seed (default 1)"))
+        keeping = parser.add_mutually_exclusive_group()
+        keeping.add_argument(
+            "--keep",
+            action="store_true",
+            help=_(
+                "commit the rows and keep them, or reuse the rows an earlier --keep run of the same --year kept "
+                "(on PostgreSQL the tables are vacuumed and analysed once written)"
+            ),
+        )
+        keeping.add_argument("--drop", action="store_true", help=_("remove the rows a --keep run kept, and stop"))
 
     def run(self, options: dict, say) -> dict:
         from gridgov.services.models import Application
@@ -373,35 +466,75 @@ class ServicesBenchmark:
         year = options["year"]
         if not 2000 <= year <= 2100:
             raise CommandError(_("The year must be from 2000 to 2100."))
+        kept = kept_year()
+        if options["drop"]:
+            removed = drop_rows()
+            say(f"removed {removed:,} kept benchmark applications" + (f" of {kept}" if kept else ""))
+            return {"removed": removed, "year": kept}
         try:
             import duckdb  # noqa: F401
         except ImportError as error:
             raise CommandError(_("DuckDB is not installed: pip install duckdb (it is in the test extra).")) from error
+        if kept is not None and (not options["keep"] or kept != year):
+            raise CommandError(
+                _(
+                    "This database keeps the benchmark's rows of %(year)d: run with --keep --year %(year)d to reuse "
+                    "them, or with --drop to remove them."
+                )
+                % {"year": kept}
+            )
+        if kept is not None:
+            written = kept_counts(year)
+            if written["applications"] != options["applications"]:
+                raise CommandError(
+                    _(
+                        "The kept rows of %(year)d hold %(count)d applications, not %(asked)d: run with "
+                        "--applications %(count)d, or with --drop to remove them first."
+                    )
+                    % {"year": year, "count": written["applications"], "asked": options["applications"]}
+                )
+            if Application.objects.filter(received_between_year(year)).count() != written["applications"]:
+                raise CommandError(_("%(year)d already holds applications: choose another --year.") % {"year": year})
+            say(f"reusing the kept {written['applications']:,} applications of {year}")
+            return self._measure(options, written, say)
         if Application.objects.filter(received_at__year=year).exists():
             raise CommandError(_("%(year)d already holds applications: choose another --year.") % {"year": year})
+        if options["keep"]:
+            written = self._write(options, say)
+            settle()
+            say(f"kept the rows of {year}: later runs with --keep --year {year} reuse them, --drop removes them")
+            return self._measure(options, written, say)
         figures: dict = {}
         try:
             with transaction.atomic():
-                figures = self._run(options, say)
+                figures = self._measure(options, self._write(options, say, analyse=True), say)
                 raise _RolledBack
         except _RolledBack:
             pass
         return figures
 
-    def _run(self, options: dict, say) -> dict:
+    @staticmethod
+    def _write(options: dict, say, analyse: bool = False) -> dict:
+        from django.db import connection
+
+        started = time.perf_counter()
+        with transaction.atomic():  # all or nothing: an interrupted --keep run leaves no half year
+            written = generate(options["applications"], options["year"], options["seed"])
+        say(
+            f"wrote {written['applications']:,} applications, {written['parts']:,} parts and {written['rectifications']:,} rectification tasks in {time.perf_counter() - started:.1f} s"
+        )
+        if analyse and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {', '.join(_big_tables())}")
+        return written
+
+    @staticmethod
+    def _measure(options: dict, written: dict, say) -> dict:
         from django.db import connection
 
         from gridgov.services import clock
 
         year, repeat = options["year"], options["repeat"]
-        started = time.perf_counter()
-        written = generate(options["applications"], year, options["seed"])
-        say(
-            f"wrote {written['applications']:,} applications, {written['parts']:,} parts and {written['rectifications']:,} rectification tasks in {time.perf_counter() - started:.1f} s"
-        )
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE services_application; ANALYZE services_part; ANALYZE services_rectification")
         now = timezone.now()
         ours_seconds, ours_cpu, ours = median_times(lambda: gridgov_figures(year, now), repeat)
         say(
