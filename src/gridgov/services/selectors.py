@@ -193,14 +193,26 @@ def _months(start: date, end: date) -> list[tuple[date, date, date]]:
     return months
 
 
-def application_figures(start: date, end: date, applications: QuerySet[Application] | None = None) -> dict:
+def application_figures(
+    start: date, end: date, applications: QuerySet[Application] | None = None, points: list[dict] | None = None
+) -> dict:
     """Figures of the applications received in [start, end): the totals in one pass over them, and
     each month's count by a range of the ``received_at`` index (a GROUP BY on a truncated date
     runs a Python function per row on SQLite; twelve conditional counts beside the totals cost
-    more than the totals themselves; the index alone answers a range count)."""
+    more than the totals themselves; the index alone answers a range count).
+
+    ``points``, the service-point table of the same period and scope
+    (``rating_figures_by_service_point``) when the caller has it: the rated, good and bad totals
+    are then its sums (the same rows, grouped) instead of three more conditional counts in the
+    pass, a sixth of its CPU on SQLite at a million applications."""
     day = clock.day_seconds()
     scope = applications if applications is not None else Application.objects.all()
     rows = scope.filter(received_between(start, end))
+    ratings: dict[str, Any] = {
+        "rated": Count("id", filter=Q(grade__isnull=False)),
+        "good": Count("id", filter=Q(grade__in=list(GOOD_GRADES))),
+        "bad": Count("id", filter=Q(grade__in=list(BAD_GRADES))),
+    }
     totals = rows.aggregate(
         received=Count("id"),
         decided=Count("id", filter=Q(decided_at__isnull=False)),
@@ -208,12 +220,12 @@ def application_figures(start: date, end: date, applications: QuerySet[Applicati
         avg_used=Avg("used_working_seconds"),
         avg_promised=Avg("promised_days", filter=Q(decided_at__isnull=False)),
         avg_legal=Avg("legal_days", filter=Q(decided_at__isnull=False)),
-        rated=Count("id", filter=Q(grade__isnull=False)),
-        good=Count("id", filter=Q(grade__in=list(GOOD_GRADES))),
-        bad=Count("id", filter=Q(grade__in=list(BAD_GRADES))),
         bundles=Count("id", filter=Q(bundle__isnull=False, decided_at__isnull=False)),
         bundles_one_day=Count("id", filter=Q(bundle__isnull=False, used_working_seconds__lte=day)),
+        **(ratings if points is None else {}),
     )
+    if points is not None:
+        totals.update({key: sum(row[key] for row in points) for key in ratings})
     totals["on_time_rate"] = _share(totals["on_time"], totals["decided"])
     totals["good_rate"] = _share(totals["good"], totals["rated"])
     totals["bundle_one_day_rate"] = _share(totals["bundles_one_day"], totals["bundles"])
@@ -354,14 +366,21 @@ def service_point_of(region) -> dict | None:
 SHOWN_ITEMS = 12  # the grid page lists the first items; the catalogue link shows them all
 
 
+def period_figures(
+    start: date, end: date, applications: QuerySet[Application] | None = None, now: datetime | None = None
+) -> dict:
+    """The statistics page's tables of the applications received in [start, end) within
+    ``applications`` (a ``statistics_scope``; None for every one): the totals and months, the
+    departments and the service points, the totals' ratings summed from the points' table."""
+    points = rating_figures_by_service_point(start, end, applications)
+    return {
+        "figures": application_figures(start, end, applications, points=points),
+        "departments": rating_figures_by_department(start, end, now=now, applications=applications),
+        "points": points,
+    }
+
+
 def year_statistics(user, year: int) -> dict:
     """The statistics page's figures of ``year`` within ``user``'s scope."""
-    start, end = date(year, 1, 1), date(year + 1, 1, 1)
-    scope = statistics_scope(user)
-    return {
-        "year": year,
-        "catalogue": catalogue_figures(),
-        "figures": application_figures(start, end, scope),
-        "departments": rating_figures_by_department(start, end, applications=scope),
-        "points": rating_figures_by_service_point(start, end, scope),
-    }
+    figures = period_figures(date(year, 1, 1), date(year + 1, 1, 1), statistics_scope(user))
+    return {"year": year, "catalogue": catalogue_figures(), **figures}
