@@ -431,6 +431,45 @@ def median_times(action, repeat: int):
     return statistics.median(walls), statistics.median(cpus), result
 
 
+def serial_server_cpu(action, repeat: int) -> float | None:
+    """On PostgreSQL running on this machine, the median CPU time the server's backend spends on
+    ``action`` with parallel workers turned off for the session (a worker is a process of its
+    own, whose time the backend's does not include), read from ``/proc/<pid>/stat``; None on
+    SQLite or when the server's process cannot be read (another machine, another user). The
+    work done, comparable with SQLite's and DuckDB's CPU in this process."""
+    import os
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        stat = Path(f"/proc/{cursor.fetchone()[0]}/stat")
+
+    def backend_seconds() -> float:
+        fields = stat.read_text().rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+    try:
+        backend_seconds()
+    except (OSError, ValueError, IndexError):
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SET max_parallel_workers_per_gather = 0")
+    try:
+        action()  # one run first: the first of the runs above read the pages into the caches
+        seconds = []
+        for _run in range(max(1, repeat)):
+            before = backend_seconds()
+            action()
+            seconds.append(backend_seconds() - before)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET max_parallel_workers_per_gather")
+    return statistics.median(seconds)
+
+
 class ServicesBenchmark:
     help = _("Time the services statistics for a year of applications beside DuckDB on the same rows.")
 
@@ -537,6 +576,13 @@ class ServicesBenchmark:
             f"gridgov (SQL on {connection.vendor}): {ours_seconds * 1000:.0f} ms for the page's figures "
             f"(CPU in this process {ours_cpu * 1000:.0f} ms), median of {repeat}"
         )
+        server_cpu = serial_server_cpu(lambda: gridgov_figures(year, now), repeat)
+        if server_cpu is not None:
+            ours_cpu += server_cpu
+            say(
+                f"PostgreSQL server CPU for the same, without parallel workers: {server_cpu * 1000:.0f} ms, median of {repeat} "
+                f"(CPU of server and this process together {ours_cpu * 1000:.0f} ms)"
+            )
         with tempfile.TemporaryDirectory() as directory:
             started = time.perf_counter()
             export_rows(Path(directory), year)
@@ -556,7 +602,7 @@ class ServicesBenchmark:
             f"{load_seconds:.1f} s once, not counted)"
         )
         say(f"ratio gridgov / DuckDB: {ratio:.2f}x")
-        if connection.vendor == "sqlite":
+        if connection.vendor == "sqlite" or server_cpu is not None:
             say(f"CPU ratio gridgov / DuckDB: {ours_cpu / duck_cpu if duck_cpu else float('inf'):.2f}x")
         say("figures: all equal" if not found else f"figures: {len(found)} differ, e.g. {found[:3]}")
         return {
@@ -566,6 +612,7 @@ class ServicesBenchmark:
             "duckdb_seconds": round(duck_seconds, 4),
             "ratio": round(ratio, 2),
             "gridgov_cpu_seconds": round(ours_cpu, 4),
+            "server_cpu_seconds": None if server_cpu is None else round(server_cpu, 4),
             "duckdb_cpu_seconds": round(duck_cpu, 4),
             "equal": not found,
             "differences": found[:10],
