@@ -4,12 +4,13 @@ uses on the configured database, beside DuckDB computing the same figures from t
 its own SQL, and the figures checked equal.
 
 The rows are written inside a transaction that is rolled back at the end, so the benchmark leaves
-the database as it found it (with ``--keep`` they are committed instead, and later ``--keep`` runs
-of the same year reuse them; ``--drop`` removes them): 40 departments, a catalogue of 600 items and 4 "one thing" bundles,
+the database as it found it: 40 departments, a catalogue of 600 items and 4 "one thing" bundles,
 a district of 10 streets and 100 communities as service points, and the year's applications with
 their parts (one per item of a bundle), ratings and the rectification tasks of the bad ones. The
 year (``--year``, default 2015) must hold no other application, since the page's department and
-service-point tables count every application of the year.
+service-point tables count every application of the year. With ``--keep`` the rows are committed
+instead (a million take 8–25 minutes to write) and later ``--keep`` runs of the same year reuse
+them; ``--drop`` removes them.
 
 The applications are drawn, not walked through the workflow (a million passes through the
 services and the calendar would take hours): times used, deadlines and outcomes follow simple
@@ -421,7 +422,7 @@ def median_times(action, repeat: int):
     """Medians of the wall time and of this process's CPU time over ``repeat`` runs, and the last
     result. On a shared machine the wall time of each side depends on what else runs (DuckDB
     spreads over the cores, SQLite waits for one); the CPU time is the work itself, with SQLite and
-    DuckDB both in this process (PostgreSQL's work is in its server, so its CPU is not counted)."""
+    DuckDB both in this process (PostgreSQL's work is in its server: ``serial_server_cpu``)."""
     walls, cpus, result = [], [], None
     for _run in range(max(1, repeat)):
         wall, cpu = time.perf_counter(), time.process_time()
