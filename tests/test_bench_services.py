@@ -70,3 +70,12 @@ def test_kept_rows_are_reused_by_the_same_year_and_dropped_on_request(db):
     assert not ServiceItem.objects.exists() and not Department.objects.filter(code__startswith="BENCH").exists()
     assert not Region.objects.filter(code__startswith="999998").exists()
     assert json.loads(run_bench("--drop", "--json")) == {"removed": 0, "year": None}
+
+
+def test_a_catalogue_left_without_applications_asks_for_drop(db):
+    pytest.importorskip("duckdb")
+    Department.objects.create(code="BENCH-00", name="bench department 00", is_sample=True)
+    with pytest.raises(CommandError, match="--drop"):
+        run_bench("--applications", "100", "--year", "2016", "--repeat", "1")
+    assert json.loads(run_bench("--drop", "--json")) == {"removed": 0, "year": None}
+    assert not Department.objects.filter(code__startswith="BENCH").exists()

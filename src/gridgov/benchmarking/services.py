@@ -201,13 +201,20 @@ def received_between_year(year: int):
 def kept_year() -> int | None:
     """The year of the rows an earlier ``--keep`` run kept in this database, or None. Only one
     year is kept at a time: the catalogue's codes (``BENCH-…``) are unique."""
-    from gridgov.accounts.models import Department
     from gridgov.services.models import Application
 
-    if not Department.objects.filter(code__startswith="BENCH-").exists():
+    if not leftovers():
         return None
     first = Application.objects.filter(number__startswith="BENCH").order_by("id").values_list("received_at", flat=True).first()
     return timezone.localtime(first).year if first else None
+
+
+def leftovers() -> bool:
+    """Whether the benchmark's catalogue is in the database (its codes are unique, so a new run
+    could not write its own)."""
+    from gridgov.accounts.models import Department
+
+    return Department.objects.filter(code__startswith="BENCH-").exists()
 
 
 def kept_counts(year: int) -> dict:
@@ -511,6 +518,8 @@ class ServicesBenchmark:
             import duckdb  # noqa: F401
         except ImportError as error:
             raise CommandError(_("DuckDB is not installed: pip install duckdb (it is in the test extra).")) from error
+        if kept is None and leftovers():
+            raise CommandError(_("This database holds a benchmark catalogue without its applications: run with --drop first."))
         if kept is not None and (not options["keep"] or kept != year):
             raise CommandError(
                 _(
