@@ -2,6 +2,8 @@
 
 import json
 import os
+import subprocess
+import sys
 from io import StringIO
 
 import numpy as np
@@ -59,6 +61,26 @@ def test_without_grids_it_says_to_build_the_demo_first(db):
 def test_a_benchmark_must_be_named():
     with pytest.raises(CommandError):
         call_command("bench")
+
+
+@pytest.mark.parametrize("benchmark", ["services", "locate", "evaluate", "projects"])
+def test_a_fresh_data_directory_is_told_to_migrate_instead_of_a_traceback(tmp_path, benchmark):
+    """On the console, in the default (Chinese) language, before any benchmark queries a table."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRIDGOV_") and k != "DATABASE_URL"}
+    env["GRIDGOV_DATA_DIR"] = str(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "gridgov", "bench", benchmark], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "数据库尚未迁移：请先运行 `gridgov migrate`" in result.stderr
+    assert "gridgov demo --no-serve --no-cases" in result.stderr
+
+
+def test_only_the_benchmarks_with_their_own_data_skip_the_migration_check():
+    from gridgov.ops.management.commands.bench import BENCHMARKS, OWN_DATA_BENCHMARKS
+
+    assert OWN_DATA_BENCHMARKS == {"intake", "pages", "upload"} and OWN_DATA_BENCHMARKS <= set(BENCHMARKS)
 
 
 def test_an_unreachable_postgis_server_is_reported(network):

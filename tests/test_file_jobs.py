@@ -218,11 +218,37 @@ def test_the_statistics_export_runs_as_a_task_within_the_users_scope(client, dja
     assert 'data-testid="statistics-export"' in client.get("/services/statistics/", {"year": "2026"}).content.decode()
     content = _download(client, _token(client.post("/services/statistics/export/", {"year": "2026"})))
     direct = client.get("/services/statistics/", {"year": "2026", "format": "xlsx"}).content
-    assert _rows(content) == _rows(direct) and _rows(content)[0][0] == "Department"
+    rows = _rows(content)
+    assert rows[0][0] == "Service statistics, 2026"
+    assert rows[1][:2] == ("Year", 2026)
+    assert rows[2][:2] == ("Statistics period", "2026-01-01 – 2026-12-31")
+    assert rows[3][:2] == ("Data scope", "Whole district")
+    assert rows[4][0] == "Exported at" and rows[6][0] == "Department"
+    months = _rows(content, "Months")
+    assert months[1][:2] == ("Year", 2026) and months[6][:2] == ("Month", "Applications")
+    assert _without_export_time(rows) == _without_export_time(_rows(direct))
     resident = _user(django_user_model, "boss", Role.RESIDENT)
     client.force_login(resident)
     assert client.post("/services/statistics/export/", {"year": "2026"}).status_code == 403
     assert _files(resident) == []
+
+
+def _without_export_time(rows: list[tuple]) -> list[tuple]:
+    return [row for row in rows if row[0] not in ("Exported at", "导出时间")]
+
+
+def test_the_statistics_export_says_its_year_and_scope_in_chinese(client, django_user_model, built):
+    from gridgov.grids.models import Region
+
+    street = Region.objects.get(code="210199001")
+    clerk = django_user_model.objects.create_user("street-clerk", role=Role.STREET_STAFF, region=street)
+    client.force_login(clerk)  # no language cookie: the Chinese UI
+    rows = _rows(_download(client, _token(client.post("/services/statistics/export/", {"year": "2025"}))))
+    assert rows[0][0] == "2025 年政务服务统计"
+    assert rows[1][:2] == ("年份", 2025)
+    assert rows[2][:2] == ("统计期间", "2025-01-01 – 2025-12-31")
+    assert rows[3][:2] == ("数据范围", "西街道 (210199001)")
+    assert rows[4][0] == "导出时间" and rows[6][0] == "部门"
 
 
 # --- the hotline import, queued from its command -----------------------------------------------

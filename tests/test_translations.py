@@ -70,6 +70,18 @@ def test_every_string_marked_for_translation_is_in_the_catalogue(language, extra
 
 
 @pytest.mark.parametrize("language", ["zh_Hans", "en"])
+def test_the_catalogue_keeps_no_message_the_code_no_longer_uses(language, extracted):
+    """A message whose text changed in the code leaves its old entry behind; kept, it is dead
+    weight every translator reads again (makemessages would only mark it obsolete, ``#~``)."""
+    import polib
+
+    used = {(entry.msgctxt, entry.msgid) for entry in extracted}
+    catalogue = polib.pofile(str(LOCALE / language / "LC_MESSAGES" / "django.po"))
+    stale = sorted(entry.msgid for entry in catalogue if entry.obsolete or (entry.msgctxt, entry.msgid) not in used)
+    assert stale == [], f"{len(stale)} entries of the {language} catalogue are no longer used: remove them"
+
+
+@pytest.mark.parametrize("language", ["zh_Hans", "en"])
 def test_every_message_is_translated_and_none_is_fuzzy(language):
     polib = pytest.importorskip("polib")
     po = polib.pofile(str(LOCALE / language / "LC_MESSAGES" / "django.po"))

@@ -3,11 +3,12 @@ kept on the phone and opens offline, marked as possibly out of date; the step, i
 waits on the phone and is sent once the connection returns: exactly one step, with its photo."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import expect
 
-from gridgov.cases.models import Case, State
-from gridgov.cases.services import take_action
-from tests.case_factories import make_category, report
+from gridgov.cases.models import Case, Photo, State
+from gridgov.cases.services import Report, report_case, take_action
+from tests.case_factories import WEST_POINT, make_category, report
 from tests.factories import WEST_GRID
 
 from .test_case_loop import PHONE_VIEWPORT, crew, new_page, png_bytes, sign_in  # noqa: F401 (fixtures)
@@ -98,7 +99,8 @@ def test_a_queued_step_whose_answer_is_lost_is_sent_again_and_still_is_one_step(
 
     acting = f"**/cases/{case.number}/act/start/"
     phone.route(acting, lose_the_answer)
-    with phone.expect_event("requestfailed"):
+    # Only the step's own request: another one failing first (the worker's fetches) is not it.
+    with phone.expect_event("requestfailed", predicate=lambda request: f"/cases/{case.number}/act/start/" in request.url):
         phone.context.set_offline(False)
     expect(phone.locator("#offline-queue li")).to_have_count(1)  # still waiting
     assert len(sent) == 1 and b'name="step_key"' in sent[0]
@@ -127,3 +129,60 @@ def test_a_queued_step_refused_when_sent_says_why_and_keeps_the_note(new_page, l
     expect(status).to_contain_text("已被他人更改")  # the server's reason, read from the page it answered with
     expect(phone.locator("#offline-queue .offline-details")).to_contain_text("已到现场")
     assert Case.objects.get(pk=case.pk).steps.filter(action="start").count() == 1
+
+
+PHOTO_CACHES = """() => caches.keys().then((names) => names.filter((name) => name.startsWith("gridgov-case-photos-v1 ")))"""
+THUMBNAIL_KEPT = """(path) => caches.match(path, { ignoreVary: true }).then(Boolean)"""
+THUMBNAIL_WIDTHS = (
+    """() => Array.from(document.querySelectorAll(".photo-rows img.thumb"), (img) => img.complete ? img.naturalWidth : -1)"""
+)
+
+
+def test_a_kept_case_page_shows_its_photos_offline_and_forgets_them_on_sign_out(new_page, live_server, crew, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    lat, lng = WEST_POINT
+    photo = SimpleUploadedFile("before.png", png_bytes(), content_type="image/png")
+    case = report_case(
+        Report(category=make_category("0101", handled_in_grid=True), lat=lat, lng=lng, description="井盖破损",
+               source="resident", reporter_phone="13800001234"),
+        photos=[photo],
+    )  # fmt: skip
+    for action, who, params in [("accept_file", "intake", {}), ("dispatch", "dispatcher", {"region": WEST_GRID})]:
+        case = take_action(case.pk, action, crew[who], **params)
+    kept_photo = Photo.objects.get(case=case)
+    assert kept_photo.status == Photo.Status.READY
+    thumbnail = f"/cases/photos/{kept_photo.pk}/thumb/"
+
+    phone = new_page(PHONE_VIEWPORT)
+    sign_in(phone, live_server, crew["grid_worker"], case.number)
+    wait_until_kept_on_the_phone(phone)
+    for _ in range(150):  # kept by the worker in the background, after the page
+        if phone.evaluate(THUMBNAIL_KEPT, thumbnail):
+            break
+        phone.wait_for_timeout(100)
+    assert phone.evaluate(PHOTO_CACHES) == [f"gridgov-case-photos-v1 /cases/{case.number}/"]
+
+    phone.context.set_offline(True)
+    phone.reload()  # the kept copy, with its photo: the 64 × 48 picture itself, not a broken image
+    expect(phone.locator("[data-testid=offline-copy]")).to_contain_text("可能已过时")
+    phone.wait_for_function("() => Array.from(document.querySelectorAll('.photo-rows img.thumb')).every((img) => img.complete)")
+    assert phone.evaluate(THUMBNAIL_WIDTHS) == [64]
+
+    phone.evaluate(
+        "() => caches.keys().then((names) => Promise.all(names.filter((n) => n.startsWith('gridgov-case-photos-v1 ')).map((n) => caches.delete(n))))"
+    )
+    phone.reload()  # a thumbnail the phone does not hold: the drawn placeholder (160 × 120), not a broken image
+    phone.wait_for_function("() => Array.from(document.querySelectorAll('.photo-rows img.thumb')).every((img) => img.complete)")
+    assert phone.evaluate(THUMBNAIL_WIDTHS) == [160]
+
+    phone.context.set_offline(False)
+    phone.reload()  # online again: the page and its photo are kept afresh
+    for _ in range(150):
+        if phone.evaluate(THUMBNAIL_KEPT, thumbnail):
+            break
+        phone.wait_for_timeout(100)
+    assert phone.evaluate(THUMBNAIL_KEPT, thumbnail)
+    with phone.expect_navigation():
+        phone.evaluate("() => document.querySelector('form[action=\"/logout/\"]').submit()")
+    assert phone.evaluate(PHOTO_CACHES) == []  # signing out forgets the pages and their photos
+    assert not phone.evaluate(THUMBNAIL_KEPT, thumbnail)

@@ -228,8 +228,10 @@ def _offline_config(user) -> dict:
 
 def service_worker(request):
     """The offline service worker, at a URL of its own so that it may serve the report and patrol
-    pages (Service-Worker-Allowed: /)."""
-    response = render(request, "cases/sw.js", content_type="application/javascript; charset=utf-8")
+    pages (Service-Worker-Allowed: /). Its one sentence is given here, where makemessages finds it
+    (it reads templates ending in .html and .txt only)."""
+    context = {"not_kept_text": _("Not kept offline")}  # drawn in place of a thumbnail not kept on the phone
+    response = render(request, "cases/sw.js", context, content_type="application/javascript; charset=utf-8")
     response["Service-Worker-Allowed"] = "/"
     response["Cache-Control"] = "no-cache"
     return response

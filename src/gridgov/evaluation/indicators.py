@@ -123,7 +123,7 @@ def _closed_on_time(w):
 
 
 def _reworked(w):
-    return _due(w) & Q(rework_count__gt=0)
+    return Q(rework_count__gt=0) & _due(w)
 
 
 def _closed(w):
@@ -131,9 +131,14 @@ def _closed(w):
 
 
 def _closed_in_grid(w):
-    return _closed(w) & Q(solved_level=SolvedLevel.GRID)
+    return Q(solved_level=SolvedLevel.GRID) & _closed(w)
 
 
+# The rarer, cheaper test first where a measure narrows a stage (the hotline's orders here;
+# reworked cases and cases solved in the grid above): SQLite evaluates each measure's conditions
+# in order for every case of the window and stops at the first false one (a month at a million
+# cases: 460 → 387 ms of CPU for the case pass; benchmarks/README.md). In any order the same
+# conditions count the same cases.
 HOTLINE = Q(source=Source.HOTLINE)
 
 
@@ -169,13 +174,13 @@ MEASURES: dict[str, Measure] = {
         Measure("overdue", _("Overdue"), _overdue),
         Measure("closed", _("Closed"), _closed),
         Measure("closed_in_grid", _("Closed within the grid"), _closed_in_grid),
-        Measure("hotline_reported", _("Hotline orders"), lambda w: _reported(w) & HOTLINE),
-        Measure("hotline_responded", _("Hotline orders answered on time"), lambda w: _reported(w) & HOTLINE & Q(filed_at__lte=F("intake_deadline"))),
-        Measure("hotline_due", _("Hotline orders due"), lambda w: _due(w) & HOTLINE),
-        Measure("hotline_resolved", _("Hotline orders resolved"), lambda w: _due_closed(w) & HOTLINE),
-        Measure("hotline_rated", _("Hotline orders rated"), lambda w: _closed(w) & HOTLINE & ~Q(rating="")),
-        Measure("hotline_satisfied", _("Hotline orders satisfied"), lambda w: _closed(w) & HOTLINE & Q(rating=Rating.SATISFIED)),
-        Measure("hotline_basically", _("Hotline orders basically satisfied"), lambda w: _closed(w) & HOTLINE & Q(rating=Rating.BASICALLY)),
+        Measure("hotline_reported", _("Hotline orders"), lambda w: HOTLINE & _reported(w)),
+        Measure("hotline_responded", _("Hotline orders answered on time"), lambda w: HOTLINE & _reported(w) & Q(filed_at__lte=F("intake_deadline"))),
+        Measure("hotline_due", _("Hotline orders due"), lambda w: HOTLINE & _due(w)),
+        Measure("hotline_resolved", _("Hotline orders resolved"), lambda w: HOTLINE & _due_closed(w)),
+        Measure("hotline_rated", _("Hotline orders rated"), lambda w: HOTLINE & _closed(w) & ~Q(rating="")),
+        Measure("hotline_satisfied", _("Hotline orders satisfied"), lambda w: HOTLINE & _closed(w) & Q(rating=Rating.SATISFIED)),
+        Measure("hotline_basically", _("Hotline orders basically satisfied"), lambda w: HOTLINE & _closed(w) & Q(rating=Rating.BASICALLY)),
     ]
 }  # fmt: skip
 STEP_MEASURES = [m for m in MEASURES.values() if m.step_action]

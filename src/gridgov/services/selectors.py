@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gridgov.accounts.models import Department, Role, User
 from gridgov.grids.models import Region
@@ -60,6 +61,16 @@ def statistics_scope(user: User) -> QuerySet[Application] | None:
         if user.region_id is None:
             return None
     return visible_applications(user)
+
+
+def statistics_scope_label(user: User) -> str:
+    """The applications ``statistics_scope`` counts, in words, for the export's heading."""
+    if user.role == Role.DEPARTMENT_HANDLER:
+        return str(user.department) if user.department_id else _("No department assigned: nothing is counted")
+    if user.region_id is not None:
+        assert user.region is not None  # region_id is set, so the region row exists (a foreign key)
+        return f"{user.region.name} ({user.region.code})"
+    return _("Whole district")
 
 
 def visible_parts(user: User) -> QuerySet[Part]:
@@ -386,4 +397,4 @@ def period_figures(
 def year_statistics(user, year: int) -> dict:
     """The statistics page's figures of ``year`` within ``user``'s scope."""
     figures = period_figures(date(year, 1, 1), date(year + 1, 1, 1), statistics_scope(user))
-    return {"year": year, "catalogue": catalogue_figures(), **figures}
+    return {"year": year, "scope_label": statistics_scope_label(user), "catalogue": catalogue_figures(), **figures}

@@ -23,7 +23,11 @@
   if (!box || !dataNode || !("indexedDB" in window)) return;
   const data = JSON.parse(dataNode.textContent);
   const list = box.querySelector("ul");
-  const STORE = "reports"; // every kind of item (the store's name is older than the steps)
+  // Every kind of item (the store's name is older than the steps). Renaming the store needs a
+  // version upgrade of the database, and an older copy of this script (the one a case page kept on
+  // the phone before an upgrade loads when opened offline) then fails to open it at version 1
+  // (VersionError): its submit would be stopped with nothing queued. So the name stays.
+  const STORE = "reports";
   const KEY_AS_ONE_TIME_KEY = 2; // items' version: their key is sent as the form's one_time_key
   const KEY_FIELD = 3; // items' version: they name the field their key is sent in (keyField)
   const STATUS = "gridgov-offline-status"; // a status kept over the reload after a step was sent
