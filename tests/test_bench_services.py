@@ -24,6 +24,8 @@ def test_bench_services_agrees_with_duckdb_and_leaves_no_rows(db):
     figures = json.loads(run_bench("--applications", "3000", "--year", "2016", "--repeat", "1", "--json"))
     assert figures["applications"] == 3000 and figures["parts"] > 3000 and figures["rectifications"] > 0
     assert figures["equal"], figures["differences"]
+    if figures["vendor"] == "sqlite":  # PostgreSQL's server CPU is read when the server runs here
+        assert figures["server_cpu_seconds"] is None
     assert not Application.objects.exists() and not Part.objects.exists() and not Rectification.objects.exists()
     assert not ServiceItem.objects.exists() and not Department.objects.filter(code__startswith="BENCH").exists()
     assert not Region.objects.filter(code__startswith="999998").exists()
@@ -34,3 +36,46 @@ def test_nonsense_sizes_and_a_busy_year_are_refused(db):
         run_bench("--applications", "0")
     with pytest.raises(CommandError):
         run_bench("--year", "1999")
+
+
+def test_kept_rows_are_reused_by_the_same_year_and_dropped_on_request(db):
+    pytest.importorskip("duckdb")
+    first = json.loads(run_bench("--applications", "1500", "--year", "2016", "--repeat", "1", "--keep", "--json"))
+    assert first["equal"], first["differences"]
+    kept = Application.objects.count()
+    assert (
+        kept == 1500 and Part.objects.count() == first["parts"] and Department.objects.filter(code__startswith="BENCH").exists()
+    )
+
+    again = json.loads(run_bench("--applications", "1500", "--year", "2016", "--repeat", "1", "--keep", "--json"))
+    assert again["equal"], again["differences"]
+    assert (again["applications"], again["parts"], again["rectifications"]) == (
+        first["applications"],
+        first["parts"],
+        first["rectifications"],
+    )
+    assert Application.objects.count() == kept  # reused, not written a second time
+
+    for refused in (
+        ("--applications", "1500", "--year", "2016"),  # without --keep a run would write over them
+        ("--applications", "1500", "--year", "2017", "--keep"),  # one kept year at a time
+        ("--applications", "2000", "--year", "2016", "--keep"),  # another size than the kept one
+    ):
+        with pytest.raises(CommandError, match="--drop"):
+            run_bench(*refused, "--repeat", "1")
+
+    removed = json.loads(run_bench("--drop", "--json"))
+    assert removed == {"removed": 1500, "year": 2016}
+    assert not Application.objects.exists() and not Part.objects.exists() and not Rectification.objects.exists()
+    assert not ServiceItem.objects.exists() and not Department.objects.filter(code__startswith="BENCH").exists()
+    assert not Region.objects.filter(code__startswith="999998").exists()
+    assert json.loads(run_bench("--drop", "--json")) == {"removed": 0, "year": None}
+
+
+def test_a_catalogue_left_without_applications_asks_for_drop(db):
+    pytest.importorskip("duckdb")
+    Department.objects.create(code="BENCH-00", name="bench department 00", is_sample=True)
+    with pytest.raises(CommandError, match="--drop"):
+        run_bench("--applications", "100", "--year", "2016", "--repeat", "1")
+    assert json.loads(run_bench("--drop", "--json")) == {"removed": 0, "year": None}
+    assert not Department.objects.filter(code__startswith="BENCH").exists()

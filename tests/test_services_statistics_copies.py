@@ -106,3 +106,26 @@ def test_the_migration_fills_the_copies_of_rows_written_before_them(catalogue, p
     assert {row["department__name"]: (row["rated"], row["bad"], row["opened"]) for row in rows} == {
         name: (1, 1, 1) for name in ("市场监管局", "公安分局", "税务局", "人民银行")
     }
+
+
+def test_the_page_sums_the_rating_totals_from_the_service_point_table(catalogue, people, network):
+    """``period_figures`` takes the totals' rated, good and bad from the service-point table
+    instead of counting them again: the same figures as counted directly, whole and scoped."""
+    for grade in (5, 4, 3, 2, 1):
+        _rated(catalogue, people, network, grade, "办理太慢" if grade <= 2 else "")
+    _apply_for_bundle(catalogue, people, network, at(2026, 3, 3, 9, 0))  # received, not rated
+    moved = Application.objects.filter(grade=4).get()
+    Application.objects.filter(pk=moved.pk).update(service_point_code="999")  # another point, outside the scope below
+    kept_code = Application.objects.exclude(pk=moved.pk).values_list("service_point_code", flat=True).first()
+    for scope in (None, Application.objects.filter(service_point_code__startswith=kept_code)):
+        figures = selectors.period_figures(*YEAR, scope)
+        counted = selectors.application_figures(*YEAR, scope)
+        keys = ("received", "rated", "good", "bad", "good_rate")
+        assert {key: figures["figures"][key] for key in keys} == {key: counted[key] for key in keys}
+        assert figures["figures"]["rated"] == sum(row["rated"] for row in figures["points"])
+    assert {key: figures["figures"][key] for key in ("received", "rated", "good", "bad")} == {
+        "received": 5,
+        "rated": 4,
+        "good": 1,
+        "bad": 2,
+    }

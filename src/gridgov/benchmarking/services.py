@@ -8,7 +8,9 @@ the database as it found it: 40 departments, a catalogue of 600 items and 4 "one
 a district of 10 streets and 100 communities as service points, and the year's applications with
 their parts (one per item of a bundle), ratings and the rectification tasks of the bad ones. The
 year (``--year``, default 2015) must hold no other application, since the page's department and
-service-point tables count every application of the year.
+service-point tables count every application of the year. With ``--keep`` the rows are committed
+instead (a million take 8–25 minutes to write) and later ``--keep`` runs of the same year reuse
+them; ``--drop`` removes them.
 
 The applications are drawn, not walked through the workflow (a million passes through the
 services and the calendar would take hours): times used, deadlines and outcomes follow simple
@@ -27,7 +29,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from django.core.management.base import CommandError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -181,18 +183,103 @@ def generate(count: int, year: int, seed: int) -> dict:
     return {"applications": count, "parts": len(parts), "rectifications": len(rectifications)}
 
 
+# --- kept rows (``--keep``, ``--drop``) ------------------------------------------------------------
+
+
+def _big_tables() -> list[str]:
+    from gridgov.services.models import Application, Part, Rectification
+
+    return [model._meta.db_table for model in (Application, Part, Rectification)]
+
+
+def received_between_year(year: int):
+    from gridgov.services.selectors import received_between
+
+    return received_between(date(year, 1, 1), date(year + 1, 1, 1))
+
+
+def kept_year() -> int | None:
+    """The year of the rows an earlier ``--keep`` run kept in this database, or None. Only one
+    year is kept at a time: the catalogue's codes (``BENCH-…``) are unique."""
+    from gridgov.services.models import Application
+
+    if not leftovers():
+        return None
+    first = Application.objects.filter(number__startswith="BENCH").order_by("id").values_list("received_at", flat=True).first()
+    return timezone.localtime(first).year if first else None
+
+
+def leftovers() -> bool:
+    """Whether the benchmark's catalogue is in the database (its codes are unique, so a new run
+    could not write its own)."""
+    from gridgov.accounts.models import Department
+
+    return Department.objects.filter(code__startswith="BENCH-").exists()
+
+
+def kept_counts(year: int) -> dict:
+    from gridgov.services.models import Application, Part, Rectification
+
+    return {
+        "applications": Application.objects.filter(number__startswith="BENCH").count(),
+        "parts": Part.objects.filter(department__code__startswith="BENCH-").count(),
+        "rectifications": Rectification.objects.filter(department__code__startswith="BENCH-").count(),
+    }
+
+
+def settle() -> None:
+    """After a ``--keep`` write, what a live server's maintenance would have done by the time the
+    page is read: on PostgreSQL ``VACUUM ANALYZE`` (autovacuum; the visibility map lets the
+    covering indexes answer alone), on SQLite a WAL checkpoint. Inside a transaction (tests)
+    PostgreSQL can only analyse."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            command = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
+            cursor.execute(f"{command} {', '.join(_big_tables())}")
+        elif connection.vendor == "sqlite" and not connection.in_atomic_block:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def drop_rows() -> int:
+    """Remove every row the benchmark wrote (a kept year, or one an interrupted run left): the
+    applications and what hangs on them by SQL (a million ORM deletions would collect every row
+    in memory), then the catalogue and the service points through the ORM."""
+    from django.db import connection
+
+    from gridgov.accounts.models import Department
+    from gridgov.grids.models import Region
+    from gridgov.services.models import Application, Bundle, ServiceItem
+
+    quote = connection.ops.quote_name
+    table = quote(Application._meta.db_table)
+    bench = f"SELECT id FROM {table} WHERE number LIKE %s"
+    with transaction.atomic(), connection.cursor() as cursor:
+        for relation in Application._meta.related_objects:
+            if relation.one_to_many and relation.on_delete is models.CASCADE:
+                column = quote(relation.field.attname)  # the column: no db_column on these keys
+                cursor.execute(
+                    f"DELETE FROM {quote(relation.related_model._meta.db_table)} WHERE {column} IN ({bench})", ["BENCH%"]
+                )
+        cursor.execute(f"DELETE FROM {table} WHERE number LIKE %s", ["BENCH%"])
+        removed = cursor.rowcount
+        Bundle.objects.filter(code__startswith="BENCH-B").delete()
+        ServiceItem.objects.filter(code__startswith="BENCH-").delete()
+        Department.objects.filter(code__startswith="BENCH-").delete()
+        for level in ("community", "street", "district"):
+            Region.objects.filter(code__startswith=BENCH_DISTRICT, level=level).delete()
+    return max(removed, 0)
+
+
 # --- gridgov's figures, as the page reads them --------------------------------------------------
 
 
 def gridgov_figures(year: int, now: datetime) -> dict:
     from gridgov.services import selectors
 
-    start, end = date(year, 1, 1), date(year + 1, 1, 1)
-    return {
-        "applications": selectors.application_figures(start, end),
-        "departments": selectors.rating_figures_by_department(start, end, now=now),
-        "points": selectors.rating_figures_by_service_point(start, end),
-    }
+    figures = selectors.period_figures(date(year, 1, 1), date(year + 1, 1, 1), now=now)  # as year_statistics reads them
+    return {"applications": figures["figures"], "departments": figures["departments"], "points": figures["points"]}
 
 
 def comparable(figures: dict) -> dict:
@@ -342,7 +429,7 @@ def median_times(action, repeat: int):
     """Medians of the wall time and of this process's CPU time over ``repeat`` runs, and the last
     result. On a shared machine the wall time of each side depends on what else runs (DuckDB
     spreads over the cores, SQLite waits for one); the CPU time is the work itself, with SQLite and
-    DuckDB both in this process (PostgreSQL's work is in its server, so its CPU is not counted)."""
+    DuckDB both in this process (PostgreSQL's work is in its server: ``serial_server_cpu``)."""
     walls, cpus, result = [], [], None
     for _run in range(max(1, repeat)):
         wall, cpu = time.perf_counter(), time.process_time()
@@ -350,6 +437,45 @@ def median_times(action, repeat: int):
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)
     return statistics.median(walls), statistics.median(cpus), result
+
+
+def serial_server_cpu(action, repeat: int) -> float | None:
+    """On PostgreSQL running on this machine, the median CPU time the server's backend spends on
+    ``action`` with parallel workers turned off for the session (a worker is a process of its
+    own, whose time the backend's does not include), read from ``/proc/<pid>/stat``; None on
+    SQLite or when the server's process cannot be read (another machine, another user). The
+    work done, comparable with SQLite's and DuckDB's CPU in this process."""
+    import os
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        stat = Path(f"/proc/{cursor.fetchone()[0]}/stat")
+
+    def backend_seconds() -> float:
+        fields = stat.read_text().rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+    try:
+        backend_seconds()
+    except (OSError, ValueError, IndexError):
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SET max_parallel_workers_per_gather = 0")
+    try:
+        action()  # one run first: the first of the runs above read the pages into the caches
+        seconds = []
+        for _run in range(max(1, repeat)):
+            before = backend_seconds()
+            action()
+            seconds.append(backend_seconds() - before)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET max_parallel_workers_per_gather")
+    return statistics.median(seconds)
 
 
 class ServicesBenchmark:
@@ -363,6 +489,16 @@ class ServicesBenchmark:
         )
         parser.add_argument("--repeat", type=int, default=3, help=_("runs per path; medians are reported (default 3)"))
         parser.add_argument("--seed", type=int, default=1, help=_("random seed (default 1)"))
+        keeping = parser.add_mutually_exclusive_group()
+        keeping.add_argument(
+            "--keep",
+            action="store_true",
+            help=_(
+                "commit the rows and keep them, or reuse the rows an earlier --keep run of the same --year kept "
+                "(on PostgreSQL the tables are vacuumed and analysed once written)"
+            ),
+        )
+        keeping.add_argument("--drop", action="store_true", help=_("remove the rows a --keep run kept, and stop"))
 
     def run(self, options: dict, say) -> dict:
         from gridgov.services.models import Application
@@ -373,41 +509,90 @@ class ServicesBenchmark:
         year = options["year"]
         if not 2000 <= year <= 2100:
             raise CommandError(_("The year must be from 2000 to 2100."))
+        kept = kept_year()
+        if options["drop"]:
+            removed = drop_rows()
+            say(f"removed {removed:,} kept benchmark applications" + (f" of {kept}" if kept else ""))
+            return {"removed": removed, "year": kept}
         try:
             import duckdb  # noqa: F401
         except ImportError as error:
             raise CommandError(_("DuckDB is not installed: pip install duckdb (it is in the test extra).")) from error
+        if kept is None and leftovers():
+            raise CommandError(_("This database holds a benchmark catalogue without its applications: run with --drop first."))
+        if kept is not None and (not options["keep"] or kept != year):
+            raise CommandError(
+                _(
+                    "This database keeps the benchmark's rows of %(year)d: run with --keep --year %(year)d to reuse "
+                    "them, or with --drop to remove them."
+                )
+                % {"year": kept}
+            )
+        if kept is not None:
+            written = kept_counts(year)
+            if written["applications"] != options["applications"]:
+                raise CommandError(
+                    _(
+                        "The kept rows of %(year)d hold %(count)d applications, not %(asked)d: run with "
+                        "--applications %(count)d, or with --drop to remove them first."
+                    )
+                    % {"year": year, "count": written["applications"], "asked": options["applications"]}
+                )
+            if Application.objects.filter(received_between_year(year)).count() != written["applications"]:
+                raise CommandError(_("%(year)d already holds applications: choose another --year.") % {"year": year})
+            say(f"reusing the kept {written['applications']:,} applications of {year}")
+            return self._measure(options, written, say)
         if Application.objects.filter(received_at__year=year).exists():
             raise CommandError(_("%(year)d already holds applications: choose another --year.") % {"year": year})
+        if options["keep"]:
+            written = self._write(options, say)
+            settle()
+            say(f"kept the rows of {year}: later runs with --keep --year {year} reuse them, --drop removes them")
+            return self._measure(options, written, say)
         figures: dict = {}
         try:
             with transaction.atomic():
-                figures = self._run(options, say)
+                figures = self._measure(options, self._write(options, say, analyse=True), say)
                 raise _RolledBack
         except _RolledBack:
             pass
         return figures
 
-    def _run(self, options: dict, say) -> dict:
+    @staticmethod
+    def _write(options: dict, say, analyse: bool = False) -> dict:
+        from django.db import connection
+
+        started = time.perf_counter()
+        with transaction.atomic():  # all or nothing: an interrupted --keep run leaves no half year
+            written = generate(options["applications"], options["year"], options["seed"])
+        say(
+            f"wrote {written['applications']:,} applications, {written['parts']:,} parts and {written['rectifications']:,} rectification tasks in {time.perf_counter() - started:.1f} s"
+        )
+        if analyse and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {', '.join(_big_tables())}")
+        return written
+
+    @staticmethod
+    def _measure(options: dict, written: dict, say) -> dict:
         from django.db import connection
 
         from gridgov.services import clock
 
         year, repeat = options["year"], options["repeat"]
-        started = time.perf_counter()
-        written = generate(options["applications"], year, options["seed"])
-        say(
-            f"wrote {written['applications']:,} applications, {written['parts']:,} parts and {written['rectifications']:,} rectification tasks in {time.perf_counter() - started:.1f} s"
-        )
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE services_application; ANALYZE services_part; ANALYZE services_rectification")
         now = timezone.now()
         ours_seconds, ours_cpu, ours = median_times(lambda: gridgov_figures(year, now), repeat)
         say(
             f"gridgov (SQL on {connection.vendor}): {ours_seconds * 1000:.0f} ms for the page's figures "
             f"(CPU in this process {ours_cpu * 1000:.0f} ms), median of {repeat}"
         )
+        server_cpu = serial_server_cpu(lambda: gridgov_figures(year, now), repeat)
+        if server_cpu is not None:
+            ours_cpu += server_cpu
+            say(
+                f"PostgreSQL server CPU for the same, without parallel workers: {server_cpu * 1000:.0f} ms, median of {repeat} "
+                f"(CPU of server and this process together {ours_cpu * 1000:.0f} ms)"
+            )
         with tempfile.TemporaryDirectory() as directory:
             started = time.perf_counter()
             export_rows(Path(directory), year)
@@ -427,7 +612,7 @@ class ServicesBenchmark:
             f"{load_seconds:.1f} s once, not counted)"
         )
         say(f"ratio gridgov / DuckDB: {ratio:.2f}x")
-        if connection.vendor == "sqlite":
+        if connection.vendor == "sqlite" or server_cpu is not None:
             say(f"CPU ratio gridgov / DuckDB: {ours_cpu / duck_cpu if duck_cpu else float('inf'):.2f}x")
         say("figures: all equal" if not found else f"figures: {len(found)} differ, e.g. {found[:3]}")
         return {
@@ -437,6 +622,7 @@ class ServicesBenchmark:
             "duckdb_seconds": round(duck_seconds, 4),
             "ratio": round(ratio, 2),
             "gridgov_cpu_seconds": round(ours_cpu, 4),
+            "server_cpu_seconds": None if server_cpu is None else round(server_cpu, 4),
             "duckdb_cpu_seconds": round(duck_cpu, 4),
             "equal": not found,
             "differences": found[:10],
