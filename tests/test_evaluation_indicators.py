@@ -158,7 +158,15 @@ def test_the_grids_and_departments_holding_a_case_are_read_from_the_indexes_as_l
         user = make_user("street_staff", EAST, username="east-held")
     elif role == "department_handler":
         user = log["team"]["handler"]
+        # A case of another department (or none) co-handled by this one is in its scope too.
+        other = Case.objects.exclude(assigned_department_id=user.department_id).exclude(grid_code="").first()
+        assert other is not None
+        other.co_departments.add(user.department_id)
     cases = Case.objects.filter(case_selectors._evaluation_scope(user))
+    if user is not None:  # the evaluation's filter is the user's data scope, each case once
+        assert sorted(cases.values_list("pk", flat=True)) == sorted(
+            case_selectors.visible_cases(user).values_list("pk", flat=True)
+        )
     for column in ("grid_code", "assigned_department_id"):
         listed = set(cases.exclude(**{column: None}).values_list(column, flat=True))
         assert listed and set(case_selectors.evaluation_held(user, column)) == listed, column

@@ -339,11 +339,16 @@ HANDLER_STATES = (State.DISPATCHED, State.HANDLING)
 
 def _evaluation_scope(user: User | None) -> Q:
     """The scope of a user as a filter on case rows without joins (a department's co-handled cases
-    come in through a sub-query, so aggregating over them counts each case once)."""
+    come in through a sub-query over the co-handling table, so aggregating over them counts each
+    case once). A department's own cases are a test of the row's column, not a sub-query listing
+    them all (``pk IN (every case of the department)``: 100,000 ids at a million cases, listed again
+    for each of a department dashboard's queries)."""
     if user is None:
         return Q()
-    if data_scope(user).kind == "department":
-        return Q(pk__in=visible_cases(user).values("pk"))
+    scope = data_scope(user)
+    if scope.kind == "department" and scope.key is not None:
+        co_handled = Case.co_departments.through.objects.filter(department_id=scope.key).values("case_id")
+        return Q(assigned_department_id=scope.key) | Q(pk__in=co_handled)
     return scope_filter(user)
 
 
