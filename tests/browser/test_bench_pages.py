@@ -26,8 +26,10 @@ def test_bench_pages_measures_weight_and_time_to_interactive(live_server, transa
         assert "(page)" in figure["resources_kb"]
     # The phone's load is throttled: at least the page's round trip (400 ms) and its stylesheets' after it.
     assert figures["report"]["tti_s"] > 0.8
-    # The report page's form works before its map is drawn (Leaflet is loaded after it).
-    assert figures["report"]["dcl_s"] < figures["report"]["map_drawn_s"] <= figures["report"]["tti_s"] + 1
+    # The report page's form works before its map is drawn (Leaflet is loaded after it). How long
+    # after is a figure for the benchmark, not a bound for a test (it moved with the machine's
+    # load: 5.5 s against a 2.7 s interactive form while other tests ran).
+    assert figures["report"]["dcl_s"] < figures["report"]["map_drawn_s"]
     assert figures["inbox"]["map_drawn_s"] is None
     assert [line.split(":")[0].strip() for line in lines] == [
         "report page, phone on slow 3G, CPU 4x slower",
