@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from gridgov.accounts.models import Department
+from gridgov.evaluation.models import CountedMonth
 from gridgov.grids.models import Region
 from gridgov.services.models import Application, Part, Rectification, ServiceItem
 
@@ -24,6 +25,8 @@ def test_bench_services_agrees_with_duckdb_and_leaves_no_rows(db):
     figures = json.loads(run_bench("--applications", "3000", "--year", "2016", "--repeat", "1", "--json"))
     assert figures["applications"] == 3000 and figures["parts"] > 3000 and figures["rectifications"] > 0
     assert figures["equal"], figures["differences"]
+    assert figures["kept_equal"], figures["kept_differences"]  # the page with the finished months kept
+    assert figures["kept_seconds"] > 0 and figures["count_kept_seconds"] > 0
     if figures["vendor"] == "sqlite":  # PostgreSQL's server CPU is read when the server runs here
         assert figures["server_cpu_seconds"] is None
     assert not Application.objects.exists() and not Part.objects.exists() and not Rectification.objects.exists()
@@ -49,6 +52,7 @@ def test_kept_rows_are_reused_by_the_same_year_and_dropped_on_request(db):
 
     again = json.loads(run_bench("--applications", "1500", "--year", "2016", "--repeat", "1", "--keep", "--json"))
     assert again["equal"], again["differences"]
+    assert again["kept_equal"], again["kept_differences"]
     assert (again["applications"], again["parts"], again["rectifications"]) == (
         first["applications"],
         first["parts"],
@@ -64,8 +68,10 @@ def test_kept_rows_are_reused_by_the_same_year_and_dropped_on_request(db):
         with pytest.raises(CommandError, match="--drop"):
             run_bench(*refused, "--repeat", "1")
 
+    assert CountedMonth.objects.filter(subject="applications").count() == 12  # the kept path's months
     removed = json.loads(run_bench("--drop", "--json"))
     assert removed == {"removed": 1500, "year": 2016}
+    assert not CountedMonth.objects.filter(subject="applications").exists()  # deleted without steps: forgotten
     assert not Application.objects.exists() and not Part.objects.exists() and not Rectification.objects.exists()
     assert not ServiceItem.objects.exists() and not Department.objects.filter(code__startswith="BENCH").exists()
     assert not Region.objects.filter(code__startswith="999998").exists()

@@ -245,10 +245,12 @@ def settle() -> None:
 def drop_rows() -> int:
     """Remove every row the benchmark wrote (a kept year, or one an interrupted run left): the
     applications and what hangs on them by SQL (a million ORM deletions would collect every row
-    in memory), then the catalogue and the service points through the ORM."""
+    in memory), then the catalogue and the service points through the ORM, and the statistics'
+    kept months (the deletions write no step they would see)."""
     from django.db import connection
 
     from gridgov.accounts.models import Department
+    from gridgov.evaluation.services import forget_counted_months
     from gridgov.grids.models import Region
     from gridgov.services.models import Application, Bundle, ServiceItem
 
@@ -269,6 +271,7 @@ def drop_rows() -> int:
         Department.objects.filter(code__startswith="BENCH-").delete()
         for level in ("community", "street", "district"):
             Region.objects.filter(code__startswith=BENCH_DISTRICT, level=level).delete()
+        forget_counted_months("applications")
     return max(removed, 0)
 
 
@@ -280,6 +283,28 @@ def gridgov_figures(year: int, now: datetime) -> dict:
 
     figures = selectors.period_figures(date(year, 1, 1), date(year + 1, 1, 1), now=now)  # as year_statistics reads them
     return {"applications": figures["figures"], "departments": figures["departments"], "points": figures["points"]}
+
+
+def kept_figures(year: int, now: datetime) -> dict:
+    """The page's figures as ``year_statistics`` reads them for a district-wide viewer: the
+    finished months summed from their kept counts (``selectors.kept_period_figures``)."""
+    from gridgov.services import selectors
+
+    figures = selectors.period_figures(date(year, 1, 1), date(year + 1, 1, 1), now=now, kept_prefix="")
+    return {"applications": figures["figures"], "departments": figures["departments"], "points": figures["points"]}
+
+
+def count_kept_months(year: int) -> float:
+    """Drop the year's kept months and count them again (what the hourly task does once per
+    month, or the first read); the seconds it took."""
+    from gridgov.evaluation import services
+    from gridgov.evaluation.periods import month
+
+    services.forget_counted_months("applications")
+    started = time.perf_counter()
+    for number in range(1, 13):
+        services.count_month(month(year, number), "applications")
+    return time.perf_counter() - started
 
 
 def comparable(figures: dict) -> dict:
@@ -607,6 +632,13 @@ class ServicesBenchmark:
             duck.close()
         ratio = ours_seconds / duck_seconds if duck_seconds else float("inf")
         found = differences(comparable(ours), theirs)
+        count_seconds = count_kept_months(year)
+        say(f"counting the year's twelve finished months once into kept rows: {count_seconds:.1f} s (not counted below)")
+        kept_seconds, kept_cpu, kept = median_times(lambda: kept_figures(year, now), repeat)
+        kept_server_cpu = serial_server_cpu(lambda: kept_figures(year, now), repeat)
+        if kept_server_cpu is not None:
+            kept_cpu += kept_server_cpu
+        kept_found = differences(comparable(kept), theirs)
         say(
             f"DuckDB: {duck_seconds * 1000:.0f} ms for the same (CPU {duck_cpu * 1000:.0f} ms; export and load "
             f"{load_seconds:.1f} s once, not counted)"
@@ -615,6 +647,15 @@ class ServicesBenchmark:
         if connection.vendor == "sqlite" or server_cpu is not None:
             say(f"CPU ratio gridgov / DuckDB: {ours_cpu / duck_cpu if duck_cpu else float('inf'):.2f}x")
         say("figures: all equal" if not found else f"figures: {len(found)} differ, e.g. {found[:3]}")
+        kept_ratio = kept_seconds / duck_seconds if duck_seconds else float("inf")
+        say(
+            f"gridgov with the finished months kept (the page as it reads them): {kept_seconds * 1000:.0f} ms "
+            f"(CPU {kept_cpu * 1000:.0f} ms"
+            + ("" if kept_server_cpu is None else f", of which the PostgreSQL server {kept_server_cpu * 1000:.0f} ms")
+            + f"), median of {repeat}; ratio to DuckDB {kept_ratio:.2f}x, CPU ratio "
+            f"{kept_cpu / duck_cpu if duck_cpu else float('inf'):.2f}x"
+        )
+        say("kept figures: all equal" if not kept_found else f"kept figures: {len(kept_found)} differ, e.g. {kept_found[:3]}")
         return {
             **written,
             "year": year,
@@ -626,5 +667,11 @@ class ServicesBenchmark:
             "duckdb_cpu_seconds": round(duck_cpu, 4),
             "equal": not found,
             "differences": found[:10],
+            "count_kept_seconds": round(count_seconds, 4),
+            "kept_seconds": round(kept_seconds, 4),
+            "kept_cpu_seconds": round(kept_cpu, 4),
+            "kept_ratio": round(kept_ratio, 2),
+            "kept_equal": not kept_found,
+            "kept_differences": kept_found[:10],
             "vendor": connection.vendor,
         }

@@ -286,7 +286,11 @@ def build_services(seed: int) -> dict[str, int]:
 
 
 def remove_services() -> None:
+    from gridgov.evaluation.services import forget_counted_months
+    from gridgov.services.selectors import APPLICATIONS
+
     Application.objects.filter(is_sample=True).delete()
+    forget_counted_months(APPLICATIONS)  # deletions write no step: the statistics' kept months would not see them
     Bundle.objects.filter(is_sample=True).delete()
     ServiceItem.objects.filter(is_sample=True).delete()
     Department.objects.filter(is_sample=True, code__in=DEPARTMENTS).delete()

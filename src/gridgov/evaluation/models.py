@@ -69,30 +69,34 @@ class Weight(models.Model):
 
 class CountedMonth(models.Model):
     """A finished month whose counts per unit are kept in ``MonthCount`` (filled by the
-    ``count_finished_months`` task, or on the first read). Its marks are the newest step and case
-    ids when it was counted: a step or case written since, on a case reported before the month's
-    end, may change the month, and the month is counted again on its next read
-    (``services.month_counts``)."""
+    ``count_finished_months`` task, or on the first read). ``subject`` says what was counted: the
+    cases (the evaluation) or the applications (the services statistics, registered by the
+    services app). Its marks are the newest step and row ids of that subject when it was counted:
+    a step or row written since that may change the month (for cases: on a case reported before
+    the month's end; for applications: on one received in the month) counts the month again on
+    its next read (``services.month_counts``)."""
 
+    subject = models.CharField(_("counted subject"), max_length=16, default="cases")
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
     step_mark = models.BigIntegerField(_("newest step counted"), null=True)
-    case_mark = models.BigIntegerField(_("newest case counted"), null=True)
+    case_mark = models.BigIntegerField(_("newest case (or application) counted"), null=True)
     counted_at = models.DateTimeField(_("counted at"))
 
     class Meta:
         ordering = ["start"]
         verbose_name = _("counted month")
         verbose_name_plural = _("counted months")
-        constraints = [models.UniqueConstraint(fields=["start", "end"], name="counted_month_unique")]
+        constraints = [models.UniqueConstraint(fields=["subject", "start", "end"], name="counted_month_unique")]
 
     def __str__(self) -> str:
         return f"{self.start:%Y-%m}"
 
 
 class MonthCount(models.Model):
-    """Every measure of one unit for a counted month: a grid, a department, or ``all`` (the
-    whole system), as ``{measure: count}``."""
+    """Every measure of one unit for a counted month: for cases a grid, a department, or ``all``
+    (the whole system); for applications a service point, a department, a (service point,
+    department) pair or ``all``; as ``{measure: count}`` (sums, never averages)."""
 
     month = models.ForeignKey(CountedMonth, on_delete=models.CASCADE, related_name="counts")
     base = models.CharField(_("base"), max_length=16)

@@ -6,3 +6,12 @@ class ServicesConfig(AppConfig):
     name = "gridgov.services"
     label = "services"
     verbose_name = _("One-stop services")
+
+    def ready(self) -> None:
+        # The statistics page's finished months are kept in the evaluation's tables
+        # (``selectors.KEPT_APPLICATIONS``), counted by its hourly task too.
+        from gridgov.evaluation.services import register
+
+        from .selectors import KEPT_APPLICATIONS
+
+        register(KEPT_APPLICATIONS)

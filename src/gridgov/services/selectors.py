@@ -9,11 +9,14 @@ three administrators none (applications carry personal data). Statistics aggrega
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, F, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.accounts.models import Department, Role, User
+from gridgov.evaluation import services as kept_months
+from gridgov.evaluation.models import CountedMonth
+from gridgov.evaluation.periods import Period
 from gridgov.grids.models import Region
 
 from . import clock
@@ -21,6 +24,7 @@ from .models import (
     BAD_GRADES,
     GOOD_GRADES,
     Application,
+    ApplicationStep,
     Bundle,
     ItemLevel,
     Part,
@@ -255,9 +259,21 @@ def rating_figures_by_department(
     """Per department: rated applications it worked, good ones, bad ones, rectifications, the
     share rectified, and the unrectified ones past their due time at ``now``; over
     ``applications`` (a user's ``statistics_scope``) when given, else every one."""
-    now = now or timezone.now()
     since, until = _local_midnight(start), _local_midnight(end)
-    rows = _rated_by_department(since, until, applications)
+    return _department_table(_rated_by_department(since, until, applications), since, until, now, applications)
+
+
+def _department_table(
+    counted: dict[int, dict], since: datetime, until: datetime, now: datetime | None, applications: QuerySet[Application] | None
+) -> list[dict]:
+    """The department table from the rated, good and bad per department id: the names, the
+    rectifications counted live (a small table; ``late`` depends on ``now``), the rates."""
+    now = now or timezone.now()
+    names = dict(Department.objects.filter(pk__in=list(counted)).values_list("id", "name"))
+    rows = {
+        department_id: {"department_id": department_id, "department__name": names[department_id], **counts}
+        for department_id, counts in counted.items()
+    }
     rectified = Rectification.objects.filter(received_at__gte=since, received_at__lt=until)
     if applications is not None:
         rectified = rectified.filter(application__in=applications)
@@ -302,15 +318,12 @@ def _rated_by_department(since: datetime, until: datetime, applications: QuerySe
     the page (measured by ``gridgov bench services``; see benchmarks/README.md). Counted per
     (department, grade) in the index's order, and good and bad added up here: one plain count per
     row instead of three conditional ones (a third less CPU on SQLite at a million applications)."""
+    return _ratings(_rated_parts(since, until, applications), "department_id")
+
+
+def _rated_parts(since: datetime, until: datetime, applications: QuerySet[Application] | None) -> QuerySet[Part]:
     parts = Part.objects.filter(received_at__gte=since, received_at__lt=until, grade__isnull=False, first_of_department=True)
-    if applications is not None:
-        parts = parts.filter(application__in=applications)
-    counted = _ratings(parts, "department_id")
-    names = dict(Department.objects.filter(pk__in=list(counted)).values_list("id", "name"))
-    return {
-        department_id: {"department_id": department_id, "department__name": names[department_id], **counts}
-        for department_id, counts in counted.items()
-    }
+    return parts if applications is None else parts.filter(application__in=applications)
 
 
 def rating_figures_by_service_point(start: date, end: date, applications: QuerySet[Application] | None = None) -> list[dict]:
@@ -321,7 +334,11 @@ def rating_figures_by_service_point(start: date, end: date, applications: QueryS
     # (fetched once per service point afterwards): the join doubled the cost of the grouping.
     # Counted per (point, grade) in the order of the partial index, good and bad added up here
     # (as for the departments).
-    counted = _ratings(rows, "service_point_code")
+    return _point_table(_ratings(rows, "service_point_code"))
+
+
+def _point_table(counted: dict[str, dict]) -> list[dict]:
+    """The service-point table from the rated, good and bad per point: the names, the rate."""
     names = dict(Region.objects.filter(code__in=list(counted)).values_list("code", "name"))
     result: list[dict[str, Any]] = []
     for code in sorted(counted):
@@ -381,11 +398,21 @@ SHOWN_ITEMS = 12  # the grid page lists the first items; the catalogue link show
 
 
 def period_figures(
-    start: date, end: date, applications: QuerySet[Application] | None = None, now: datetime | None = None
+    start: date,
+    end: date,
+    applications: QuerySet[Application] | None = None,
+    now: datetime | None = None,
+    kept_prefix: str | None = None,
 ) -> dict:
     """The statistics page's tables of the applications received in [start, end) within
     ``applications`` (a ``statistics_scope``; None for every one): the totals and months, the
-    departments and the service points, the totals' ratings summed from the points' table."""
+    departments and the service points, the totals' ratings summed from the points' table.
+
+    ``kept_prefix``: the service-point code prefix that ``applications`` stands for ("" for
+    every one; ``statistics_prefix``), when the scope is one the kept months can answer: the
+    finished months are then summed from their kept counts (``kept_period_figures``)."""
+    if kept_prefix is not None:
+        return kept_period_figures(start, end, kept_prefix, applications, now)
     points = rating_figures_by_service_point(start, end, applications)
     return {
         "figures": application_figures(start, end, applications, points=points),
@@ -394,7 +421,218 @@ def period_figures(
     }
 
 
-def year_statistics(user, year: int) -> dict:
-    """The statistics page's figures of ``year`` within ``user``'s scope."""
-    figures = period_figures(date(year, 1, 1), date(year + 1, 1, 1), statistics_scope(user))
+def year_statistics(user, year: int, now: datetime | None = None) -> dict:
+    """The statistics page's figures of ``year`` within ``user``'s scope: the finished months
+    from their kept counts for a district-wide viewer and a street's or community's staff."""
+    scope = statistics_scope(user)
+    figures = period_figures(date(year, 1, 1), date(year + 1, 1, 1), scope, now=now, kept_prefix=statistics_prefix(user))
     return {"year": year, "scope_label": statistics_scope_label(user), "catalogue": catalogue_figures(), **figures}
+
+
+# --- finished months kept (the evaluation's CountedMonth, subject "applications") -------------
+#
+# The statistics of a finished month change only when one of its applications does, and every
+# write that changes a figure of the page records an ``ApplicationStep`` (receipt ``submit``,
+# ``accept`` — which writes the parts —, the parts' ``grant``/``refuse``, ``decide`` — the
+# bundle's completion included —, ``rate`` — which copies the grade onto the parts) or is a new
+# application. So a month is counted once per service point, per department, per (service
+# point, department) pair and for the whole district, with the newest step and application ids
+# as its marks, and counted again on its next read when a step since them is on an application
+# received in the month, or an application since them was received before the month's end
+# (``_applications_changed``). Kept are counts and sums, never averages (an average of months is
+# not the year's). The rectifications stay live (a small table, and "late" depends on now).
+# Not seen: an application edited without a step (the admin) or deleted; such repairs call
+# ``evaluation.services.forget_counted_months("applications")``, as the bench's loader does.
+
+APPLICATIONS = "applications"
+APPLICATION_BASES = ("point", "department", "point_department", "all")
+RATING_KEYS = ("rated", "good", "bad")
+
+
+def _application_marks() -> tuple[int | None, int | None]:
+    return ApplicationStep.objects.aggregate(top=Max("pk"))["top"], Application.objects.aggregate(top=Max("pk"))["top"]
+
+
+def _applications_changed(month: CountedMonth) -> bool:
+    """A step written since the marks on an application received in the month, or an
+    application written since received before the month's end (backdated: conservative)."""
+    steps = ApplicationStep.objects.all() if month.step_mark is None else ApplicationStep.objects.filter(pk__gt=month.step_mark)
+    touched = Application.objects.filter(
+        pk__in=steps.values("application_id"), received_at__gte=month.start, received_at__lt=month.end
+    )
+    new = Application.objects.all() if month.case_mark is None else Application.objects.filter(pk__gt=month.case_mark)
+    earliest = new.order_by().aggregate(earliest=Min("received_at"))["earliest"]
+    return touched.exists() or (earliest is not None and earliest < month.end)
+
+
+def _add(target: dict[str, Any], counts: dict[str, Any]) -> None:
+    for key, value in counts.items():
+        target[key] = target.get(key, 0) + (value or 0)
+
+
+def _summable(since: datetime, until: datetime, applications: QuerySet[Application] | None, pairs: bool = False) -> dict:
+    """The page's summable figures of the applications received in [since, until) within
+    ``applications``: per service point the totals' counts and sums and the ratings, per
+    department id the ratings of its first parts, their sum over the points (``all``), and with
+    ``pairs`` the ratings per "point/department" (what a street's kept rows need)."""
+    day = clock.day_seconds()
+    decided = Q(decided_at__isnull=False)
+    rows = (applications if applications is not None else Application.objects.all()).filter(
+        received_at__gte=since, received_at__lt=until
+    )
+    points: dict[str, dict[str, Any]] = {}
+    for row in (
+        rows.values("service_point_code")
+        .annotate(
+            received=Count("*"),
+            decided=Count("decided_at"),
+            on_time=Count("id", filter=Q(on_time=True)),
+            used_sum=Sum("used_working_seconds"),
+            used_n=Count("used_working_seconds"),
+            promised_sum=Sum("promised_days", filter=decided),
+            legal_sum=Sum("legal_days", filter=decided),
+            bundles=Count("bundle", filter=decided),
+            bundles_one_day=Count("id", filter=Q(bundle__isnull=False, used_working_seconds__lte=day)),
+        )
+        .order_by()
+    ):
+        code = row["service_point_code"]
+        points[code] = {key: value or 0 for key, value in row.items() if key != "service_point_code"}
+        points[code].update(dict.fromkeys(RATING_KEYS, 0))
+    for code, counts in _ratings(rows.filter(grade__isnull=False), "service_point_code").items():
+        points[code].update(counts)
+    departments = {
+        str(department_id): counts
+        for department_id, counts in _ratings(_rated_parts(since, until, applications), "department_id").items()
+    }
+    total: dict[str, Any] = {}
+    for counts in points.values():
+        _add(total, counts)
+    bases = {"point": points, "department": departments, "all": {"all": total} if points else {}}
+    if pairs:
+        counted: dict[str, dict[str, int]] = {}
+        for code, department_id, grade, count in (
+            _rated_parts(since, until, applications)
+            .values("application__service_point_code", "department_id", "grade")
+            .annotate(count=Count("*"))
+            .order_by()
+            .values_list("application__service_point_code", "department_id", "grade", "count")
+        ):
+            target = counted.setdefault(f"{code}/{department_id}", dict.fromkeys(RATING_KEYS, 0))
+            target["rated"] += count
+            if grade in GOOD_GRADES:
+                target["good"] += count
+            elif grade in BAD_GRADES:
+                target["bad"] += count
+        bases["point_department"] = counted
+    return bases
+
+
+def _count_applications(period: Period) -> dict:
+    return _summable(period.start, period.end, None, pairs=True)
+
+
+KEPT_APPLICATIONS = kept_months.Subject(
+    APPLICATIONS, _application_marks, _applications_changed, _count_applications, APPLICATION_BASES
+)
+
+
+def statistics_prefix(user: User) -> str | None:
+    """The service-point code prefix a user's ``statistics_scope`` stands for, when the kept
+    months can answer it: "" for a district-wide viewer, the unit's code for a street's or a
+    community's staff; None for a department handler (their scope is their parts) and for
+    those who see no statistics."""
+    if statistics_scope(user) is None:
+        return ""
+    if user.is_authenticated and user.role not in ADMINISTRATORS | {Role.RESIDENT, Role.DEPARTMENT_HANDLER}:
+        assert user.region is not None  # statistics_scope is None without a unit
+        return user.region.code
+    return None
+
+
+def kept_period_figures(
+    start: date, end: date, prefix: str, applications: QuerySet[Application] | None, now: datetime | None = None
+) -> dict:
+    """``period_figures`` with every whole month of [start, end) that has ended summed from the
+    kept counts of the service points under ``prefix`` (and, for the whole district, of the
+    district and the departments), the rest (the running month, a part month at either end)
+    counted live within ``applications`` (the same scope), and the rectifications live: the same
+    figures as the cold computation (averages from sums: equal up to the order of a float sum)."""
+    now = now or timezone.now()
+    since, until = _local_midnight(start), _local_midnight(end)
+    months = [
+        Period("month", first, following - timedelta(days=1))
+        for first, following in ((first, (first + timedelta(days=32)).replace(day=1)) for first, _a, _b in _months(start, end))
+        if start <= first and following <= end
+    ]
+    months = [period for period in months if kept_months.can_keep(period, now)]
+    bases = ("all", "point", "department") if not prefix else ("point", "point_department")
+    kept = kept_months.kept_counts(months, bases, prefix, APPLICATIONS)
+    totals: dict[str, Any] = {}
+    points: dict[str, dict[str, Any]] = {}
+    departments: dict[int, dict[str, int]] = {}
+    by_month: dict[date, int] = {}
+    for period in months:
+        rows = kept[period]
+        month_total: dict[str, Any] = {}
+        for counts in rows["all"].values() if not prefix else rows["point"].values():
+            _add(month_total, counts)
+        _add(totals, month_total)
+        by_month[period.first] = month_total.get("received", 0)
+        for code, counts in rows["point"].items():
+            _add(points.setdefault(code, {}), counts)
+        for unit, counts in (rows["department"] if not prefix else rows["point_department"]).items():
+            _add(departments.setdefault(int(unit.rsplit("/", 1)[-1]), {}), counts)
+    # what no kept month covers: before the first kept month (or everything), after the last one
+    first_kept, after_kept = (months[0].first, months[-1].last + timedelta(days=1)) if months else (end, end)
+    pieces = [(first, last) for first, last in ((start, first_kept), (after_kept, end)) if first < last]
+    scope = applications if applications is not None else Application.objects.all()
+    for first, last in pieces:
+        live = _summable(_local_midnight(first), _local_midnight(last), applications)
+        _add(totals, live["all"].get("all", {}))
+        for code, counts in live["point"].items():
+            _add(points.setdefault(code, {}), counts)
+        for unit, counts in live["department"].items():
+            _add(departments.setdefault(int(unit), {}), counts)
+        for month_first, month_since, month_until in _months(first, last):
+            by_month[month_first] = scope.filter(received_between(month_since, month_until)).count()
+    point_table = _point_table(
+        {code: {key: counts[key] for key in RATING_KEYS} for code, counts in points.items() if counts["rated"]}
+    )
+    department_table = _department_table(
+        {department_id: counts for department_id, counts in departments.items() if counts["rated"]},
+        since,
+        until,
+        now,
+        applications,
+    )
+    return {"figures": _totals_figures(totals, by_month), "departments": department_table, "points": point_table}
+
+
+def _totals_figures(totals: dict[str, Any], by_month: dict[date, int]) -> dict:
+    """``application_figures``' dictionary from the summed counts and sums."""
+    day = clock.day_seconds()
+
+    def get(key: str) -> Any:
+        return totals.get(key, 0)
+
+    decided = get("decided")
+    figures: dict[str, Any] = {
+        "received": get("received"),
+        "decided": decided,
+        "on_time": get("on_time"),
+        "avg_used": get("used_sum") / get("used_n") if get("used_n") else None,
+        "avg_promised": get("promised_sum") / decided if decided else None,
+        "avg_legal": get("legal_sum") / decided if decided else None,
+        "bundles": get("bundles"),
+        "bundles_one_day": get("bundles_one_day"),
+        **{key: get(key) for key in RATING_KEYS},
+    }
+    figures["on_time_rate"] = _share(figures["on_time"], figures["decided"])
+    figures["good_rate"] = _share(figures["good"], figures["rated"])
+    figures["bundle_one_day_rate"] = _share(figures["bundles_one_day"], figures["bundles"])
+    figures["avg_used_days"] = figures["avg_used"] / day if figures["avg_used"] is not None else None
+    figures["by_month"] = [
+        {"month": _local_midnight(first), "count": count} for first, count in sorted(by_month.items()) if count
+    ]
+    return figures
