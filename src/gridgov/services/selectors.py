@@ -470,11 +470,18 @@ def _add(target: dict[str, Any], counts: dict[str, Any]) -> None:
         target[key] = target.get(key, 0) + (value or 0)
 
 
-def _summable(since: datetime, until: datetime, applications: QuerySet[Application] | None, pairs: bool = False) -> dict:
+def _summable(since: datetime, until: datetime, applications: QuerySet[Application] | None) -> dict:
     """The page's summable figures of the applications received in [since, until) within
-    ``applications``: per service point the totals' counts and sums and the ratings, per
-    department id the ratings of its first parts, their sum over the points (``all``), and with
-    ``pairs`` the ratings per "point/department" (what a street's kept rows need)."""
+    ``applications`` (every one, or a service-point code prefix's: the scopes the kept months
+    answer): per service point the totals' counts and sums and the ratings, per "point/department"
+    the ratings of the departments' first parts, per department id their sum over the points, and
+    the district's sum (``all``).
+
+    For a month or a part month, not a year: both queries are driven by the range of the
+    applications' receipt index (a month at a million applications: 83,000 rows; the year's
+    partial indexes in department or point order are read whole for any range, 0.66 s a month
+    before, against 0.18 s). The pairs are counted for every application of the range and kept
+    for the scope's points, which is the scope (a code prefix)."""
     day = clock.day_seconds()
     decided = Q(decided_at__isnull=False)
     rows = (applications if applications is not None else Application.objects.all()).filter(
@@ -493,43 +500,43 @@ def _summable(since: datetime, until: datetime, applications: QuerySet[Applicati
             legal_sum=Sum("legal_days", filter=decided),
             bundles=Count("bundle", filter=decided),
             bundles_one_day=Count("id", filter=Q(bundle__isnull=False, used_working_seconds__lte=day)),
+            rated=Count("grade"),
+            good=Count("id", filter=Q(grade__in=sorted(GOOD_GRADES))),
+            bad=Count("id", filter=Q(grade__in=sorted(BAD_GRADES))),
         )
         .order_by()
     ):
-        code = row["service_point_code"]
-        points[code] = {key: value or 0 for key, value in row.items() if key != "service_point_code"}
-        points[code].update(dict.fromkeys(RATING_KEYS, 0))
-    for code, counts in _ratings(rows.filter(grade__isnull=False), "service_point_code").items():
-        points[code].update(counts)
-    departments = {
-        str(department_id): counts
-        for department_id, counts in _ratings(_rated_parts(since, until, applications), "department_id").items()
-    }
-    total: dict[str, Any] = {}
-    for counts in points.values():
-        _add(total, counts)
-    bases = {"point": points, "department": departments, "all": {"all": total} if points else {}}
-    if pairs:
-        counted: dict[str, dict[str, int]] = {}
-        for code, department_id, grade, count in (
-            _rated_parts(since, until, applications)
-            .values("application__service_point_code", "department_id", "grade")
-            .annotate(count=Count("*"))
-            .order_by()
-            .values_list("application__service_point_code", "department_id", "grade", "count")
+        points[row["service_point_code"]] = {key: value or 0 for key, value in row.items() if key != "service_point_code"}
+    first_parts = Part.objects.filter(
+        application__received_at__gte=since, application__received_at__lt=until, first_of_department=True, grade__isnull=False
+    )
+    pairs: dict[str, dict[str, int]] = {}
+    departments: dict[str, dict[str, int]] = {}
+    for code, department_id, grade, count in (
+        first_parts.values("application__service_point_code", "department_id", "grade")
+        .annotate(count=Count("*"))
+        .order_by()
+        .values_list("application__service_point_code", "department_id", "grade", "count")
+    ):
+        if code not in points:
+            continue  # outside the scope
+        for target in (
+            pairs.setdefault(f"{code}/{department_id}", dict.fromkeys(RATING_KEYS, 0)),
+            departments.setdefault(str(department_id), dict.fromkeys(RATING_KEYS, 0)),
         ):
-            target = counted.setdefault(f"{code}/{department_id}", dict.fromkeys(RATING_KEYS, 0))
             target["rated"] += count
             if grade in GOOD_GRADES:
                 target["good"] += count
             elif grade in BAD_GRADES:
                 target["bad"] += count
-        bases["point_department"] = counted
-    return bases
+    total: dict[str, Any] = {}
+    for counts in points.values():
+        _add(total, counts)
+    return {"point": points, "department": departments, "point_department": pairs, "all": {"all": total} if points else {}}
 
 
 def _count_applications(period: Period) -> dict:
-    return _summable(period.start, period.end, None, pairs=True)
+    return _summable(period.start, period.end, None)
 
 
 KEPT_APPLICATIONS = kept_months.Subject(
