@@ -6,6 +6,7 @@ from datetime import datetime
 
 import pytest
 
+from gridgov.cases.models import Case
 from gridgov.cases.services import take_action
 from gridgov.evaluation import selectors, services
 from gridgov.evaluation.indicators import Window
@@ -160,3 +161,29 @@ def test_a_late_step_on_a_kept_day_of_the_running_month_counts_the_days_again(lo
         selectors.scope_totals(leader, month(2026, 4), now=datetime(2026, 4, day, 12, 0, tzinfo=TZ))
     [april] = CountedMonth.objects.filter(start=month(2026, 4).start)
     assert april.end == datetime(2026, 4, 3, tzinfo=TZ)
+
+
+def test_a_departments_staff_read_its_kept_row_and_count_the_cases_it_co_handles(log):
+    handler = log["team"]["handler"]
+    # a case another department (or none) holds, co-handled by the handler's department
+    other = (
+        Case.objects.exclude(assigned_department_id=handler.department_id)
+        .filter(created_at__gte=MARCH.start, created_at__lt=MARCH.end)
+        .first()
+    )
+    assert other is not None
+    other.co_departments.add(handler.department_id)
+    for period, now in ((MARCH, NOW), (MARCH, RUNNING), (month(2026, 2), NOW)):
+        selectors.forget_all()
+        live = selectors.count_measures(handler, "role", Window(period.start, period.end, now))["all"]
+        assert selectors.scope_totals(handler, period, now=now).counts == live
+        assert live["reported"] > 0 or period != MARCH
+    assert CountedMonth.objects.filter(start=MARCH.start, end=MARCH.end).exists()  # read from the kept month
+    selectors.forget_all()
+    for period, figures in selectors.trend(handler, [month(2026, 2), MARCH, month(2026, 4)], NOW):
+        assert figures.counts == selectors.count_measures(handler, "role", Window(period.start, period.end, NOW))["all"]
+    # the co-handling ended: the case leaves the scope at once (it is counted from the cases)
+    reported = selectors.scope_totals(handler, MARCH, now=NOW).counts["reported"]
+    other.co_departments.remove(handler.department_id)
+    selectors.forget_all()
+    assert selectors.scope_totals(handler, MARCH, now=NOW).counts["reported"] == reported - 1

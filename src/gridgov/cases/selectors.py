@@ -352,7 +352,22 @@ def _evaluation_scope(user: User | None) -> Q:
     return scope_filter(user)
 
 
-def evaluation_cases(user: User | None, *, intake_between: tuple[datetime, datetime] | None = None) -> QuerySet[Case]:
+def department_split(user: User | None) -> tuple[int, Q] | None:
+    """A department's staff: their department's id, and the cases of their scope that another
+    department (or none) holds — those it co-handles. The scope is the department's own cases
+    (which the evaluation's kept months count per department) and these. None for any other scope."""
+    if user is None:
+        return None
+    scope = data_scope(user)
+    if scope.kind != "department" or scope.key is None:
+        return None
+    co_handled = Case.co_departments.through.objects.filter(department_id=scope.key).values("case_id")
+    return int(scope.key), Q(pk__in=co_handled) & ~Q(assigned_department_id=scope.key)
+
+
+def evaluation_cases(
+    user: User | None, *, intake_between: tuple[datetime, datetime] | None = None, only: Q | None = None
+) -> QuerySet[Case]:
     """Cases in the user's scope (``None``: the whole system). Each case carries the deadlines the
     evaluation measures it against, kept on the row by the steps that set them
     (``Case.note_step_deadline``):
@@ -364,9 +379,11 @@ def evaluation_cases(user: User | None, *, intake_between: tuple[datetime, datet
     - ``verify_deadline``: the deadline the latest finish set (verify and close within it).
 
     ``intake_between`` is accepted for the callers that still pass it; the columns cost nothing
-    to read (they were correlated sub-queries over the steps before).
+    to read (they were correlated sub-queries over the steps before). ``only``: a further filter
+    on the cases (``department_split``'s).
     """
-    return Case.objects.filter(_evaluation_scope(user))
+    cases = Case.objects.filter(_evaluation_scope(user))
+    return cases if only is None else cases.filter(only)
 
 
 HELD_COLUMNS = frozenset({"grid_code", "assigned_department_id"})  # indexed, and named the same in the table
@@ -433,9 +450,12 @@ def _through_case(condition: Q) -> Q:
     return Q(*children, _connector=condition.connector, _negated=condition.negated)
 
 
-def evaluation_steps(user: User | None) -> QuerySet[Step]:
-    """Recorded steps of the cases in the user's scope (dispatches and returns are counted per step)."""
+def evaluation_steps(user: User | None, *, only: Q | None = None) -> QuerySet[Step]:
+    """Recorded steps of the cases in the user's scope (dispatches and returns are counted per
+    step); ``only``: a further filter on their cases."""
     scope = _evaluation_scope(user)
+    if only is not None:
+        scope &= only
     if not scope:
         return Step.objects.all()
     # Through the join to each step's case (a unit's staff: its code prefix on the case), not

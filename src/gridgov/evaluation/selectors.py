@@ -146,19 +146,20 @@ def _add(units: dict, unit, values: dict[str, int]) -> None:
 
 
 def count_bases(
-    user: User | None, window: Window, *, prefilter: bool = True, held: bool = True
+    user: User | None, window: Window, *, prefilter: bool = True, held: bool = True, only: Q | None = None
 ) -> dict[str, dict[str, dict[str, int]]]:
     """Every measure per grid and per department: {"grid": {code: {measure: count}}, "department":
     {...}}, from one query over cases and one over steps, each grouped by (grid, department) and
     summed both ways here: one pass over the rows instead of one per base. ``held``: also list,
     with zeros, every grid and department holding a case in scope (two skip scans of the case
-    table's indexes; left out where the kept days list them)."""
+    table's indexes; left out where the kept days list them). ``only``: a further filter on the
+    cases counted."""
     bases: dict[str, dict] = {"grid": {}, "department": {}}
-    for row in _case_rows(user, "pair", window, prefilter):
+    for row in _case_rows(user, "pair", window, prefilter, only=only):
         values = {m.key: row[m.key] for m in CASE_MEASURES}
         _add(bases["grid"], row["unit_grid"], values)
         _add(bases["department"], row["unit_department"], values)
-    steps = case_selectors.evaluation_steps(user).filter(at__gte=window.start, at__lt=window.end)
+    steps = case_selectors.evaluation_steps(user, only=only).filter(at__gte=window.start, at__lt=window.end)
     steps = steps.filter(action__in=[m.step_action for m in STEP_MEASURES])
     step_rows = steps.values(unit_grid=F("case__grid_code"), unit_department=F("case__assigned_department__code")).annotate(
         **{m.key: _one_if(Q(action=m.step_action)) for m in STEP_MEASURES}
@@ -192,7 +193,9 @@ def in_window(window: Window) -> Q:
     )
 
 
-def _case_rows(user: User | None, level: str, window: Window, prefilter: bool, sums: dict | None = None) -> list[dict]:
+def _case_rows(
+    user: User | None, level: str, window: Window, prefilter: bool, sums: dict | None = None, only: Q | None = None
+) -> list[dict]:
     """One row per unit (``pair``: per grid and department) with every case measure summed, in
     one scan of the cases: the deadlines the measures compare against are columns of the case
     row (kept by the workflow step that sets them), and ``prefilter`` keeps only the cases
@@ -201,7 +204,7 @@ def _case_rows(user: User | None, level: str, window: Window, prefilter: bool, s
     (Before the deadlines were on the row they were correlated sub-queries over the steps,
     selected once in a derived table fenced with ``OFFSET 0``; see benchmarks/README.md.)
     """
-    cases = case_selectors.evaluation_cases(user).order_by()
+    cases = case_selectors.evaluation_cases(user, only=only).order_by()
     if prefilter:
         # No ``created_at < end`` beside the window: every time on a case row (filing, deadlines,
         # closing) is at or after its report, so a case in the window was reported before its
@@ -287,16 +290,19 @@ def cached_counts(user: User | None, level: str, period: Period, now: datetime) 
 
     base = "department" if level == "department" else "grid"
     prefix = _kept_prefix(user)
-    keepable = prefix is not None and (base == "grid" or prefix == "")
+    split = case_selectors.department_split(user) if level == "role" else None
+    keepable = (prefix is not None and (base == "grid" or prefix == "")) or split is not None
     kept = keepable and services.can_keep(period, now)
     days = services.finished_days(period, now) if keepable and not kept else None
-    if (kept or days is not None) and level == "role" and prefix == "":
+    if (kept or days is not None) and level == "role" and (prefix == "" or split is not None):
         base = "all"
     as_of = _as_of(period, now)
     key = (_scope_key(user), period.start, period.end, None if as_of is now else as_of, _stamp.get())
 
     def count() -> dict[str, dict[str, int]]:
         newest = key[-1][:2]  # the change stamp's newest step and case ids
+        if split is not None and (kept or days is not None):
+            return {"all": _department_total(user, split, period, days if days is not None else period, as_of, newest)}
         if kept:
             assert prefix is not None  # kept only where the scope is the district or a unit
             return services.month_counts(period, base, prefix, newest)
@@ -316,6 +322,31 @@ def cached_counts(user: User | None, level: str, period: Period, now: datetime) 
     if base in (level, "all"):
         return counts
     return _figures.get((*key, base, level), lambda: rolled_up(counts, level))  # summing 1,360 grids costs 30 ms
+
+
+def _department_total(
+    user: User | None, split: tuple[int, Q], period: Period, kept_span: Period, as_of: datetime, newest: tuple
+) -> dict[str, int]:
+    """A department's staff's whole scope over a finished month or a running one's kept days
+    (``kept_span``) and, for a running month, today: its own cases from the kept months' row for
+    the department, the cases it co-handles for another department counted from the cases (few),
+    and today counted from the cases (``department_split``)."""
+    from . import services
+
+    department_id, elsewhere = split
+    code = Department.objects.filter(pk=department_id).values_list("code", flat=True).first() or ""
+    total = dict(EMPTY_COUNTS)
+    own = services.month_counts(kept_span, "department", code, newest).get(code, {})
+    co_handled = count_bases(None, Window(kept_span.start, kept_span.end, kept_span.end), held=False, only=elsewhere)
+    for counts in (own, *co_handled["grid"].values()):
+        for measure, value in counts.items():
+            total[measure] = total.get(measure, 0) + (value or 0)
+    if kept_span.end < period.end:  # the running month: today from the cases
+        today = count_bases(user, Window(kept_span.end, period.end, as_of), held=False)
+        for counts in today["grid"].values():
+            for measure, value in counts.items():
+                total[measure] += value or 0
+    return total
 
 
 def _summed(kept: dict[str, dict[str, int]], live: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
@@ -492,7 +523,7 @@ def trend(user: User, months: list[Period], now: datetime) -> list[tuple[Period,
     (the district, a unit's staff), each finished month is read from them and a running one
     counted like any period; otherwise all months are summed in one pass over the cases (a sum
     per month and measure), kept like the counts of a period."""
-    if _kept_prefix(user) is not None:
+    if _kept_prefix(user) is not None or case_selectors.department_split(user) is not None:
         return [(m, figures_of("street", cached_counts(user, "role", m, now).get("all", EMPTY_COUNTS))) for m in months]
     as_of = _as_of(months[-1], now)
     key = (
