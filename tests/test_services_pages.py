@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from gridgov.accounts.models import AuditEvent, Role
+from gridgov.services import selectors
 from gridgov.services.models import Application, State
 
 from .services_factories import Upload, build_catalogue, pdf, png
@@ -80,7 +81,10 @@ def test_business_opening_through_the_pages(client, setup):
 def test_statistics_page_and_export(client, setup):
     _, users = setup
     client.force_login(users["clerk"])
-    assert client.get(reverse("services:statistics")).status_code == 200
+    page = client.get(reverse("services:statistics"))
+    assert page.status_code == 200
+    # the page says what it counts, as its export does
+    assert f"数据范围：{selectors.statistics_scope_label(users['clerk'])}。" in page.content.decode()
     assert client.get(reverse("services:statistics") + "?year=abc").status_code == 200
     export = client.get(reverse("services:statistics") + "?format=xlsx")
     assert export["Content-Type"].startswith("application/vnd.openxmlformats")
