@@ -262,7 +262,8 @@ RUNNING_GRAIN_SECONDS = 60  # a running period is counted as of the minute: repe
 def _kept_prefix(user: User | None) -> str | None:
     """The grid-code prefix under which the kept months (``services.month_counts``) answer for a
     scope: "" for the whole system, the unit's code for a unit's staff; None for scopes that are
-    not a set of grids (a department's cases, a resident's own)."""
+    not a set of grids (a department's cases, a resident's own; a department's headline figures
+    read its kept department row instead: ``_department_total``)."""
     if user is None:
         return ""
     scope = data_scope(user)
@@ -335,18 +336,15 @@ def _department_total(
 
     department_id, elsewhere = split
     code = Department.objects.filter(pk=department_id).values_list("code", flat=True).first() or ""
-    total = dict(EMPTY_COUNTS)
-    own = services.month_counts(kept_span, "department", code, newest).get(code, {})
+    parts = [services.month_counts(kept_span, "department", code, newest).get(code, {})]
     co_handled = count_bases(None, Window(kept_span.start, kept_span.end, kept_span.end), held=False, only=elsewhere)
-    for counts in (own, *co_handled["grid"].values()):
-        for measure, value in counts.items():
-            total[measure] = total.get(measure, 0) + (value or 0)
+    parts += co_handled["grid"].values()
     if kept_span.end < period.end:  # the running month: today from the cases
-        today = count_bases(user, Window(kept_span.end, period.end, as_of), held=False)
-        for counts in today["grid"].values():
-            for measure, value in counts.items():
-                total[measure] += value or 0
-    return total
+        parts += count_bases(user, Window(kept_span.end, period.end, as_of), held=False)["grid"].values()
+    total: dict[str, dict[str, int]] = {"all": dict(EMPTY_COUNTS)}
+    for counts in parts:
+        _add(total, "all", counts)
+    return total["all"]
 
 
 def _summed(kept: dict[str, dict[str, int]], live: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
@@ -520,7 +518,8 @@ TREND_MEASURES = ("reported", "closed", "due", "handled_on_time", "due_closed")
 
 def trend(user: User, months: list[Period], now: datetime) -> list[tuple[Period, Figures]]:
     """The scope's headline figures month by month. Where the kept months answer for the scope
-    (the district, a unit's staff), each finished month is read from them and a running one
+    (the district, a unit's staff, a department's staff with its co-handled cases counted
+    beside), each finished month is read from them and a running one
     counted like any period; otherwise all months are summed in one pass over the cases (a sum
     per month and measure), kept like the counts of a period."""
     if _kept_prefix(user) is not None or case_selectors.department_split(user) is not None:
