@@ -160,30 +160,27 @@ def _total(units: dict[str, dict[str, Any]]) -> dict[str, Any]:
 def month_counts(
     period: Period, base: str, prefix: str = "", newest: tuple[int | None, int | None] | None = None
 ) -> dict[str, dict[str, int]]:
-    """The kept counts of a finished month (or of ``finished_days``) for one base (grid,
-    department or all), for the units whose code starts with ``prefix``; counted first if
-    missing or changed since. ``newest``: the newest step and case ids as the caller last read
-    them (the cases' change stamp): a month whose marks are those has nothing newer to check,
-    which spares the dashboard four queries for each of its fourteen kept periods."""
-    month = CountedMonth.objects.filter(subject=CASES, start=period.start, end=period.end).first()
-    unchanged = month is not None and newest is not None and (month.step_mark, month.case_mark) == tuple(newest)
-    if month is None or not (unchanged or _still_valid(month)):
-        counted = count_month(period)[base]
-        return {unit: counts for unit, counts in counted.items() if unit.startswith(prefix)}
-    rows = MonthCount.objects.filter(month=month, base=base)
-    if prefix:
-        rows = rows.filter(unit__startswith=prefix)
-    return dict(rows.values_list("unit", "counts"))
+    """The kept counts of the cases' finished month (or of ``finished_days``) for one base (grid,
+    department or all), for the units whose code starts with ``prefix`` (``kept_counts`` for one
+    month). ``newest``: the newest step and case ids as the caller last read them (the cases'
+    change stamp), which spares the dashboard reading them again for each of its kept periods."""
+    return kept_counts([period], [base], prefix, CASES, newest=newest)[period][base]
 
 
-def kept_counts(periods: Sequence[Period], bases: Sequence[str], prefix: str, subject: str) -> dict[Period, Bases]:
+def kept_counts(
+    periods: Sequence[Period],
+    bases: Sequence[str],
+    prefix: str,
+    subject: str,
+    newest: tuple[int | None, int | None] | None = None,
+) -> dict[Period, Bases]:
     """The kept counts of several finished months of ``subject`` at once, for ``bases`` and the
     units whose code starts with ``prefix``: {period: {base: {unit: counts}}}. A month missing
-    or changed since its count is counted first; when the subject's newest ids are a month's
-    marks nothing newer needs checking. Four queries when every month is kept and unchanged
-    (the two marks, the months, their rows)."""
+    or changed since its count is counted first; when the subject's newest ids (``newest``, read
+    here unless the caller has them) are a month's marks nothing newer needs checking. Four
+    queries when every month is kept and unchanged (the two marks, the months, their rows)."""
     kind = SUBJECTS[subject]
-    newest = kind.marks()
+    marks = (newest[0], newest[1]) if newest is not None else kind.marks()
     found = {
         (month.start, month.end): month
         for month in CountedMonth.objects.filter(subject=subject, start__in=[period.start for period in periods])
@@ -192,7 +189,7 @@ def kept_counts(periods: Sequence[Period], bases: Sequence[str], prefix: str, su
     kept: dict[int, Period] = {}
     for period in periods:
         month = found.get((period.start, period.end))
-        if month is not None and ((month.step_mark, month.case_mark) == newest or _still_valid(month)):
+        if month is not None and ((month.step_mark, month.case_mark) == marks or _still_valid(month)):
             kept[month.pk] = period
             result[period] = {base: {} for base in bases}
             continue
