@@ -18,8 +18,9 @@
 A benchmark is a class with ``help``, ``add_arguments(parser)`` and ``run(options, say) -> dict``,
 where ``say`` prints one human-readable line and the returned figures are what ``--json`` prints.
 Every benchmark reads or writes the configured database unless it is listed in
-``OWN_DATA_BENCHMARKS``; for those the dispatcher first checks that the database is migrated, so a
-fresh data directory gets one clear sentence instead of a traceback from the first query.
+``OWN_DATA_BENCHMARKS``; for every other one the dispatcher first checks that the database is
+migrated, so a fresh data directory gets one clear sentence instead of a traceback from the first
+query.
 """
 
 import json
