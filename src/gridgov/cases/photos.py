@@ -87,7 +87,6 @@ ACCEPTED = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": 
 ACCEPTED_EXTENSIONS = dict(ACCEPTED.values())  # content type → file name extension
 # Where Photo.image and Photo.thumbnail store their files (their upload_to start with it).
 PHOTO_DIRECTORY = "cases"
-DEFAULT_PENDING_DIRECTORY = "pending-photos"  # under DATA_DIR, beside (not under) MEDIA_ROOT
 ORPHAN_GRACE = timedelta(hours=24)
 FORMAT_NAMES = {"GIF": "GIF", "BMP": "BMP", "TIFF": "TIFF", "ICO": "ICO", "MPO": "JPEG (multi-picture)"}
 
@@ -322,8 +321,10 @@ def check_upload(uploaded_file) -> tuple[bytes, str]:
 def pending_storage() -> FileSystemStorage:
     """The private folder of uploads waiting for ``process_photo`` (``GRIDGOV_PHOTO_PENDING_DIR``):
     outside MEDIA_ROOT, served by nothing, readable by the server's user only."""
-    directory = getattr(settings, "GRIDGOV_PHOTO_PENDING_DIR", None) or settings.DATA_DIR / DEFAULT_PENDING_DIRECTORY
-    return FileSystemStorage(location=str(directory), file_permissions_mode=0o600, directory_permissions_mode=0o700)
+    # The default (DATA_DIR/pending-photos, beside MEDIA_ROOT) is the setting's, in settings.py; ops/backup.py reads it too.
+    return FileSystemStorage(
+        location=str(settings.GRIDGOV_PHOTO_PENDING_DIR), file_permissions_mode=0o600, directory_permissions_mode=0o700
+    )
 
 
 def prepare_photos(files: Sequence, already: int = 0) -> list[PendingPhoto]:

@@ -278,7 +278,7 @@ def report_case(
 
     A report with an ``intake_key`` that already made a case (a retry whose first answer was
     lost) returns that case and writes nothing."""
-    if report.intake_key and (earlier := _case_of_intake_key(report.intake_key)) is not None:
+    if report.intake_key and (earlier := case_by_intake_key(report.intake_key)) is not None:
         return earlier
     check_intake(report, channel=channel, client=client)  # before the transaction: a refusal still counts
     prepared = _prepare_photos(photos)
@@ -291,14 +291,10 @@ def report_case(
             return outcome
     except IntegrityError:
         # The same submission, sent twice at once: the other one committed first.
-        earlier = _case_of_intake_key(report.intake_key) if report.intake_key else None
+        earlier = case_by_intake_key(report.intake_key) if report.intake_key else None
         if earlier is None:
             raise
         return earlier
-
-
-def _case_of_intake_key(intake_key: str) -> Case | None:
-    return case_by_intake_key(intake_key)
 
 
 @transaction.atomic
@@ -702,7 +698,7 @@ def handle_on_the_spot(
 
     The same report sent again (its ``intake_key`` made a case already) returns that case: both
     steps were taken together, so there is nothing left to do."""
-    if report.intake_key and (earlier := _case_of_intake_key(report.intake_key)) is not None:
+    if report.intake_key and (earlier := case_by_intake_key(report.intake_key)) is not None:
         return earlier
     with transaction.atomic():
         # The actor reports it (the intake rules of grid staff: patrol, inside their own grid).
