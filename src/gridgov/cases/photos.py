@@ -160,7 +160,7 @@ def _open_header(data: bytes) -> Image.Image:
         try:
             image = Image.open(io.BytesIO(data))
         except UnidentifiedImageError as error:
-            raise PhotoError(_("not an image Pillow recognises; only JPEG, PNG or WebP")) from error
+            raise PhotoError(_("not an image that can be read; only JPEG, PNG or WebP")) from error
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
             raise PhotoError(
                 _("The picture has far too many pixels to be opened safely; send a photo of at most %(limit)s million pixels.")
