@@ -206,6 +206,13 @@ def test_a_bad_catalogue_is_refused_row_by_row_on_the_status_page_and_nothing_is
     assert "Sheet 事项, row 7:" in page and "NOPE" in page and "Sheet 材料, row 10:" in page and "GHOST" in page
     assert list(ServiceItem.objects.values_list("code", "name")) == before
 
+    del book[catalogue.MATERIAL_SHEET]  # a missing sheet is refused as a sheet, with no "row 0"
+    out = BytesIO()
+    book.save(out)
+    token = _token(client.post("/services/catalogue/import/", {"file": _upload(out.getvalue(), "catalogue.xlsx")}))
+    page = client.get(f"/jobs/{token}/").content.decode()
+    assert "Sheet 材料: The workbook has no sheet called 材料." in page and "row 0" not in page
+
     client.force_login(_user(django_user_model, "clerk", Role.INTAKE_CLERK))
     assert client.get(f"/jobs/{token}/").status_code == 404
     assert 'action="/services/catalogue/import/"' not in client.get("/services/").content.decode()
