@@ -305,3 +305,20 @@ def test_on_the_database_queue_an_import_waits_for_the_worker(client, settings, 
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "--queue-name", "*", "--verbosity", "0")
     assert "Imported: 1 new figures, 0 updated." in client.get(f"/jobs/{token}/").content.decode()
     assert MonthlyFigure.objects.count() == 1
+
+
+def test_a_job_that_cannot_be_queued_says_so_on_its_status_page_instead_of_waiting_for_ever(
+    client, django_user_model, economy, monkeypatch
+):
+    from gridgov.ops import tasks
+
+    class Unreachable:
+        def enqueue(self, *args, **kwargs):
+            raise ConnectionError("the queue's database is down")
+
+    monkeypatch.setattr(tasks, "run_file_job", Unreachable())
+    leader = _user(django_user_model, "leader", Role.LEADER)
+    _english(client, leader)
+    token = _token(client.post("/economy/export/", {"year": "2026"}))
+    page = client.get(f"/jobs/{token}/").content.decode()
+    assert "The export could not be prepared." in page and 'http-equiv="refresh"' not in page

@@ -160,8 +160,11 @@ def _enqueue(user_id: int, function: Callable, token: str, params: dict) -> None
 
     try:
         run_file_job.enqueue(_path_of(function), int(user_id), token, params, translation.get_language() or "zh-hans")
-    except Exception:  # only a backend that runs the task in the caller raises; the page says it failed
+    except Exception:  # a backend that runs the task in the caller, or a queue that cannot be reached
         logger.exception("The job %s (%s) failed", token, _path_of(function))
+        folder = _folder(user_id)
+        if not (folder / f"{token}.failed").exists():  # never queued: the page would wait for ever
+            _mark_failed(folder, token, _failure_sentence(function.file_job))  # type: ignore[attr-defined]
 
 
 def start_export(user, function: Callable, params: dict | None = None, *, filename: str, back: str = "") -> str:
