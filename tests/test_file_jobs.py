@@ -321,4 +321,5 @@ def test_a_job_that_cannot_be_queued_says_so_on_its_status_page_instead_of_waiti
     _english(client, leader)
     token = _token(client.post("/economy/export/", {"year": "2026"}))
     page = client.get(f"/jobs/{token}/").content.decode()
-    assert "The export could not be prepared." in page and 'http-equiv="refresh"' not in page
+    assert "The export could not be prepared, and every retry failed." in page and 'http-equiv="refresh"' not in page
+    assert "tried again" not in page  # it was never queued, so no retry follows
