@@ -206,6 +206,13 @@ def test_a_bad_catalogue_is_refused_row_by_row_on_the_status_page_and_nothing_is
     assert "Sheet 事项, row 7:" in page and "NOPE" in page and "Sheet 材料, row 10:" in page and "GHOST" in page
     assert list(ServiceItem.objects.values_list("code", "name")) == before
 
+    del book[catalogue.MATERIAL_SHEET]  # a missing sheet is refused as a sheet, with no "row 0"
+    out = BytesIO()
+    book.save(out)
+    token = _token(client.post("/services/catalogue/import/", {"file": _upload(out.getvalue(), "catalogue.xlsx")}))
+    page = client.get(f"/jobs/{token}/").content.decode()
+    assert "Sheet 材料: The workbook has no sheet called 材料." in page and "row 0" not in page
+
     client.force_login(_user(django_user_model, "clerk", Role.INTAKE_CLERK))
     assert client.get(f"/jobs/{token}/").status_code == 404
     assert 'action="/services/catalogue/import/"' not in client.get("/services/").content.decode()
@@ -298,3 +305,21 @@ def test_on_the_database_queue_an_import_waits_for_the_worker(client, settings, 
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "--queue-name", "*", "--verbosity", "0")
     assert "Imported: 1 new figures, 0 updated." in client.get(f"/jobs/{token}/").content.decode()
     assert MonthlyFigure.objects.count() == 1
+
+
+def test_a_job_that_cannot_be_queued_says_so_on_its_status_page_instead_of_waiting_for_ever(
+    client, django_user_model, economy, monkeypatch
+):
+    from gridgov.ops import tasks
+
+    class Unreachable:
+        def enqueue(self, *args, **kwargs):
+            raise ConnectionError("the queue's database is down")
+
+    monkeypatch.setattr(tasks, "run_file_job", Unreachable())
+    leader = _user(django_user_model, "leader", Role.LEADER)
+    _english(client, leader)
+    token = _token(client.post("/economy/export/", {"year": "2026"}))
+    page = client.get(f"/jobs/{token}/").content.decode()
+    assert "The export could not be prepared, and every retry failed." in page and 'http-equiv="refresh"' not in page
+    assert "tried again" not in page  # it was never queued, so no retry follows

@@ -114,6 +114,12 @@ def test_a_failed_export_says_so_in_a_whole_sentence(client, log, monkeypatch):
     assert b"The export could not be prepared." in page.content and b"disk full" not in page.content
     assert client.get(response["Location"] + "file").status_code == 404
 
+    token = response["Location"].split("/")[2]  # the last retry fails too: its sentence says none follows
+    with pytest.raises(OSError):
+        filejobs.run("gridgov.evaluation.ledger_exports.ledger_job", leader.pk, token, {"query": "state=closed"}, "en", True)
+    last = client.get(response["Location"]).content
+    assert b"every retry failed" in last and b"tried again" not in last
+
 
 def test_old_exports_are_swept(client, log):
     leader = log["team"]["leader"]

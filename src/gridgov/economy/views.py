@@ -5,7 +5,6 @@ is district-wide: any signed-in staff member reads it; importing takes the
 
 import re
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridgov.accounts.models import Role
-from gridgov.ops import filejobs
+from gridgov.ops import filejobs, job_views
 
 from . import jobs, selectors, services
 from .briefing import monthly_briefing
@@ -100,16 +99,7 @@ def import_table(request):
     status page shows the result: the refusal report row by row, or what was imported."""
     if not jobs.can_import(request.user):
         raise Http404(_("You may not import figures."))
-    upload = request.FILES.get("file")
-    try:
-        content = filejobs.read_upload(upload)
-    except filejobs.JobRefused as refusal:
-        messages.error(request, str(refusal))
-        return redirect("economy:index")
-    token = filejobs.start_import(
-        request.user, jobs.import_figures, content, {"name": upload.name}, filename=upload.name, back=reverse("economy:index")
-    )
-    return redirect("jobs:status", token=token)
+    return job_views.queue_upload(request, jobs.import_figures, back="economy:index")
 
 
 @_staff

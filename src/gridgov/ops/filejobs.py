@@ -160,8 +160,11 @@ def _enqueue(user_id: int, function: Callable, token: str, params: dict) -> None
 
     try:
         run_file_job.enqueue(_path_of(function), int(user_id), token, params, translation.get_language() or "zh-hans")
-    except Exception:  # only a backend that runs the task in the caller raises; the page says it failed
+    except Exception:  # a backend that runs the task in the caller, or a queue that cannot be reached
         logger.exception("The job %s (%s) failed", token, _path_of(function))
+        folder = _folder(user_id)
+        if not (folder / f"{token}.failed").exists():  # never queued: the page would wait for ever
+            _mark_failed(folder, token, _failure_sentence(function.file_job, last=True))  # type: ignore[attr-defined]
 
 
 def start_export(user, function: Callable, params: dict | None = None, *, filename: str, back: str = "") -> str:
@@ -202,10 +205,10 @@ def start_import(
 # --- the task's part -----------------------------------------------------------------------------
 
 
-def run(path: str, user_id: int, token: str, params: dict, language: str) -> str:
+def run(path: str, user_id: int, token: str, params: dict, language: str, last_attempt: bool = False) -> str:
     """Do one job as the user who asked and leave its file or result. A job that refuses leaves
-    its sentence and is done; any other error leaves a general sentence and is raised, so the
-    task is retried."""
+    its sentence and is done; any other error leaves a general sentence (saying whether a retry
+    follows, ``last_attempt``) and is raised, so the task is retried."""
     from django.contrib.auth import get_user_model
 
     function = job_function(path)
@@ -225,13 +228,21 @@ def run(path: str, user_id: int, token: str, params: dict, language: str) -> str
             _mark_failed(folder, token, str(refusal))
             return token
         except Exception:
-            _mark_failed(folder, token, _failure_sentence(kind))
+            _mark_failed(folder, token, _failure_sentence(kind, last=last_attempt))
             raise
     (folder / f"{token}.failed").unlink(missing_ok=True)
     return token
 
 
-def _failure_sentence(kind: JobKind) -> str:
+def _failure_sentence(kind: JobKind, *, last: bool = False) -> str:
+    if last and kind.kind == IMPORT:
+        return _(
+            "The import could not be done, and every retry failed. Import the file again; if it fails again, tell the system administrator."
+        )
+    if last:
+        return _(
+            "The export could not be prepared, and every retry failed. Start the export again; if it fails again, tell the system administrator."
+        )
     if kind.kind == IMPORT:
         return _(
             "The import could not be done. It is tried again a few times; if this page still says so in an hour, import the file again."

@@ -15,12 +15,13 @@ SWEEP_SECONDS = 3600
 
 @task()
 @retried(attempts=3, first_delay=30.0)
-def run_file_job(job: str, user_id: int, token: str, params: dict, language: str = "zh-hans") -> str:
+def run_file_job(job: str, user_id: int, token: str, params: dict, language: str = "zh-hans", last_attempt: bool = False) -> str:
     """Run the declared job function at ``job`` as user ``user_id``; its file or result goes to
-    that user's private folder under ``token``."""
+    that user's private folder under ``token`` (``last_attempt``, from ``retried``: its failure
+    sentence says no retry follows)."""
     from . import filejobs
 
-    return filejobs.run(job, user_id, token, params, language)
+    return filejobs.run(job, user_id, token, params, language, last_attempt)
 
 
 @task()

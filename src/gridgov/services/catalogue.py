@@ -61,6 +61,10 @@ class Refusal:
     reason: str
 
     def __str__(self) -> str:
+        if self.row == 0:  # the refusal is of the whole sheet, or of the whole file ("-"): it has no row to name
+            if self.sheet == "-":
+                return self.reason
+            return _("Sheet %(sheet)s: %(reason)s") % {"sheet": self.sheet, "reason": self.reason}
         return _("Sheet %(sheet)s, row %(row)d: %(reason)s") % {"sheet": self.sheet, "row": self.row, "reason": self.reason}
 
 

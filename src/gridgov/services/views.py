@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from gridgov.accounts.models import Role
 from gridgov.masking import mask_id_number, mask_phone
-from gridgov.ops import filejobs
+from gridgov.ops import filejobs, job_views
 
 from . import catalogue, jobs, selectors, services
 from .models import (
@@ -79,21 +79,7 @@ def catalogue_import(request):
     imported. Only who may change the catalogue in the admin may import it."""
     if not jobs.can_import_catalogue(request.user):
         return HttpResponseForbidden()
-    upload = request.FILES.get("file")
-    try:
-        content = filejobs.read_upload(upload)
-    except filejobs.JobRefused as refusal:
-        messages.error(request, str(refusal))
-        return redirect("services:catalogue")
-    token = filejobs.start_import(
-        request.user,
-        jobs.import_catalogue,
-        content,
-        {"name": upload.name},
-        filename=upload.name,
-        back=reverse("services:catalogue"),
-    )
-    return redirect("jobs:status", token=token)
+    return job_views.queue_upload(request, jobs.import_catalogue, back="services:catalogue")
 
 
 def _subject(kind: str, code: str):
