@@ -549,10 +549,10 @@ def statistics_prefix(user: User) -> str | None:
     months can answer it: "" for a district-wide viewer, the unit's code for a street's or a
     community's staff; None for a department handler (their scope is their parts) and for
     those who see no statistics."""
-    if statistics_scope(user) is None:
-        return ""
     if user.is_authenticated and user.role not in ADMINISTRATORS | {Role.RESIDENT, Role.DEPARTMENT_HANDLER}:
-        assert user.region is not None  # statistics_scope is None without a unit
+        if user.region_id is None:
+            return ""  # statistics_scope is None: every application
+        assert user.region is not None  # region_id is set, so the region row exists (a foreign key)
         return user.region.code
     return None
 
