@@ -300,13 +300,17 @@ def _ratings(queryset: QuerySet, key: str) -> dict[Any, dict]:
     for value, grade, count in (
         queryset.values(key, "grade").annotate(count=Count("*")).order_by().values_list(key, "grade", "count")
     ):
-        target = counts.setdefault(value, {"rated": 0, "good": 0, "bad": 0})
-        target["rated"] += count
-        if grade in GOOD_GRADES:
-            target["good"] += count
-        elif grade in BAD_GRADES:
-            target["bad"] += count
+        _tally(counts.setdefault(value, dict.fromkeys(RATING_KEYS, 0)), grade, count)
     return counts
+
+
+def _tally(target: dict[str, int], grade: str, count: int) -> None:
+    """Add ``count`` ratings of ``grade`` to a unit's rated, good and bad."""
+    target["rated"] += count
+    if grade in GOOD_GRADES:
+        target["good"] += count
+    elif grade in BAD_GRADES:
+        target["bad"] += count
 
 
 def _rated_by_department(since: datetime, until: datetime, applications: QuerySet[Application] | None) -> dict[int, dict]:
@@ -520,15 +524,8 @@ def _summable(since: datetime, until: datetime, applications: QuerySet[Applicati
     ):
         if code not in points:
             continue  # outside the scope
-        for target in (
-            pairs.setdefault(f"{code}/{department_id}", dict.fromkeys(RATING_KEYS, 0)),
-            departments.setdefault(str(department_id), dict.fromkeys(RATING_KEYS, 0)),
-        ):
-            target["rated"] += count
-            if grade in GOOD_GRADES:
-                target["good"] += count
-            elif grade in BAD_GRADES:
-                target["bad"] += count
+        _tally(pairs.setdefault(f"{code}/{department_id}", dict.fromkeys(RATING_KEYS, 0)), grade, count)
+        _tally(departments.setdefault(str(department_id), dict.fromkeys(RATING_KEYS, 0)), grade, count)
     total: dict[str, Any] = {}
     for counts in points.values():
         _add(total, counts)
