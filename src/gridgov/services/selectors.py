@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.accounts.models import Department, Role, User
+from gridgov.evaluation import periods
 from gridgov.evaluation import services as kept_months
 from gridgov.evaluation.models import CountedMonth
 from gridgov.evaluation.periods import Period
@@ -565,11 +566,10 @@ def kept_period_figures(
     now = now or timezone.now()
     since, until = _local_midnight(start), _local_midnight(end)
     months = [
-        Period("month", first, following - timedelta(days=1))
-        for first, following in ((first, (first + timedelta(days=32)).replace(day=1)) for first, _a, _b in _months(start, end))
-        if start <= first and following <= end
+        period
+        for period in (periods.month(first.year, first.month) for first, _since, _until in _months(start, end))
+        if start <= period.first and period.last < end and kept_months.can_keep(period, now)
     ]
-    months = [period for period in months if kept_months.can_keep(period, now)]
     bases = ("all", "point", "department") if not prefix else ("point", "point_department")
     kept = kept_months.kept_counts(months, bases, prefix, APPLICATIONS)
     totals: dict[str, Any] = {}
