@@ -305,7 +305,7 @@ def _ratings(queryset: QuerySet, key: str) -> dict[Any, dict]:
     return counts
 
 
-def _tally(target: dict[str, int], grade: str, count: int) -> None:
+def _tally(target: dict[str, int], grade: object, count: int) -> None:
     """Add ``count`` ratings of ``grade`` to a unit's rated, good and bad."""
     target["rated"] += count
     if grade in GOOD_GRADES:
