@@ -7,7 +7,7 @@ three administrators none (applications carry personal data). Statistics aggrega
 """
 
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, F, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from gridgov.accounts.models import Department, Role, User
 from gridgov.evaluation import periods
 from gridgov.evaluation import services as kept_months
-from gridgov.evaluation.models import CountedMonth
 from gridgov.evaluation.periods import Period
 from gridgov.grids.models import Region
 
@@ -35,6 +34,9 @@ from .models import (
     SubmittedMaterial,
 )
 from .workflow import APPLICATION_OPEN, PART_OPEN
+
+if TYPE_CHECKING:  # the kept months' rows are the evaluation's; this module reads them through its services
+    from gridgov.evaluation.models import CountedMonth
 
 ADMINISTRATORS = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
 DASHBOARD_ROLES = frozenset(Role.values) - ADMINISTRATORS - {Role.RESIDENT}
@@ -458,7 +460,7 @@ def _application_marks() -> tuple[int | None, int | None]:
     return ApplicationStep.objects.aggregate(top=Max("pk"))["top"], Application.objects.aggregate(top=Max("pk"))["top"]
 
 
-def _applications_changed(month: CountedMonth) -> bool:
+def _applications_changed(month: "CountedMonth") -> bool:
     """A step written since the marks on an application received in the month, or an
     application written since received before the month's end (backdated: conservative)."""
     steps = ApplicationStep.objects.all() if month.step_mark is None else ApplicationStep.objects.filter(pk__gt=month.step_mark)
