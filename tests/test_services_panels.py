@@ -80,3 +80,11 @@ def test_statistics_of_an_empty_scope_are_empty_not_an_error(client, catalogue, 
     client.force_login(django_user_model.objects.create_user("nobody", role=Role.DEPARTMENT_HANDLER))
     page = client.get(reverse("services:statistics") + "?year=2026")
     assert page.status_code == 200 and "税务局" not in page.content.decode()
+
+
+def test_statistics_show_a_dash_for_a_rate_with_nothing_to_divide(client, catalogue, people, network, django_user_model):
+    """No bundle decided and nothing rated: the rates are unknown, shown as a dash, not left blank."""
+    client.force_login(django_user_model.objects.create_user("nobody", role=Role.DEPARTMENT_HANDLER))
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("services:statistics") + "?year=2026")
+    assert "Bundles done within one working day: —; good ratings: —;" in page.content.decode()

@@ -278,20 +278,19 @@ def drop_rows() -> int:
 # --- gridgov's figures, as the page reads them --------------------------------------------------
 
 
-def gridgov_figures(year: int, now: datetime) -> dict:
+def gridgov_figures(year: int, now: datetime, kept_prefix: str | None = None) -> dict:
+    """The page's tables of the whole district's ``year`` counted cold (as ``period_figures``
+    reads a scope the kept months cannot answer, a department handler's)."""
     from gridgov.services import selectors
 
-    figures = selectors.period_figures(date(year, 1, 1), date(year + 1, 1, 1), now=now)  # as year_statistics reads them
+    figures = selectors.period_figures(date(year, 1, 1), date(year + 1, 1, 1), now=now, kept_prefix=kept_prefix)
     return {"applications": figures["figures"], "departments": figures["departments"], "points": figures["points"]}
 
 
 def kept_figures(year: int, now: datetime) -> dict:
     """The page's figures as ``year_statistics`` reads them for a district-wide viewer: the
     finished months summed from their kept counts (``selectors.kept_period_figures``)."""
-    from gridgov.services import selectors
-
-    figures = selectors.period_figures(date(year, 1, 1), date(year + 1, 1, 1), now=now, kept_prefix="")
-    return {"applications": figures["figures"], "departments": figures["departments"], "points": figures["points"]}
+    return gridgov_figures(year, now, kept_prefix="")
 
 
 def count_kept_months(year: int) -> float:

@@ -7,15 +7,15 @@ three administrators none (applications carry personal data). Statistics aggrega
 """
 
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, F, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.accounts.models import Department, Role, User
+from gridgov.evaluation import periods
 from gridgov.evaluation import services as kept_months
-from gridgov.evaluation.models import CountedMonth
 from gridgov.evaluation.periods import Period
 from gridgov.grids.models import Region
 
@@ -34,6 +34,9 @@ from .models import (
     SubmittedMaterial,
 )
 from .workflow import APPLICATION_OPEN, PART_OPEN
+
+if TYPE_CHECKING:  # the kept months' rows are the evaluation's; this module reads them through its services
+    from gridgov.evaluation.models import CountedMonth
 
 ADMINISTRATORS = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
 DASHBOARD_ROLES = frozenset(Role.values) - ADMINISTRATORS - {Role.RESIDENT}
@@ -300,13 +303,17 @@ def _ratings(queryset: QuerySet, key: str) -> dict[Any, dict]:
     for value, grade, count in (
         queryset.values(key, "grade").annotate(count=Count("*")).order_by().values_list(key, "grade", "count")
     ):
-        target = counts.setdefault(value, {"rated": 0, "good": 0, "bad": 0})
-        target["rated"] += count
-        if grade in GOOD_GRADES:
-            target["good"] += count
-        elif grade in BAD_GRADES:
-            target["bad"] += count
+        _tally(counts.setdefault(value, dict.fromkeys(RATING_KEYS, 0)), grade, count)
     return counts
+
+
+def _tally(target: dict[str, int], grade: object, count: int) -> None:
+    """Add ``count`` ratings of ``grade`` to a unit's rated, good and bad."""
+    target["rated"] += count
+    if grade in GOOD_GRADES:
+        target["good"] += count
+    elif grade in BAD_GRADES:
+        target["bad"] += count
 
 
 def _rated_by_department(since: datetime, until: datetime, applications: QuerySet[Application] | None) -> dict[int, dict]:
@@ -453,7 +460,7 @@ def _application_marks() -> tuple[int | None, int | None]:
     return ApplicationStep.objects.aggregate(top=Max("pk"))["top"], Application.objects.aggregate(top=Max("pk"))["top"]
 
 
-def _applications_changed(month: CountedMonth) -> bool:
+def _applications_changed(month: "CountedMonth") -> bool:
     """A step written since the marks on an application received in the month, or an
     application written since received before the month's end (backdated: conservative)."""
     steps = ApplicationStep.objects.all() if month.step_mark is None else ApplicationStep.objects.filter(pk__gt=month.step_mark)
@@ -520,15 +527,8 @@ def _summable(since: datetime, until: datetime, applications: QuerySet[Applicati
     ):
         if code not in points:
             continue  # outside the scope
-        for target in (
-            pairs.setdefault(f"{code}/{department_id}", dict.fromkeys(RATING_KEYS, 0)),
-            departments.setdefault(str(department_id), dict.fromkeys(RATING_KEYS, 0)),
-        ):
-            target["rated"] += count
-            if grade in GOOD_GRADES:
-                target["good"] += count
-            elif grade in BAD_GRADES:
-                target["bad"] += count
+        _tally(pairs.setdefault(f"{code}/{department_id}", dict.fromkeys(RATING_KEYS, 0)), grade, count)
+        _tally(departments.setdefault(str(department_id), dict.fromkeys(RATING_KEYS, 0)), grade, count)
     total: dict[str, Any] = {}
     for counts in points.values():
         _add(total, counts)
@@ -549,10 +549,10 @@ def statistics_prefix(user: User) -> str | None:
     months can answer it: "" for a district-wide viewer, the unit's code for a street's or a
     community's staff; None for a department handler (their scope is their parts) and for
     those who see no statistics."""
-    if statistics_scope(user) is None:
-        return ""
     if user.is_authenticated and user.role not in ADMINISTRATORS | {Role.RESIDENT, Role.DEPARTMENT_HANDLER}:
-        assert user.region is not None  # statistics_scope is None without a unit
+        if user.region_id is None:
+            return ""  # statistics_scope is None: every application
+        assert user.region is not None  # region_id is set, so the region row exists (a foreign key)
         return user.region.code
     return None
 
@@ -568,11 +568,10 @@ def kept_period_figures(
     now = now or timezone.now()
     since, until = _local_midnight(start), _local_midnight(end)
     months = [
-        Period("month", first, following - timedelta(days=1))
-        for first, following in ((first, (first + timedelta(days=32)).replace(day=1)) for first, _a, _b in _months(start, end))
-        if start <= first and following <= end
+        period
+        for period in (periods.month(first.year, first.month) for first, _since, _until in _months(start, end))
+        if start <= period.first and period.last < end and kept_months.can_keep(period, now)
     ]
-    months = [period for period in months if kept_months.can_keep(period, now)]
     bases = ("all", "point", "department") if not prefix else ("point", "point_department")
     kept = kept_months.kept_counts(months, bases, prefix, APPLICATIONS)
     totals: dict[str, Any] = {}
